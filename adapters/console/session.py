@@ -1,0 +1,117 @@
+"""A console chat on the real core: act as several people, press buttons, move time.
+
+One action a line (the script format of DESIGN.md):
+``@name text`` (a command if it starts with ``/``), ``@name [label]`` or
+``@name [2]`` (press a button on the newest message to ``name`` that has
+buttons), ``@name#group text`` (speak in the group chat ``group``),
+``wait 3d`` (m, h, d, w: the clock moves and due jobs fire) and ``# comment``.
+Interactively the same actions are typed, plus ``/as name`` to change who you
+are and ``/wait 3d``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+from adapters.console.transport import PLATFORM, ConsoleTransport
+from bot.app import Core
+from bot.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
+
+ACTION = re.compile(r"^@(?P<name>[\w.-]+)(?:#(?P<group>[\w.-]+))?\s*(?P<rest>.*)$", re.S)
+BUTTON = re.compile(r"^\[(?P<sel>[^\]]+)\]$")
+WAIT = re.compile(r"^(?P<n>\d+)\s*(?P<unit>[mhdw])$")
+UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class ScriptError(Exception):
+    """A line the console cannot understand; the message names the line."""
+
+
+def parse_duration(text: str) -> timedelta:
+    match = WAIT.match(text.strip())
+    if not match:
+        raise ScriptError(f"expected a duration like 30m, 2h, 3d or 1w, got {text!r}")
+    return timedelta(**{UNITS[match["unit"]]: int(match["n"])})
+
+
+def actor(name: str) -> Actor:
+    return Actor(PLATFORM, name.lower(), name[:1].upper() + name[1:], None)
+
+
+class ConsoleSession:
+    def __init__(self, core: Core, write: Callable[[str], None]):
+        self.core = core
+        self.write = write
+        self.transport = ConsoleTransport(write)
+        core.add_transport(self.transport)
+
+    async def line(self, raw: str, lineno: int | None = None) -> None:
+        """Run one script line."""
+        text = raw.strip()
+        if not text or text.startswith("#"):
+            return
+        where = f"line {lineno}: " if lineno is not None else ""
+        if text.startswith("wait "):
+            try:
+                await self.wait(parse_duration(text[5:]))
+            except ScriptError as exc:
+                raise ScriptError(where + str(exc)) from None
+            return
+        match = ACTION.match(text)
+        if not match:
+            raise ScriptError(f"{where}expected '@name text', '@name [button]' or 'wait 3d'")
+        await self.act(match["name"], match["rest"].strip(), group=match["group"])
+
+    async def act(self, name: str, text: str, *, group: str | None = None) -> None:
+        who = actor(name)
+        address = (
+            Address(PLATFORM, group, None, "group")
+            if group
+            else Address(PLATFORM, who.user_id, None, "dm")
+        )
+        self.write(f"@{name}{'#' + group if group else ''} {text}")
+        button = BUTTON.match(text)
+        event: Event
+        if button:
+            chat = group or who.user_id
+            choice_id = self._pick(chat, button["sel"].strip())
+            if choice_id is None:
+                self.write(f"   (no button {text} for {name})")
+                return
+            event = ChoiceIn(who, address, choice_id)
+        elif text.startswith("/") and len(text) > 1:
+            cmd, _, args = text[1:].partition(" ")
+            event = CommandIn(who, address, cmd, args)
+        else:
+            event = TextIn(who, address, text)
+        for out in await self.core.handle(event):
+            self.transport.show(out)
+        await self.core.deliver_outbox()
+
+    async def wait(self, delta: timedelta) -> None:
+        target = self.core.clock.now() + delta
+        self.write(f"wait {_fmt(delta)}")
+        await self.core.scheduler.run_until(target)
+
+    def _pick(self, chat: str, selector: str) -> str | None:
+        reply = self.transport.with_buttons.get(chat)
+        if reply is None:
+            return None
+        if selector.isdigit():
+            index = int(selector) - 1
+            return reply.choices[index].id if 0 <= index < len(reply.choices) else None
+        wanted = selector.casefold()
+        for choice in reply.choices:
+            if choice.label.casefold().startswith(wanted):
+                return choice.id
+        return None
+
+
+def _fmt(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0 and seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

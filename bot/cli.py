@@ -1,0 +1,195 @@
+"""The ``mentorbot`` command line: run, console, organiser commands, db, content.
+
+Errors a person can fix (bad configuration, broken content, a wrong script
+line) end with one clear message and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.content import ContentError, check_content
+
+log = logging.getLogger("mentorbot")
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    handler: Command = getattr(args, "handler", cmd_run)
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        print(f"mentorbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except ContentError as exc:
+        print("mentorbot: content error(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mentorbot", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="start every adapter whose token is set (else the console)")
+    run.set_defaults(handler=cmd_run)
+
+    console = sub.add_parser("console", help="local chat in the terminal, or run a script")
+    console.add_argument("--script", type=Path, help="run this conversation script")
+    console.add_argument("--now", help="simulated start time, e.g. 2026-11-25T10:00")
+    console.add_argument("--tz", help="time zone of --now and of new people")
+    console.add_argument("--database", help="database URL (scripts default to a fresh one)")
+    console.set_defaults(handler=cmd_console)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="apply migrations")
+    up.add_argument("--json", action="store_true")
+    up.set_defaults(handler=cmd_db_upgrade)
+
+    content = sub.add_parser("content", help="content files")
+    c_sub = content.add_subparsers(dest="content_command", required=True)
+    check = c_sub.add_parser("check", help="validate content/ and name every problem")
+    check.add_argument("--dir", type=Path, help="content directory (default: configured)")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=cmd_content_check)
+
+    from bot import organiser_cli
+
+    organiser_cli.add_commands(sub)
+    return parser
+
+
+# -- run ---------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if not settings.telegram_token and not settings.discord_token:
+        return _console(settings, script=None, now=None)
+    return asyncio.run(_serve(settings))
+
+
+async def _serve(settings: Settings) -> int:
+    from bot.app import Core
+
+    core = await Core.open(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.create_task(core.run_scheduler(stop), name="scheduler")]
+    if settings.telegram_token:
+        from adapters.telegram.runner import serve as serve_telegram
+
+        tasks.append(asyncio.create_task(serve_telegram(core, settings, stop), name="telegram"))
+    if settings.discord_token:
+        from adapters.discord.runner import serve as serve_discord
+
+        tasks.append(asyncio.create_task(serve_discord(core, settings, stop), name="discord"))
+    print("mentorbot: ready", flush=True)
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                stop.set()
+                log.error("%s stopped: %s", task.get_name(), task.exception())
+        await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        await core.close()
+    print("mentorbot: stopped", flush=True)
+    return 0
+
+
+# -- console -----------------------------------------------------------------
+def cmd_console(args: argparse.Namespace) -> int:
+    overrides: dict[str, object] = {}
+    if args.tz:
+        overrides["default_timezone"] = args.tz
+    if args.database:
+        overrides["database_url"] = args.database
+    settings = load_settings(**overrides)
+    now = None
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError:
+            print(f"mentorbot: --now: not an ISO date and time: {args.now}", file=sys.stderr)
+            return 2
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=ZoneInfo(settings.default_timezone))
+    if args.script is not None:
+        if not args.script.is_file():
+            print(f"mentorbot: --script: no such file: {args.script}", file=sys.stderr)
+            return 2
+        if not args.database:
+            with tempfile.TemporaryDirectory() as tmp:
+                settings = load_settings(
+                    **overrides, database_url=f"sqlite+aiosqlite:///{tmp}/script.db"
+                )
+                return _console(settings, script=args.script, now=now)
+    return _console(settings, script=args.script, now=now)
+
+
+def _console(settings: Settings, script: Path | None, now: datetime | None) -> int:
+    from adapters.console.runner import run_interactive, run_script
+
+    if script is not None:
+        return asyncio.run(run_script(settings, script, now or datetime.now(UTC)))
+    return asyncio.run(run_interactive(settings, now))
+
+
+# -- db and content ----------------------------------------------------------
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.store.db import upgrade_url
+
+    settings = load_settings()
+    asyncio.run(upgrade_url(settings.database_url))
+    if args.json:
+        print(json.dumps({"upgraded": True, "database": _safe_url(settings.database_url)}))
+    else:
+        print(f"database is up to date: {_safe_url(settings.database_url)}")
+    return 0
+
+
+def cmd_content_check(args: argparse.Namespace) -> int:
+    directory = args.dir or load_settings().content_dir
+    problems = check_content(directory)
+    if args.json:
+        print(json.dumps([p.__dict__ for p in problems], ensure_ascii=False, indent=2))
+    elif problems:
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} problem(s) in {directory}")
+    else:
+        print(f"content OK: {directory}")
+    return 1 if problems else 0
+
+
+def _safe_url(url: str) -> str:
+    """A database URL without its password, for printing."""
+    head, sep, tail = url.partition("@")
+    if not sep or ":" not in head.split("//", 1)[-1]:
+        return url
+    scheme, _, cred = head.partition("//")
+    return f"{scheme}//{cred.split(':', 1)[0]}:***@{tail}"

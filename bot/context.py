@@ -1,0 +1,190 @@
+"""The per-event context a flow step works with.
+
+A flow step receives a :class:`Ctx`: the open transaction, the person who
+acted, their language, the current time, and ways to answer (``say``) or to
+message someone else through the outbox (``tell``).  Nothing here touches a
+platform library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.commands import CommandRegistry
+from bot.config import Settings
+from bot.content import Content
+from bot.store import outbox
+from bot.store.db import to_db
+from bot.store.models import DialogState, Identity, Person
+from bot.types import Address, Attachment, Choice, Event, Outgoing, Reply
+
+
+class StaleState(Exception):
+    """Another event changed this person's dialog state first; retry the event."""
+
+
+@dataclass
+class Dialog:
+    """A person's place in one conversation, loaded with its version."""
+
+    conversation: str
+    step: str | None
+    data: dict[str, Any]
+    version: int
+    exists: bool
+
+    def go(self, step: str | None, **data: Any) -> None:
+        self.step = step
+        self.data.update(data)
+
+    def reset(self) -> None:
+        self.step = None
+        self.data = {}
+
+
+@dataclass
+class Work:
+    """One transaction's worth of work: what both events and jobs can do."""
+
+    session: AsyncSession
+    content: Content
+    settings: Settings
+    now: datetime
+    outbox_ids: list[int] = field(default_factory=list, kw_only=True)
+
+    def t_for(self, lang: str, key: str, /, **params: object) -> str:
+        return self.content.t(lang, key, **params)
+
+    async def tell(self, person_id: int, reply: Reply, *, key: str | None = None) -> None:
+        """Queue ``reply`` for another person's private chat, delivered after commit."""
+        ident = await primary_identity(self.session, person_id)
+        if ident is None or ident.dm_chat_id is None:
+            return
+        address = Address(ident.platform, ident.dm_chat_id, None, "dm")
+        msg_id = await outbox.enqueue(
+            self.session, address, reply, self.now, person_id=person_id, key=key
+        )
+        if msg_id is not None:
+            self.outbox_ids.append(msg_id)
+
+    async def post(self, address: Address, reply: Reply, *, key: str | None = None) -> None:
+        """Queue ``reply`` for a group chat or channel."""
+        msg_id = await outbox.enqueue(self.session, address, reply, self.now, key=key)
+        if msg_id is not None:
+            self.outbox_ids.append(msg_id)
+
+
+@dataclass
+class Ctx(Work):
+    """The context of one incoming event from one person."""
+
+    event: Event
+    person: Person
+    identity: Identity
+    commands: CommandRegistry = field(default_factory=CommandRegistry, kw_only=True)
+    replies: list[Outgoing] = field(default_factory=list, kw_only=True)
+    _dialogs: dict[str, Dialog] = field(default_factory=dict, kw_only=True)
+
+    # -- who and where -------------------------------------------------
+    @property
+    def lang(self) -> str:
+        return self.person.language
+
+    @property
+    def address(self) -> Address:
+        return self.event.address
+
+    @property
+    def in_group(self) -> bool:
+        return self.event.address.kind == "group"
+
+    # -- words ---------------------------------------------------------
+    def t(self, key: str, /, **params: object) -> str:
+        return self.content.t(self.lang, key, **params)
+
+    def choice(self, choice_id: str, key: str, /, **params: object) -> Choice:
+        return Choice(choice_id, self.t(key, **params))
+
+    # -- answering the sender -------------------------------------------
+    def reply(
+        self,
+        text: str,
+        choices: tuple[Choice, ...] | list[Choice] = (),
+        *,
+        replace: bool = False,
+        private: bool = False,
+        attachments: tuple[Attachment, ...] | list[Attachment] = (),
+    ) -> None:
+        self.replies.append(
+            Outgoing(
+                self.event.address,
+                Reply(text, tuple(choices), replace, private, tuple(attachments)),
+            )
+        )
+
+    def say(
+        self,
+        key: str,
+        /,
+        choices: tuple[Choice, ...] | list[Choice] = (),
+        *,
+        replace: bool = False,
+        private: bool = False,
+        **params: object,
+    ) -> None:
+        self.reply(self.t(key, **params), choices, replace=replace, private=private)
+
+    # -- dialog state --------------------------------------------------
+    async def dialog(self, conversation: str) -> Dialog:
+        if conversation not in self._dialogs:
+            row = await self.session.get(DialogState, (self.person.id, conversation))
+            self._dialogs[conversation] = (
+                Dialog(conversation, row.step, dict(row.data or {}), row.version, True)
+                if row
+                else Dialog(conversation, None, {}, 0, False)
+            )
+        return self._dialogs[conversation]
+
+    async def save_dialogs(self) -> None:
+        """Write changed dialogs; a version mismatch means a concurrent event won."""
+        for d in self._dialogs.values():
+            if not d.exists:
+                if d.step is None and not d.data:
+                    continue
+                self.session.add(
+                    DialogState(
+                        person_id=self.person.id,
+                        conversation=d.conversation,
+                        step=d.step,
+                        data=d.data,
+                        version=1,
+                        updated_at=to_db(self.now),
+                    )
+                )
+                continue
+            result = await self.session.execute(
+                update(DialogState)
+                .where(
+                    DialogState.person_id == self.person.id,
+                    DialogState.conversation == d.conversation,
+                    DialogState.version == d.version,
+                )
+                .values(step=d.step, data=d.data, version=d.version + 1, updated_at=to_db(self.now))
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise StaleState(d.conversation)
+
+
+async def primary_identity(session: AsyncSession, person_id: int) -> Identity | None:
+    """The identity used for proactive messages: the most recently seen one."""
+    return (
+        await session.scalars(
+            select(Identity).where(Identity.person_id == person_id).order_by(Identity.id.desc())
+        )
+    ).first()

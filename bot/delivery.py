@@ -1,0 +1,156 @@
+"""Outbox delivery: claim pending messages, send them, record the outcome.
+
+Each message is marked sent in its own short transaction right after the
+transport accepted it, so a crash repeats at most the message in flight.
+Transient errors back off exponentially (or as long as the server asks);
+permanent ones mark the person unreachable and stop, with no retry storm.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.ports import Clock, DeliveryError, Transport
+from bot.store.db import Database, to_db
+from bot.store.models import OutboxMessage, Person
+from bot.store.outbox import row_to_outgoing
+
+log = logging.getLogger(__name__)
+
+CLAIM_FOR = timedelta(minutes=2)
+MAX_ATTEMPTS = 12
+MAX_BACKOFF = timedelta(hours=1)
+
+UnreachableHook = Callable[[AsyncSession, int, datetime], Awaitable[list[int]]]
+
+
+class Delivery:
+    def __init__(self, db: Database, clock: Clock):
+        self.db = db
+        self.clock = clock
+        self.transports: dict[str, Transport] = {}
+        self.on_unreachable: UnreachableHook | None = None
+
+    def add_transport(self, transport: Transport) -> None:
+        self.transports[transport.platform] = transport
+
+    async def deliver(self, ids: list[int] | None = None, limit: int = 200) -> int:
+        """Send due messages (only ``ids`` if given); returns how many were sent."""
+        sent = 0
+        while True:
+            batch = await self._claim(ids, limit)
+            if not batch:
+                return sent
+            blocked: set[tuple[str, str]] = set()
+            for row in batch:
+                chat = (row.platform, row.chat_id)
+                if chat in blocked:  # keep a chat's messages in order
+                    await self._release(row.id)
+                    continue
+                if await self._send(row):
+                    sent += 1
+                else:
+                    blocked.add(chat)
+            if ids is not None or len(batch) < limit:
+                return sent
+
+    async def _claim(self, ids: list[int] | None, limit: int) -> list[OutboxMessage]:
+        now = to_db(self.clock.now())
+        platforms = list(self.transports)
+        if not platforms:
+            return []
+        async with self.db.transaction() as session:
+            stmt = (
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.failed_at.is_(None),
+                    OutboxMessage.next_attempt_at <= now,
+                    (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+                    OutboxMessage.platform.in_(platforms),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            )
+            if ids is not None:
+                if not ids:
+                    return []
+                stmt = stmt.where(OutboxMessage.id.in_(ids))
+            if not self.db.is_sqlite:
+                stmt = stmt.with_for_update(skip_locked=True)
+            rows = list((await session.scalars(stmt)).all())
+            if rows:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_([r.id for r in rows]))
+                    .values(claimed_until=now + CLAIM_FOR)
+                    .execution_options(synchronize_session=False)
+                )
+            return rows
+
+    async def _release(self, msg_id: int) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == msg_id).values(claimed_until=None)
+            )
+
+    async def _send(self, row: OutboxMessage) -> bool:
+        transport = self.transports[row.platform]
+        try:
+            await transport.send(row_to_outgoing(row))
+        except DeliveryError as exc:
+            await self._failed(row, exc)
+            return False
+        except Exception as exc:  # a bug in an adapter must not stop the sweep
+            log.exception("transport %s raised", row.platform)
+            await self._failed(row, DeliveryError(type(exc).__name__, permanent=False))
+            return False
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(sent_at=to_db(self.clock.now()), claimed_until=None)
+            )
+        return True
+
+    async def _failed(self, row: OutboxMessage, exc: DeliveryError) -> None:
+        now = self.clock.now()
+        attempts = row.attempts + 1
+        log.warning("delivery of outbox %s failed: %s", row.id, exc.reason[:100])
+        follow_up: list[int] = []
+        async with self.db.transaction() as session:
+            if exc.permanent or attempts >= MAX_ATTEMPTS:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id)
+                    .values(failed_at=to_db(now), attempts=attempts, error=exc.reason[:200])
+                )
+                if exc.permanent and row.person_id is not None:
+                    person = await session.get(Person, row.person_id)
+                    if person is not None and person.unreachable_at is None:
+                        person.unreachable_at = to_db(now)
+                        if self.on_unreachable is not None:
+                            follow_up = await self.on_unreachable(session, person.id, now)
+            else:
+                wait = (
+                    timedelta(seconds=exc.retry_after)
+                    if exc.retry_after
+                    else min(timedelta(seconds=2**attempts), MAX_BACKOFF)
+                )
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id)
+                    .values(
+                        attempts=attempts,
+                        next_attempt_at=to_db(now + wait),
+                        claimed_until=None,
+                        error=exc.reason[:200],
+                    )
+                )
+        if follow_up:
+            await self.deliver(follow_up)

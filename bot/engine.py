@@ -1,0 +1,194 @@
+"""The engine: one event in, replies out, in one database transaction.
+
+``handle`` is the Bot Framework "turn": load the person and their state, run
+the flow step, save, commit.  If anything inside raises, the whole event rolls
+back and the person gets a short apology in their language; if another event
+for the same person won a race (stale dialog version, SQLite busy), the event
+is simply run again on fresh state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from bot.commands import CommandRegistry
+from bot.config import Settings
+from bot.content import Content
+from bot.context import Ctx, StaleState
+from bot.flows.registry import Flows
+from bot.ports import Clock
+from bot.store.db import Database, to_db
+from bot.store.models import DialogState, Identity, Member, Person
+from bot.types import Actor, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+MAX_TEXT = 2000
+
+
+class Engine:
+    def __init__(
+        self, db: Database, content: Content, clock: Clock, settings: Settings, flows: Flows
+    ):
+        self.db = db
+        self.content = content
+        self.clock = clock
+        self.settings = settings
+        self.flows = flows
+        #: outbox rows written by handled events, waiting for delivery after commit
+        self.pending_outbox: list[int] = []
+
+    @property
+    def commands(self) -> CommandRegistry:
+        return self.flows.commands
+
+    async def handle(self, event: Event) -> list[Outgoing]:
+        lang = _language_of(event.actor, self.settings.default_language)
+        for attempt in range(MAX_ATTEMPTS):
+            ctx: Ctx | None = None
+            try:
+                async with self.db.transaction() as session:
+                    ctx = await self._context(session, event)
+                    lang = ctx.lang
+                    await self._dispatch(ctx)
+                    await ctx.save_dialogs()
+                self.pending_outbox.extend(ctx.outbox_ids)
+                return ctx.replies
+            except (StaleState, IntegrityError) as exc:
+                log.info("retrying event after concurrent update (%s)", type(exc).__name__)
+            except (OperationalError, DBAPIError) as exc:
+                if not _is_transient(exc):
+                    log.exception("event failed in the database")
+                    break
+                log.info("database busy, retrying event")
+            except Exception:
+                # No message text in logs: only the event's type and the error.
+                log.exception("event %s failed", type(event).__name__)
+                break
+            await asyncio.sleep(min(0.01 * 2**attempt, 0.5))
+        return [Outgoing(event.address, Reply(self.content.t(lang, "basics.error")))]
+
+    # -- loading ---------------------------------------------------------
+    async def _context(self, session, event: Event) -> Ctx:  # type: ignore[no-untyped-def]
+        now = self.clock.now()
+        actor = event.actor
+        row = (
+            await session.execute(
+                select(Identity, Person)
+                .join(Person, Person.id == Identity.person_id)
+                .where(Identity.platform == actor.platform, Identity.user_id == actor.user_id)
+            )
+        ).first()
+        if row is None:
+            person = Person(
+                display_name=actor.display_name[:128] or actor.user_id,
+                language=_language_of(actor, self.settings.default_language),
+                timezone=self.settings.default_timezone,
+                created_at=to_db(now),
+            )
+            session.add(person)
+            await session.flush()
+            identity = Identity(person_id=person.id, platform=actor.platform, user_id=actor.user_id)
+            session.add(identity)
+        else:
+            identity, person = row
+        if event.address.kind == "dm" and identity.dm_chat_id != event.address.chat_id:
+            identity.dm_chat_id = event.address.chat_id
+        if person.unreachable_at is not None:
+            person.unreachable_at = None  # they wrote to us, so they can be reached again
+        await session.flush()
+        return Ctx(
+            session,
+            self.content,
+            self.settings,
+            now,
+            event,
+            person,
+            identity,
+            commands=self.commands,
+        )
+
+    # -- dispatching -----------------------------------------------------
+    async def _dispatch(self, ctx: Ctx) -> None:
+        event = ctx.event
+        if isinstance(event, CommandIn):
+            await self._command(ctx, event)
+        elif isinstance(event, ChoiceIn):
+            await self._choice(ctx, event)
+        elif isinstance(event, TextIn):
+            await self._text(ctx, event)
+
+    async def _command(self, ctx: Ctx, event: CommandIn) -> None:
+        spec = self.commands.get(event.name.lower())
+        if spec is None:
+            ctx.say("basics.unknown_command", command=event.name[:32])
+            return
+        if ctx.address.kind not in spec.where:
+            ctx.say(
+                "basics.dm_only" if "dm" in spec.where else "basics.group_only",
+                command=spec.name,
+                private=True,
+            )
+            return
+        if spec.organiser_only and not await is_organiser(ctx):
+            ctx.say("basics.organisers_only", command=spec.name, private=True)
+            return
+        if len(event.args) > MAX_TEXT:
+            ctx.say("basics.too_long", limit=MAX_TEXT)
+            return
+        await spec.handler(ctx, event.args.strip())
+
+    async def _choice(self, ctx: Ctx, event: ChoiceIn) -> None:
+        parts = event.choice_id.split(":")
+        handler = self.flows.choices.get(parts[0])
+        if handler is None:
+            ctx.say("basics.stale_button", private=True)
+            return
+        await handler(ctx, parts[1:])
+
+    async def _text(self, ctx: Ctx, event: TextIn) -> None:
+        if len(event.text) > MAX_TEXT:
+            ctx.say("basics.too_long", limit=MAX_TEXT)
+            return
+        active = await ctx.session.scalar(
+            select(DialogState.conversation)
+            .where(DialogState.person_id == ctx.person.id, DialogState.step.is_not(None))
+            .order_by(DialogState.updated_at.desc())
+            .limit(1)
+        )
+        handler = self.flows.texts.get(active) if active else None
+        if handler is not None:
+            await handler(ctx, await ctx.dialog(active), event.text.strip())  # type: ignore[arg-type]
+            return
+        fallback = self.flows.texts.get("*")
+        if fallback is not None:
+            await fallback(ctx, await ctx.dialog("*"), event.text.strip())
+
+
+async def is_organiser(ctx: Ctx) -> bool:
+    found = await ctx.session.scalar(
+        select(Member.id).where(Member.person_id == ctx.person.id, Member.role == "organiser")
+    )
+    return found is not None
+
+
+def _language_of(actor: Actor, default: str) -> str:
+    locale = (actor.locale or "").lower()
+    if locale.startswith("sv"):
+        return "sv"
+    if locale.startswith("en"):
+        return "en"
+    return default
+
+
+def _is_transient(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return any(
+        marker in text
+        for marker in ("database is locked", "busy", "deadlock", "could not serialize")
+    )

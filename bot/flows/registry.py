@@ -1,0 +1,49 @@
+"""How flows plug into the engine: commands, button prefixes, text, jobs.
+
+Each flow module has a ``register(flows)`` function; :func:`build_flows`
+calls them all.  No global state: the engine owns its :class:`Flows`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.commands import CommandRegistry
+
+if TYPE_CHECKING:
+    from bot.context import Ctx, Dialog, Work
+    from bot.store.models import Job
+
+ChoiceHandler = Callable[["Ctx", list[str]], Awaitable[None]]
+TextHandler = Callable[["Ctx", "Dialog", str], Awaitable[None]]
+JobHandler = Callable[["Work", "Job"], Awaitable[None]]
+
+
+@dataclass
+class Flows:
+    commands: CommandRegistry = field(default_factory=CommandRegistry)
+    choices: dict[str, ChoiceHandler] = field(default_factory=dict)
+    texts: dict[str, TextHandler] = field(default_factory=dict)
+    jobs: dict[str, JobHandler] = field(default_factory=dict)
+
+    def on_choice(self, prefix: str, handler: ChoiceHandler) -> None:
+        if prefix in self.choices:
+            raise ValueError(f"choice prefix {prefix!r} registered twice")
+        self.choices[prefix] = handler
+
+    def on_text(self, conversation: str, handler: TextHandler) -> None:
+        self.texts[conversation] = handler
+
+    def on_job(self, kind: str, handler: JobHandler) -> None:
+        self.jobs[kind] = handler
+
+
+def build_flows() -> Flows:
+    from bot.flows import basics
+
+    flows = Flows()
+    for module in (basics,):
+        module.register(flows)
+    return flows

@@ -1,0 +1,159 @@
+"""Runs due jobs from the database and sweeps the outbox.
+
+A tick claims only what is due (an indexed range scan on ``jobs.due_at``), so
+its cost follows what is due, not how many pairs exist.  A job's effects and
+its ``done_at`` are committed in one transaction: after a crash a job either
+ran completely or runs again, never half.  On PostgreSQL, claims use
+``FOR UPDATE SKIP LOCKED`` so several workers share the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from bot.config import Settings
+from bot.content import Content
+from bot.context import Work
+from bot.delivery import Delivery
+from bot.flows.registry import Flows
+from bot.ports import Clock, FakeClock, OffsetClock
+from bot.store.db import Database, from_db, to_db
+from bot.store.models import Job
+
+log = logging.getLogger(__name__)
+
+CLAIM_FOR = timedelta(minutes=5)
+MAX_JOB_ATTEMPTS = 5
+
+
+class Scheduler:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        flows: Flows,
+        content: Content,
+        settings: Settings,
+        delivery: Delivery,
+    ):
+        self.db = db
+        self.clock = clock
+        self.flows = flows
+        self.content = content
+        self.settings = settings
+        self.delivery = delivery
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def tick(self, limit: int = 500) -> int:
+        """Run every due job (in batches), then deliver the outbox; returns jobs run."""
+        ran = 0
+        while True:
+            jobs = await self._claim(limit)
+            for job in jobs:
+                await self._run(job)
+            ran += len(jobs)
+            if len(jobs) < limit:
+                break
+        await self.delivery.deliver()
+        return ran
+
+    async def next_due(self) -> datetime | None:
+        async with self.db.sessions() as session:
+            value = await session.scalar(select(func.min(Job.due_at)).where(Job.done_at.is_(None)))
+        return from_db(value) if value is not None else None
+
+    async def run_until(self, target: datetime) -> int:
+        """Move a fake clock to ``target``, firing every job at its own due time."""
+        clock = self.clock
+        if not isinstance(clock, FakeClock | OffsetClock):
+            raise TypeError("run_until needs a clock that can be moved")
+        ran = 0
+        while True:
+            due = await self.next_due()
+            if due is None or due > target:
+                break
+            if due > clock.now():
+                clock.set(due)
+            ran += await self.tick()
+        if target > clock.now():
+            clock.set(target)
+        ran += await self.tick()
+        return ran
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """The loop `mentorbot run` starts: tick, then sleep until due or woken."""
+        while not stop.is_set():
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("scheduler tick failed")
+            self._wake.clear()
+            waiter = asyncio.ensure_future(self._wake.wait())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait(
+                {waiter, stopper},
+                timeout=self.settings.scheduler_interval,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            waiter.cancel()
+            stopper.cancel()
+
+    async def _claim(self, limit: int) -> list[Job]:
+        now = to_db(self.clock.now())
+        async with self.db.transaction() as session:
+            stmt = (
+                select(Job)
+                .where(
+                    Job.done_at.is_(None),
+                    Job.due_at <= now,
+                    (Job.claimed_until.is_(None)) | (Job.claimed_until < now),
+                )
+                .order_by(Job.due_at, Job.id)
+                .limit(limit)
+            )
+            if not self.db.is_sqlite:
+                stmt = stmt.with_for_update(skip_locked=True)
+            jobs = list((await session.scalars(stmt)).all())
+            if jobs:
+                await session.execute(
+                    update(Job)
+                    .where(Job.id.in_([j.id for j in jobs]))
+                    .values(claimed_until=now + CLAIM_FOR)
+                    .execution_options(synchronize_session=False)
+                )
+            return jobs
+
+    async def _run(self, job: Job) -> None:
+        handler = self.flows.jobs.get(job.kind)
+        now = self.clock.now()
+        try:
+            async with self.db.transaction() as session:
+                work = Work(session, self.content, self.settings, now)
+                fresh = await session.get(Job, job.id)
+                if fresh is None or fresh.done_at is not None:
+                    return  # cancelled, or another worker finished it
+                if handler is None:
+                    log.error("no handler for job kind %s", job.kind)
+                else:
+                    await handler(work, fresh)
+                fresh.done_at = to_db(now)
+                fresh.claimed_until = None
+        except Exception:
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            async with self.db.transaction() as session:
+                fresh = await session.get(Job, job.id)
+                if fresh is not None:
+                    fresh.attempts += 1
+                    if fresh.attempts >= MAX_JOB_ATTEMPTS:
+                        fresh.done_at = to_db(now)
+                    fresh.claimed_until = to_db(now + timedelta(minutes=2**fresh.attempts))
+            return
+        if work.outbox_ids:
+            await self.delivery.deliver(work.outbox_ids)

@@ -1,0 +1,121 @@
+"""Database engine, sessions and migrations.
+
+SQLite is the embedded default: WAL for concurrent readers, a busy timeout, and
+``BEGIN IMMEDIATE`` for every transaction so that two events that read and then
+write the same rows are serialised instead of failing on a lock upgrade.
+PostgreSQL is used the same way through asyncpg.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def to_db(when: datetime) -> datetime:
+    """Aware datetime -> naive UTC, the form stored in every time column."""
+    if when.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; pass an aware one")
+    return when.astimezone(UTC).replace(tzinfo=None)
+
+
+def from_db(when: datetime) -> datetime:
+    """Naive UTC from the database -> aware UTC."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+class Database:
+    """Owns the async engine and hands out one session per transaction."""
+
+    def __init__(self, url: str):
+        self.url = url
+        kwargs: dict[str, Any] = {}
+        if is_sqlite(url):
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs["pool_size"] = 10
+            kwargs["max_overflow"] = 10
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if is_sqlite(url):
+            _sqlite_pragmas(self.engine)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.url)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One unit of work: committed on success, rolled back on any error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def upgrade(self) -> None:
+        """Apply Alembic migrations up to head (idempotent)."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_run_upgrade)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def _run_upgrade(sync_conn: Any) -> None:
+    cfg = alembic_config()
+    cfg.attributes["connection"] = sync_conn
+    command.upgrade(cfg, "head")
+
+
+def _sqlite_pragmas(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide where transactions begin.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def upgrade_url(url: str) -> None:
+    """`mentorbot db upgrade`: migrate the database at ``url`` and close."""
+    db = Database(url)
+    try:
+        await db.upgrade()
+    finally:
+        await db.dispose()
+
+
+def run_sync(coro: Any) -> Any:
+    return asyncio.run(coro)

@@ -1,0 +1,36 @@
+"""Alembic environment: runs on the connection handed in by bot.store.db.
+
+When run from the alembic command line (for autogenerate during development),
+it opens a synchronous SQLite connection to the URL in ``-x url=...``.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from bot.store.models import Base
+
+target_metadata = Base.metadata
+config = context.config
+
+
+def _run(connection: object) -> None:
+    context.configure(
+        connection=connection,  # type: ignore[arg-type]
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:
+    url = context.get_x_argument(as_dictionary=True).get("url", "sqlite:///dev.db")
+    with create_engine(url).connect() as conn:
+        _run(conn)
+        conn.commit()

@@ -1,0 +1,237 @@
+"""Database schema (SQLAlchemy 2 declarative models).
+
+Everything the bot knows lives here, never only in memory: people and their
+platform identities, programmes with their pairs and circles, per-person dialog
+state, scheduled jobs and the outbox.  Times are stored as naive UTC (SQLite has
+no time zones); :mod:`bot.store.db` converts at the edges.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        datetime: DateTime(),
+        date: Date(),
+    }
+
+
+class Person(Base):
+    __tablename__ = "people"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    language: Mapped[str] = mapped_column(String(8))
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    consent_at: Mapped[datetime | None]
+    onboarded_at: Mapped[datetime | None]
+    unreachable_at: Mapped[datetime | None]
+
+
+class Identity(Base):
+    """A person's account on one platform, with the private chat to reach them."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
+    dm_chat_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Programme(Base):
+    __tablename__ = "programmes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    goal: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    frequency_days: Mapped[int] = mapped_column(Integer, default=30)
+    min_minutes: Mapped[int] = mapped_column(Integer, default=20)
+    max_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    format: Mapped[str] = mapped_column(String(16), default="one_to_one")
+    mode: Mapped[str] = mapped_column(String(16), default="online")
+    language: Mapped[str] = mapped_column(String(8), default="sv")
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+
+
+class Group(Base):
+    """A mentoring relationship: a pair (kind ``pair``) or a circle (``circle``)."""
+
+    __tablename__ = "groups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(16), default="forming")
+    paused_until: Mapped[datetime | None]
+    chat_platform: Mapped[str | None] = mapped_column(String(16))
+    chat_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Member(Base):
+    """A seat in a programme: mentor or mentee of a group, or organiser.
+
+    Created by the organiser with the intended name; ``person_id`` is filled
+    when somebody redeems the seat's invite.
+    """
+
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    joined_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]
+
+
+class Invite(Base):
+    """A single-use, expiring invite.  Only a hash of the code is stored."""
+
+    __tablename__ = "invites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class DialogState(Base):
+    """Where one person is in one conversation; ``version`` guards lost updates."""
+
+    __tablename__ = "dialog_states"
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    conversation: Mapped[str] = mapped_column(String(32), primary_key=True)
+    step: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+
+
+class Job(Base):
+    """Something to do at a time: a reminder, a check-in, a nudge.
+
+    ``key`` makes scheduling idempotent (the same reminder is never planned
+    twice); the partial index on due jobs keeps a tick's cost proportional to
+    what is due, not to what exists.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index(
+            "ix_jobs_due",
+            "due_at",
+            sqlite_where=text("done_at IS NULL"),
+            postgresql_where=text("done_at IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    claimed_until: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OutboxMessage(Base):
+    """A message to someone other than the sender of the event that caused it.
+
+    Written in the causing transaction, delivered after commit; the scheduler's
+    sweep delivers whatever a crash left unsent.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending",
+            "next_attempt_at",
+            sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idem_key: Mapped[str] = mapped_column(String(128), unique=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    thread_id: Mapped[str | None] = mapped_column(String(64))
+    address_kind: Mapped[str] = mapped_column(String(8), default="dm")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(200))
+
+
+__all__ = [
+    "Base",
+    "DialogState",
+    "Group",
+    "Identity",
+    "Invite",
+    "Job",
+    "Member",
+    "OutboxMessage",
+    "Person",
+    "Programme",
+]

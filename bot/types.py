@@ -1,0 +1,100 @@
+"""Neutral events and replies: the only vocabulary adapters and the core share.
+
+Adapters translate native updates into these and back; the core never sees a
+platform object.  Everything is frozen so an event can be retried safely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+AddressKind = Literal["dm", "group"]
+
+#: Telegram limits callback_data to 64 bytes; every choice id must fit.
+MAX_CHOICE_ID_BYTES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who sent an event, as the platform knows them."""
+
+    platform: str
+    user_id: str
+    display_name: str
+    locale: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where a message goes: a private chat (dm) or a group chat/channel."""
+
+    platform: str
+    chat_id: str
+    thread_id: str | None = None
+    kind: AddressKind = "dm"
+
+
+@dataclass(frozen=True, slots=True)
+class TextIn:
+    actor: Actor
+    address: Address
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommandIn:
+    """A slash command; ``args`` is the raw rest of the line."""
+
+    actor: Actor
+    address: Address
+    name: str
+    args: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceIn:
+    """A pressed button; ``choice_id`` is the core's own id (``agr:3:yes``)."""
+
+    actor: Actor
+    address: Address
+    choice_id: str
+
+
+Event = TextIn | CommandIn | ChoiceIn
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    id: str
+    label: str
+
+    def __post_init__(self) -> None:
+        if len(self.id.encode()) > MAX_CHOICE_ID_BYTES:
+            raise ValueError(f"choice id longer than {MAX_CHOICE_ID_BYTES} bytes: {self.id!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message.  ``replace`` asks the adapter to edit the message whose
+    button was pressed instead of sending a new one; ``private`` asks for an
+    answer only the actor sees when the event came from a group."""
+
+    text: str
+    choices: tuple[Choice, ...] = ()
+    replace: bool = False
+    private: bool = False
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    address: Address
+    reply: Reply
