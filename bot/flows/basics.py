@@ -7,10 +7,11 @@ in a group the bot stays quiet unless spoken to with a command.
 from __future__ import annotations
 
 from bot.commands import CommandSpec
-from bot.context import Ctx, Dialog
+from bot.context import Ctx, Dialog, Work
 from bot.engine import is_organiser
 from bot.flows.registry import Flows
-from bot.types import Choice
+from bot.store.models import Job, Person
+from bot.types import Choice, Reply
 
 LANGUAGES = ("sv", "en")
 
@@ -24,6 +25,7 @@ def register(flows: Flows) -> None:
     flows.on_choice("lang", choose_language)
     flows.on_choice("menu", menu)
     flows.on_text("*", unexpected_text)
+    flows.on_job("notice", notice)
 
 
 def menu_choices(ctx: Ctx) -> list[Choice]:
@@ -97,3 +99,14 @@ async def unexpected_text(ctx: Ctx, _dialog: Dialog, _text: str) -> None:
     if ctx.in_group:
         return
     ctx.say("basics.fallback", menu_choices(ctx))
+
+
+async def notice(work: Work, job: Job) -> None:
+    """A one-off message from content to one person (``payload.key``, ``payload.params``)."""
+    if job.person_id is None:
+        return
+    person = await work.session.get(Person, job.person_id)
+    if person is None:
+        return
+    text = work.t_for(person.language, job.payload["key"], **job.payload.get("params", {}))
+    await work.tell(person.id, Reply(text), key=f"job:{job.id}")

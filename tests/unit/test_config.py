@@ -1,0 +1,47 @@
+"""Bad configuration stops start-up with one clear line naming the setting."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "fragment"),
+    [
+        ("default_timezone", "Mars/Olympus", "MENTORBOT_DEFAULT_TIMEZONE"),
+        ("default_language", "de", "MENTORBOT_DEFAULT_LANGUAGE"),
+        ("database_url", "mysql://x", "MENTORBOT_DATABASE_URL"),
+        ("telegram_webhook_listen", "nonsense", "MENTORBOT_TELEGRAM_WEBHOOK_LISTEN"),
+        ("content_dir", "/no/such/dir", "MENTORBOT_CONTENT_DIR"),
+        ("invite_days", "0", "MENTORBOT_INVITE_DAYS"),
+    ],
+)
+def test_bad_setting_is_named(setting: str, value: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(**{setting: value})
+    assert str(err.value).startswith(fragment)
+    assert "\n" not in str(err.value)
+
+
+def test_webhook_needs_a_secret() -> None:
+    with pytest.raises(ConfigError, match="MENTORBOT_TELEGRAM_WEBHOOK_SECRET"):
+        load_settings(telegram_webhook_url="https://example.org/hook")
+
+
+def test_cli_reports_bad_config_in_one_line() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "MENTORBOT_DEFAULT_TIMEZONE": "Nowhere/Land"},
+        stdin=subprocess.DEVNULL,
+    )
+    assert run.returncode == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and "MENTORBOT_DEFAULT_TIMEZONE" in lines[0]
