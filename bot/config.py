@@ -26,6 +26,7 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///mentorbot.db"
     telegram_token: str | None = None
+    telegram_username: str | None = None
     telegram_api_url: str | None = None
     telegram_webhook_url: str | None = None
     telegram_webhook_listen: str = "0.0.0.0:8443"

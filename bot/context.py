@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +22,9 @@ from bot.store import outbox
 from bot.store.db import to_db
 from bot.store.models import DialogState, Identity, Person
 from bot.types import Address, Attachment, Choice, Event, Outgoing, Reply
+
+if TYPE_CHECKING:
+    from bot.flows.registry import Flows
 
 
 class StaleState(Exception):
@@ -56,6 +59,7 @@ class Work:
     settings: Settings
     now: datetime
     outbox_ids: list[int] = field(default_factory=list, kw_only=True)
+    flows: Flows | None = field(default=None, kw_only=True)
 
     def t_for(self, lang: str, key: str, /, **params: object) -> str:
         return self.content.t(lang, key, **params)
@@ -86,9 +90,12 @@ class Ctx(Work):
     event: Event
     person: Person
     identity: Identity
-    commands: CommandRegistry = field(default_factory=CommandRegistry, kw_only=True)
     replies: list[Outgoing] = field(default_factory=list, kw_only=True)
     _dialogs: dict[str, Dialog] = field(default_factory=dict, kw_only=True)
+
+    @property
+    def commands(self) -> CommandRegistry:
+        return self.flows.commands if self.flows is not None else CommandRegistry()
 
     # -- who and where -------------------------------------------------
     @property

@@ -110,7 +110,7 @@ class Engine:
             event,
             person,
             identity,
-            commands=self.commands,
+            flows=self.flows,
         )
 
     # -- dispatching -----------------------------------------------------

@@ -1,14 +1,449 @@
-"""Organiser commands of the CLI (programmes, pairs, circles, rosters, reports)."""
+"""Organiser commands of the CLI: programmes, pairs, circles and roster import.
+
+Each prints the invite codes (and Telegram deep links when the bot's username
+is configured); ``--json`` gives the same as machine-readable output.  A
+roster file with an error imports nothing and names every bad line.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import asyncio
+import csv
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings, load_settings
+from bot.ports import Clock, SystemClock
+from bot.programmes import (
+    FORMATS,
+    MODES,
+    IssuedInvite,
+    SetupError,
+    add_organiser,
+    create_group,
+    create_programme,
+    deep_link,
+    find_programme,
+    parse_frequency,
+)
+from bot.store.db import Database
+from bot.store.models import Group, Member, Programme
+
+ROSTER_COLUMNS = ("programme", "kind", "group", "role", "name")
 
 
 def add_commands(sub: Any) -> None:  # argparse's subparsers action has no public type
-    """Register organiser subcommands; filled in by the programme features."""
-    del sub
+    program = sub.add_parser("program", help="create, list and show programmes")
+    p_sub = program.add_subparsers(dest="program_command", required=True)
+    create = p_sub.add_parser("create", help="create a programme")
+    create.add_argument("--name", required=True)
+    create.add_argument("--slug", help="short id used by other commands (default: from name)")
+    create.add_argument("--goal", default="", help="goal and scope, shown at the first meeting")
+    create.add_argument("--start", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
+    create.add_argument("--end", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
+    create.add_argument("--frequency", default="monthly", help="weekly, biweekly, monthly, 21d")
+    create.add_argument("--min-minutes", type=int, default=20)
+    create.add_argument("--max-minutes", type=int, default=60)
+    create.add_argument("--format", default="one_to_one", choices=FORMATS)
+    create.add_argument("--mode", default="online", choices=MODES)
+    create.add_argument("--language", default="sv", choices=("sv", "en"))
+    create.add_argument("--organiser", action="append", default=[], help="organiser name")
+    _common(create, cmd_program_create)
+    _common(p_sub.add_parser("list", help="list programmes"), cmd_program_list)
+    show = p_sub.add_parser("show", help="one programme with its pairs and circles")
+    show.add_argument("program")
+    _common(show, cmd_program_show)
+
+    pair = sub.add_parser("pair", help="pairs")
+    pair_sub = pair.add_subparsers(dest="pair_command", required=True)
+    pc = pair_sub.add_parser("create", help="create a pair and print both invites")
+    pc.add_argument("--program", required=True)
+    pc.add_argument("--mentor", required=True)
+    pc.add_argument("--mentee", required=True)
+    _common(pc, cmd_pair_create)
+
+    circle = sub.add_parser("circle", help="group-mentoring circles")
+    circle_sub = circle.add_subparsers(dest="circle_command", required=True)
+    cc = circle_sub.add_parser("create", help="create a circle (one mentor, 2-8 mentees)")
+    cc.add_argument("--program", required=True)
+    cc.add_argument("--mentor", required=True)
+    cc.add_argument("--mentee", action="append", required=True)
+    cc.add_argument("--name", default="")
+    _common(cc, cmd_circle_create)
+
+    roster = sub.add_parser("roster", help="roster files")
+    r_sub = roster.add_subparsers(dest="roster_command", required=True)
+    ri = r_sub.add_parser("import", help="import pairs and circles from a CSV file")
+    ri.add_argument("file", type=Path)
+    _common(ri, cmd_roster_import)
 
 
-__all__ = ["add_commands", "argparse"]
+def _common(parser: argparse.ArgumentParser, handler: Callable[[argparse.Namespace], int]) -> None:
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.set_defaults(handler=handler)
+
+
+# -- plumbing -----------------------------------------------------------------
+Work = Callable[[AsyncSession, Settings, datetime], Awaitable[dict[str, Any]]]
+
+
+def _run(args: argparse.Namespace, work: Work, render: Callable[[dict[str, Any]], str]) -> int:
+    """Run ``work`` in one transaction and print its result.
+
+    The console passes ``settings``, ``clock`` and ``out`` on ``args`` so that
+    organiser commands in a script use its database and simulated time.
+    """
+    settings = getattr(args, "settings", None) or load_settings()
+    out: Callable[[str], None] = getattr(args, "out", None) or print
+    try:
+        result = asyncio.run(run_in_db(settings, work, getattr(args, "clock", None)))
+    except SetupError as exc:
+        if args.json:
+            out(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        else:
+            print(f"mentorbot: {exc}", file=sys.stderr)
+            if getattr(args, "out", None):
+                out(f"mentorbot: {exc}")
+        return 1
+    args.result = result
+    out(json.dumps(result, ensure_ascii=False, indent=2) if args.json else render(result))
+    return 0
+
+
+async def run_in_db(settings: Settings, work: Work, clock: Clock | None = None) -> dict[str, Any]:
+    db = Database(settings.database_url)
+    try:
+        await db.upgrade()
+        async with db.transaction() as session:
+            return await work(session, settings, (clock or SystemClock()).now())
+    finally:
+        await db.dispose()
+
+
+def _invite_json(settings: Settings, invite: IssuedInvite) -> dict[str, Any]:
+    return {
+        "name": invite.name,
+        "role": invite.role,
+        "code": invite.code,
+        "expires": invite.expires_at.isoformat(timespec="minutes"),
+        "telegram_link": deep_link(settings.telegram_username, invite.code),
+        "discord": f"/join {invite.code}",
+    }
+
+
+def _render_invites(invites: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for inv in invites:
+        lines.append(f"  {inv['role']:<9} {inv['name']:<24} code {inv['code']}")
+        if inv["telegram_link"]:
+            lines.append(f"  {'':<9} {'':<24} {inv['telegram_link']}")
+    if invites:
+        lines.append(f"  (codes expire {invites[0]['expires']}; /start CODE or /join CODE)")
+    return lines
+
+
+def _programme_json(p: Programme) -> dict[str, Any]:
+    return {
+        "slug": p.slug,
+        "name": p.name,
+        "goal": p.goal,
+        "start": p.start_date.isoformat(),
+        "end": p.end_date.isoformat(),
+        "frequency_days": p.frequency_days,
+        "minutes": [p.min_minutes, p.max_minutes],
+        "format": p.format,
+        "mode": p.mode,
+        "language": p.language,
+    }
+
+
+# -- programme ----------------------------------------------------------------
+def cmd_program_create(args: argparse.Namespace) -> int:
+    async def work(session: AsyncSession, settings: Settings, now: datetime) -> dict[str, Any]:
+        programme = await create_programme(
+            session,
+            now,
+            name=args.name,
+            slug=args.slug,
+            goal=args.goal,
+            start=args.start,
+            end=args.end,
+            frequency_days=parse_frequency(args.frequency),
+            min_minutes=args.min_minutes,
+            max_minutes=args.max_minutes,
+            format=args.format,
+            mode=args.mode,
+            language=args.language,
+        )
+        invites = [
+            await add_organiser(session, programme, name, now, settings.invite_days)
+            for name in args.organiser
+        ]
+        return {
+            "programme": _programme_json(programme),
+            "invites": [_invite_json(settings, i) for i in invites],
+        }
+
+    def render(r: dict[str, Any]) -> str:
+        p = r["programme"]
+        head = f"programme {p['slug']}: {p['name']} ({p['start']} – {p['end']})"
+        return "\n".join([head, *_render_invites(r["invites"])])
+
+    return _run(args, work, render)
+
+
+def cmd_program_list(args: argparse.Namespace) -> int:
+    async def work(session: AsyncSession, _s: Settings, _now: datetime) -> dict[str, Any]:
+        rows = []
+        for p in await session.scalars(select(Programme).order_by(Programme.id)):
+            groups = await session.scalar(
+                select(func.count()).select_from(Group).where(Group.programme_id == p.id)
+            )
+            rows.append({**_programme_json(p), "groups": groups})
+        return {"programmes": rows}
+
+    def render(r: dict[str, Any]) -> str:
+        if not r["programmes"]:
+            return "no programmes yet (mentorbot program create --help)"
+        return "\n".join(
+            f"{p['slug']:<20} {p['name']:<30} {p['start']} – {p['end']}  {p['groups']} groups"
+            for p in r["programmes"]
+        )
+
+    return _run(args, work, render)
+
+
+def cmd_program_show(args: argparse.Namespace) -> int:
+    async def work(session: AsyncSession, _s: Settings, _now: datetime) -> dict[str, Any]:
+        p = await find_programme(session, args.program)
+        groups = []
+        for g in await session.scalars(
+            select(Group).where(Group.programme_id == p.id).order_by(Group.id)
+        ):
+            members = await session.scalars(
+                select(Member).where(Member.group_id == g.id).order_by(Member.id)
+            )
+            groups.append(
+                {
+                    "id": g.id,
+                    "kind": g.kind,
+                    "name": g.name,
+                    "status": g.status,
+                    "members": [
+                        {"name": m.name, "role": m.role, "joined": m.person_id is not None}
+                        for m in members
+                    ],
+                }
+            )
+        organisers = await session.scalars(
+            select(Member).where(Member.programme_id == p.id, Member.role == "organiser")
+        )
+        return {
+            "programme": _programme_json(p),
+            "organisers": [{"name": o.name, "joined": o.person_id is not None} for o in organisers],
+            "groups": groups,
+        }
+
+    def render(r: dict[str, Any]) -> str:
+        p = r["programme"]
+        lines = [
+            f"{p['name']} ({p['slug']}), {p['start']} – {p['end']}",
+            f"  goal: {p['goal'] or '-'}",
+            f"  meet every {p['frequency_days']} days, {p['minutes'][0]}–{p['minutes'][1]} min,"
+            f" {p['format']}, {p['mode']}, language {p['language']}",
+            "  organisers: "
+            + (
+                ", ".join(
+                    o["name"] + ("" if o["joined"] else " (not joined)") for o in r["organisers"]
+                )
+                or "-"
+            ),
+        ]
+        for g in r["groups"]:
+            people = ", ".join(
+                f"{m['name']} ({m['role']}{'' if m['joined'] else ', not joined'})"
+                for m in g["members"]
+            )
+            lines.append(f"  #{g['id']} {g['kind']:<6} {g['status']:<8} {people}")
+        return "\n".join(lines)
+
+    return _run(args, work, render)
+
+
+# -- pairs and circles ------------------------------------------------------------
+def _group_command(
+    args: argparse.Namespace, kind: Literal["pair", "circle"], mentees: list[str]
+) -> int:
+    async def work(session: AsyncSession, settings: Settings, now: datetime) -> dict[str, Any]:
+        programme = await find_programme(session, args.program)
+        group, invites = await create_group(
+            session,
+            programme,
+            kind,
+            args.mentor,
+            mentees,
+            now,
+            settings.invite_days,
+            name=getattr(args, "name", ""),
+        )
+        return {
+            "group": {"id": group.id, "kind": kind, "name": group.name},
+            "invites": [_invite_json(settings, i) for i in invites],
+        }
+
+    def render(r: dict[str, Any]) -> str:
+        g = r["group"]
+        return "\n".join([f"{g['kind']} #{g['id']}: {g['name']}", *_render_invites(r["invites"])])
+
+    return _run(args, work, render)
+
+
+def cmd_pair_create(args: argparse.Namespace) -> int:
+    return _group_command(args, "pair", [args.mentee])
+
+
+def cmd_circle_create(args: argparse.Namespace) -> int:
+    return _group_command(args, "circle", args.mentee)
+
+
+# -- roster -------------------------------------------------------------------
+@dataclass
+class RosterGroup:
+    programme: str
+    kind: Literal["pair", "circle"]
+    label: str
+    first_line: int
+    mentor: str | None = None
+    mentees: list[str] = field(default_factory=list)
+
+
+def read_roster(path: Path) -> tuple[list[RosterGroup], list[tuple[str, str]], list[str]]:
+    """Parse a roster: groups, organisers (programme, name), and per-line errors."""
+    errors: list[str] = []
+    groups: dict[tuple[str, str], RosterGroup] = {}
+    organisers: list[tuple[str, str]] = []
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [], [f"{path}: cannot read: {exc}"]
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in ROSTER_COLUMNS if c not in header]
+    if missing:
+        return [], [], [f"line 1: missing column(s): {', '.join(missing)}"]
+    for lineno, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        prog, kind, label, role, name = (row.get(c, "") for c in ROSTER_COLUMNS)
+        if not any((prog, kind, label, role, name)):
+            continue
+        if not prog or not name:
+            errors.append(f"line {lineno}: programme and name are required")
+            continue
+        if role == "organiser":
+            organisers.append((prog, name))
+            continue
+        if kind not in ("pair", "circle"):
+            errors.append(f"line {lineno}: kind must be pair or circle, got {kind!r}")
+            continue
+        if role not in ("mentor", "mentee"):
+            errors.append(f"line {lineno}: role must be mentor, mentee or organiser, got {role!r}")
+            continue
+        if not label:
+            errors.append(f"line {lineno}: group is required (a label shared by its members)")
+            continue
+        group = groups.setdefault(
+            (prog, label),
+            RosterGroup(prog, kind, label, lineno),  # type: ignore[arg-type]
+        )
+        if group.kind != kind:
+            errors.append(f"line {lineno}: group {label!r} is both pair and circle")
+        elif role == "mentor":
+            if group.mentor is not None:
+                errors.append(f"line {lineno}: group {label!r} already has a mentor")
+            else:
+                group.mentor = name
+        else:
+            group.mentees.append(name)
+    for group in groups.values():
+        if group.mentor is None:
+            errors.append(f"line {group.first_line}: group {group.label!r} has no mentor")
+    return list(groups.values()), organisers, errors
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    groups, organisers, errors = read_roster(args.file)
+    if errors:
+        return _roster_failed(args, errors)
+
+    async def work(session: AsyncSession, settings: Settings, now: datetime) -> dict[str, Any]:
+        out_groups = []
+        org_invites = []
+        problems = []
+        for prog, name in organisers:
+            try:
+                programme = await find_programme(session, prog)
+                org_invites.append(
+                    _invite_json(
+                        settings,
+                        await add_organiser(session, programme, name, now, settings.invite_days),
+                    )
+                )
+            except SetupError as exc:
+                problems.append(f"organiser {name}: {exc}")
+        for g in groups:
+            try:
+                programme = await find_programme(session, g.programme)
+                group, invites = await create_group(
+                    session,
+                    programme,
+                    g.kind,
+                    g.mentor or "",
+                    g.mentees,
+                    now,
+                    settings.invite_days,
+                    name=g.label,
+                )
+            except SetupError as exc:
+                problems.append(f"line {g.first_line}: group {g.label!r}: {exc}")
+                continue
+            out_groups.append(
+                {
+                    "group": {"id": group.id, "kind": g.kind, "name": group.name},
+                    "invites": [_invite_json(settings, i) for i in invites],
+                }
+            )
+        if problems:
+            raise SetupError("; ".join(problems))  # rolls the whole import back
+        return {"organisers": org_invites, "groups": out_groups}
+
+    def render(r: dict[str, Any]) -> str:
+        lines = [f"imported {len(r['groups'])} groups from {args.file}"]
+        if r["organisers"]:
+            lines.append("organisers:")
+            lines += _render_invites(r["organisers"])
+        for item in r["groups"]:
+            g = item["group"]
+            lines.append(f"{g['kind']} #{g['id']}: {g['name']}")
+            lines += _render_invites(item["invites"])
+        return "\n".join(lines)
+
+    return _run(args, work, render)
+
+
+def _roster_failed(args: argparse.Namespace, errors: list[str]) -> int:
+    if args.json:
+        print(json.dumps({"imported": 0, "errors": errors}, ensure_ascii=False, indent=2))
+    else:
+        for error in errors:
+            print(f"{args.file}: {error}", file=sys.stderr)
+        print(f"mentorbot: nothing imported ({len(errors)} error(s))", file=sys.stderr)
+    return 1

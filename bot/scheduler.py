@@ -135,7 +135,7 @@ class Scheduler:
         now = self.clock.now()
         try:
             async with self.db.transaction() as session:
-                work = Work(session, self.content, self.settings, now)
+                work = Work(session, self.content, self.settings, now, flows=self.flows)
                 fresh = await session.get(Job, job.id)
                 if fresh is None or fresh.done_at is not None:
                     return  # cancelled, or another worker finished it

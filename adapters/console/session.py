@@ -11,9 +11,12 @@ are and ``/wait 3d``.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import shlex
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from adapters.console.transport import PLATFORM, ConsoleTransport
 from bot.app import Core
@@ -22,6 +25,7 @@ from bot.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
 ACTION = re.compile(r"^@(?P<name>[\w.-]+)(?:#(?P<group>[\w.-]+))?\s*(?P<rest>.*)$", re.S)
 BUTTON = re.compile(r"^\[(?P<sel>[^\]]+)\]$")
 WAIT = re.compile(r"^(?P<n>\d+)\s*(?P<unit>[mhdw])$")
+CODE_REF = re.compile(r"\{code:(?P<name>[^}]+)\}")
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
@@ -45,6 +49,7 @@ class ConsoleSession:
         self.core = core
         self.write = write
         self.transport = ConsoleTransport(write)
+        self.codes: dict[str, str] = {}
         core.add_transport(self.transport)
 
     async def line(self, raw: str, lineno: int | None = None) -> None:
@@ -53,6 +58,9 @@ class ConsoleSession:
         if not text or text.startswith("#"):
             return
         where = f"line {lineno}: " if lineno is not None else ""
+        if text.startswith("$ "):
+            await self.organiser(text[2:])
+            return
         if text.startswith("wait "):
             try:
                 await self.wait(parse_duration(text[5:]))
@@ -64,7 +72,31 @@ class ConsoleSession:
             raise ScriptError(f"{where}expected '@name text', '@name [button]' or 'wait 3d'")
         await self.act(match["name"], match["rest"].strip(), group=match["group"])
 
+    async def organiser(self, command: str) -> None:
+        """Run an organiser CLI command on this console's database and clock.
+
+        Invite codes it prints can be used later in the script as
+        ``{code:name}`` (the name as given to the command, any case).
+        """
+        from bot.cli import build_parser
+
+        self.write(f"$ {command}")
+        try:
+            args = build_parser().parse_args(shlex.split(command))
+        except SystemExit:
+            raise ScriptError(f"not an organiser command: {command!r}") from None
+        args.settings = self.core.settings
+        args.clock = self.core.clock
+        args.out = self.write
+        await asyncio.to_thread(args.handler, args)
+        for invite in _invites(getattr(args, "result", None) or {}):
+            self.codes[invite["name"].casefold()] = invite["code"]
+
+    def expand(self, text: str) -> str:
+        return CODE_REF.sub(lambda m: self.codes.get(m["name"].casefold(), m[0]), text)
+
     async def act(self, name: str, text: str, *, group: str | None = None) -> None:
+        text = self.expand(text)
         who = actor(name)
         address = (
             Address(PLATFORM, group, None, "group")
@@ -115,3 +147,11 @@ def _fmt(delta: timedelta) -> str:
         if seconds % size == 0 and seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def _invites(result: dict[str, Any]) -> list[dict[str, Any]]:
+    found = list(result.get("invites", [])) + list(result.get("organisers", []))
+    for item in result.get("groups", []):
+        if isinstance(item, dict):
+            found += item.get("invites", [])
+    return found

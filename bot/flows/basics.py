@@ -18,7 +18,6 @@ LANGUAGES = ("sv", "en")
 
 def register(flows: Flows) -> None:
     add = flows.commands.add
-    add(CommandSpec("start", start, args="code"))
     add(CommandSpec("help", help_))
     add(CommandSpec("about", about))
     add(CommandSpec("language", language, args="sv|en"))
@@ -35,12 +34,8 @@ def menu_choices(ctx: Ctx) -> list[Choice]:
     ]
 
 
-async def start(ctx: Ctx, args: str) -> None:
-    """``/start`` with no code: greet and explain how to join.
-
-    Flows that understand invite codes replace this handler's ``args`` branch
-    (see the onboarding flow); here a code we do not know is never silent.
-    """
+async def welcome(ctx: Ctx) -> None:
+    """``/start`` with no code from somebody not in any programme yet."""
     ctx.say("basics.start.welcome", menu_choices(ctx), name=ctx.person.display_name)
 
 

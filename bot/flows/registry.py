@@ -14,11 +14,12 @@ from bot.commands import CommandRegistry
 
 if TYPE_CHECKING:
     from bot.context import Ctx, Dialog, Work
-    from bot.store.models import Job
+    from bot.store.models import Group, Job
 
 ChoiceHandler = Callable[["Ctx", list[str]], Awaitable[None]]
 TextHandler = Callable[["Ctx", "Dialog", str], Awaitable[None]]
 JobHandler = Callable[["Work", "Job"], Awaitable[None]]
+GroupHook = Callable[["Ctx", "Group"], Awaitable[None]]
 
 
 @dataclass
@@ -27,6 +28,8 @@ class Flows:
     choices: dict[str, ChoiceHandler] = field(default_factory=dict)
     texts: dict[str, TextHandler] = field(default_factory=dict)
     jobs: dict[str, JobHandler] = field(default_factory=dict)
+    #: called when the last member of a pair or circle has joined
+    group_complete: list[GroupHook] = field(default_factory=list)
 
     def on_choice(self, prefix: str, handler: ChoiceHandler) -> None:
         if prefix in self.choices:
@@ -41,9 +44,9 @@ class Flows:
 
 
 def build_flows() -> Flows:
-    from bot.flows import basics
+    from bot.flows import basics, onboarding, organiser
 
     flows = Flows()
-    for module in (basics,):
+    for module in (basics, onboarding, organiser):
         module.register(flows)
     return flows

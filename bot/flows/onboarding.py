@@ -1,0 +1,251 @@
+"""Joining a programme: ``/start <code>`` (``/join`` on Discord) and onboarding.
+
+Steps (one dialog, ``onboarding``): language → time zone (suggested,
+confirmed, or typed as a city or zone) → the role explained → privacy notice
+with consent.  When the last member of a pair or circle has consented, every
+member is told and the group's completion hooks (the agreement) start.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.commands import CommandSpec
+from bot.context import Ctx, Dialog
+from bot.flows import basics
+from bot.flows.registry import Flows
+from bot.groups import group_and_programme, members_of, memberships, organiser_programmes
+from bot.programmes import check_invite
+from bot.store.db import to_db
+from bot.store.models import Group, Invite, Member, Person, Programme
+from bot.types import Choice, Reply
+from bot.zones import resolve_zone
+
+CONV = "onboarding"
+
+
+def register(flows: Flows) -> None:
+    flows.commands.add(CommandSpec("start", start, args="code"))
+    flows.commands.add(CommandSpec("join", start, args="code", hidden=True))
+    flows.on_choice("onb", choose)
+    flows.on_text(CONV, text)
+
+
+async def start(ctx: Ctx, args: str) -> None:
+    code = args.strip()
+    if not code:
+        await _welcome_back_or_new(ctx)
+        return
+    invite, problem = await check_invite(ctx.session, code, ctx.now)
+    if problem == "used" and invite is not None:
+        member = await ctx.session.get(Member, invite.member_id)
+        if member is not None and member.person_id == ctx.person.id:
+            await _resume(ctx, member)
+            return
+    if problem is not None or invite is None:
+        ctx.say(f"onboarding.invite.{problem}", private=True)
+        return
+    member = await ctx.session.get(Member, invite.member_id)
+    if member is None or member.person_id is not None:
+        ctx.say("onboarding.invite.used", private=True)
+        return
+    if member.group_id is not None and await _already_in_group(ctx, member.group_id):
+        ctx.say("onboarding.invite.same_group", private=True)
+        return
+    await _claim(ctx, invite, member)
+
+
+async def _already_in_group(ctx: Ctx, group_id: int) -> bool:
+    found = await ctx.session.scalar(
+        select(Member.id).where(Member.group_id == group_id, Member.person_id == ctx.person.id)
+    )
+    return found is not None
+
+
+async def _claim(ctx: Ctx, invite: Invite, member: Member) -> None:
+    invite.used_at = to_db(ctx.now)
+    member.person_id = ctx.person.id
+    member.joined_at = to_db(ctx.now)
+    programme = await ctx.session.get(Programme, member.programme_id)
+    assert programme is not None
+    dialog = await ctx.dialog(CONV)
+    dialog.reset()
+    dialog.go("lang", member_id=member.id)
+    ctx.say(
+        "onboarding.greet",
+        _language_choices(member.id),
+        name=member.name,
+        programme=programme.name,
+        role=ctx.t(f"roles.{member.role}"),
+    )
+
+
+async def _resume(ctx: Ctx, member: Member) -> None:
+    dialog = await ctx.dialog(CONV)
+    if ctx.person.onboarded_at is not None and dialog.step is None:
+        ctx.say("onboarding.invite.already_joined", private=True)
+        return
+    await _ask(ctx, dialog, member)
+
+
+async def _welcome_back_or_new(ctx: Ctx) -> None:
+    seats = await memberships(ctx.session, ctx.person.id)
+    organises = await organiser_programmes(ctx.session, ctx.person.id)
+    if not seats and not organises:
+        await basics.welcome(ctx)
+        return
+    dialog = await ctx.dialog(CONV)
+    if dialog.step is not None:
+        member = await ctx.session.get(Member, dialog.data.get("member_id", 0))
+        if member is not None:
+            await _ask(ctx, dialog, member)
+            return
+    ctx.say("onboarding.welcome_back", basics.menu_choices(ctx), name=ctx.person.display_name)
+
+
+def _language_choices(member_id: int) -> list[Choice]:
+    return [
+        Choice(f"onb:{member_id}:lang:sv", "Svenska"),
+        Choice(f"onb:{member_id}:lang:en", "English"),
+    ]
+
+
+async def _ask(ctx: Ctx, dialog: Dialog, member: Member, *, replace: bool = False) -> None:
+    """(Re)ask the question of the current step."""
+    mid = member.id
+    step = dialog.step
+    if step == "lang":
+        programme = await ctx.session.get(Programme, member.programme_id)
+        ctx.say(
+            "onboarding.greet",
+            _language_choices(mid),
+            name=member.name,
+            programme=programme.name if programme else "",
+            role=ctx.t(f"roles.{member.role}"),
+        )
+    elif step == "tz":
+        ctx.say(
+            "onboarding.tz.ask",
+            [
+                ctx.choice(f"onb:{mid}:tz:ok", "onboarding.tz.yes"),
+                ctx.choice(f"onb:{mid}:tz:other", "onboarding.tz.other"),
+            ],
+            replace=replace,
+            zone=ctx.person.timezone,
+        )
+    elif step == "tz_typed":
+        ctx.say("onboarding.tz.type", replace=replace)
+    elif step == "role":
+        ctx.say(
+            f"onboarding.role.{member.role}",
+            [ctx.choice(f"onb:{mid}:role:ok", "onboarding.role.ok")],
+            replace=replace,
+        )
+    elif step == "privacy":
+        ctx.say(
+            "onboarding.privacy.notice",
+            [
+                ctx.choice(f"onb:{mid}:privacy:yes", "onboarding.privacy.yes"),
+                ctx.choice(f"onb:{mid}:privacy:no", "onboarding.privacy.no"),
+            ],
+            replace=replace,
+        )
+
+
+async def choose(ctx: Ctx, parts: list[str]) -> None:
+    if len(parts) != 3 or not parts[0].isdigit():
+        ctx.say("basics.stale_button", private=True)
+        return
+    member = await ctx.session.get(Member, int(parts[0]))
+    if member is None or member.person_id != ctx.person.id:
+        ctx.say("basics.not_yours", private=True)
+        return
+    step, value = parts[1], parts[2]
+    dialog = await ctx.dialog(CONV)
+    if dialog.step != step or dialog.data.get("member_id") != member.id:
+        ctx.say("basics.stale_button", private=True)
+        return
+    if step == "lang" and value in ("sv", "en"):
+        ctx.person.language = value
+        dialog.go("tz")
+        await _ask(ctx, dialog, member, replace=True)
+    elif step == "tz" and value == "ok":
+        dialog.go("role")
+        await _ask(ctx, dialog, member, replace=True)
+    elif step == "tz" and value == "other":
+        dialog.go("tz_typed")
+        await _ask(ctx, dialog, member, replace=True)
+    elif step == "role" and value == "ok":
+        dialog.go("privacy")
+        await _ask(ctx, dialog, member, replace=True)
+    elif step == "privacy" and value == "yes":
+        dialog.reset()
+        await _finish(ctx, member)
+    elif step == "privacy" and value == "no":
+        ctx.say(
+            "onboarding.privacy.declined",
+            [ctx.choice(f"onb:{member.id}:privacy:yes", "onboarding.privacy.changed_mind")],
+            replace=True,
+        )
+    else:
+        ctx.say("basics.stale_button", private=True)
+
+
+async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
+    member = await ctx.session.get(Member, dialog.data.get("member_id", 0))
+    if member is None or member.person_id != ctx.person.id:
+        dialog.reset()
+        ctx.say("basics.fallback", basics.menu_choices(ctx))
+        return
+    if dialog.step == "tz_typed":
+        zone = resolve_zone(message)
+        if zone is None:
+            ctx.say("onboarding.tz.unknown", text=message[:64])
+            return
+        ctx.person.timezone = zone
+        dialog.go("role")
+        ctx.say("onboarding.tz.set", zone=zone)
+        await _ask(ctx, dialog, member)
+        return
+    ctx.say("onboarding.use_buttons")
+    await _ask(ctx, dialog, member)
+
+
+async def _finish(ctx: Ctx, member: Member) -> None:
+    ctx.person.consent_at = to_db(ctx.now)
+    ctx.person.onboarded_at = to_db(ctx.now)
+    if member.role == "organiser":
+        programme = await ctx.session.get(Programme, member.programme_id)
+        ctx.say("onboarding.done.organiser", programme=programme.name if programme else "")
+        return
+    assert member.group_id is not None
+    group, programme = await group_and_programme(ctx.session, member.group_id)
+    seats = await members_of(ctx.session, group.id)
+    ready: list[tuple[Member, Person]] = []
+    for seat in seats:
+        person = await ctx.session.get(Person, seat.person_id) if seat.person_id else None
+        if person is not None and person.consent_at is not None:
+            ready.append((seat, person))
+    waiting = [s.name for s in seats if s.id not in {m.id for m, _ in ready}]
+    if waiting:
+        key = "onboarding.done.waiting_pair" if group.kind == "pair" else "onboarding.done.waiting"
+        ctx.say(key, names=", ".join(waiting))
+        return
+    await _complete(ctx, group, programme, ready)
+
+
+async def _complete(
+    ctx: Ctx, group: Group, programme: Programme, ready: list[tuple[Member, Person]]
+) -> None:
+    group.status = "active"
+    group.completed_at = to_db(ctx.now)
+    for seat, person in ready:
+        others = ", ".join(m.name for m, _ in ready if m.id != seat.id)
+        key = f"onboarding.complete.{group.kind}"
+        text = ctx.t_for(person.language, key, others=others, programme=programme.name)
+        if person.id == ctx.person.id:
+            ctx.reply(text)
+        else:
+            await ctx.tell(person.id, Reply(text), key=f"complete:{group.id}:{seat.id}")
+    for hook in ctx.flows.group_complete if ctx.flows is not None else []:
+        await hook(ctx, group)

@@ -1,0 +1,73 @@
+"""Reading pairs and circles: who is in a group, and which groups a person is in."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.models import Group, Member, Person, Programme
+
+
+async def members_of(session: AsyncSession, group_id: int) -> list[Member]:
+    return list(
+        (
+            await session.scalars(
+                select(Member)
+                .where(Member.group_id == group_id, Member.left_at.is_(None))
+                .order_by(Member.role.desc(), Member.id)  # mentor first
+            )
+        ).all()
+    )
+
+
+async def memberships(session: AsyncSession, person_id: int) -> list[Member]:
+    """The person's seats in pairs and circles (not organiser seats)."""
+    return list(
+        (
+            await session.scalars(
+                select(Member).where(
+                    Member.person_id == person_id,
+                    Member.group_id.is_not(None),
+                    Member.left_at.is_(None),
+                )
+            )
+        ).all()
+    )
+
+
+async def organiser_programmes(session: AsyncSession, person_id: int) -> list[Programme]:
+    return list(
+        (
+            await session.scalars(
+                select(Programme)
+                .join(Member, Member.programme_id == Programme.id)
+                .where(Member.person_id == person_id, Member.role == "organiser")
+                .order_by(Programme.id)
+            )
+        ).all()
+    )
+
+
+async def organisers_of(session: AsyncSession, programme_id: int) -> list[Person]:
+    return list(
+        (
+            await session.scalars(
+                select(Person)
+                .join(Member, Member.person_id == Person.id)
+                .where(Member.programme_id == programme_id, Member.role == "organiser")
+            )
+        ).all()
+    )
+
+
+async def group_and_programme(session: AsyncSession, group_id: int) -> tuple[Group, Programme]:
+    group = await session.get(Group, group_id)
+    assert group is not None
+    programme = await session.get(Programme, group.programme_id)
+    assert programme is not None
+    return group, programme
+
+
+def is_ready(member: Member, person: Person | None) -> bool:
+    """Joined and consented: the member can take part in the group's flows."""
+    return member.person_id is not None and person is not None and person.consent_at is not None

@@ -1,0 +1,231 @@
+"""Programmes, pairs, circles and invites: the organiser's side of the data.
+
+Used by the CLI, the roster import and the organiser commands in chat, so
+that all three create exactly the same things.  Invite codes are random
+(96 bits, URL-safe so they fit a Telegram deep link), single use, expiring,
+and stored only as a SHA-256 hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.db import from_db, to_db
+from bot.store.models import Group, Invite, Member, Programme
+
+CODE_BYTES = 12  # 96 bits
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16}$")
+FREQUENCIES = {"weekly": 7, "biweekly": 14, "monthly": 30}
+FORMATS = ("one_to_one", "group", "mixed")
+MODES = ("online", "face_to_face", "hybrid")
+ROLES = ("mentor", "mentee", "organiser")
+MAX_CIRCLE_MENTEES = 8
+MIN_CIRCLE_MENTEES = 2
+
+InviteProblem = Literal["malformed", "unknown", "used", "expired"]
+
+
+class SetupError(ValueError):
+    """An organiser asked for something impossible; the message says what."""
+
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    member_id: int
+    name: str
+    role: str
+    code: str
+    expires_at: datetime
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def new_code() -> str:
+    return secrets.token_urlsafe(CODE_BYTES)
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:64] or "programme"
+
+
+def parse_frequency(text: str) -> int:
+    text = text.strip().lower()
+    if text in FREQUENCIES:
+        return FREQUENCIES[text]
+    match = re.fullmatch(r"(\d{1,3})d", text)
+    if match and 1 <= int(match[1]) <= 365:
+        return int(match[1])
+    raise SetupError(f"frequency: expected weekly, biweekly, monthly or e.g. 21d, got {text!r}")
+
+
+async def create_programme(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    name: str,
+    start: date,
+    end: date,
+    goal: str = "",
+    slug: str | None = None,
+    frequency_days: int = 30,
+    min_minutes: int = 20,
+    max_minutes: int = 60,
+    format: str = "one_to_one",
+    mode: str = "online",
+    language: str = "sv",
+) -> Programme:
+    slug = slug or slugify(name)
+    if not name.strip():
+        raise SetupError("name: must not be empty")
+    if end < start + timedelta(days=28):
+        raise SetupError("end: a programme runs at least one month after its start")
+    if end > start + timedelta(days=366 * 6):
+        raise SetupError("end: at most six years after the start")
+    if not 10 <= min_minutes <= max_minutes <= 240:
+        raise SetupError("minutes: expected 10 <= min <= max <= 240")
+    if format not in FORMATS:
+        raise SetupError(f"format: expected one of {', '.join(FORMATS)}")
+    if mode not in MODES:
+        raise SetupError(f"mode: expected one of {', '.join(MODES)}")
+    if language not in ("sv", "en"):
+        raise SetupError("language: expected sv or en")
+    if await session.scalar(select(Programme.id).where(Programme.slug == slug)):
+        raise SetupError(f"a programme called {slug!r} exists already")
+    programme = Programme(
+        slug=slug,
+        name=name.strip(),
+        goal=goal.strip(),
+        start_date=start,
+        end_date=end,
+        frequency_days=frequency_days,
+        min_minutes=min_minutes,
+        max_minutes=max_minutes,
+        format=format,
+        mode=mode,
+        language=language,
+        settings={},
+        created_at=to_db(now),
+    )
+    session.add(programme)
+    await session.flush()
+    return programme
+
+
+async def find_programme(session: AsyncSession, ref: str) -> Programme:
+    programme = await session.scalar(select(Programme).where(Programme.slug == ref))
+    if programme is None and ref.isdigit():
+        programme = await session.get(Programme, int(ref))
+    if programme is None:
+        raise SetupError(f"no programme {ref!r} (see `mentorbot program list`)")
+    return programme
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > 128:
+        raise SetupError("name: expected 1 to 128 characters")
+    return name
+
+
+async def add_organiser(
+    session: AsyncSession, programme: Programme, name: str, now: datetime, days: int
+) -> IssuedInvite:
+    member = Member(programme_id=programme.id, name=_check_name(name), role="organiser")
+    session.add(member)
+    await session.flush()
+    return await issue_invite(session, member, now, days)
+
+
+async def create_group(
+    session: AsyncSession,
+    programme: Programme,
+    kind: Literal["pair", "circle"],
+    mentor: str,
+    mentees: list[str],
+    now: datetime,
+    days: int,
+    name: str = "",
+) -> tuple[Group, list[IssuedInvite]]:
+    if kind == "pair" and len(mentees) != 1:
+        raise SetupError("a pair has exactly one mentee")
+    if kind == "circle" and not MIN_CIRCLE_MENTEES <= len(mentees) <= MAX_CIRCLE_MENTEES:
+        raise SetupError(
+            f"a circle has one mentor and {MIN_CIRCLE_MENTEES} to {MAX_CIRCLE_MENTEES} mentees"
+        )
+    if kind == "pair" and programme.format == "group":
+        raise SetupError("this programme is group-only; create a circle instead")
+    if kind == "circle" and programme.format == "one_to_one":
+        raise SetupError("this programme is one-to-one; create pairs instead")
+    names = [_check_name(mentor), *(_check_name(m) for m in mentees)]
+    if len({n.casefold() for n in names}) != len(names):
+        raise SetupError("every member of a group needs a distinct name")
+    group = Group(
+        programme_id=programme.id,
+        kind=kind,
+        name=name or " & ".join(names),
+        status="forming",
+        created_at=to_db(now),
+        version=0,
+    )
+    session.add(group)
+    await session.flush()
+    invites = []
+    for role, who in [("mentor", names[0])] + [("mentee", n) for n in names[1:]]:
+        member = Member(programme_id=programme.id, group_id=group.id, name=who, role=role)
+        session.add(member)
+        await session.flush()
+        invites.append(await issue_invite(session, member, now, days))
+    return group, invites
+
+
+async def issue_invite(
+    session: AsyncSession, member: Member, now: datetime, days: int
+) -> IssuedInvite:
+    """A fresh code for ``member``; earlier unused codes of that member stop working."""
+    for old in await session.scalars(
+        select(Invite).where(Invite.member_id == member.id, Invite.used_at.is_(None))
+    ):
+        old.expires_at = to_db(now)
+    code = new_code()
+    expires = now + timedelta(days=days)
+    session.add(
+        Invite(
+            member_id=member.id,
+            code_hash=hash_code(code),
+            created_at=to_db(now),
+            expires_at=to_db(expires),
+        )
+    )
+    await session.flush()
+    return IssuedInvite(member.id, member.name, member.role, code, expires)
+
+
+async def check_invite(
+    session: AsyncSession, code: str, now: datetime
+) -> tuple[Invite | None, InviteProblem | None]:
+    code = code.strip()
+    if not CODE_PATTERN.match(code):
+        return None, "malformed"
+    invite = await session.scalar(select(Invite).where(Invite.code_hash == hash_code(code)))
+    if invite is None:
+        return None, "unknown"
+    if invite.used_at is not None:
+        return invite, "used"
+    if from_db(invite.expires_at) <= now:
+        return invite, "expired"
+    return invite, None
+
+
+def deep_link(username: str | None, code: str) -> str | None:
+    return f"https://t.me/{username}?start={code}" if username else None
