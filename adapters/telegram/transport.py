@@ -1,0 +1,234 @@
+"""Sending neutral replies through the Bot API.
+
+Texts go out without a parse mode, so nothing a person typed (and the core
+echoes back) can break a message.  Telegram errors become
+:class:`~bot.ports.DeliveryError` so the core decides about retries and
+unreachable people without knowing Telegram: a 429 is waited out here and
+never dropped; a blocked bot or a vanished chat is permanent; network
+trouble is transient.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
+from telegram.constants import MessageLimit
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from adapters.telegram.translate import PLATFORM, reply_markup
+from bot.ports import DeliveryError
+from bot.types import Attachment, Outgoing
+
+_log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)
+
+#: ``DeliveryError.reason`` values, so the core can tell "this person is
+#: gone" (blocked, chat_not_found) from "Telegram refused this message".
+BLOCKED = "blocked"
+CHAT_NOT_FOUND = "chat_not_found"
+REJECTED = "rejected"
+RATE_LIMITED = "rate_limited"
+NETWORK = "network"
+UNREACHABLE_REASONS = frozenset({BLOCKED, CHAT_NOT_FOUND})
+
+_CHAT_GONE = ("chat not found", "user not found", "peer_id_invalid", "group chat was deactivated")
+_UNCHANGED = "message is not modified"
+
+
+class TelegramTransport:
+    """The :class:`bot.ports.Transport` for Telegram.
+
+    ``max_flood_waits`` bounds how many 429s in a row one message waits out
+    here (on top of the rate limiter's own retries) before the error goes to
+    the core as transient, so the outbox retries later instead of a worker
+    sleeping forever.
+    """
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        max_flood_waits: int = 10,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._bot = bot
+        self._max_flood_waits = max_flood_waits
+        self._sleep = sleep
+
+    async def send(self, out: Outgoing) -> None:
+        await self.send_reply(out)
+
+    async def send_reply(self, out: Outgoing, *, edit_message_id: int | None = None) -> int | None:
+        """Send one reply; edit ``edit_message_id`` instead when the reply asks
+        to replace it and fits in one message.  Returns the id of the last
+        message sent or edited."""
+        reply = out.reply
+        chat_id = _chat_id(out.address.chat_id)
+        thread_id = int(out.address.thread_id) if out.address.thread_id else None
+        markup = reply_markup(reply)
+        chunks = split_text(reply.text)
+
+        if edit_message_id is not None and reply.replace and len(chunks) == 1:
+            if not reply.attachments and await self._edit(
+                chat_id, edit_message_id, chunks[0], markup
+            ):
+                return edit_message_id
+
+        last_id: int | None = None
+        for index, chunk in enumerate(chunks):
+            keyboard = markup if index == len(chunks) - 1 else None
+            message = await self._call(
+                functools.partial(
+                    self._bot.send_message,
+                    chat_id=chat_id,
+                    text=chunk,
+                    message_thread_id=thread_id,
+                    reply_markup=keyboard,
+                )
+            )
+            last_id = message.message_id
+        for index, attachment in enumerate(reply.attachments):
+            # Without any text the keyboard rides on the last document.
+            keyboard = markup if not chunks and index == len(reply.attachments) - 1 else None
+            message = await self._call(
+                functools.partial(self._send_document, chat_id, thread_id, attachment, keyboard)
+            )
+            last_id = message.message_id
+        return last_id
+
+    async def _send_document(
+        self,
+        chat_id: int | str,
+        thread_id: int | None,
+        attachment: Attachment,
+        keyboard: InlineKeyboardMarkup | None,
+    ) -> Message:
+        # A fresh InputFile per attempt, so a retry never sends a consumed stream.
+        document = InputFile(attachment.content, filename=attachment.filename)
+        return await self._bot.send_document(
+            chat_id=chat_id, document=document, message_thread_id=thread_id, reply_markup=keyboard
+        )
+
+    async def _edit(
+        self, chat_id: int | str, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+    ) -> bool:
+        """Edit in place; ``False`` means the message cannot be edited (too
+        old, deleted, not text) and a new one should be sent instead."""
+        try:
+            await self._call(
+                lambda: self._bot.edit_message_text(
+                    chat_id=chat_id, message_id=message_id, text=text, reply_markup=markup
+                ),
+                raw_bad_request=True,
+            )
+        except BadRequest as exc:
+            if _UNCHANGED in exc.message.lower():
+                return True
+            _log.info("could not edit a Telegram message, sending anew: %s", exc.message)
+            return False
+        return True
+
+    async def _call(
+        self, request: Callable[[], Awaitable[T]], *, raw_bad_request: bool = False
+    ) -> T:
+        """Run one Bot API request, waiting out 429s and mapping errors."""
+        waits = 0
+        while True:
+            try:
+                return await request()
+            except RetryAfter as exc:
+                delay = retry_after_seconds(exc)
+                waits += 1
+                if waits > self._max_flood_waits:
+                    raise DeliveryError(RATE_LIMITED, permanent=False, retry_after=delay) from exc
+                _log.info("Telegram flood control: waiting %.1f s", delay)
+                await self._sleep(delay)
+            except ChatMigrated as exc:
+                # A group became a supergroup: the old id is dead for good, and
+                # the core re-learns the group from its next update.
+                _log.info("Telegram group migrated to %s", exc.new_chat_id)
+                raise DeliveryError(CHAT_NOT_FOUND, permanent=True) from exc
+            except Forbidden as exc:
+                _log.info("Telegram refused delivery: %s", exc.message)
+                raise DeliveryError(BLOCKED, permanent=True) from exc
+            except BadRequest as exc:
+                if raw_bad_request:
+                    raise
+                if any(s in exc.message.lower() for s in _CHAT_GONE):
+                    raise DeliveryError(CHAT_NOT_FOUND, permanent=True) from exc
+                # Any other refusal says nothing about the person, and the core
+                # marks people unreachable on permanent errors; transient keeps
+                # it to the core's bounded retries.
+                _log.warning("Telegram rejected a message: %s", exc.message)
+                raise DeliveryError(REJECTED, permanent=False) from exc
+            except NetworkError as exc:  # includes TimedOut
+                raise DeliveryError(NETWORK, permanent=False) from exc
+            except TelegramError as exc:
+                _log.warning("Telegram error: %s", exc.message)
+                raise DeliveryError(NETWORK, permanent=False) from exc
+
+
+def _chat_id(value: str) -> int | str:
+    """Numeric ids as ints (the rate limiter tells groups by sign); ``@name`` stays."""
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB 22 warns about int vs timedelta
+        value = exc.retry_after
+    if isinstance(value, timedelta):
+        return max(value.total_seconds(), 0.0)
+    return max(float(value), 0.0)
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut a long text into messages Telegram accepts, at paragraph or line
+    breaks where possible.  Empty text gives no messages."""
+    text = text.strip()
+    chunks: list[str] = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n\n", 0, limit), text.rfind("\n", 0, limit))
+        if cut <= 0:
+            cut = text.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        chunks.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        chunks.append(text)
+    return chunks
+
+
+__all__ = [
+    "BLOCKED",
+    "CHAT_NOT_FOUND",
+    "NETWORK",
+    "RATE_LIMITED",
+    "REJECTED",
+    "UNREACHABLE_REASONS",
+    "TelegramTransport",
+    "split_text",
+]

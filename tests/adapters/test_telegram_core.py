@@ -1,0 +1,161 @@
+"""The real PTB Application, the fake Bot API and the real core together.
+
+What a Telegram user sees from the core (Swedish by default), in polling and
+webhook mode, with the menus generated from the core's command registry and
+a 429 and a 403 injected on the way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from bot.config import Settings
+from tests.fakes.telegram_api import FakeTelegram
+
+if TYPE_CHECKING:
+    from tests.adapters.conftest import TgRunning
+
+Run = Callable[[object, Settings], Awaitable["TgRunning"]]
+ADA = 4242
+
+
+async def test_start_and_help_in_swedish_over_polling(
+    tg_fake: FakeTelegram, tg_core: Any, tg_settings: Callable[..., Settings], tg_run: Run
+) -> None:
+    await tg_run(tg_core, tg_settings())
+    tg_fake.inject_command(ADA, "start", first_name="Ada", language_code=None)
+    welcome = await tg_fake.next_message(ADA)
+    assert welcome.text is not None and welcome.text.startswith("Hej Ada!")
+    assert welcome.buttons and all(data for row in welcome.buttons for _, data in row)
+
+    tg_fake.inject_command(ADA, "help")
+    help_text = (await tg_fake.next_message(ADA)).text or ""
+    assert "/start" in help_text and "/help" in help_text
+    assert "Se vad jag kan hjälpa dig med" in help_text
+
+
+async def test_a_menu_button_is_answered_and_handled(
+    tg_fake: FakeTelegram, tg_core: Any, tg_settings: Callable[..., Settings], tg_run: Run
+) -> None:
+    await tg_run(tg_core, tg_settings())
+    tg_fake.inject_command(ADA, "start", language_code=None)
+    welcome = await tg_fake.next_message(ADA)
+    pressed = next(data for row in welcome.buttons for _, data in row if data == "menu:help")
+    tg_fake.inject_callback(ADA, pressed, message_id=welcome.message_id, language_code=None)
+    answer = await tg_fake.next_message(ADA)
+    assert "/help" in (answer.text or "")
+    assert len(tg_fake.calls_of("answerCallbackQuery")) == 1
+
+
+async def test_english_speakers_get_english(
+    tg_fake: FakeTelegram, tg_core: Any, tg_settings: Callable[..., Settings], tg_run: Run
+) -> None:
+    await tg_run(tg_core, tg_settings())
+    tg_fake.inject_command(ADA, "help", language_code="en")
+    assert "See what I can help you with" in ((await tg_fake.next_message(ADA)).text or "")
+
+
+async def test_command_menus_come_from_the_registry(
+    tg_fake: FakeTelegram, tg_core: Any, tg_settings: Callable[..., Settings], tg_run: Run
+) -> None:
+    await tg_run(tg_core, tg_settings())
+    visible = [s for s in tg_core.commands.all() if not s.organiser_only and "dm" in s.where]
+    for lang in ("sv", "en"):
+        menu = tg_fake.commands[("all_private_chats", lang)]
+        assert [c["command"] for c in menu] == [s.name for s in visible]
+        assert [c["description"] for c in menu] == [s.description[lang] for s in visible]
+    assert (
+        tg_fake.commands[("all_private_chats", "")] == tg_fake.commands[("all_private_chats", "sv")]
+    )
+
+
+async def test_webhook_mode_checks_the_secret(
+    tg_fake: FakeTelegram,
+    tg_core: Any,
+    tg_settings: Callable[..., Settings],
+    tg_run: Run,
+    tg_free_port: int,
+) -> None:
+    import aiohttp
+
+    url = f"http://127.0.0.1:{tg_free_port}/telegram"
+    await tg_run(
+        tg_core,
+        tg_settings(
+            telegram_webhook_url=url,
+            telegram_webhook_secret="right-secret",
+            telegram_webhook_listen=f"127.0.0.1:{tg_free_port}",
+        ),
+    )
+    update = {
+        "update_id": 77,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": ADA, "type": "private"},
+            "from": {"id": ADA, "is_bot": False, "first_name": "Eve"},
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+        wrong = {"X-Telegram-Bot-Api-Secret-Token": "wrong-secret"}
+        async with session.post(url, json=update, headers=wrong) as resp:
+            assert resp.status == 403
+    tg_fake.inject_command(ADA, "start", first_name="Ada", language_code=None)
+    welcome = await tg_fake.next_message(ADA)
+    assert (welcome.text or "").startswith("Hej Ada!")  # not Eve: the forged one was refused
+    assert tg_fake.webhook_statuses == [200]
+
+
+async def test_a_429_is_waited_out_and_the_reply_arrives_once(
+    tg_fake: FakeTelegram, tg_core: Any, tg_settings: Callable[..., Settings], tg_run: Run
+) -> None:
+    await tg_run(tg_core, tg_settings())
+    tg_fake.fail_next("sendMessage", times=1, retry_after=1)
+    started = time.monotonic()
+    tg_fake.inject_command(ADA, "help")
+    first = await tg_fake.next_message(ADA, within=8)
+    assert time.monotonic() - started >= 1.0
+    assert "/help" in (first.text or "")
+    await asyncio.sleep(0.3)
+    assert len(tg_fake.messages_to(ADA)) == 1
+    assert len(tg_fake.calls_of("sendMessage")) == 2
+
+
+async def test_a_user_who_blocked_the_bot_is_marked_unreachable(
+    tg_fake: FakeTelegram, tg_core: Any, tg_settings: Callable[..., Settings], tg_run: Run
+) -> None:
+    from bot.store.models import Identity, Person
+
+    calls: list[tuple[str, str]] = []
+    real = tg_core.mark_unreachable
+
+    async def spy(platform: str, chat_id: str) -> None:
+        calls.append((platform, chat_id))
+        await real(platform, chat_id)
+
+    tg_core.mark_unreachable = spy
+    await tg_run(tg_core, tg_settings())
+    tg_fake.inject_command(ADA, "start")
+    await tg_fake.next_message(ADA)
+    tg_fake.block(ADA)
+    tg_fake.inject_command(ADA, "help")
+    await tg_fake.wait_for_call("sendMessage", count=2)
+    for _ in range(100):
+        if calls:
+            break
+        await asyncio.sleep(0.02)
+    assert calls == [("telegram", str(ADA))]
+    async with tg_core.db.transaction() as session:
+        person = await session.scalar(
+            select(Person)
+            .join(Identity, Identity.person_id == Person.id)
+            .where(Identity.platform == "telegram", Identity.user_id == str(ADA))
+        )
+    assert person is not None and person.unreachable_at is not None

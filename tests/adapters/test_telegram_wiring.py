@@ -1,0 +1,340 @@
+"""The real PTB Application against the fake Bot API, with a stand-in core.
+
+These check the adapter's own duties (polling, webhook secret, menus, edits,
+documents, 429 and 403) independently of what the core says; the tests with
+the real core are in ``test_telegram_core.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+import aiohttp
+import pytest
+
+from adapters.telegram.runner import build_application
+from adapters.telegram.transport import TelegramTransport
+from bot.config import Settings
+from bot.ports import DeliveryError
+from bot.types import Address, Attachment, Choice, CommandIn, Outgoing, Reply
+from tests.fakes.telegram_api import FakeTelegram
+
+if TYPE_CHECKING:
+    from tests.adapters.conftest import TgRunning, TgStandInCore
+
+Run = Callable[[object, Settings], Awaitable["TgRunning"]]
+ADA = 42
+BO = 43
+
+
+async def test_polling_answers_a_deep_link_start(
+    tg_fake: FakeTelegram,
+    tg_standin: TgStandInCore,
+    tg_settings: Callable[..., Settings],
+    tg_run: Run,
+) -> None:
+    await tg_run(tg_standin, tg_settings())
+    tg_fake.inject_command(ADA, "start", "inv_code", language_code="en")
+    sent = await tg_fake.next_message(ADA)
+    assert sent.text == "start|inv_code"
+    assert sent.buttons == [[("Yes", "c:yes"), ("No", "c:no")]]
+    assert "parse_mode" not in sent.params  # user text can never break markup
+    event = tg_standin.events[0]
+    assert isinstance(event, CommandIn) and event.actor.locale == "en"
+
+
+async def test_a_pressed_button_is_answered_and_edits_its_message(
+    tg_fake: FakeTelegram,
+    tg_standin: TgStandInCore,
+    tg_settings: Callable[..., Settings],
+    tg_run: Run,
+) -> None:
+    await tg_run(tg_standin, tg_settings())
+    tg_fake.inject_command(ADA, "start")
+    first = await tg_fake.next_message(ADA)
+    tg_fake.inject_callback(ADA, first.button("yes"), message_id=first.message_id)
+    edited = await tg_fake.next_message(ADA)
+    assert (edited.method, edited.message_id, edited.text) == (
+        "editmessagetext",
+        first.message_id,
+        "chose c:yes",
+    )
+    assert edited.buttons == []
+    answers = tg_fake.calls_of("answerCallbackQuery")
+    assert len(answers) == 1
+    # answered before the edit went out
+    assert tg_fake.calls.index(answers[0]) < max(
+        i for i, c in enumerate(tg_fake.calls) if c.method == "editmessagetext"
+    )
+
+
+async def test_attachments_are_sent_as_documents(
+    tg_fake: FakeTelegram,
+    tg_standin: TgStandInCore,
+    tg_settings: Callable[..., Settings],
+    tg_run: Run,
+) -> None:
+    await tg_run(tg_standin, tg_settings())
+    tg_fake.inject_command(ADA, "file")
+    assert (await tg_fake.next_message(ADA)).text == "file"
+    doc = await tg_fake.next_message(ADA)
+    assert doc.method == "senddocument"
+    assert doc.document == ("agreement.txt", b"agreed")
+
+
+async def test_command_menus_per_language_from_the_registry(
+    tg_fake: FakeTelegram,
+    tg_standin: TgStandInCore,
+    tg_settings: Callable[..., Settings],
+    tg_run: Run,
+) -> None:
+    await tg_run(tg_standin, tg_settings())
+    private = {lang: tg_fake.commands[("all_private_chats", lang)] for lang in ("", "sv", "en")}
+    assert private["sv"] == [
+        {"command": "start", "description": "Börja här"},
+        {"command": "help", "description": "Hjälp"},
+    ]
+    assert [c["description"] for c in private["en"]] == ["Start here", "Help"]
+    assert private[""] == private["sv"]  # default language is sv
+    assert ("all_group_chats", "en") in tg_fake.commands
+
+
+async def test_webhook_refuses_a_wrong_secret_and_accepts_the_right_one(
+    tg_fake: FakeTelegram,
+    tg_standin: TgStandInCore,
+    tg_settings: Callable[..., Settings],
+    tg_run: Run,
+    tg_free_port: int,
+) -> None:
+    url = f"http://127.0.0.1:{tg_free_port}/tg/hook"
+    settings = tg_settings(
+        telegram_webhook_url=url,
+        telegram_webhook_secret="s3cret-token",
+        telegram_webhook_listen=f"127.0.0.1:{tg_free_port}",
+    )
+    await tg_run(tg_standin, settings)
+    assert tg_fake.webhook == {"url": url, "secret_token": "s3cret-token"}
+    assert not tg_fake.calls_of("getUpdates")
+
+    forged = {
+        "update_id": 999,
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": BO, "type": "private"},
+            "from": {"id": BO, "is_bot": False, "first_name": "Eve"},
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    timeout = aiohttp.ClientTimeout(total=5)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+            async with session.post(url, json=forged, headers=headers) as resp:
+                assert resp.status == 403
+
+    tg_fake.inject_command(ADA, "start", "code1")  # the fake POSTs with the real secret
+    sent = await tg_fake.next_message(ADA)
+    assert sent.text == "start|code1"
+    assert tg_fake.webhook_statuses == [200]
+    assert [type(e).__name__ for e in tg_standin.events] == ["CommandIn"]  # forged never arrived
+
+
+async def test_a_429_is_waited_out_and_delivered_exactly_once(
+    tg_fake: FakeTelegram,
+    tg_standin: TgStandInCore,
+    tg_settings: Callable[..., Settings],
+    tg_run: Run,
+) -> None:
+    await tg_run(tg_standin, tg_settings())
+    tg_fake.fail_next("sendMessage", times=1, retry_after=1)
+    started = time.monotonic()
+    tg_fake.inject_command(ADA, "start")
+    sent = await tg_fake.next_message(ADA, within=8)
+    assert sent.text == "start|"
+    assert time.monotonic() - started >= 1.0  # really waited
+    assert len(tg_fake.calls_of("sendMessage")) == 2  # refused once, then sent
+    await asyncio.sleep(0.2)
+    assert [s.text for s in tg_fake.messages_to(ADA)] == ["start|"]
+
+
+async def test_a_blocked_user_on_a_direct_reply_is_marked_unreachable(
+    tg_fake: FakeTelegram,
+    tg_standin: TgStandInCore,
+    tg_settings: Callable[..., Settings],
+    tg_run: Run,
+) -> None:
+    await tg_run(tg_standin, tg_settings())
+    tg_fake.fail_next("sendMessage", status=403)
+    tg_fake.inject_command(ADA, "start")
+    await tg_fake.wait_for_call("sendMessage")
+    for _ in range(50):
+        if tg_standin.unreachable:
+            break
+        await asyncio.sleep(0.02)
+    assert tg_standin.unreachable == [("telegram", str(ADA))]
+    assert tg_fake.messages_to(ADA) == []
+
+
+async def test_outbox_to_a_blocked_partner_gives_a_permanent_error(
+    tg_fake: FakeTelegram,
+    tg_standin: TgStandInCore,
+    tg_settings: Callable[..., Settings],
+    tg_run: Run,
+) -> None:
+    await tg_run(tg_standin, tg_settings())
+    tg_fake.inject_command(BO, "help")  # Bo is known to the fake, then blocks the bot
+    await tg_fake.next_message(BO)
+    tg_fake.block(BO)
+    tg_fake.inject_command(ADA, "tell", str(BO))
+    assert (await tg_fake.next_message(ADA)).text == "told"
+    for _ in range(50):
+        if tg_standin.delivery_errors:
+            break
+        await asyncio.sleep(0.02)
+    [error] = tg_standin.delivery_errors
+    assert isinstance(error, DeliveryError) and error.permanent and error.reason == "blocked"
+    assert tg_standin.unreachable == [("telegram", str(BO))]
+
+
+async def test_transport_maps_errors(
+    tg_fake: FakeTelegram,
+    tg_standin: TgStandInCore,
+    tg_settings: Callable[..., Settings],
+    tg_fast_limiter: Callable[[], object],
+) -> None:
+    app = build_application(tg_standin, tg_settings(), rate_limiter=tg_fast_limiter())  # type: ignore[arg-type]
+    transport = tg_standin.transports[0]
+    assert isinstance(transport, TelegramTransport)
+    dm = Address("telegram", str(ADA))
+    async with app:
+        with pytest.raises(DeliveryError) as never_started:  # Ada never wrote to the bot
+            await transport.send(Outgoing(dm, Reply("hi")))
+        assert never_started.value.permanent
+
+        tg_fake.inject_message(ADA, "hello")  # now the chat exists
+        await transport.send(Outgoing(dm, Reply("hi")))
+
+        with pytest.raises(DeliveryError) as gone:
+            await transport.send(Outgoing(Address("telegram", "-100555", kind="group"), Reply("x")))
+        assert (gone.value.permanent, gone.value.reason) == (True, "chat_not_found")
+
+        tg_fake.fail_next("sendMessage", status=500)
+        with pytest.raises(DeliveryError) as transient:
+            await transport.send(Outgoing(dm, Reply("hi")))
+        assert not transient.value.permanent
+
+        # An edit of a message that is gone falls back to a new message.
+        new_id = await transport.send_reply(
+            Outgoing(dm, Reply("edited", replace=True)), edit_message_id=9999
+        )
+        assert tg_fake.messages_to(ADA)[-1].method == "sendmessage"
+        assert tg_fake.messages_to(ADA)[-1].message_id == new_id
+
+        # Long texts are split; the keyboard rides on the last part.
+        long = Reply("word " * 1500, choices=(Choice("k:1", "OK"),))
+        await transport.send(Outgoing(dm, long))
+        parts = tg_fake.messages_to(ADA)[-2:]
+        assert all(len(p.text or "") <= 4096 for p in parts)
+        assert [bool(p.buttons) for p in parts] == [False, True]
+
+        only_file = Reply(
+            "",
+            choices=(Choice("k:2", "Got it"),),
+            attachments=(Attachment("m.ics", b"BEGIN:VCALENDAR", "text/calendar"),),
+        )
+        await transport.send(Outgoing(dm, only_file))
+        last = tg_fake.messages_to(ADA)[-1]
+        assert last.document == ("m.ics", b"BEGIN:VCALENDAR") and last.buttons == [
+            [("Got it", "k:2")]
+        ]
+
+
+async def test_group_commands_are_answered_in_the_group_and_private_ones_in_dm(
+    tg_fake: FakeTelegram,
+    tg_standin: TgStandInCore,
+    tg_settings: Callable[..., Settings],
+    tg_run: Run,
+) -> None:
+    group = -100500
+    await tg_run(tg_standin, tg_settings())
+    tg_fake.inject_message(ADA, "hi")  # Ada has a private chat with the bot
+    assert (await tg_fake.next_message(ADA)).text == "echo"
+
+    tg_fake.inject_command(ADA, "start@mentor_test_bot", chat_id=group)
+    in_group = await tg_fake.next_message(group)
+    assert in_group.text == "start|" and in_group.buttons
+    tg_fake.inject_message(ADA, "just chatting", chat_id=group)  # not for the bot
+    tg_fake.inject_command(ADA, "secret", chat_id=group)
+    assert (await tg_fake.next_message(ADA)).text == "psst"
+    assert [s.text for s in tg_fake.messages_to(group)] == ["start|"]
+    kinds = [(type(e).__name__, e.address.kind) for e in tg_standin.events]  # type: ignore[attr-defined]
+    assert kinds == [("TextIn", "dm"), ("CommandIn", "group"), ("CommandIn", "group")]
+
+
+async def test_one_person_is_served_in_order_while_others_proceed() -> None:
+    from telegram import Update
+
+    from adapters.telegram.runner import PerChatUpdateProcessor
+
+    def upd(user_id: int, update_id: int) -> Update:
+        payload = {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 0,
+                "chat": {"id": user_id, "type": "private"},
+                "from": {"id": user_id, "is_bot": False, "first_name": "X"},
+                "text": "x",
+            },
+        }
+        return Update.de_json(payload, None)  # type: ignore[return-value]
+
+    processor = PerChatUpdateProcessor(8)
+    log: list[str] = []
+    release = asyncio.Event()
+
+    async def slow(name: str) -> None:
+        log.append(f"{name}+")
+        await release.wait()
+        log.append(f"{name}-")
+
+    async def fast(name: str) -> None:
+        log.append(name)
+
+    first = asyncio.create_task(processor.process_update(upd(1, 1), slow("a1")))
+    second = asyncio.create_task(processor.process_update(upd(1, 2), fast("a2")))
+    other = asyncio.create_task(processor.process_update(upd(2, 3), fast("b1")))
+    await asyncio.wait_for(other, timeout=2)
+    assert log == ["a1+", "b1"]  # Bo is not held up; Ada's second waits for her first
+    release.set()
+    await asyncio.wait_for(asyncio.gather(first, second), timeout=2)
+    assert log == ["a1+", "b1", "a1-", "a2"]
+    assert processor._locks == {}  # no memory per idle person
+
+
+async def test_per_chat_limit_spaces_one_chat_but_not_others() -> None:
+    from adapters.telegram.ratelimit import ChatRateLimiter
+
+    limiter = ChatRateLimiter(
+        overall_max_rate=1000, group_max_rate=1000, chat_max_rate=1, chat_time_period=0.3
+    )
+    stamps: dict[str, list[float]] = {"a": [], "b": []}
+    loop = asyncio.get_running_loop()
+
+    async def send(name: str) -> bool:
+        stamps[name].append(loop.time())
+        return True
+
+    async def request(name: str, chat_id: int) -> None:
+        await limiter.process_request(send, (name,), {}, "sendMessage", {"chat_id": chat_id}, None)
+
+    start = loop.time()
+    await asyncio.wait_for(
+        asyncio.gather(request("a", 1), request("a", 1), request("b", 2)), timeout=3
+    )
+    assert stamps["b"][0] - start < 0.1
+    assert stamps["a"][1] - stamps["a"][0] >= 0.25
