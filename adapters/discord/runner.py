@@ -1,0 +1,356 @@
+"""Wiring: a discord.py client that feeds the core and answers interactions.
+
+Discord gives an interaction three seconds for its first answer.  The core
+usually answers well within that, and an immediate answer is the only way to
+get every detail right (an ephemeral reply, or editing the pressed message),
+so the client waits up to :data:`ACK_BUDGET` for the core and otherwise
+defers first and answers with followups.
+
+Endpoints: ``MENTORBOT_DISCORD_API_URL`` replaces ``discord.http.Route.BASE``
+(the REST base *including* ``/api/v10``; a bare origin gets ``/api/v10``
+appended) and ``MENTORBOT_DISCORD_GATEWAY_URL`` replaces discord.py's gateway
+URL.  Both are process-wide in discord.py, so they are set when a client is
+built (and reset to Discord's own when unset).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any, cast
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from adapters.discord.commands import RegistryTranslator, install_commands
+from adapters.discord.components import ChoiceButton, build_modal, build_view
+from adapters.discord.translate import (
+    MODAL_PREFIX,
+    MODAL_SUBMIT,
+    PLATFORM,
+    InteractionContext,
+    MessageSpec,
+    ask_modal,
+    context_from_payload,
+    dm_message_event,
+    interaction_event,
+    render_reply,
+    slash_commands,
+)
+from adapters.discord.transport import DiscordTransport, discord_files
+from bot.config import ConfigError
+from bot.ports import DeliveryError
+from bot.types import Event, Outgoing
+
+_log = logging.getLogger(__name__)
+
+#: How long an interaction waits for the core before deferring (Discord
+#: allows 3 s for the first answer, network time included).
+ACK_BUDGET = 1.5
+DISCORD_API = Route.BASE
+DISCORD_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
+_VERSIONED = re.compile(r"/api/v\d+/?$")
+
+
+def configure_endpoints(api_url: str | None, gateway_url: str | None) -> None:
+    """Point discord.py at another REST base and gateway (an API proxy, or a
+    fake in tests)."""
+    if api_url:
+        base = api_url.rstrip("/")
+        Route.BASE = base if _VERSIONED.search(base) else base + "/api/v10"
+    else:
+        Route.BASE = DISCORD_API
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url) if gateway_url else DISCORD_GATEWAY
+
+
+def _interaction_context(interaction: discord.Interaction[Any]) -> InteractionContext | None:
+    """Feed the pure translation the same shape as a raw payload, so the
+    rules for who/where live in one place."""
+    user = interaction.user
+    channel = interaction.channel
+    payload: dict[str, Any] = {
+        "guild_id": interaction.guild_id,
+        "channel_id": interaction.channel_id,
+        "channel": {"type": channel.type.value} if channel is not None else {},
+        "locale": interaction.locale.value,
+        "user": {
+            "id": user.id,
+            "username": user.name,
+            "global_name": user.global_name,
+            "bot": user.bot,
+        },
+        "member": {"nick": getattr(user, "nick", None)},
+    }
+    return context_from_payload(payload)
+
+
+def _custom_id(interaction: discord.Interaction[Any]) -> object:
+    data = cast(Mapping[str, Any], interaction.data or {})
+    return data.get("custom_id")
+
+
+class MentorbotClient(discord.Client):
+    """The Discord client for one core.  ``errors`` collects every exception
+    the adapter could not handle (tests fail on it; production logs it)."""
+
+    def __init__(
+        self,
+        core: Any,
+        *,
+        default_language: str = "sv",
+        ack_budget: float = ACK_BUDGET,
+        **options: Any,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.dm_messages = True
+        super().__init__(intents=intents, **options)
+        self.core = core
+        self.ack_budget = ack_budget
+        self.errors: list[BaseException] = []
+        self.transport = DiscordTransport(self)
+        self.tree: app_commands.CommandTree[MentorbotClient] = app_commands.CommandTree(self)
+        self.tree.error(self._on_tree_error)
+        specs = slash_commands(core.commands.all(), default_language)
+        self.core_names: Mapping[str, str] = install_commands(
+            self.tree, specs, self.on_slash_command
+        )
+
+    # -- lifecycle ---------------------------------------------------------
+    async def setup_hook(self) -> None:
+        """Runs after login, before the gateway: buttons from any earlier run
+        become routable, and the global commands are synced."""
+        self.add_dynamic_items(ChoiceButton)
+        await self.tree.set_translator(RegistryTranslator())
+        await self.tree.sync()
+
+    def _record(self, error: BaseException, where: str) -> None:
+        self.errors.append(error)
+        _log.error("discord adapter error in %s", where, exc_info=error)
+
+    async def _on_tree_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
+    ) -> None:
+        self._record(error, "command tree")
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        import sys
+
+        error = sys.exc_info()[1]
+        if error is not None:
+            self._record(error, event_method)
+
+    # -- inbound -----------------------------------------------------------
+    async def on_slash_command(self, interaction: discord.Interaction[Any]) -> None:
+        await self._interaction(interaction)
+
+    async def on_choice_press(
+        self, interaction: discord.Interaction[Any], label: str | None
+    ) -> None:
+        """A press on one of our buttons: ``ask:`` opens a modal at once (a
+        modal must be the first answer), anything else goes to the core."""
+        custom_id = _custom_id(interaction)
+        modal = ask_modal(custom_id, label)
+        if modal is not None:
+            try:
+                await interaction.response.send_modal(build_modal(modal))
+            except Exception as exc:
+                self._record(exc, "modal")
+            return
+        await self._interaction(interaction)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Modal submits are routed here by custom_id, with no stored state."""
+        if interaction.type.value != MODAL_SUBMIT:
+            return
+        custom_id = _custom_id(interaction)
+        if isinstance(custom_id, str) and custom_id.startswith(MODAL_PREFIX):
+            await self._interaction(interaction)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Plain DMs become text for the core; replies go out as messages."""
+        author = message.author
+        event = dm_message_event(
+            user_id=author.id,
+            display_name=author.display_name,
+            channel_id=message.channel.id,
+            content=message.content,
+            is_bot=author.bot or (self.user is not None and author.id == self.user.id),
+            in_guild=message.guild is not None,
+        )
+        if event is None:
+            return
+        try:
+            outs = await self.core.handle(event)
+            for out in outs:
+                await self._send_elsewhere(out)
+        except Exception as exc:
+            self._record(exc, "dm message")
+        await self._deliver_outbox()
+
+    # -- answering ---------------------------------------------------------
+    async def _interaction(self, interaction: discord.Interaction[Any]) -> None:
+        ctx = _interaction_context(interaction)
+        event = (
+            interaction_event(interaction.type.value, interaction.data, ctx, self.core_names)
+            if ctx is not None
+            else None
+        )
+        try:
+            if event is None:
+                # Not something the core can use; still acknowledge it so the
+                # user is not left with a spinning button.
+                await self._acknowledge_silently(interaction)
+                return
+            await self._answer(interaction, event)
+        except Exception as exc:
+            self._record(exc, "interaction")
+            await self._give_up(interaction)
+        await self._deliver_outbox()
+
+    async def _answer(self, interaction: discord.Interaction[Any], event: Event) -> None:
+        work = asyncio.ensure_future(self.core.handle(event))
+        try:
+            outs = await asyncio.wait_for(asyncio.shield(work), self.ack_budget)
+        except TimeoutError:
+            await self._defer(interaction, ephemeral=event.address.kind == "group")
+            outs = await work
+        except asyncio.CancelledError:
+            work.cancel()
+            raise
+        in_guild = event.address.kind == "group"
+        answered = False
+        for out in outs:
+            if (out.address.platform, out.address.chat_id) != (PLATFORM, event.address.chat_id):
+                await self._send_elsewhere(out)
+                continue
+            spec = render_reply(out.reply, in_guild=in_guild)
+            await self._reply(interaction, spec, first=not answered)
+            answered = True
+        if not answered:
+            await self._acknowledge_silently(interaction)
+
+    async def _acknowledge_silently(self, interaction: discord.Interaction[Any]) -> None:
+        """No answer for the user: acknowledge anyway (a button must not spin)
+        and, for a command, remove the "thinking…" placeholder."""
+        if not interaction.response.is_done():
+            await self._defer(interaction)
+        if interaction.type is discord.InteractionType.application_command:
+            await interaction.delete_original_response()
+
+    async def _defer(
+        self, interaction: discord.Interaction[Any], *, ephemeral: bool = True
+    ) -> None:
+        """Buttons and modals: a silent acknowledgement (later answers are
+        followups or an edit of the pressed message).  Commands: "thinking",
+        ephemeral in a guild so a private answer is never shown to all."""
+        if interaction.type is discord.InteractionType.application_command:
+            await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        else:
+            await interaction.response.defer()
+
+    async def _reply(
+        self, interaction: discord.Interaction[Any], spec: MessageSpec, *, first: bool
+    ) -> None:
+        last = len(spec.contents) - 1
+        is_component = interaction.type is discord.InteractionType.component
+        for i, content in enumerate(spec.contents):
+            kwargs: dict[str, Any] = {}
+            view = build_view(spec.buttons) if i == last else None
+            files = discord_files(spec.files) if i == last else []
+            replace = spec.replace and first and i == 0 and is_component
+            if replace:
+                edit: dict[str, Any] = {
+                    "content": content or None,
+                    "view": view,
+                    "attachments": files,
+                }
+                if not interaction.response.is_done():
+                    await interaction.response.edit_message(**edit)
+                else:
+                    await interaction.edit_original_response(**edit)
+                continue
+            if view is not None:
+                kwargs["view"] = view
+            if files:
+                kwargs["files"] = files
+            if not interaction.response.is_done():
+                await interaction.response.send_message(
+                    content or None, ephemeral=spec.ephemeral, **kwargs
+                )
+            else:
+                await interaction.followup.send(
+                    content or "\u200b", ephemeral=spec.ephemeral, wait=True, **kwargs
+                )
+
+    async def _send_elsewhere(self, out: Outgoing) -> None:
+        """A reply for another chat (the sender's DM when they acted in a
+        channel, or a plain DM answer) goes through the transport."""
+        try:
+            await self.transport.send(out)
+        except DeliveryError as exc:
+            if exc.permanent:
+                await self.core.mark_unreachable(out.address.platform, out.address.chat_id)
+            else:
+                _log.warning("reply not delivered: %s", exc.reason)
+
+    async def _give_up(self, interaction: discord.Interaction[Any]) -> None:
+        """After an adapter failure: remove a dangling "thinking…" message.
+        An unanswered interaction gets Discord's own localized failure note;
+        the adapter has no words of its own."""
+        with contextlib.suppress(Exception):
+            if (
+                interaction.response.is_done()
+                and interaction.type is discord.InteractionType.application_command
+            ):
+                await interaction.delete_original_response()
+
+    async def _deliver_outbox(self) -> None:
+        try:
+            await self.core.deliver_outbox()
+        except Exception as exc:
+            self._record(exc, "outbox")
+
+
+def build_client(core: Any, settings: Any, **options: Any) -> MentorbotClient:
+    """A client for ``core`` with the endpoints from ``settings``; extra
+    options go to :class:`discord.Client` (tests pass a short
+    ``guild_ready_timeout``)."""
+    configure_endpoints(settings.discord_api_url, settings.discord_gateway_url)
+    return MentorbotClient(core, default_language=settings.default_language, **options)
+
+
+async def serve(
+    core: Any,
+    settings: Any,
+    stop: asyncio.Event,
+    *,
+    client: MentorbotClient | None = None,
+) -> None:
+    """Run the Discord client until ``stop`` is set (or the client fails,
+    e.g. a bad token, which is raised)."""
+    if not settings.discord_token:
+        raise ConfigError("MENTORBOT_DISCORD_TOKEN: required to start the Discord adapter")
+    client = client or build_client(core, settings)
+    core.add_transport(client.transport)
+    async with client:
+        runner = asyncio.create_task(client.start(settings.discord_token))
+        stopper = asyncio.create_task(stop.wait())
+        try:
+            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+        if runner in done:
+            runner.result()
+            return
+        await client.close()
+        try:
+            await asyncio.wait_for(runner, 10)
+        except TimeoutError:
+            _log.warning("discord client did not stop in time")
