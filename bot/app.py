@@ -76,7 +76,10 @@ class Core:
             person = await session.scalar(
                 select(Person)
                 .join(Identity, Identity.person_id == Person.id)
-                .where(Identity.platform == platform, Identity.dm_chat_id == chat_id)
+                .where(
+                    Identity.platform == platform,
+                    (Identity.dm_chat_id == chat_id) | (Identity.user_id == chat_id.lstrip("u")),
+                )
             )
             if person is not None and person.unreachable_at is None:
                 now = self.clock.now()

@@ -99,6 +99,8 @@ class Engine:
             identity, person = row
         if event.address.kind == "dm" and identity.dm_chat_id != event.address.chat_id:
             identity.dm_chat_id = event.address.chat_id
+        elif identity.dm_chat_id is None and actor.dm_chat_id:
+            identity.dm_chat_id = actor.dm_chat_id
         if person.unreachable_at is not None:
             person.unreachable_at = None  # they wrote to us, so they can be reached again
         await session.flush()

@@ -22,16 +22,18 @@ How the work is split, and why:
   16:00 local across daylight-saving changes while its UTC instant moves by an hour.
 """
 
+import itertools
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, TypeAlias
 from zoneinfo import ZoneInfo
 
 import dateparser
 from dateutil.relativedelta import relativedelta
+from dateutil.rrule import rrule, rrulestr
 
 MAX_TEXT_LENGTH = 200
 """Longer texts are not a date someone typed; they are refused before any parsing."""
@@ -119,9 +121,9 @@ _EN_WEEKDAY_ABBR = (
 _RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
-def _alternation(words: object) -> str:
+def _alternation(words: Iterable[str]) -> str:
     """A regex alternation that prefers the longest word ("tisdagen" before "tisdag")."""
-    ordered = sorted(set(words), key=len, reverse=True)  # type: ignore[call-overload]
+    ordered = sorted(set(words), key=len, reverse=True)
     return "(?:" + "|".join(re.escape(w) for w in ordered) + ")"
 
 
@@ -149,6 +151,7 @@ class _Vocab:
     pm_marker: str
     am_marker: str
     in_n: str  # "om" / "in"
+    from_now: str  # "från nu" / "from now"
     ago: str  # regex for "N units ago" with (?P<n>) and (?P<unit>)
     units: dict[str, str]  # unit word -> relativedelta keyword
     next_word: str
@@ -193,7 +196,7 @@ def _sv_vocab() -> _Vocab:
         every_nth={"varannan": 2, "var annan": 2, "vartannat": 2, "var andra": 2}
         | {"var tredje": 3, "var fjärde": 4, "var femte": 5, "var sjätte": 6},
         filler=frozenset(
-            "på kl kl. klockan vid runt ca cirka omkring ungefär från ses vi träffas mötas "
+            "på kl kl. klockan vid runt ca cirka omkring ungefär ses vi träffas mötas "
             "möte mötet ok okej då så gärna".split()
         ),
         rule_filler=frozenset(
@@ -211,6 +214,7 @@ def _sv_vocab() -> _Vocab:
         pm_marker=r"\b(?:på )?(?:kvällen|kväll|eftermiddagen|eftermiddag)\b",
         am_marker=r"\b(?:på )?(?:morgonen|förmiddagen|förmiddag)\b|\bbitti\b",
         in_n="om",
+        from_now=r"från (?:nu|idag|i dag)",
         ago=r"(?:för )?(?P<n>\S+) (?P<unit>\S+) sedan",
         units={"dag": "days", "dagar": "days", "vecka": "weeks", "veckor": "weeks"}
         | {"månad": "months", "månader": "months", "timme": "hours", "timmar": "hours"}
@@ -257,7 +261,7 @@ def _en_vocab() -> _Vocab:
         every_nth={"every other": 2, "every second": 2, "every 2nd": 2}
         | {"every third": 3, "every 3rd": 3, "every fourth": 4, "every 4th": 4},
         filler=frozenset(
-            "on at the around about approx approximately from ok okay let's lets meet "
+            "on at the around about approx approximately ok okay let's lets meet "
             "meeting see you then".split()
         ),
         rule_filler=frozenset(
@@ -273,6 +277,7 @@ def _en_vocab() -> _Vocab:
         pm_marker=r"\b(?:in the )?(?:evening|afternoon)\b",
         am_marker=r"\b(?:in the )?morning\b",
         in_n="in",
+        from_now=r"from (?:now|today)",
         ago=r"(?P<n>\S+) (?P<unit>\S+) ago",
         units={"day": "days", "days": "days", "week": "weeks", "weeks": "weeks"}
         | {"month": "months", "months": "months", "hour": "hours", "hours": "hours"}
@@ -284,7 +289,7 @@ def _en_vocab() -> _Vocab:
         next_week=r"next week",
         recurring_marker=(
             r"\b(?:every|each|daily|weekly|biweekly|bi-weekly|fortnightly|monthly|weekdays)\b"
-            r"|\b(?:of|in) (?:the|every|each) month\b|\b(?:a|per) (?:week|month)\b"
+            r"|\b(?:of|in) (?:the|every|each) month\b|\b(?:once (?:a|per)|per) (?:week|month)\b"
             r"|\b" + _alternation(plural) + r"\b"
         ),
         weekday_set=r"weekday|weekdays",
@@ -467,8 +472,10 @@ class _OnDay:
 
 @dataclass(frozen=True)
 class _NextWeekday:
-    """ "tisdag": the next Tuesday, today included if the time is still ahead; `strict`
-    ("nästa tisdag", "next Tuesday") never means today."""
+    """A weekday name: the next such day, today included only if the time is still ahead.
+
+    `strict` ("nästa tisdag", "next Tuesday") means the next one strictly after today.
+    """
 
     weekday: int
     strict: bool
@@ -476,19 +483,19 @@ class _NextWeekday:
 
 @dataclass(frozen=True)
 class _After:
-    """ "om 2 timmar": a moment, not a day."""
+    """ "om 2 timmar" / "in 30 minutes": a moment, not a day."""
 
     delta: timedelta
 
 
 _DateSpec: TypeAlias = _NoDate | _OnDay | _NextWeekday | _After
+_DateResult: TypeAlias = _DateSpec | ParseFailure | _Unsure
+_Handler: TypeAlias = Callable[[re.Match[str], _Vocab, _Ctx], _DateResult]
 
 
 def _resolve_day_month(day: int, month: int, today: date) -> date | None:
-    """The date a day-month without a year means: the next one, unless one just passed.
-
-    Looks a few years ahead so 29 February finds the next leap year.
-    """
+    """The date a day and month without a year mean: the next one, unless one just passed
+    (see `_RECENT_PAST`). Looks a few years ahead so 29 February finds a leap year."""
     candidates: list[date] = []
     for year in range(today.year - 1, today.year + 9):
         try:
@@ -505,9 +512,9 @@ def _resolve_day_month(day: int, month: int, today: date) -> date | None:
 def _next_month_day(day: int, today: date) -> date | None:
     """ "den 15:e" / "the 15th": the next such day of a month, today included."""
     for offset in range(13):
-        first = (today.replace(day=1)) + relativedelta(months=offset)
+        month_start = today.replace(day=1) + relativedelta(months=offset)
         try:
-            candidate = first.replace(day=day)
+            candidate = month_start.replace(day=day)
         except ValueError:
             continue
         if candidate >= today:
@@ -515,216 +522,564 @@ def _next_month_day(day: int, today: date) -> date | None:
     return None
 
 
-def _numeric_date(
-    a: int, b: int, year: str | None, vocab: _Vocab, today: date
-) -> _DateSpec | ParseFailure:
-    """ "3/12": day/month in Swedish. In English both orders are in use, so 3/12 is ambiguous
-    unless one number is over 12 or both are equal; 12/25 and 25/12 are both Christmas."""
+def _check_weekday(spec: _DateResult, word: str | None, vocab: _Vocab) -> _DateResult:
+    """ "tisdag den 3 december" when the 3rd is a Thursday: one of the two is wrong, so ask."""
+    if word and isinstance(spec, _OnDay) and spec.day.weekday() != vocab.weekday(word):
+        return _AMBIGUOUS
+    return spec
+
+
+def _h_offset(days: int) -> _Handler:
+    def handler(match: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateResult:
+        return _OnDay(ctx.today + timedelta(days=days))
+
+    return handler
+
+
+def _h_relative(match: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateResult:
+    n = _number(match["n"], vocab)
+    unit = vocab.units.get(match["unit"])
+    if n is None or unit is None:
+        return _UNPARSEABLE
+    if unit in ("hours", "minutes"):
+        return _After(timedelta(**{unit: n}))
+    if unit == "months":
+        return _OnDay(ctx.today + relativedelta(months=n))
+    return _OnDay(ctx.today + timedelta(**{unit: n}))
+
+
+def _h_ago(match: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateResult:
+    known = _number(match["n"], vocab) is not None and match["unit"] in vocab.units
+    return _PAST if known else _UNPARSEABLE
+
+
+def _h_weekday(strict: bool) -> _Handler:
+    def handler(match: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateResult:
+        weekday = vocab.weekday(match["wd"])
+        return _UNPARSEABLE if weekday is None else _NextWeekday(weekday, strict)
+
+    return handler
+
+
+def _h_next_week_day(match: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateResult:
+    """ "tisdag nästa vecka": the Tuesday of the coming Monday-to-Sunday week."""
+    weekday = vocab.weekday(match["wd"])
+    if weekday is None:
+        return _UNPARSEABLE
+    next_monday = ctx.today + timedelta(days=7 - ctx.today.weekday())
+    return _OnDay(next_monday + timedelta(days=weekday))
+
+
+def _h_past(match: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateResult:
+    """ "i tisdags", "förra tisdagen", "last Tuesday"."""
+    return _PAST
+
+
+def _h_numeric(match: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateResult:
+    """ "3/12" is day/month in Swedish. English writers use both orders, so 3/12 is ambiguous
+    there unless a number is over 12 or both are equal (12/25 and 25/12 are both Christmas)."""
+    a, b = int(match["a"]), int(match["b"])
     if vocab.code == "sv" or a > 12 >= b or a == b:
         day, month = a, b
     elif b > 12 >= a:
         day, month = b, a
     else:
         return _AMBIGUOUS
+    spec: _DateResult
+    year = match["y"]
     if year is None:
-        if not 1 <= month <= 12:
-            return _AMBIGUOUS
-        resolved = _resolve_day_month(day, month, today)
-        return _OnDay(resolved) if resolved else _AMBIGUOUS
-    full_year = int(year) + (2000 if len(year) == 2 else 0)
-    try:
-        return _OnDay(date(full_year, month, day))
-    except ValueError:
-        return _AMBIGUOUS
-
-
-def _check_weekday(
-    spec: _DateSpec | ParseFailure, word: str | None, vocab: _Vocab
-) -> _DateSpec | ParseFailure:
-    """ "tisdag den 3 december" when the 3rd is a Thursday: one of the two is wrong."""
-    if word and isinstance(spec, _OnDay) and spec.day.weekday() != vocab.weekday(word):
-        return _AMBIGUOUS
-    return spec
-
-
-def _dateparser_day(text: str, vocab: _Vocab, ctx: _Ctx) -> datetime | None:
-    """dateparser's reading of `text` as local wall-clock time, or None.
-
-    RELATIVE_BASE is local midnight so a date-only phrase comes back at 00:00 and a time it
-    found on its own shows up as a non-midnight result. We convert to local time ourselves
-    (TO_TIMEZONE is UTC) because dateparser flips the sign of zones like Etc/GMT+5.
-    """
-    base = datetime.combine(ctx.today, time(0))
-    settings = {
-        "PREFER_DATES_FROM": "future",
-        "RETURN_AS_TIMEZONE_AWARE": True,
-        "TIMEZONE": ctx.tz,
-        "TO_TIMEZONE": "UTC",
-        "RELATIVE_BASE": base,
-    }
-    try:
-        found = dateparser.parse(text, languages=[vocab.code], settings=settings)  # type: ignore[arg-type]
-    except Exception:  # dateparser raises assorted errors on odd input; never our caller's problem
-        return None
-    if found is None or found.tzinfo is None:
-        return None
-    return found.astimezone(ctx.zone).replace(tzinfo=None)
-
-
-def _month_name_date(text: str, vocab: _Vocab, ctx: _Ctx) -> _DateSpec | ParseFailure | _Unsure:
-    """A date with a month name, read by dateparser and checked against the text's numbers."""
-    numbers = [int(n) for n in re.findall(r"[0-9]+", text)]
-    if not numbers:
-        return _AMBIGUOUS  # "december": which day?
-    found = _dateparser_day(text, vocab, ctx)
-    if found is None:
-        return _UNPARSEABLE
-    years = [n for n in numbers if n >= 1000]
-    others = [n for n in numbers if n < 1000]
-    if others != [found.day] or (years and years != [found.year]) or len(years) > 1:
-        return _AMBIGUOUS  # e.g. "3 december 10" (dateparser: year 2110), "29 februari" (25th)
-    if years:
-        day: date | None = found.date()
+        resolved = _resolve_day_month(day, month, ctx.today) if 1 <= month <= 12 else None
+        spec = _OnDay(resolved) if resolved else _AMBIGUOUS
     else:
-        day = _resolve_day_month(found.day, found.month, ctx.today)
-    if day is None:
-        return _AMBIGUOUS
-    names = [w for w in text.split() if vocab.weekday(w) is not None]
-    if len(names) > 1:
-        return _AMBIGUOUS
-    return _check_weekday(_OnDay(day), names[0] if names else None, vocab)
+        try:
+            spec = _OnDay(date(int(year) + (2000 if len(year) == 2 else 0), month, day))
+        except ValueError:
+            spec = _AMBIGUOUS
+    return _check_weekday(spec, match["wd"], vocab)
 
 
-def _fallback_date(text: str, vocab: _Vocab, ctx: _Ctx) -> _DateSpec | ParseFailure | _Unsure:
-    """Whatever our grammar did not recognise. Phrases with digits that reached this far
-    ("fredag 15", "i morgon 9") are exactly what dateparser misreads, so they are ambiguous;
-    digit-free phrases ("förra veckan", "a week from now") are left to dateparser."""
-    if re.search(r"[0-9]", text):
-        return _Unsure(_AMBIGUOUS)
-    found = _dateparser_day(text, vocab, ctx)
-    if found is None:
-        return _UNPARSEABLE
-    if found.time() != time(0):
-        return _Unsure(_AMBIGUOUS)  # a time we did not find ourselves; do not guess
-    return _OnDay(found.date())
-
-
-def _parse_date(text: str, vocab: _Vocab, ctx: _Ctx) -> _DateSpec | ParseFailure | _Unsure:
-    """The day part of a phrase whose time of day has already been removed."""
-    text = _drop_words(text, vocab.filler)
-    today = ctx.today
-    if not text:
-        return _NoDate()
-    wd = f"(?P<wd>{vocab.day_word})"
-    for pattern, handler in _date_rules(vocab):
-        match = re.fullmatch(pattern, text)
-        if match:
-            return handler(match, vocab, ctx)
-    if re.fullmatch(vocab.vague, text):
-        return _AMBIGUOUS
-    if re.fullmatch(rf"(?:{wd} )?(?:den )?[0-9/.:\- ]+", text):
-        return _AMBIGUOUS  # "15/16", "31/2", "15-16": numbers that are no date we know
-    if any(word in vocab.months for word in re.split(r"[\s.]+", text)):
-        return _month_name_date(text, vocab, ctx)
-    del today
-    return _fallback_date(text, vocab, ctx)
-
-
-_Handler: TypeAlias = Callable[[re.Match[str], _Vocab, _Ctx], "_DateSpec | ParseFailure | _Unsure"]
-
-
-def _h_offset(days: int) -> _Handler:
-    return lambda m, v, c: _OnDay(c.today + timedelta(days=days))
-
-
-def _h_relative(m: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateSpec | ParseFailure:
-    n = _number(m["n"], vocab)
-    unit = vocab.units.get(m["unit"])
-    if n is None or unit is None:
-        return _UNPARSEABLE
-    if unit in ("hours", "minutes"):
-        return _After(timedelta(**{unit: n}))
-    return _OnDay(ctx.today + relativedelta(**{unit: n}))  # type: ignore[arg-type]
-
-
-def _h_ago(m: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateSpec | ParseFailure:
-    n = _number(m["n"], vocab)
-    if n is None or m["unit"] not in vocab.units:
-        return _UNPARSEABLE
-    return _PAST
-
-
-def _h_weekday(strict: bool) -> _Handler:
-    return lambda m, v, c: _NextWeekday(v.weekday(m["wd"]) or 0, strict)
-
-
-def _h_next_week_day(m: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateSpec:
-    monday = ctx.today - timedelta(days=ctx.today.weekday()) + timedelta(days=7)
-    return _OnDay(monday + timedelta(days=vocab.weekday(m["wd"]) or 0))
-
-
-def _h_last_weekday(m: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateSpec | ParseFailure:
-    return _PAST
-
-
-def _h_numeric(m: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateSpec | ParseFailure:
-    spec = _numeric_date(int(m["a"]), int(m["b"]), m["y"], vocab, ctx.today)
-    return _check_weekday(spec, m["wd"], vocab)
-
-
-def _h_iso(m: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateSpec | ParseFailure:
+def _h_iso(match: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateResult:
+    spec: _DateResult
     try:
-        spec: _DateSpec | ParseFailure = _OnDay(date(int(m["y"]), int(m["b"]), int(m["a"])))
+        spec = _OnDay(date(int(match["y"]), int(match["b"]), int(match["a"])))
     except ValueError:
-        return _AMBIGUOUS
-    return _check_weekday(spec, m["wd"], vocab)
+        spec = _AMBIGUOUS
+    return _check_weekday(spec, match["wd"], vocab)
 
 
-def _h_month_day(m: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateSpec | ParseFailure:
-    found = _next_month_day(int(m["d"]), ctx.today)
-    spec: _DateSpec | ParseFailure = _OnDay(found) if found else _AMBIGUOUS
-    return _check_weekday(spec, m["wd"], vocab)
+def _h_month_day(match: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateResult:
+    found = _next_month_day(int(match["d"] or match["d2"]), ctx.today)
+    return _check_weekday(_OnDay(found) if found else _AMBIGUOUS, match["wd"], vocab)
 
 
-def _date_rules(vocab: _Vocab) -> list[tuple[str, _Handler]]:
-    """Our grammar for the day part, tried in order, each pattern matching the whole text."""
+def _date_rules(vocab: _Vocab) -> list[tuple[re.Pattern[str], _Handler]]:
+    """Our grammar for the day part, tried in order; each pattern must match the whole text."""
     wd = f"(?P<wd>{vocab.day_word})"
     opt_wd = f"(?:{wd} )?"
     units = _alternation(vocab.units)
-    number = r"(?P<n>[0-9]{1,3}|" + _alternation(vocab.numbers) + ")"
+    number = f"(?P<n>[0-9]{{1,3}}|{_alternation(vocab.numbers)})"
     rules: list[tuple[str, _Handler]] = [
         (vocab.today, _h_offset(0)),
         (vocab.tomorrow, _h_offset(1)),
         (vocab.overmorrow, _h_offset(2)),
-        (vocab.yesterday, _h_offset(-1)),
+        (vocab.yesterday, _h_past),
         (rf"{vocab.in_n} {number} (?P<unit>{units})", _h_relative),
+        (rf"{number} (?P<unit>{units}) {vocab.from_now}", _h_relative),
         (vocab.ago, _h_ago),
-        (rf"{wd} {vocab.next_week}|{vocab.next_week} {wd}", _h_next_week_day),
+        (rf"{wd} {vocab.next_week}", _h_next_week_day),
+        (rf"{vocab.next_week} {wd}", _h_next_week_day),
         (rf"{vocab.next_word} {wd}", _h_weekday(strict=True)),
-        (rf"{vocab.last_word} {wd}", _h_last_weekday),
+        (rf"{vocab.last_word} {wd}", _h_past),
         (rf"(?:(?:{vocab.this_word}) )?{wd}", _h_weekday(strict=False)),
         (
             rf"{opt_wd}(?:den )?(?P<a>[0-9]{{1,2}})/(?P<b>[0-9]{{1,2}})"
-            rf"(?:(?:/| |-)(?P<y>[0-9]{{4}}|[0-9]{{2}}))?",
+            rf"(?:[/ -](?P<y>[0-9]{{4}}|[0-9]{{2}}))?",
             _h_numeric,
         ),
         (rf"{opt_wd}(?P<y>[0-9]{{4}})-(?P<b>[0-9]{{1,2}})-(?P<a>[0-9]{{1,2}})", _h_iso),
     ]
     if vocab.past_days:
-        rules.append((rf"i {_alternation(vocab.past_days)}", _h_last_weekday))
+        rules.append((f"i {_alternation(vocab.past_days)}", _h_past))
     if vocab.code == "sv":
-        rules.append(
-            (
-                rf"{opt_wd}(?:den (?P<d>[0-9]{{1,2}})(?::e|:a)?|(?P<d2>[0-9]{{1,2}}):(?:e|a))",
-                _h_sv_month_day,
-            )
+        day_of_month = r"den (?P<d>[0-9]{1,2})(?::e|:a)?|(?P<d2>[0-9]{1,2}):(?:e|a)"
+    else:
+        day_of_month = r"(?P<d>[0-9]{1,2})(?:st|nd|rd|th)(?P<d2>)"
+    rules.append((f"{opt_wd}(?:{day_of_month})", _h_month_day))
+    return [(re.compile(pattern), handler) for pattern, handler in rules]
+
+
+_DATE_RULES = {code: _date_rules(vocab) for code, vocab in _VOCABS.items()}
+
+
+def _dateparser_local(text: str, vocab: _Vocab, ctx: _Ctx) -> datetime | None:
+    """dateparser's reading of `text` as naive local wall-clock time, or None.
+
+    RELATIVE_BASE is local midnight so a date-only phrase comes back at 00:00 and any time
+    dateparser found on its own shows up as non-midnight. TO_TIMEZONE is UTC and we convert
+    to local with zoneinfo, because dateparser flips the sign of zones like Etc/GMT+5.
+    """
+    settings = {
+        "PREFER_DATES_FROM": "future",
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "TIMEZONE": ctx.tz,
+        "TO_TIMEZONE": "UTC",
+        "RELATIVE_BASE": datetime.combine(ctx.today, time(0)),
+    }
+    try:
+        found = dateparser.parse(text, languages=[vocab.code], settings=settings)
+    except Exception:  # dateparser raises assorted errors on odd input; never our caller's
+        return None
+    if found is None or found.tzinfo is None:
+        return None
+    try:
+        return found.astimezone(ctx.zone).replace(tzinfo=None)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _month_name_date(text: str, vocab: _Vocab, ctx: _Ctx) -> _DateResult:
+    """A date with a month name ("den 3:e december", "Dec 3rd", "3rd of December 2026").
+
+    dateparser decides whether the words form a date at all and which month is meant (names
+    and abbreviations in both languages); it returns None for "3 december lunch". The day
+    comes from the text itself: with one small number next to a month name, that number is
+    the day, and dateparser is not trusted with it ("29 februari" comes back as the 25th,
+    "3 december 10" as the year 2110).
+    """
+    numbers = [int(n) for n in re.findall(r"[0-9]+", text)]
+    years = [n for n in numbers if n >= 1000]
+    days = [n for n in numbers if n < 1000]
+    if len(days) != 1 or len(years) > 1:
+        return _AMBIGUOUS  # "december" (which day?), "3 december 10" (day 10 or 10 o'clock?)
+    found = _dateparser_local(text, vocab, ctx)
+    if found is None:
+        return _UNPARSEABLE
+    day: date | None
+    if years:
+        try:
+            day = date(years[0], found.month, days[0])
+        except ValueError:
+            day = None
+    else:
+        day = _resolve_day_month(days[0], found.month, ctx.today)
+    names = [word for word in text.split() if vocab.weekday(word) is not None]
+    if day is None or len(names) > 1:
+        return _AMBIGUOUS
+    return _check_weekday(_OnDay(day), names[0] if names else None, vocab)
+
+
+def _names_a_day(text: str, vocab: _Vocab) -> bool:
+    """Whether `text` has a weekday or a word like "imorgon" in this language."""
+    if any(vocab.weekday(word) is not None for word in text.split()):
+        return True
+    days = "|".join((vocab.today, vocab.tomorrow, vocab.overmorrow))
+    return re.search(rf"\b(?:{days})\b", text) is not None
+
+
+def _fallback_date(text: str, vocab: _Vocab, ctx: _Ctx) -> _DateResult:
+    """Whatever our grammar did not recognise.
+
+    Phrases with digits that got this far ("fredag 15", "i morgon 9") are exactly the ones
+    dateparser misreads (25 March, the year 2115): ambiguous if they name a day, otherwise
+    not a date at all. Digit-free phrases ("förra veckan", "a week from now") are left to
+    dateparser.
+    """
+    if re.search(r"[0-9]", text):
+        return _Unsure(_AMBIGUOUS) if _names_a_day(text, vocab) else _UNPARSEABLE
+    found = _dateparser_local(text, vocab, ctx)
+    if found is None:
+        return _UNPARSEABLE
+    if found.time() != time(0):
+        return _Unsure(_AMBIGUOUS)  # a time of day we did not find ourselves; do not guess
+    return _OnDay(found.date())
+
+
+def _parse_date(text: str, vocab: _Vocab, ctx: _Ctx) -> _DateResult:
+    """The day part of a phrase whose time of day has already been taken out."""
+    text = _drop_words(text, vocab.filler)
+    if not text:
+        return _NoDate()
+    for pattern, handler in _DATE_RULES[vocab.code]:
+        match = pattern.fullmatch(text)
+        if match:
+            return handler(match, vocab, ctx)
+    if re.fullmatch(vocab.vague, text):
+        return _AMBIGUOUS  # "nästa vecka", "soon": no day named
+    if re.fullmatch(r"[0-9/.:\- ]+|den [0-9/.:\- ]+", text):
+        return _AMBIGUOUS  # "15/16", "31/2", "15-16", "5": numbers that are no date we know
+    if any(word in vocab.months for word in re.split(r"[\s.]+", text)):
+        return _month_name_date(text, vocab, ctx)
+    return _fallback_date(text, vocab, ctx)
+
+
+def _one_off(spec: _DateSpec, at: time | None, ctx: _Ctx) -> OneOff | ParseFailure:
+    """Put a day and an optional time together into a future instant, or say why not."""
+    today = ctx.today
+    if isinstance(spec, _After):
+        if at is not None:
+            return _AMBIGUOUS  # "om 2 timmar kl 15"
+        return OneOff((ctx.now + spec.delta).replace(second=0, microsecond=0), has_time=True)
+    if isinstance(spec, _NoDate):
+        if at is None:
+            return _UNPARSEABLE
+        day = today
+    elif isinstance(spec, _NextWeekday):
+        ahead = (spec.weekday - today.weekday()) % 7
+        if ahead == 0 and (
+            spec.strict or at is None or _to_utc(datetime.combine(today, at), ctx.zone) < ctx.now
+        ):
+            ahead = 7
+        day = today + timedelta(days=ahead)
+    else:
+        day = spec.day
+    if day > today + _MAX_AHEAD:
+        return _UNPARSEABLE
+    if at is None:
+        if day < today:
+            return _PAST
+        return OneOff(_to_utc(datetime.combine(day, time(0)), ctx.zone), has_time=False)
+    start = _to_utc(datetime.combine(day, at), ctx.zone)
+    return _PAST if start < ctx.now else OneOff(start, has_time=True)
+
+
+# --------------------------------------------------------------------------- recurrences
+
+
+@dataclass
+class _RuleParts:
+    """What a recurrence phrase said, slot by slot, before it becomes an RRULE."""
+
+    freq: str | None = None
+    interval: int | None = None
+    weekdays: set[int] = field(default_factory=set)
+    nth: set[tuple[int, int]] = field(default_factory=set)
+    monthday: int | None = None
+    conflict: bool = False
+
+    def set_interval(self, interval: int | None, freq: str | None) -> None:
+        if interval is not None:
+            self.conflict |= self.interval not in (None, interval)
+            self.interval = interval
+        if freq is not None:
+            self.conflict |= self.freq not in (None, freq)
+            self.freq = freq
+
+
+def _freq_of(unit: str) -> str:
+    if unit.startswith(("dag", "day")):
+        return "DAILY"
+    if unit.startswith(("veck", "week")):
+        return "WEEKLY"
+    return "MONTHLY"
+
+
+def _rule_patterns(vocab: _Vocab) -> dict[str, re.Pattern[str]]:
+    """The recurrence grammar: interval-with-unit, monthly slots, interval-before-weekday."""
+    day_forms = _alternation([*vocab.single_days, *vocab.plural_days])
+    every_nth = _alternation(vocab.every_nth)
+    ordinals = _alternation(vocab.ordinals)
+    count = f"[0-9]{{1,2}}|{_alternation(vocab.numbers)}"
+    if vocab.code == "sv":
+        units = r"dag|dagar|vecka|veckor|månad|månader"
+        every_unit = (
+            rf"\b(?:(?:varje|alla)|(?P<nth>{every_nth})|var (?P<num>[0-9]{{1,2}})(?::e|:a|e)?)"
+            rf" (?P<unit>{units})\b"
+        )
+        adverb = r"\b(?P<adverb>dagligen|veckovis|månadsvis|månatligen)\b"
+        context = r"\b(?:i|per|om|av) (?:varje )?(?P<unit>månaden|veckan|månad)\b"
+        nth_day = rf"\b(?:den )?(?:varje )?(?P<ord>{ordinals}) (?P<wd>{day_forms})\b"
+        monthday = r"\b(?:den (?P<d>[0-9]{1,2})(?::e|:a)?|(?P<d2>[0-9]{1,2}):(?:e|a))(?![0-9])"
+        every_day = (
+            rf"\b(?:(?P<nth>{every_nth})|var (?P<num>[0-9]{{1,2}})(?::e|:a|e)?) (?={day_forms}\b)"
         )
     else:
-        rules.append((rf"{opt_wd}(?P<d>[0-9]{{1,2}})(?:st|nd|rd|th)", _h_month_day))
-    return rules
+        units = r"day|days|week|weeks|month|months"
+        every_unit = (
+            rf"\b(?:(?:every|each)|(?P<nth>{every_nth})|every (?P<num>{count}))"
+            rf" (?P<unit>{units})\b"
+        )
+        adverb = r"\b(?P<adverb>daily|weekly|biweekly|bi-weekly|fortnightly|monthly)\b"
+        context = r"\b(?:(?:of|in) (?:the|every|each)|once (?:a|per)|per) (?P<unit>month|week)\b"
+        nth_day = rf"\b(?:the )?(?:every )?(?P<ord>{ordinals}) (?P<wd>{day_forms})\b"
+        monthday = r"\b(?:the )?(?P<d>[0-9]{1,2})(?:st|nd|rd|th)\b|\bthe (?P<d2>[0-9]{1,2})\b"
+        every_day = rf"\b(?P<nth>{every_nth}) (?P<num>)(?={day_forms}\b)"
+    return {
+        "every_unit": re.compile(every_unit),
+        "adverb": re.compile(adverb),
+        "context": re.compile(context),
+        "nth_day": re.compile(nth_day),
+        "monthday": re.compile(monthday),
+        "last_day": re.compile(rf"\b(?:the )?{vocab.last_day}\b"),
+        "every_day": re.compile(every_day),
+        "weekday_set": re.compile(rf"\b(?:{vocab.weekday_set})\b"),
+        "weekday": re.compile(rf"\b(?P<wd>{day_forms})\b"),
+    }
 
 
-def _h_sv_month_day(m: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateSpec | ParseFailure:
-    found = _next_month_day(int(m["d"] or m["d2"]), ctx.today)
-    spec: _DateSpec | ParseFailure = _OnDay(found) if found else _AMBIGUOUS
-    return _check_weekday(spec, m["wd"], vocab)
+_RULE_PATTERNS = {code: _rule_patterns(vocab) for code, vocab in _VOCABS.items()}
+_ADVERBS = {
+    "dagligen": (1, "DAILY"),
+    "daily": (1, "DAILY"),
+    "veckovis": (1, "WEEKLY"),
+    "weekly": (1, "WEEKLY"),
+    "biweekly": (2, "WEEKLY"),
+    "bi-weekly": (2, "WEEKLY"),
+    "fortnightly": (2, "WEEKLY"),
+    "månadsvis": (1, "MONTHLY"),
+    "månatligen": (1, "MONTHLY"),
+    "monthly": (1, "MONTHLY"),
+}
+
+
+def _read_rule(text: str, vocab: _Vocab) -> _RuleParts | ParseFailure:
+    """Fill the recurrence slots from `text`; every word must be used or be filler."""
+    patterns = _RULE_PATTERNS[vocab.code]
+    parts = _RuleParts()
+    rest = text
+
+    def take(name: str) -> list[re.Match[str]]:
+        nonlocal rest
+        found = list(patterns[name].finditer(rest))
+        rest = _squash(patterns[name].sub(" ", rest))
+        return found
+
+    for match in take("every_unit"):
+        if match["nth"]:
+            interval: int | None = vocab.every_nth[match["nth"]]
+        elif match["num"]:
+            interval = _number(match["num"], vocab)
+        else:
+            interval = 1
+        parts.set_interval(interval, _freq_of(match["unit"]))
+    for match in take("adverb"):
+        parts.set_interval(*_ADVERBS[match["adverb"]])
+    for match in take("context"):
+        parts.set_interval(None, _freq_of(match["unit"]))
+    if parts.freq == "MONTHLY":
+        for match in take("nth_day"):
+            weekday = vocab.weekday(match["wd"])
+            if weekday is not None:
+                parts.nth.add((vocab.ordinals[match["ord"]], weekday))
+        if take("last_day"):
+            parts.monthday = -1
+        for match in take("monthday"):
+            day = int(match["d"] or match["d2"])
+            parts.conflict |= parts.monthday not in (None, day) or not 1 <= day <= 31
+            parts.monthday = day
+    for match in take("every_day"):
+        nth = match["nth"]
+        parts.set_interval(vocab.every_nth[nth] if nth else _number(match["num"], vocab), None)
+    if take("weekday_set"):
+        parts.weekdays.update(range(5))
+    for match in take("weekday"):
+        weekday = vocab.weekday(match["wd"])
+        if weekday is not None:
+            parts.weekdays.add(weekday)
+    if _drop_words(rest, vocab.rule_filler):
+        return _UNPARSEABLE
+    if parts.conflict or (parts.interval is not None and not 1 <= parts.interval <= 52):
+        return _AMBIGUOUS
+    return parts
+
+
+def _rrule_value(parts: _RuleParts, at: time | None, *, interval: int) -> str | ParseFailure:
+    """The RRULE for the filled slots, or why the slots do not make one rule."""
+    fields = []
+    if parts.nth:
+        if parts.weekdays or parts.monthday is not None or parts.freq not in (None, "MONTHLY"):
+            return _AMBIGUOUS
+        byday = ",".join(f"{n}{_RRULE_DAYS[d]}" for n, d in sorted(parts.nth))
+        fields = ["FREQ=MONTHLY", f"BYDAY={byday}"]
+    elif parts.monthday is not None:
+        if parts.weekdays or parts.freq != "MONTHLY":
+            return _AMBIGUOUS
+        fields = ["FREQ=MONTHLY", f"BYMONTHDAY={parts.monthday}"]
+    elif parts.weekdays:
+        if parts.freq not in (None, "WEEKLY"):
+            return _AMBIGUOUS  # "every Tuesday every month"
+        fields = [
+            "FREQ=WEEKLY",
+            "BYDAY=" + ",".join(_RRULE_DAYS[d] for d in sorted(parts.weekdays)),
+        ]
+    elif parts.freq == "DAILY":
+        fields = ["FREQ=DAILY"]
+    else:
+        return _AMBIGUOUS  # "varje vecka", "every month": on which day?
+    if interval > 1:
+        fields.insert(1, f"INTERVAL={interval}")
+    if at is not None:
+        fields += [f"BYHOUR={at.hour}", f"BYMINUTE={at.minute}"]
+    return ";".join(fields)
+
+
+def _recurring(text: str, at: time | None, vocab: _Vocab, ctx: _Ctx) -> Recurring | ParseFailure:
+    """A recurrence phrase as a rule plus its first occurrence at or after now.
+
+    The first occurrence is searched with the interval left out: "varannan torsdag" starts on
+    the coming Thursday, and that Thursday then fixes which weeks are "every other".
+    """
+    parts = _read_rule(text, vocab)
+    if isinstance(parts, ParseFailure):
+        return parts
+    value = _rrule_value(parts, at, interval=parts.interval or 1)
+    probe = _rrule_value(parts, at, interval=1)
+    if isinstance(value, ParseFailure) or isinstance(probe, ParseFailure):
+        return _AMBIGUOUS
+    start = datetime.combine(ctx.today, time(0))
+    for wall in itertools.islice(_expand(probe, start), _SCAN_LIMIT):
+        if wall.date() > ctx.today + _MAX_AHEAD:
+            break
+        instant = _to_utc(wall, ctx.zone)
+        if (instant >= ctx.now) if at is not None else (wall.date() > ctx.today):
+            return Recurring(first=instant, rrule=value, tz=ctx.tz, has_time=at is not None)
+    return _UNPARSEABLE
+
+
+def _expand(value: str, dtstart: datetime) -> rrule:
+    rule = rrulestr(value, dtstart=dtstart)
+    if not isinstance(rule, rrule):  # only for texts with several rules, which we never make
+        raise ValueError(f"not a single RRULE: {value!r}")
+    return rule
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def _parse_in(text: str, vocab: _Vocab, ctx: _Ctx) -> _LangResult:
+    """Read normalised `text` with one language's grammar."""
+    text, pm, am = _extract_markers(text, vocab)
+    if pm and am:
+        return _AMBIGUOUS
+    extracted = _extract_time(text, vocab)
+    if isinstance(extracted, ParseFailure):
+        return extracted
+    clock, rest = extracted
+    at = _time_of_day(clock, pm=pm, am=am, vocab=vocab) if clock else None
+    if re.search(vocab.recurring_marker, rest):
+        return _recurring(rest, at, vocab, ctx)
+    spec = _parse_date(rest, vocab, ctx)
+    if isinstance(spec, ParseFailure | _Unsure):
+        return spec
+    return _one_off(spec, at, ctx)
+
+
+def parse_when(
+    text: str, *, now: datetime, tz: str, lang: str
+) -> OneOff | Recurring | ParseFailure:
+    """Read a meeting time written by a person in zone `tz` who writes in `lang`.
+
+    The person's language is tried first, then the other one (people mix them). A confident
+    verdict in the first language ("past", "ambiguous") stands, so that "3/12" from an English
+    writer is asked about rather than quietly read the Swedish way. Never raises on any text.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    if not isinstance(text, str) or len(text) > MAX_TEXT_LENGTH:
+        return ParseFailure("too_long") if isinstance(text, str) else _UNPARSEABLE
+    ctx = _Ctx(now=now.astimezone(UTC), tz=tz, zone=ZoneInfo(tz))
+    normalised = _normalise(text)
+    if not normalised:
+        return _UNPARSEABLE
+    primary = "en" if lang.casefold().startswith("en") else "sv"
+    unsure: ParseFailure | None = None
+    for code in (primary, "sv" if primary == "en" else "en"):
+        result = _parse_in(normalised, _VOCABS[code], ctx)
+        if isinstance(result, _Unsure):
+            unsure = unsure or result.failure
+        elif not (isinstance(result, ParseFailure) and result.reason == "unparseable"):
+            return result
+    return unsure or _UNPARSEABLE
+
+
+def occurrences(rule: Recurring, *, after: datetime, count: int) -> list[datetime]:
+    """The next `count` occurrences strictly after `after`, as aware UTC.
+
+    Expanded on naive local time and converted one by one, so 16:00 stays 16:00 local when
+    the clocks change and the UTC instant moves instead.
+    """
+    if count <= 0:
+        return []
+    zone = ZoneInfo(rule.tz)
+    first_wall = rule.first.astimezone(zone).replace(tzinfo=None)
+    # With BYHOUR in the rule, start the expansion at midnight so a first occurrence that was
+    # moved by a spring-forward gap (02:30 -> 03:30) does not drag later ones with it.
+    timed = "BYHOUR=" in rule.rrule.upper()
+    dtstart = datetime.combine(first_wall.date(), time(0)) if timed else first_wall
+    from_wall = max(dtstart, after.astimezone(zone).replace(tzinfo=None) - timedelta(days=2))
+    found: list[datetime] = []
+    for wall in _expand(rule.rrule, dtstart).xafter(from_wall, inc=True):
+        instant = _to_utc(wall, zone)
+        if instant > after and instant >= rule.first:
+            found.append(instant)
+            if len(found) == count:
+                break
+    return found
+
+
+def with_time(result: OneOff | Recurring, hour: int, minute: int, tz: str) -> OneOff | Recurring:
+    """Give a day-only result the time the person gave in a separate message.
+
+    The day is kept as seen in `tz`; for a rule, `tz` becomes its anchor zone. The caller
+    checks the result against its clock: this function does not know "now".
+    """
+    at = time(hour, minute)  # raises ValueError for an impossible time: a caller bug
+    zone = ZoneInfo(tz)
+    if isinstance(result, OneOff):
+        day = result.start.astimezone(zone).date()
+        return OneOff(_to_utc(datetime.combine(day, at), zone), has_time=True)
+    day = result.first.astimezone(zone).date()
+    fields = [
+        f
+        for f in result.rrule.split(";")
+        if f and f.split("=")[0].upper() not in ("BYHOUR", "BYMINUTE", "BYSECOND")
+    ]
+    value = ";".join([*fields, f"BYHOUR={hour}", f"BYMINUTE={minute}"])
+    return Recurring(_to_utc(datetime.combine(day, at), zone), value, tz, has_time=True)
+
+
+def warm_up() -> None:
+    """Pay dateparser's lazy loading (language data, regex compilation; about 0.2 s) at
+    start-up instead of in the first person's reply."""
+    now = datetime.now(UTC)
+    parse_when("den 3 december kl 10", now=now, tz="Europe/Stockholm", lang="sv")
+    parse_when("December 3 at 10am", now=now, tz="Europe/Stockholm", lang="en")

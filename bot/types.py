@@ -17,12 +17,18 @@ MAX_CHOICE_ID_BYTES = 64
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who sent an event, as the platform knows them."""
+    """Who sent an event, as the platform knows them.
+
+    ``dm_chat_id`` is where a private message to this person can go, when the
+    platform knows it without a private chat having happened (Telegram: the
+    user id; Discord: ``u<user id>``, opened by the transport on first use).
+    """
 
     platform: str
     user_id: str
     display_name: str
     locale: str | None = None
+    dm_chat_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,7 +213,7 @@ def context_from_payload(payload: Mapping[str, Any]) -> InteractionContext | Non
         chat_id = channel_id
     nick = member.get("nick")
     name = nick if isinstance(nick, str) and nick else _user_name(user)
-    actor = Actor(PLATFORM, user_id, name, language_of(payload.get("locale")))
+    actor = Actor(PLATFORM, user_id, name, language_of(payload.get("locale")), f"u{user_id}")
     return InteractionContext(actor, Address(PLATFORM, chat_id, None, kind))
 
 
@@ -347,7 +347,7 @@ def dm_message_event(
     text = content.strip()
     if not text:
         return None
-    actor = Actor(PLATFORM, uid, display_name)
+    actor = Actor(PLATFORM, uid, display_name, None, f"u{uid}")
     return TextIn(actor, Address(PLATFORM, cid, None, "dm"), text[:MAX_TEXT_IN])
 
 

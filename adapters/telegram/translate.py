@@ -92,6 +92,7 @@ def _actor(user: User | None) -> Actor | None:
         user_id=str(user.id),
         display_name=user.full_name or str(user.id),
         locale=user.language_code or None,
+        dm_chat_id=str(user.id),
     )
 
 

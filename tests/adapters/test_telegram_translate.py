@@ -40,7 +40,7 @@ def command(text: str, length: int, chat: dict[str, Any] = PRIVATE) -> Update:
 
 
 DM = Address("telegram", "42", None, "dm")
-ACTOR = Actor("telegram", "42", "Ada L", "en")
+ACTOR = Actor("telegram", "42", "Ada L", "en", "42")
 
 
 def test_private_text_becomes_text_in() -> None:
