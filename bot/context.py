@@ -118,6 +118,10 @@ class Ctx(Work):
         return Choice(choice_id, self.t(key, **params))
 
     # -- answering the sender -------------------------------------------
+    def out(self, reply: Reply) -> Outgoing:
+        """Address ``reply`` to where the event came from."""
+        return Outgoing(self.event.address, reply)
+
     def reply(
         self,
         text: str,

@@ -60,6 +60,9 @@ class Engine:
                 self.pending_outbox.extend(ctx.outbox_ids)
                 return ctx.replies
             except (StaleState, IntegrityError) as exc:
+                if isinstance(exc, IntegrityError) and not _is_conflict(exc):
+                    log.exception("event %s broke a database constraint", type(event).__name__)
+                    break
                 log.info("retrying event after concurrent update (%s)", type(exc).__name__)
             except (OperationalError, DBAPIError) as exc:
                 if not _is_transient(exc):
@@ -186,6 +189,12 @@ def _language_of(actor: Actor, default: str) -> str:
     if locale.startswith("en"):
         return "en"
     return default
+
+
+def _is_conflict(exc: IntegrityError) -> bool:
+    """A unique-key race (two events inserting the same row), not a bug."""
+    text = str(exc.orig).lower()
+    return "unique" in text or "duplicate key" in text
 
 
 def _is_transient(exc: Exception) -> bool:

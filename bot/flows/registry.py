@@ -14,12 +14,13 @@ from bot.commands import CommandRegistry
 
 if TYPE_CHECKING:
     from bot.context import Ctx, Dialog, Work
-    from bot.store.models import Group, Job
+    from bot.store.models import Group, Job, Meeting
 
 ChoiceHandler = Callable[["Ctx", list[str]], Awaitable[None]]
 TextHandler = Callable[["Ctx", "Dialog", str], Awaitable[None]]
 JobHandler = Callable[["Work", "Job"], Awaitable[None]]
 GroupHook = Callable[["Ctx", "Group"], Awaitable[None]]
+MeetingHook = Callable[["Work", "Meeting"], Awaitable[None]]
 
 
 @dataclass
@@ -30,6 +31,10 @@ class Flows:
     jobs: dict[str, JobHandler] = field(default_factory=dict)
     #: called when the last member of a pair or circle has joined
     group_complete: list[GroupHook] = field(default_factory=list)
+    #: called when a meeting is booked (reminders, coaching nudges plan themselves)
+    meeting_planned: list[MeetingHook] = field(default_factory=list)
+    #: called when a member says a meeting took place (feedback, reflection)
+    meeting_held: list[MeetingHook] = field(default_factory=list)
 
     def on_choice(self, prefix: str, handler: ChoiceHandler) -> None:
         if prefix in self.choices:
@@ -44,9 +49,9 @@ class Flows:
 
 
 def build_flows() -> Flows:
-    from bot.flows import basics, onboarding, organiser
+    from bot.flows import agreement, basics, meetings, onboarding, organiser, rhythm
 
     flows = Flows()
-    for module in (basics, onboarding, organiser):
+    for module in (basics, onboarding, organiser, agreement, rhythm, meetings):
         module.register(flows)
     return flows

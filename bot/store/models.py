@@ -223,6 +223,123 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(String(200))
 
 
+class Agreement(Base):
+    """One version of a group's mentoring agreement.
+
+    ``items`` holds what the checklist items say for this group (the
+    programme goal, chosen support areas, goals, proposed changes); answers
+    live in :class:`AgreementAnswer`, one row per item and member, so two
+    members answering the same item at the same moment touch different rows.
+    """
+
+    __tablename__ = "agreements"
+    __table_args__ = (UniqueConstraint("group_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    items: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class AgreementAnswer(Base):
+    __tablename__ = "agreement_answers"
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    answer: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime]
+
+
+class AgendaItem(Base):
+    """A point for a coming meeting: from the mentee, or an item to discuss."""
+
+    __tablename__ = "agenda_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16), default="member")
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+
+class RhythmProposal(Base):
+    """What one member proposes: how often, how long, how, and when suits them."""
+
+    __tablename__ = "rhythm_proposals"
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    frequency_days: Mapped[int | None] = mapped_column(Integer)
+    minutes: Mapped[int | None] = mapped_column(Integer)
+    mode: Mapped[str | None] = mapped_column(String(16))
+    when_text: Mapped[str | None] = mapped_column(String(200))
+    confirmed: Mapped[bool] = mapped_column(default=False)
+    #: order in which proposals were completed (the last one completes the set)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime]
+
+
+class Rhythm(Base):
+    """The rhythm a group agreed on; ``outside_frame`` records a choice beyond the
+    programme's recommendation (allowed, but said and kept)."""
+
+    __tablename__ = "rhythms"
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    frequency_days: Mapped[int] = mapped_column(Integer)
+    minutes: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(16))
+    when_text: Mapped[str] = mapped_column(String(200), default="")
+    outside_frame: Mapped[bool] = mapped_column(default=False)
+    agreed_at: Mapped[datetime]
+
+
+class Meeting(Base):
+    """A meeting (or the next one of a recurring series, ``rrule`` set)."""
+
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    uid: Mapped[str] = mapped_column(String(64), unique=True)
+    series_uid: Mapped[str] = mapped_column(String(64), index=True)
+    starts_at: Mapped[datetime]
+    minutes: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(16))
+    rrule: Mapped[str | None] = mapped_column(String(200))
+    tz: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MeetingCheck(Base):
+    """A member's answer to "did you meet?" for one meeting."""
+
+    __tablename__ = "meeting_checks"
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    answer: Mapped[str] = mapped_column(String(16))
+    answered_at: Mapped[datetime]
+
+
 __all__ = [
     "Base",
     "DialogState",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 01:15:20.768387
+Create Date: 2026-11-25 01:30:21.075967
 """
 
 from collections.abc import Sequence
@@ -145,6 +145,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outbox_person_id"), ["person_id"], unique=False)
 
     op.create_table(
+        "agreements",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("items", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("completed_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_agreements_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agreements")),
+        sa.UniqueConstraint("group_id", "version", name=op.f("uq_agreements_group_id")),
+    )
+    with op.batch_alter_table("agreements", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_agreements_group_id"), ["group_id"], unique=False)
+
+    op.create_table(
         "jobs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
@@ -209,6 +230,69 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_members_programme_id"), ["programme_id"], unique=False)
 
     op.create_table(
+        "rhythms",
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("frequency_days", sa.Integer(), nullable=False),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("mode", sa.String(length=16), nullable=False),
+        sa.Column("when_text", sa.String(length=200), nullable=False),
+        sa.Column("outside_frame", sa.Boolean(), nullable=False),
+        sa.Column("agreed_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"], ["groups.id"], name=op.f("fk_rhythms_group_id_groups"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("group_id", name=op.f("pk_rhythms")),
+    )
+    op.create_table(
+        "agenda_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("done_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_agenda_items_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_agenda_items_member_id_members"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agenda_items")),
+    )
+    with op.batch_alter_table("agenda_items", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_agenda_items_group_id"), ["group_id"], unique=False)
+
+    op.create_table(
+        "agreement_answers",
+        sa.Column("agreement_id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.String(length=32), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("answer", sa.String(length=16), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agreement_id"],
+            ["agreements.id"],
+            name=op.f("fk_agreement_answers_agreement_id_agreements"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_agreement_answers_member_id_members"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "agreement_id", "item_id", "member_id", name=op.f("pk_agreement_answers")
+        ),
+    )
+    op.create_table(
         "invites",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
@@ -228,15 +312,109 @@ def upgrade() -> None:
     with op.batch_alter_table("invites", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_invites_member_id"), ["member_id"], unique=False)
 
+    op.create_table(
+        "meetings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("uid", sa.String(length=64), nullable=False),
+        sa.Column("series_uid", sa.String(length=64), nullable=False),
+        sa.Column("starts_at", sa.DateTime(), nullable=False),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("mode", sa.String(length=16), nullable=False),
+        sa.Column("rrule", sa.String(length=200), nullable=True),
+        sa.Column("tz", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("proposed_by", sa.Integer(), nullable=True),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_meetings_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposed_by"],
+            ["members.id"],
+            name=op.f("fk_meetings_proposed_by_members"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meetings")),
+        sa.UniqueConstraint("uid", name=op.f("uq_meetings_uid")),
+    )
+    with op.batch_alter_table("meetings", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_meetings_group_id"), ["group_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_meetings_series_uid"), ["series_uid"], unique=False)
+
+    op.create_table(
+        "rhythm_proposals",
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("frequency_days", sa.Integer(), nullable=True),
+        sa.Column("minutes", sa.Integer(), nullable=True),
+        sa.Column("mode", sa.String(length=16), nullable=True),
+        sa.Column("when_text", sa.String(length=200), nullable=True),
+        sa.Column("confirmed", sa.Boolean(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_rhythm_proposals_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_rhythm_proposals_member_id_members"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("group_id", "member_id", name=op.f("pk_rhythm_proposals")),
+    )
+    op.create_table(
+        "meeting_checks",
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("answer", sa.String(length=16), nullable=False),
+        sa.Column("answered_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["meetings.id"],
+            name=op.f("fk_meeting_checks_meeting_id_meetings"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_meeting_checks_member_id_members"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("meeting_id", "member_id", name=op.f("pk_meeting_checks")),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("meeting_checks")
+    op.drop_table("rhythm_proposals")
+    with op.batch_alter_table("meetings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_meetings_series_uid"))
+        batch_op.drop_index(batch_op.f("ix_meetings_group_id"))
+
+    op.drop_table("meetings")
     with op.batch_alter_table("invites", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invites_member_id"))
 
     op.drop_table("invites")
+    op.drop_table("agreement_answers")
+    with op.batch_alter_table("agenda_items", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_agenda_items_group_id"))
+
+    op.drop_table("agenda_items")
+    op.drop_table("rhythms")
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_members_programme_id"))
         batch_op.drop_index(batch_op.f("ix_members_person_id"))
@@ -253,6 +431,10 @@ def downgrade() -> None:
         )
 
     op.drop_table("jobs")
+    with op.batch_alter_table("agreements", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_agreements_group_id"))
+
+    op.drop_table("agreements")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_person_id"))
         batch_op.drop_index(

@@ -1,0 +1,46 @@
+"""Calendar files (RFC 5545) for meetings, built with the icalendar library.
+
+A recurring meeting is one VEVENT with an RRULE anchored in the organiser's
+zone (with its VTIMEZONE), so calendar apps keep 16:00 at 16:00 across
+daylight-saving changes.  Updates reuse the UID with a higher SEQUENCE;
+skipped occurrences become EXDATEs; a cancelled meeting is METHOD:CANCEL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, vRecur
+
+from bot.store.db import from_db
+from bot.store.models import Meeting
+
+PRODID = "-//Mentorbot//mentorbot//SV"
+
+
+def meeting_ics(
+    meeting: Meeting, *, summary: str, description: str, now: datetime, cancelled: bool = False
+) -> bytes:
+    zone = ZoneInfo(meeting.tz)
+    start = from_db(meeting.starts_at).astimezone(zone)
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = Event()
+    event.add("uid", f"{meeting.series_uid}@mentorbot")
+    event.add("dtstamp", now)
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=meeting.minutes))
+    event.add("summary", summary)
+    event.add("description", description)
+    event.add("sequence", meeting.sequence)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if meeting.rrule:
+        event.add("rrule", vRecur.from_ical(meeting.rrule))
+        for skipped in meeting.data.get("exdates", []):
+            event.add("exdate", datetime.fromisoformat(skipped).astimezone(zone))
+    cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()

@@ -1,0 +1,142 @@
+"""Loading and reading one agreement: items, answers, who is waiting for what.
+
+Kept apart from the dialog steps so both the step functions and the
+renderer work on the same derived view, computed from the database rows on
+every event (nothing is cached between events).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content import ChecklistItem, Content
+from bot.groups import members_of
+from bot.store.models import Agreement, AgreementAnswer, Group, Member, Person, Programme, Rhythm
+
+ItemStatus = Literal["agreed", "discuss", "open"]
+MARKS = {"agreed": "✓", "discuss": "💬", "open": "…"}
+SUBJECTIVE = ("support", "goals")  # items each mentee fills in for herself
+
+
+@dataclass
+class AgreementView:
+    agreement: Agreement
+    group: Group
+    programme: Programme
+    members: list[Member]
+    people: dict[int, Person]
+    answers: dict[tuple[str, int], str]
+    items: list[ChecklistItem]
+    rhythm: Rhythm | None
+
+    # -- who -------------------------------------------------------------
+    def member_of(self, person_id: int) -> Member | None:
+        return next((m for m in self.members if m.person_id == person_id), None)
+
+    @property
+    def mentees(self) -> list[Member]:
+        return [m for m in self.members if m.role == "mentee"]
+
+    def lang_of(self, member: Member) -> str:
+        person = self.people.get(member.person_id or 0)
+        return person.language if person else self.programme.language
+
+    # -- items -----------------------------------------------------------
+    def item(self, item_id: str) -> ChecklistItem | None:
+        return next((i for i in self.items if i.id == item_id), None)
+
+    def number(self, item_id: str) -> int:
+        return next(n for n, i in enumerate(self.items, 1) if i.id == item_id)
+
+    def status(self, item_id: str) -> ItemStatus:
+        given = [self.answers.get((item_id, m.id)) for m in self.members]
+        if all(a == "agree" for a in given):
+            return "agreed"
+        if "discuss" in given:
+            return "discuss"
+        return "open"
+
+    @property
+    def complete(self) -> bool:
+        return all(self.status(i.id) == "agreed" for i in self.items)
+
+    def waiting(self, item: ChecklistItem, member: Member) -> bool:
+        """Whether ``member`` cannot answer ``item`` yet."""
+        if item.kind == "rhythm":
+            return self.rhythm is None
+        if item.kind in SUBJECTIVE and member.role == "mentor":
+            return any((item.id, m.id) not in self.answers for m in self.mentees)
+        return False
+
+    def next_for(self, member: Member) -> ChecklistItem | None:
+        for item in self.items:
+            if (item.id, member.id) not in self.answers and not self.waiting(item, member):
+                return item
+        return None
+
+    def rhythm_pending_for(self, member: Member) -> bool:
+        rhythm_item = next((i for i in self.items if i.kind == "rhythm"), None)
+        return rhythm_item is not None and (rhythm_item.id, member.id) not in self.answers
+
+    # -- data stored on the agreement ----------------------------------------
+    def chosen_support(self, member: Member) -> list[str]:
+        return list(self.agreement.items.get("support", {}).get(str(member.id), []))
+
+    def goals(self, member: Member) -> list[str]:
+        return list(self.agreement.items.get("goals", {}).get(str(member.id), []))
+
+    def proposal(self, item_id: str) -> dict[str, str] | None:
+        found = self.agreement.items.get("changes", {}).get(item_id)
+        return dict(found) if found else None
+
+
+async def load_view(
+    session: AsyncSession, content: Content, agreement_id: int, *, lock: bool = False
+) -> AgreementView | None:
+    stmt = select(Agreement).where(Agreement.id == agreement_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    agreement = await session.scalar(stmt)
+    if agreement is None:
+        return None
+    return await view_of(session, content, agreement)
+
+
+async def view_of(session: AsyncSession, content: Content, agreement: Agreement) -> AgreementView:
+    group = await session.get(Group, agreement.group_id)
+    assert group is not None
+    programme = await session.get(Programme, group.programme_id)
+    assert programme is not None
+    members = await members_of(session, group.id)
+    people = {}
+    for m in members:
+        if m.person_id is not None:
+            person = await session.get(Person, m.person_id)
+            if person is not None:
+                people[m.person_id] = person
+    answers = {
+        (a.item_id, a.member_id): a.answer
+        for a in await session.scalars(
+            select(AgreementAnswer).where(AgreementAnswer.agreement_id == agreement.id)
+        )
+    }
+    items = checklist(content, group.kind)
+    rhythm = await session.get(Rhythm, group.id)
+    return AgreementView(agreement, group, programme, members, people, answers, items, rhythm)
+
+
+def checklist(content: Content, kind: str) -> list[ChecklistItem]:
+    return [i for i in content.agreement.items if kind == "circle" or not i.circles_only]
+
+
+async def current_agreement(session: AsyncSession, group_id: int) -> Agreement | None:
+    return await session.scalar(
+        select(Agreement)
+        .where(Agreement.group_id == group_id)
+        .order_by(Agreement.version.desc())
+        .limit(1)
+    )

@@ -1,0 +1,418 @@
+"""The meeting-rhythm agreement (guide section 5).
+
+Each member proposes how often, how long, how (online, face to face,
+hybrid) and when suits them.  When every proposal is in, everyone sees them
+side by side with a suggested compromise; when all accept it, the rhythm is
+agreed, the agreement's rhythm item is filled in, and scheduling starts.  A
+rhythm outside the programme's recommended frame is allowed, but said and
+recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from statistics import mean
+
+from sqlalchemy import func, select
+
+from bot.context import Ctx, Dialog, Work
+from bot.flows.registry import Flows
+from bot.groups import group_and_programme, members_of
+from bot.store.db import to_db
+from bot.store.models import Group, Member, Person, Programme, Rhythm, RhythmProposal
+from bot.types import Choice, Reply
+
+CONV = "rhythm"
+FREQUENCIES = {"weekly": 7, "biweekly": 14, "monthly": 30}
+MINUTES = (20, 30, 45, 60)
+MODES = ("online", "face_to_face", "hybrid")
+STANDARD_DAYS = (7, 14, 21, 30, 42, 60)
+COMMON_MINUTES = (20, 30, 45, 60, 75, 90, 120)
+
+
+def register(flows: Flows) -> None:
+    flows.on_choice("rhy", choose)
+    flows.on_text(CONV, text)
+
+
+# -- describing ----------------------------------------------------------------
+def frequency_label(work: Work, lang: str, days: int) -> str:
+    for name, value in FREQUENCIES.items():
+        if value == days:
+            return work.t_for(lang, f"rhythm.freq.{name}")
+    if days % 7 == 0:
+        return work.t_for(lang, "rhythm.freq.every_weeks", n=days // 7)
+    return work.t_for(lang, "rhythm.freq.every_days", n=days)
+
+
+def mode_label(work: Work, lang: str, mode: str) -> str:
+    return work.t_for(lang, f"agreement.mode.{mode}")
+
+
+def describe(work: Work, lang: str, days: int, minutes: int, mode: str, when: str) -> str:
+    text = work.t_for(
+        lang,
+        "rhythm.summary",
+        freq=frequency_label(work, lang, days),
+        minutes=minutes,
+        mode=mode_label(work, lang, mode),
+    )
+    return f"{text} · {when}" if when else text
+
+
+def describe_rhythm(work: Work, rhythm: Rhythm, lang: str) -> str:
+    text = describe(
+        work, lang, rhythm.frequency_days, rhythm.minutes, rhythm.mode, rhythm.when_text
+    )
+    if rhythm.outside_frame:
+        text += "\n" + work.t_for(lang, "rhythm.outside_note")
+    return text
+
+
+# -- asking ----------------------------------------------------------------------
+async def ask_proposal(ctx: Ctx, group: Group, member: Member) -> bool:
+    """Start (or resume) this member's proposal; False if they already proposed."""
+    proposal = await ctx.session.get(RhythmProposal, (group.id, member.id))
+    if proposal is not None and proposal.when_text is not None:
+        return False
+    dialog = await ctx.dialog(CONV)
+    dialog.reset()
+    dialog.go("freq", group_id=group.id)
+    _, programme = await group_and_programme(ctx.session, group.id)
+    ctx.say(
+        "rhythm.intro",
+        frame=frame_text(ctx, ctx.lang, programme),
+    )
+    await ask(ctx, dialog)
+    return True
+
+
+def frame_text(work: Work, lang: str, programme: Programme) -> str:
+    return work.t_for(
+        lang,
+        "rhythm.frame",
+        freq=frequency_label(work, lang, programme.frequency_days),
+        min=programme.min_minutes,
+        max=programme.max_minutes,
+    )
+
+
+async def ask(ctx: Ctx, dialog: Dialog, *, replace: bool = False) -> None:
+    g = dialog.data["group_id"]
+    step = dialog.step
+    if step == "freq":
+        choices = [ctx.choice(f"rhy:{g}:freq:{k}", f"rhythm.button.{k}") for k in FREQUENCIES]
+        choices.append(ctx.choice(f"rhy:{g}:freq:custom", "rhythm.custom"))
+        ctx.say("rhythm.ask.freq", choices, replace=replace)
+    elif step == "minutes":
+        choices = [Choice(f"rhy:{g}:minutes:{m}", ctx.t("rhythm.minutes", n=m)) for m in MINUTES]
+        choices.append(ctx.choice(f"rhy:{g}:minutes:custom", "rhythm.custom"))
+        ctx.say("rhythm.ask.minutes", choices, replace=replace)
+    elif step == "mode":
+        choices = [ctx.choice(f"rhy:{g}:mode:{m}", f"agreement.mode.{m}") for m in MODES]
+        ctx.say("rhythm.ask.mode", choices, replace=replace)
+    elif step == "when":
+        ctx.say(
+            "rhythm.ask.when", [ctx.choice(f"rhy:{g}:when:any", "rhythm.any_time")], replace=replace
+        )
+    elif step in ("freq_custom", "minutes_custom"):
+        ctx.say(f"rhythm.ask.{step}", replace=replace)
+
+
+async def _member(ctx: Ctx, group_id: int) -> tuple[Group, Member] | None:
+    group = await ctx.session.get(Group, group_id)
+    if group is None:
+        return None
+    seat = await ctx.session.scalar(
+        select(Member).where(Member.group_id == group_id, Member.person_id == ctx.person.id)
+    )
+    return (group, seat) if seat is not None else None
+
+
+async def _proposal(ctx: Work, group: Group, member: Member) -> RhythmProposal:
+    proposal = await ctx.session.get(RhythmProposal, (group.id, member.id))
+    if proposal is None:
+        proposal = RhythmProposal(
+            group_id=group.id, member_id=member.id, confirmed=False, updated_at=to_db(ctx.now)
+        )
+        ctx.session.add(proposal)
+    return proposal
+
+
+async def choose(ctx: Ctx, parts: list[str]) -> None:
+    if len(parts) < 2 or not parts[0].isdigit():
+        ctx.say("basics.stale_button", private=True)
+        return
+    found = await _member(ctx, int(parts[0]))
+    if found is None:
+        ctx.say("basics.not_yours", private=True)
+        return
+    group, member = found
+    action = parts[1:]
+    if action[0] == "accept" and len(action) == 2:
+        await accept(ctx, group, member, action[1])
+        return
+    if action == ["redo"]:
+        if await ctx.session.get(Rhythm, group.id) is not None:
+            ctx.say("rhythm.already_agreed", private=True)
+            return
+        proposal = await _proposal(ctx, group, member)
+        proposal.when_text = None
+        await ask_proposal(ctx, group, member)
+        return
+    dialog = await ctx.dialog(CONV)
+    if dialog.data.get("group_id") != group.id or dialog.step != action[0] or len(action) != 2:
+        ctx.say("basics.stale_button", private=True)
+        return
+    proposal = await _proposal(ctx, group, member)
+    step, value = action
+    if value == "custom" and step in ("freq", "minutes"):
+        dialog.go(f"{step}_custom")
+    elif step == "freq" and value in FREQUENCIES:
+        proposal.frequency_days = FREQUENCIES[value]
+        dialog.go("minutes")
+    elif step == "minutes" and value.isdigit() and int(value) in MINUTES:
+        proposal.minutes = int(value)
+        dialog.go("mode")
+    elif step == "mode" and value in MODES:
+        proposal.mode = value
+        dialog.go("when")
+    elif step == "when" and value == "any":
+        await _proposed(ctx, dialog, group, member, proposal, "")
+        return
+    else:
+        ctx.say("basics.stale_button", private=True)
+        return
+    await ask(ctx, dialog, replace=True)
+
+
+async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
+    found = await _member(ctx, int(dialog.data.get("group_id", 0)))
+    if found is None:
+        dialog.reset()
+        ctx.say("basics.fallback")
+        return
+    group, member = found
+    proposal = await _proposal(ctx, group, member)
+    if dialog.step == "freq_custom":
+        days = parse_days(message)
+        if days is None:
+            ctx.say("rhythm.bad_freq")
+            return
+        proposal.frequency_days = days
+        dialog.go("minutes")
+    elif dialog.step == "minutes_custom":
+        minutes = parse_minutes(message)
+        if minutes is None:
+            ctx.say("rhythm.bad_minutes")
+            return
+        proposal.minutes = minutes
+        dialog.go("mode")
+    elif dialog.step == "when":
+        await _proposed(ctx, dialog, group, member, proposal, message[:200])
+        return
+    else:
+        ctx.say("onboarding.use_buttons")
+    await ask(ctx, dialog)
+
+
+def parse_days(text: str) -> int | None:
+    """ "3 veckor", "every 3 weeks", "10 dagar", "21" -> days between meetings."""
+    t = text.lower()
+    match = re.search(r"(\d{1,3})", t)
+    if not match:
+        words = {
+            "två": 2,
+            "tre": 3,
+            "fyra": 4,
+            "fem": 5,
+            "sex": 6,
+            "two": 2,
+            "three": 3,
+            "four": 4,
+            "five": 5,
+            "six": 6,
+        }
+        number = next((v for k, v in words.items() if re.search(rf"\b{k}\b", t)), None)
+    else:
+        number = int(match[1])
+    if number is None:
+        return None
+    if re.search(r"veck|week", t):
+        number *= 7
+    elif re.search(r"månad|month", t):
+        number *= 30
+    return number if 3 <= number <= 120 else None
+
+
+def parse_minutes(text: str) -> int | None:
+    t = text.lower().replace(",", ".")
+    match = re.search(r"(\d+(?:\.\d+)?)", t)
+    if not match:
+        return None
+    value = float(match[1])
+    if re.search(r"tim|hour|\bh\b", t):
+        value *= 60
+    minutes = round(value)
+    return minutes if 10 <= minutes <= 240 else None
+
+
+async def _proposed(
+    ctx: Ctx, dialog: Dialog, group: Group, member: Member, proposal: RhythmProposal, when: str
+) -> None:
+    proposal.when_text = when
+    proposal.updated_at = to_db(ctx.now)
+    latest = await ctx.session.scalar(
+        select(func.max(RhythmProposal.seq)).where(RhythmProposal.group_id == group.id)
+    )
+    proposal.seq = (latest or 0) + 1
+    dialog.reset()
+    await ctx.session.flush()
+    proposals = await _all_proposals(ctx, group)
+    seats = await members_of(ctx.session, group.id)
+    complete = [p for p in proposals if p.when_text is not None]
+    if len(complete) < len(seats):
+        waiting = [s.name for s in seats if s.id not in {p.member_id for p in complete}]
+        ctx.say("rhythm.proposed_waiting", names=", ".join(waiting))
+        await _continue_agreement(ctx, group, member)
+        return
+    await present(ctx, group, seats, complete)
+
+
+async def _all_proposals(ctx: Work, group: Group) -> list[RhythmProposal]:
+    return list(
+        (
+            await ctx.session.scalars(
+                select(RhythmProposal).where(RhythmProposal.group_id == group.id)
+            )
+        ).all()
+    )
+
+
+def compromise(proposals: list[RhythmProposal]) -> tuple[int, int, str, str]:
+    """Middle ground: the mean interval and the mean length, each rounded to a
+    common value (the longer one on a tie), one shared mode or else hybrid."""
+    days = mean(p.frequency_days or 30 for p in proposals)
+    freq = min(STANDARD_DAYS, key=lambda d: (abs(d - days), -d))
+    exact = {p.frequency_days for p in proposals}
+    if len(exact) == 1:
+        freq = exact.pop() or 30
+    wanted = mean(p.minutes or 30 for p in proposals)
+    minutes = min(COMMON_MINUTES, key=lambda m: (abs(m - wanted), -m))
+    if len({p.minutes for p in proposals}) == 1:
+        minutes = proposals[0].minutes or minutes
+    modes = {p.mode for p in proposals}
+    mode = modes.pop() if len(modes) == 1 else "hybrid"
+    whens = [p.when_text for p in proposals if p.when_text]
+    return freq, minutes, mode or "online", " / ".join(dict.fromkeys(whens))
+
+
+def signature(proposal: tuple[int, int, str, str]) -> str:
+    return hashlib.sha1(repr(proposal).encode()).hexdigest()[:8]
+
+
+def outside_frame(programme: Programme, freq: int, minutes: int) -> bool:
+    return (
+        not programme.frequency_days / 2 <= freq <= programme.frequency_days * 1.5
+        or not programme.min_minutes <= minutes <= programme.max_minutes
+    )
+
+
+async def present(
+    ctx: Ctx, group: Group, seats: list[Member], proposals: list[RhythmProposal]
+) -> None:
+    _, programme = await group_and_programme(ctx.session, group.id)
+    suggestion = compromise(proposals)
+    sig = signature(suggestion)
+    for p in proposals:
+        p.confirmed = False
+    by_member = {p.member_id: p for p in proposals}
+    for seat in seats:
+        if seat.person_id is None:
+            continue
+        person = await ctx.session.get(Person, seat.person_id)
+        lang = person.language if person else programme.language
+        lines = [ctx.t_for(lang, "rhythm.side_by_side")]
+        for other in seats:
+            p = by_member[other.id]
+            lines.append(
+                f"• {other.name}: "
+                + describe(
+                    ctx,
+                    lang,
+                    p.frequency_days or 30,
+                    p.minutes or 30,
+                    p.mode or "online",
+                    p.when_text or "",
+                )
+            )
+        lines.append(ctx.t_for(lang, "rhythm.suggestion", text=describe(ctx, lang, *suggestion)))
+        if outside_frame(programme, suggestion[0], suggestion[1]):
+            lines.append(ctx.t_for(lang, "rhythm.outside", frame=frame_text(ctx, lang, programme)))
+        reply = Reply(
+            "\n".join(lines),
+            (
+                Choice(f"rhy:{group.id}:accept:{sig}", ctx.t_for(lang, "rhythm.accept")),
+                Choice(f"rhy:{group.id}:redo", ctx.t_for(lang, "rhythm.redo")),
+            ),
+        )
+        if seat.person_id == ctx.person.id:
+            ctx.replies.append(ctx.out(reply))
+        else:
+            await ctx.tell(seat.person_id, reply, key=f"rhy:{group.id}:{sig}:{seat.id}")
+
+
+async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
+    if await ctx.session.get(Rhythm, group.id) is not None:
+        ctx.say("rhythm.already_agreed", private=True)
+        return
+    proposals = await _all_proposals(ctx, group)
+    seats = await members_of(ctx.session, group.id)
+    if len([p for p in proposals if p.when_text is not None]) < len(seats):
+        ctx.say("basics.stale_button", private=True)
+        return
+    suggestion = compromise(proposals)
+    if signature(suggestion) != sig:
+        ctx.say("rhythm.changed", private=True)
+        return
+    mine = next(p for p in proposals if p.member_id == member.id)
+    mine.confirmed = True
+    if not all(p.confirmed for p in proposals):
+        waiting = [
+            s.name for s in seats if not next(p for p in proposals if p.member_id == s.id).confirmed
+        ]
+        ctx.say("rhythm.accepted_waiting", names=", ".join(waiting), replace=True)
+        return
+    _, programme = await group_and_programme(ctx.session, group.id)
+    freq, minutes, mode, when = suggestion
+    rhythm = Rhythm(
+        group_id=group.id,
+        frequency_days=freq,
+        minutes=minutes,
+        mode=mode,
+        when_text=when,
+        outside_frame=outside_frame(programme, freq, minutes),
+        agreed_at=to_db(ctx.now),
+    )
+    ctx.session.add(rhythm)
+    await ctx.session.flush()
+    for seat in seats:
+        if seat.person_id is None:
+            continue
+        person = await ctx.session.get(Person, seat.person_id)
+        lang = person.language if person else programme.language
+        reply = Reply(ctx.t_for(lang, "rhythm.agreed", text=describe_rhythm(ctx, rhythm, lang)))
+        if seat.person_id == ctx.person.id:
+            ctx.replies.append(ctx.out(Reply(reply.text, replace=True)))
+        else:
+            await ctx.tell(seat.person_id, reply, key=f"rhy:{group.id}:agreed:{seat.id}")
+    from bot.flows import agreement
+
+    await agreement.rhythm_agreed(ctx, group, member)
+
+
+async def _continue_agreement(ctx: Ctx, group: Group, member: Member) -> None:
+    from bot.flows import agreement
+
+    await agreement.resume_after_rhythm(ctx, group, member)
