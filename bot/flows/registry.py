@@ -49,9 +49,36 @@ class Flows:
 
 
 def build_flows() -> Flows:
-    from bot.flows import agreement, basics, meetings, onboarding, organiser, rhythm
+    from bot.flows import (
+        agreement,
+        basics,
+        circles,
+        coaching,
+        companion,
+        feedback,
+        health,
+        meetings,
+        onboarding,
+        organiser,
+        privacy,
+        rhythm,
+    )
 
     flows = Flows()
-    for module in (basics, onboarding, organiser, agreement, rhythm, meetings):
+    modules = (
+        basics,
+        onboarding,
+        organiser,
+        agreement,
+        rhythm,
+        meetings,
+        coaching,
+        companion,
+        feedback,
+        health,
+        privacy,
+        circles,
+    )
+    for module in modules:
         module.register(flows)
     return flows

@@ -340,6 +340,85 @@ class MeetingCheck(Base):
     answered_at: Mapped[datetime]
 
 
+class FeedbackAnswer(Base):
+    """One answer to a feedback question: private unless ``shared`` is set.
+
+    Organisers only ever see aggregates of ``rating``; ``text`` is shown to
+    the partner only when the writer chose to share that answer.
+    """
+
+    __tablename__ = "feedback_answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # pulse, checkin, midpoint, final
+    round: Mapped[str] = mapped_column(String(64))  # which pulse/check-in (meeting id, date)
+    question_id: Mapped[str] = mapped_column(String(32))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+    choice: Mapped[str | None] = mapped_column(String(32))
+    skipped: Mapped[bool] = mapped_column(default=False)
+    shared: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+
+
+class Note(Base):
+    """A private journal entry (a mentee's note, a mentor's reflection): only its writer
+    can read it."""
+
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16), default="note")
+    prompt_id: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class CoachingLog(Base):
+    """Which coaching question or tip a mentor was shown, and what she thought of it."""
+
+    __tablename__ = "coaching_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
+    item_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # question, tip, prompt
+    verdict: Mapped[str | None] = mapped_column(String(16))  # useful, more, later
+    shown_at: Mapped[datetime]
+
+
+class OrganiserMessage(Base):
+    """A confidential message to the organisers (``/contact``); never shown to the partner."""
+
+    __tablename__ = "organiser_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class RiskFlag(Base):
+    """A reason to worry about a group: the pair is nudged first, organisers alerted later."""
+
+    __tablename__ = "risk_flags"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    raised_at: Mapped[datetime]
+    nudged_at: Mapped[datetime | None]
+    alerted_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+
+
 __all__ = [
     "Base",
     "DialogState",

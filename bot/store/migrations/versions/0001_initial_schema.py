@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 01:30:21.075967
+Create Date: 2026-11-25 01:32:42.183821
 """
 
 from collections.abc import Sequence
@@ -109,6 +109,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_identities_person_id"), ["person_id"], unique=False)
 
     op.create_table(
+        "organiser_messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("programme_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_organiser_messages_person_id_people"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["programme_id"],
+            ["programmes.id"],
+            name=op.f("fk_organiser_messages_programme_id_programmes"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_organiser_messages")),
+    )
+    with op.batch_alter_table("organiser_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_organiser_messages_programme_id"), ["programme_id"], unique=False
+        )
+
+    op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("idem_key", sa.String(length=128), nullable=False),
@@ -164,6 +190,32 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("agreements", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_agreements_group_id"), ["group_id"], unique=False)
+
+    op.create_table(
+        "coaching_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=True),
+        sa.Column("item_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("verdict", sa.String(length=16), nullable=True),
+        sa.Column("shown_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_coaching_log_group_id_groups"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["people.id"],
+            name=op.f("fk_coaching_log_person_id_people"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_coaching_log")),
+    )
+    with op.batch_alter_table("coaching_log", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_coaching_log_person_id"), ["person_id"], unique=False)
 
     op.create_table(
         "jobs",
@@ -230,6 +282,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_members_programme_id"), ["programme_id"], unique=False)
 
     op.create_table(
+        "notes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("prompt_id", sa.String(length=32), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"], ["groups.id"], name=op.f("fk_notes_group_id_groups"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_notes_person_id_people"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notes")),
+    )
+    with op.batch_alter_table("notes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notes_person_id"), ["person_id"], unique=False)
+
+    op.create_table(
         "rhythms",
         sa.Column("group_id", sa.Integer(), nullable=False),
         sa.Column("frequency_days", sa.Integer(), nullable=False),
@@ -243,6 +315,27 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("group_id", name=op.f("pk_rhythms")),
     )
+    op.create_table(
+        "risk_flags",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=32), nullable=False),
+        sa.Column("detail", sa.JSON(), nullable=False),
+        sa.Column("raised_at", sa.DateTime(), nullable=False),
+        sa.Column("nudged_at", sa.DateTime(), nullable=True),
+        sa.Column("alerted_at", sa.DateTime(), nullable=True),
+        sa.Column("resolved_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_risk_flags_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_risk_flags")),
+    )
+    with op.batch_alter_table("risk_flags", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_risk_flags_group_id"), ["group_id"], unique=False)
+
     op.create_table(
         "agenda_items",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -292,6 +385,43 @@ def upgrade() -> None:
             "agreement_id", "item_id", "member_id", name=op.f("pk_agreement_answers")
         ),
     )
+    op.create_table(
+        "feedback_answers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=True),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("round", sa.String(length=64), nullable=False),
+        sa.Column("question_id", sa.String(length=32), nullable=False),
+        sa.Column("rating", sa.Integer(), nullable=True),
+        sa.Column("text", sa.Text(), nullable=True),
+        sa.Column("choice", sa.String(length=32), nullable=True),
+        sa.Column("skipped", sa.Boolean(), nullable=False),
+        sa.Column("shared", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_feedback_answers_group_id_groups"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_feedback_answers_member_id_members"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback_answers")),
+    )
+    with op.batch_alter_table("feedback_answers", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_feedback_answers_group_id"), ["group_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_feedback_answers_member_id"), ["member_id"], unique=False
+        )
+
     op.create_table(
         "invites",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -409,12 +539,25 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_invites_member_id"))
 
     op.drop_table("invites")
+    with op.batch_alter_table("feedback_answers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_feedback_answers_member_id"))
+        batch_op.drop_index(batch_op.f("ix_feedback_answers_group_id"))
+
+    op.drop_table("feedback_answers")
     op.drop_table("agreement_answers")
     with op.batch_alter_table("agenda_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agenda_items_group_id"))
 
     op.drop_table("agenda_items")
+    with op.batch_alter_table("risk_flags", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_risk_flags_group_id"))
+
+    op.drop_table("risk_flags")
     op.drop_table("rhythms")
+    with op.batch_alter_table("notes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notes_person_id"))
+
+    op.drop_table("notes")
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_members_programme_id"))
         batch_op.drop_index(batch_op.f("ix_members_person_id"))
@@ -431,6 +574,10 @@ def downgrade() -> None:
         )
 
     op.drop_table("jobs")
+    with op.batch_alter_table("coaching_log", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_coaching_log_person_id"))
+
+    op.drop_table("coaching_log")
     with op.batch_alter_table("agreements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agreements_group_id"))
 
@@ -444,6 +591,10 @@ def downgrade() -> None:
         )
 
     op.drop_table("outbox")
+    with op.batch_alter_table("organiser_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_organiser_messages_programme_id"))
+
+    op.drop_table("organiser_messages")
     with op.batch_alter_table("identities", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_identities_person_id"))
 
