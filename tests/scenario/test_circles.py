@@ -1,0 +1,89 @@
+"""Group circles in a shared chat: bind, vote on a time, peer-sharing activity."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.store.models import Group, Meeting, Rhythm
+from tests.conftest import START, database_url
+from tests.console_harness import Console
+
+JOIN = """
+@{who} /start {{code:{name}}}
+@{who} [{lang}]
+@{who} [{yes}]
+@{who} [{ok}]
+@{who} [{yes}]
+"""
+SV = {"lang": "Svenska", "yes": "Ja", "ok": "Förstått"}
+EN = {"lang": "English", "yes": "Yes", "ok": "Got it"}
+
+
+@pytest.fixture
+async def circle(tmp_path: Path) -> AsyncIterator[Console]:
+    console = await Console.open(database_url(tmp_path), START)
+    await console.run(
+        "$ program create --name Cirklar --slug c --start 2026-12-01 --end 2027-06-01 "
+        "--format group\n"
+        "$ circle create --program c --mentor Greta --mentee Hanna --mentee Ines --mentee Jo"
+    )
+    for name in ("Greta", "Hanna", "Ines", "Jo"):
+        words = EN if name == "Ines" else SV
+        await console.run(JOIN.format(who=name.lower(), name=name, **words))
+    yield console
+    await console.close()
+
+
+async def test_circle_binds_a_chat_and_votes_on_a_time(circle: Console) -> None:
+    out = await circle.run("@greta#cirkel /bind")
+    assert "mötesplatsen för Greta & Hanna & Ines & Jo" in out[1]
+    out = await circle.run("@greta#cirkel /poll nästa tisdag kl 16; varannan torsdag kl 17")
+    assert "1. tisdag 1 december kl. 16:00 (Europe/Stockholm)" in "\n".join(out)
+    out = await circle.run(
+        "@greta#cirkel [2]\n@hanna#cirkel [2]\n@ines#cirkel [1]\n@jo#cirkel [2]"
+    )
+    text = "\n".join(out)
+    assert "Alla har röstat – det blir varannan torsdag" in text
+    for name in ("greta", "hanna", "jo"):
+        assert any(line.startswith(f"→ {name}: Bokat! varannan torsdag") for line in out)
+    assert any(line.startswith("→ ines: Booked! every other Thursday") for line in out)
+    async with circle.core.db.sessions() as s:
+        planned = (await s.scalars(select(Meeting).where(Meeting.status == "planned"))).all()
+        assert len(planned) == 1 and planned[0].rrule is not None
+        assert "INTERVAL=2" in planned[0].rrule
+        rhythm = await s.get(Rhythm, planned[0].group_id)
+        assert rhythm is not None and rhythm.frequency_days == 14
+
+
+async def test_non_members_are_refused_in_the_circle_chat(circle: Console) -> None:
+    await circle.run("@greta#cirkel /bind")
+    out = await circle.run("@mallory#cirkel /poll tisdag kl 16; torsdag kl 17")
+    assert "inte med i gruppen" in out[1]
+    await circle.run("@greta#cirkel /poll nästa tisdag kl 16; nästa torsdag kl 17")
+    out = await circle.run("@mallory#cirkel [1]")
+    assert "hör till någon annan" in out[1]
+    out = await circle.run("@mallory#annan /bind")
+    assert "hittar ingen grupp" in out[1]
+    async with circle.core.db.sessions() as s:
+        options = (await s.scalars(select(Meeting))).all()
+        assert all(o.data.get("votes") == [] for o in options)
+        group = await s.scalar(select(Group))
+        assert group is not None and group.chat_id == "cirkel"
+
+
+async def test_peer_sharing_activity_is_posted_before_each_session(circle: Console) -> None:
+    await circle.run("@greta#cirkel /bind")
+    await circle.run("@greta#cirkel /poll varje torsdag kl 17; nästa fredag kl 9")
+    await circle.run("@greta#cirkel [1]\n@hanna#cirkel [1]\n@ines#cirkel [1]\n@jo#cirkel [1]")
+    out = await circle.run("wait 1d")
+    posted = [line for line in out if line.startswith("→ #cirkel: Inför morgondagens träff")]
+    assert len(posted) == 1
+    out = await circle.run("wait 7d")
+    second = [line for line in out if line.startswith("→ #cirkel: Inför morgondagens träff")]
+    assert len(second) == 1 and second[0] != posted[0]  # a different activity each time
+    reminders = [line for line in out if line.startswith("→ hanna: Påminnelse")]
+    assert len(reminders) == 2  # 24 h and 1 h before, privately
