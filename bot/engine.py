@@ -80,13 +80,16 @@ class Engine:
     async def _context(self, session, event: Event) -> Ctx:  # type: ignore[no-untyped-def]
         now = self.clock.now()
         actor = event.actor
-        row = (
-            await session.execute(
-                select(Identity, Person)
-                .join(Person, Person.id == Identity.person_id)
-                .where(Identity.platform == actor.platform, Identity.user_id == actor.user_id)
-            )
-        ).first()
+        stmt = (
+            select(Identity, Person)
+            .join(Person, Person.id == Identity.person_id)
+            .where(Identity.platform == actor.platform, Identity.user_id == actor.user_id)
+        )
+        if not self.db.is_sqlite:
+            # One event per person at a time: a second event waits here and then
+            # reads what the first committed (SQLite gets this from BEGIN IMMEDIATE).
+            stmt = stmt.with_for_update(of=Person)
+        row = (await session.execute(stmt)).first()
         if row is None:
             person = Person(
                 display_name=actor.display_name[:128] or actor.user_id,

@@ -71,3 +71,12 @@ async def group_and_programme(session: AsyncSession, group_id: int) -> tuple[Gro
 def is_ready(member: Member, person: Person | None) -> bool:
     """Joined and consented: the member can take part in the group's flows."""
     return member.person_id is not None and person is not None and person.consent_at is not None
+
+
+async def lock_group(session: AsyncSession, group_id: int) -> Group | None:
+    """Serialise decisions about one group (both members accepting at once).
+
+    On PostgreSQL this takes a row lock held until the event commits; SQLite
+    transactions are serial already, so the plain read is enough there.
+    """
+    return await session.scalar(select(Group).where(Group.id == group_id).with_for_update())

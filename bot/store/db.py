@@ -65,10 +65,23 @@ class Database:
         return is_sqlite(self.url)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: committed on success, rolled back on any error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+    async def transaction(self, *, serializable: bool = False) -> AsyncIterator[AsyncSession]:
+        """One unit of work: committed on success, rolled back on any error.
+
+        ``serializable`` asks PostgreSQL for SERIALIZABLE isolation, so that two
+        events deciding on the same pair (both members accepting at once) cannot
+        both miss each other; the engine retries a serialization failure.  On
+        SQLite every transaction is already serial (BEGIN IMMEDIATE).
+        """
+        async with self.sessions() as session:
+            if serializable and not self.is_sqlite:
+                await session.connection(execution_options={"isolation_level": "SERIALIZABLE"})
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
 
     async def upgrade(self) -> None:
         """Apply Alembic migrations up to head (idempotent)."""
