@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_listen: str = "0.0.0.0:8443"
     telegram_webhook_secret: str | None = None
+    #: messages per second to Telegram overall (its published limit is about 30)
+    telegram_rate_limit: float = Field(default=30, gt=0, le=10_000)
     discord_token: str | None = None
     discord_api_url: str | None = None
     discord_gateway_url: str | None = None

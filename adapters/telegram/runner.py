@@ -178,9 +178,10 @@ def _route_private(out: Outgoing, event: Event) -> Outgoing:
     return Outgoing(address=dm, reply=out.reply)
 
 
-def default_rate_limiter() -> BaseRateLimiter[int]:
-    """Telegram's published limits."""
-    return ChatRateLimiter()
+def default_rate_limiter(settings: Settings | None = None) -> BaseRateLimiter[int]:
+    """Telegram's published limits (the overall rate is configurable)."""
+    overall = settings.telegram_rate_limit if settings is not None else 30
+    return ChatRateLimiter(overall_max_rate=overall)
 
 
 def build_application(
@@ -198,7 +199,7 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_token)
-        .rate_limiter(rate_limiter or default_rate_limiter())
+        .rate_limiter(rate_limiter or default_rate_limiter(settings))
         .concurrent_updates(PerChatUpdateProcessor())
         .job_queue(None)
         .connect_timeout(request_timeout)
