@@ -26,7 +26,7 @@ CONV = "onboarding"
 
 def register(flows: Flows) -> None:
     flows.commands.add(CommandSpec("start", start, args="code"))
-    flows.commands.add(CommandSpec("join", start, args="code", hidden=True))
+    flows.commands.add(CommandSpec("join", start, args="code"))
     flows.on_choice("onb", choose)
     flows.on_text(CONV, text)
 
