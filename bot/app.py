@@ -18,7 +18,7 @@ from bot.content import Content, load_content
 from bot.delivery import Delivery
 from bot.engine import Engine
 from bot.flows.registry import build_flows
-from bot.ports import Clock, SystemClock, Transport
+from bot.ports import ChatFactory, Clock, SystemClock, Transport
 from bot.scheduler import Scheduler
 from bot.store.db import Database, to_db
 from bot.store.models import Identity, Person
@@ -57,6 +57,10 @@ class Core:
 
     def add_transport(self, transport: Transport) -> None:
         self.delivery.add_transport(transport)
+
+    def add_chat_factory(self, factory: ChatFactory) -> None:
+        """An adapter that can create members-only group chats (Discord)."""
+        self.engine.chats[factory.platform] = factory
 
     async def handle(self, event: Event) -> list[Outgoing]:
         return await self.engine.handle(event)

@@ -60,6 +60,8 @@ class Work:
     now: datetime
     outbox_ids: list[int] = field(default_factory=list, kw_only=True)
     flows: Flows | None = field(default=None, kw_only=True)
+    #: platform -> group-chat creator (see bot.ports.ChatFactory)
+    chats: dict[str, Any] = field(default_factory=dict, kw_only=True)
 
     def t_for(self, lang: str, key: str, /, **params: object) -> str:
         return self.content.t(lang, key, **params)

@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.content import Content
 from bot.context import Ctx, StaleState
 from bot.flows.registry import Flows
-from bot.ports import Clock
+from bot.ports import ChatFactory, Clock
 from bot.store.db import Database, to_db
 from bot.store.models import DialogState, Identity, Member, Person
 from bot.types import Actor, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
@@ -42,6 +42,8 @@ class Engine:
         self.flows = flows
         #: outbox rows written by handled events, waiting for delivery after commit
         self.pending_outbox: list[int] = []
+        #: platform -> ChatFactory, registered by adapters that can create chats
+        self.chats: dict[str, ChatFactory] = {}
 
     @property
     def commands(self) -> CommandRegistry:
@@ -119,6 +121,7 @@ class Engine:
             person,
             identity,
             flows=self.flows,
+            chats=dict(self.chats),
         )
 
     # -- dispatching -----------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bot.types import Outgoing
+from bot.types import Address, Outgoing
 
 
 class DeliveryError(Exception):
@@ -32,6 +32,20 @@ class Transport(Protocol):
     platform: str
 
     async def send(self, out: Outgoing) -> None: ...
+
+
+class ChatFactory(Protocol):
+    """Creates a group chat only the given people (and the bot) can see.
+
+    Used for circles: on Discord a members-only channel next to ``near``.
+    Returns the new chat's address, or None when the bot lacks the right.
+    """
+
+    platform: str
+
+    async def create_group_chat(
+        self, near: Address, name: str, member_user_ids: list[str]
+    ) -> Address | None: ...
 
 
 class Clock(Protocol):

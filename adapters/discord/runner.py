@@ -43,7 +43,7 @@ from adapters.discord.translate import (
     render_reply,
     slash_commands,
 )
-from adapters.discord.transport import DiscordTransport, discord_files
+from adapters.discord.transport import DiscordChatFactory, DiscordTransport, discord_files
 from bot.config import ConfigError
 from bot.ports import DeliveryError
 from bot.types import Event, Outgoing
@@ -339,6 +339,8 @@ async def serve(
         raise ConfigError("MENTORBOT_DISCORD_TOKEN: required to start the Discord adapter")
     client = client or build_client(core, settings)
     core.add_transport(client.transport)
+    if hasattr(core, "add_chat_factory"):
+        core.add_chat_factory(DiscordChatFactory(client.transport))
     async with client:
         runner = asyncio.create_task(client.start(settings.discord_token))
         stopper = asyncio.create_task(stop.wait())

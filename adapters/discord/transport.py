@@ -28,7 +28,7 @@ from adapters.discord.translate import (
     render_reply,
 )
 from bot.ports import DeliveryError
-from bot.types import Attachment, Outgoing
+from bot.types import Address, Attachment, Outgoing
 
 _log = logging.getLogger(__name__)
 
@@ -153,3 +153,30 @@ class DiscordTransport:
         except discord.Forbidden:
             return None
         return str(channel.id)
+
+
+class DiscordChatFactory:
+    """The core's ChatFactory on Discord: a members-only channel in the guild of ``near``."""
+
+    platform = PLATFORM
+
+    def __init__(self, transport: DiscordTransport) -> None:
+        self._transport = transport
+
+    async def create_group_chat(
+        self, near: Address, name: str, member_user_ids: list[str]
+    ) -> Address | None:
+        channel = self._transport._client.get_channel(int(near.chat_id))
+        guild = getattr(channel, "guild", None)
+        if guild is None:
+            return None
+        created = await self._transport.create_private_channel(
+            str(guild.id), _channel_name(name), member_user_ids
+        )
+        return Address(PLATFORM, created, None, "group") if created else None
+
+
+def _channel_name(name: str) -> str:
+    """Discord channel names: lowercase, no spaces."""
+    cleaned = "".join(c if c.isalnum() else "-" for c in name.lower())
+    return "-".join(part for part in cleaned.split("-") if part)[:90] or "circle"

@@ -21,11 +21,12 @@ from bot.flows.registry import Flows
 from bot.groups import group_and_programme, members_of
 from bot.store.db import from_db, to_db
 from bot.store.jobs import schedule
-from bot.store.models import Group, Job, Meeting, Member, Rhythm
+from bot.store.models import Group, Identity, Job, Meeting, Member, Rhythm
 from bot.timeparse import OneOff, ParseFailure, Recurring, parse_when
 from bot.types import Address, Choice, Reply
 
 MAX_OPTIONS = 5
+PRIVATE_WORDS = ("private", "privat", "new", "ny")
 ACTIVITY_HOURS_BEFORE = 24
 
 
@@ -59,8 +60,13 @@ async def _seat(ctx: Ctx, group: Group) -> Member | None:
     )
 
 
-async def bind(ctx: Ctx, _args: str) -> None:
-    """Make this chat the circle's meeting place (the mentor, or any member)."""
+async def bind(ctx: Ctx, args: str) -> None:
+    """Make this chat the circle's meeting place (the mentor, or any member).
+
+    ``/bind private`` asks the platform for a new members-only chat instead
+    (a Discord channel only the circle can see) when the bot has the right;
+    otherwise this chat is bound and the member is told why.
+    """
     bound = await group_for_chat(ctx)
     if bound is not None:
         if await _seat(ctx, bound) is None:
@@ -88,10 +94,39 @@ async def bind(ctx: Ctx, _args: str) -> None:
         ctx.say("circles.nothing_to_bind", private=True)
         return
     group = free[0]
+    names = ", ".join(m.name for m in await members_of(ctx.session, group.id))
+    if args.strip().lower() in PRIVATE_WORDS:
+        created = await _create_private_chat(ctx, group)
+        if created is not None:
+            group.chat_platform, group.chat_id = created.platform, created.chat_id
+            ctx.say("circles.created", name=group.name)
+            lang = (await group_and_programme(ctx.session, group.id))[1].language
+            text = ctx.t_for(lang, "circles.bound", name=group.name, members=names)
+            await ctx.post(created, Reply(text), key=f"circle:{group.id}:welcome")
+            return
+        ctx.say("circles.cannot_create")
     group.chat_platform = ctx.address.platform
     group.chat_id = ctx.address.chat_id
-    names = ", ".join(m.name for m in await members_of(ctx.session, group.id))
     ctx.say("circles.bound", name=group.name, members=names)
+
+
+async def _create_private_chat(ctx: Ctx, group: Group) -> Address | None:
+    factory = ctx.chats.get(ctx.address.platform)
+    if factory is None:
+        return None
+    user_ids = []
+    for seat in await members_of(ctx.session, group.id):
+        if seat.person_id is None:
+            continue
+        ident = await ctx.session.scalar(
+            select(Identity).where(
+                Identity.person_id == seat.person_id, Identity.platform == ctx.address.platform
+            )
+        )
+        if ident is not None:
+            user_ids.append(ident.user_id)
+    created: Address | None = await factory.create_group_chat(ctx.address, group.name, user_ids)
+    return created
 
 
 # -- the poll ------------------------------------------------------------------

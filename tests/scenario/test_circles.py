@@ -43,9 +43,7 @@ async def test_circle_binds_a_chat_and_votes_on_a_time(circle: Console) -> None:
     assert "mötesplatsen för Greta & Hanna & Ines & Jo" in out[1]
     out = await circle.run("@greta#cirkel /poll nästa tisdag kl 16; varannan torsdag kl 17")
     assert "1. tisdag 1 december kl. 16:00 (Europe/Stockholm)" in "\n".join(out)
-    out = await circle.run(
-        "@greta#cirkel [2]\n@hanna#cirkel [2]\n@ines#cirkel [1]\n@jo#cirkel [2]"
-    )
+    out = await circle.run("@greta#cirkel [2]\n@hanna#cirkel [2]\n@ines#cirkel [1]\n@jo#cirkel [2]")
     text = "\n".join(out)
     assert "Alla har röstat – det blir varannan torsdag" in text
     for name in ("greta", "hanna", "jo"):
@@ -87,3 +85,46 @@ async def test_peer_sharing_activity_is_posted_before_each_session(circle: Conso
     assert len(second) == 1 and second[0] != posted[0]  # a different activity each time
     reminders = [line for line in out if line.startswith("→ hanna: Påminnelse")]
     assert len(reminders) == 2  # 24 h and 1 h before, privately
+
+
+class RecordingChatFactory:
+    """A fake ChatFactory port: records requests, creates chat "new-<n>" or refuses."""
+
+    platform = "console"
+
+    def __init__(self, allowed: bool) -> None:
+        self.allowed = allowed
+        self.requests: list[tuple[str, str, list[str]]] = []
+
+    async def create_group_chat(self, near, name, member_user_ids):  # type: ignore[no-untyped-def]
+        from bot.types import Address
+
+        self.requests.append((near.chat_id, name, sorted(member_user_ids)))
+        if not self.allowed:
+            return None
+        return Address("console", f"new-{len(self.requests)}", None, "group")
+
+
+async def test_bind_private_creates_a_members_only_chat(circle: Console) -> None:
+    factory = RecordingChatFactory(allowed=True)
+    circle.core.add_chat_factory(factory)
+    out = await circle.run("@greta#lobby /bind private")
+    assert factory.requests == [
+        ("lobby", "Greta & Hanna & Ines & Jo", ["greta", "hanna", "ines", "jo"])
+    ]
+    assert "skapat en egen kanal" in out[1]
+    assert any(
+        line.startswith("→ #new-1: Klart! Den här chatten är nu mötesplatsen") for line in out
+    )
+    async with circle.core.db.sessions() as s:
+        group = await s.scalar(select(Group))
+        assert group is not None and group.chat_id == "new-1"
+
+
+async def test_bind_private_without_the_right_binds_this_chat(circle: Console) -> None:
+    circle.core.add_chat_factory(RecordingChatFactory(allowed=False))
+    out = await circle.run("@greta#lobby /bind private")
+    assert "får inte skapa kanaler" in out[1]
+    async with circle.core.db.sessions() as s:
+        group = await s.scalar(select(Group))
+        assert group is not None and group.chat_id == "lobby"
