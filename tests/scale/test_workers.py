@@ -37,24 +37,39 @@ async def seed(url: str) -> None:
         await s.execute(
             insert(Person),
             [
-                {"id": i + 1, "display_name": f"P{i}", "language": "sv",
-                 "timezone": "Europe/Stockholm", "created_at": to_db(now)}
+                {
+                    "id": i + 1,
+                    "display_name": f"P{i}",
+                    "language": "sv",
+                    "timezone": "Europe/Stockholm",
+                    "created_at": to_db(now),
+                }
                 for i in range(PEOPLE)
             ],
         )
         await s.execute(
             insert(Identity),
             [
-                {"person_id": i + 1, "platform": "telegram", "user_id": str(FIRST_USER + i),
-                 "dm_chat_id": str(FIRST_USER + i)}
+                {
+                    "person_id": i + 1,
+                    "platform": "telegram",
+                    "user_id": str(FIRST_USER + i),
+                    "dm_chat_id": str(FIRST_USER + i),
+                }
                 for i in range(PEOPLE)
             ],
         )
         await s.execute(
             insert(Job),
             [
-                {"kind": "notice", "due_at": to_db(now), "key": f"n:{i}", "person_id": i + 1,
-                 "payload": {"key": "basics.fallback"}, "attempts": 0}
+                {
+                    "kind": "notice",
+                    "due_at": to_db(now),
+                    "key": f"n:{i}",
+                    "person_id": i + 1,
+                    "payload": {"key": "basics.fallback"},
+                    "attempts": 0,
+                }
                 for i in range(PEOPLE)
             ],
         )
@@ -66,8 +81,11 @@ async def test_three_workers_deliver_each_due_message_exactly_once(tmp_path: Pat
     await seed(url)
     async with FakeTelegram() as fake:
         for i in range(PEOPLE):  # people who have talked to the bot before
-            fake._chats[FIRST_USER + i] = {"id": FIRST_USER + i, "type": "private",
-                                           "first_name": f"P{i}"}
+            fake._chats[FIRST_USER + i] = {
+                "id": FIRST_USER + i,
+                "type": "private",
+                "first_name": f"P{i}",
+            }
         env = {
             **os.environ,
             "MENTORBOT_DATABASE_URL": url,
@@ -79,8 +97,14 @@ async def test_three_workers_deliver_each_due_message_exactly_once(tmp_path: Pat
         }
         procs = [
             await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-                stdout=asyncio.subprocess.DEVNULL, stderr=(tmp_path / f"w{n}.log").open("wb"),
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                cwd=tmp_path,
+                env=env,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=(tmp_path / f"w{n}.log").open("wb"),
             )
             for n in range(WORKERS)
         ]
@@ -102,8 +126,15 @@ async def test_three_workers_deliver_each_due_message_exactly_once(tmp_path: Pat
     assert all("Traceback" not in log for log in logs), logs
     db = Database(url)
     async with db.sessions() as s:
-        assert await s.scalar(select(func.count()).select_from(Job).where(
-            Job.done_at.is_(None))) == 0
-        assert await s.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.sent_at.is_not(None))) == PEOPLE
+        assert (
+            await s.scalar(select(func.count()).select_from(Job).where(Job.done_at.is_(None))) == 0
+        )
+        assert (
+            await s.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.sent_at.is_not(None))
+            )
+            == PEOPLE
+        )
     await db.dispose()

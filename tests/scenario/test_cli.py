@@ -16,22 +16,30 @@ def run(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProc
     env.pop("MENTORBOT_TELEGRAM_TOKEN", None)
     env.pop("MENTORBOT_DISCORD_TOKEN", None)
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-        check=False, cwd=tmp_path, env=env, timeout=60,
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
     )
 
 
 def test_interactive_console_acts_as_several_people_and_moves_time(tmp_path: Path) -> None:
-    session = "\n".join([
-        "/help",
-        "/as bea",
-        "/language",
-        "@bea [2]",
-        "/about",
-        "@anna /start",
-        "/wait 3d",
-        "/quit",
-    ])
+    session = "\n".join(
+        [
+            "/help",
+            "/as bea",
+            "/language",
+            "@bea [2]",
+            "/about",
+            "@anna /start",
+            "/wait 3d",
+            "/quit",
+        ]
+    )
     out = run(tmp_path, "console", stdin=session)
     assert out.returncode == 0, out.stderr
     text = out.stdout
