@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     default_timezone: str = "Europe/Stockholm"
     content_dir: Path = DEFAULT_CONTENT_DIR
     invite_days: int = Field(default=30, ge=1, le=3650)
-    messages_per_minute: int = Field(default=30, ge=1, le=10_000)
+    messages_per_minute: int = Field(default=60, ge=1, le=1_000_000)
     scheduler_interval: float = Field(default=5.0, gt=0, le=3600)
 
     @field_validator("database_url")

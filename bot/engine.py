@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import traceback
+from collections import OrderedDict, deque
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -44,6 +48,7 @@ class Engine:
         self.pending_outbox: list[int] = []
         #: platform -> ChatFactory, registered by adapters that can create chats
         self.chats: dict[str, ChatFactory] = {}
+        self.limiter = RateLimiter(settings.messages_per_minute)
 
     @property
     def commands(self) -> CommandRegistry:
@@ -51,6 +56,8 @@ class Engine:
 
     async def handle(self, event: Event) -> list[Outgoing]:
         lang = _language_of(event.actor, self.settings.default_language)
+        if not self.limiter.allow((event.actor.platform, event.actor.user_id), time.monotonic()):
+            return [Outgoing(event.address, Reply(self.content.t(lang, "basics.slow_down")))]
         for attempt in range(MAX_ATTEMPTS):
             ctx: Ctx | None = None
             try:
@@ -63,17 +70,16 @@ class Engine:
                 return ctx.replies
             except (StaleState, IntegrityError) as exc:
                 if isinstance(exc, IntegrityError) and not _is_conflict(exc):
-                    log.exception("event %s broke a database constraint", type(event).__name__)
+                    log_failure(event, exc)
                     break
                 log.info("retrying event after concurrent update (%s)", type(exc).__name__)
             except (OperationalError, DBAPIError) as exc:
                 if not _is_transient(exc):
-                    log.exception("event failed in the database")
+                    log_failure(event, exc)
                     break
                 log.info("database busy, retrying event")
-            except Exception:
-                # No message text in logs: only the event's type and the error.
-                log.exception("event %s failed", type(event).__name__)
+            except Exception as exc:
+                log_failure(event, exc)
                 break
             await asyncio.sleep(min(0.01 * 2**attempt, 0.5))
         return [Outgoing(event.address, Reply(self.content.t(lang, "basics.error")))]
@@ -186,6 +192,46 @@ async def is_organiser(ctx: Ctx) -> bool:
         select(Member.id).where(Member.person_id == ctx.person.id, Member.role == "organiser")
     )
     return found is not None
+
+
+def log_failure(event: Event, exc: BaseException) -> None:
+    """Log where an event failed without anything the person wrote.
+
+    Exception messages can quote user input (a KeyError on a typed key, an SQL
+    error with its parameters), so only the exception's type and the code
+    locations of its traceback are logged.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)[-6:]
+    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}" for f in reversed(frames))
+    log.error("event %s failed: %s at %s", type(event).__name__, type(exc).__name__, where)
+
+
+class RateLimiter:
+    """At most ``per_minute`` events per person per minute, a sliding window.
+
+    A flood protection, not domain state, so it lives in memory: each worker
+    counts what it sees; the table of senders is bounded.
+    """
+
+    MAX_SENDERS = 10_000
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._seen: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
+
+    def allow(self, who: tuple[str, str], now: float) -> bool:
+        """``now`` is a monotonic clock in seconds: floods happen in real time,
+        not on the simulated clock."""
+        window = self._seen.pop(who, None) or deque()
+        self._seen[who] = window
+        while window and now - window[0] >= 60:
+            window.popleft()
+        if len(self._seen) > self.MAX_SENDERS:
+            self._seen.popitem(last=False)
+        if len(window) >= self.per_minute:
+            return False
+        window.append(now)
+        return True
 
 
 def _language_of(actor: Actor, default: str) -> str:

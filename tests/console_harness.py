@@ -19,6 +19,7 @@ class Console:
 
     @classmethod
     async def open(cls, db_url: str, start: datetime, **settings: object) -> Console:
+        settings.setdefault("messages_per_minute", 1_000_000)  # scripts run in bursts
         core = await Core.open(load_settings(database_url=db_url, **settings), FakeClock(start))
         lines: list[str] = []
         return cls(core, ConsoleSession(core, lines.append), lines)

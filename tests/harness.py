@@ -115,6 +115,7 @@ class Harness:
     ) -> Harness:
         url = db_url or f"sqlite+aiosqlite:///{tmp}/test.db"
         clock = FakeClock(start)
+        settings.setdefault("messages_per_minute", 1_000_000)  # tests send in bursts
         core = await Core.open(load_settings(database_url=url, **settings), clock=clock)
         transport = RecordingTransport()
         core.add_transport(transport)

@@ -18,6 +18,8 @@ def _write(line: str) -> None:
 
 
 async def run_script(settings: Settings, script: Path, now: datetime) -> int:
+    # A script is a simulation played at machine speed: no flood limit.
+    settings = settings.model_copy(update={"messages_per_minute": 1_000_000})
     core = await Core.open(settings, clock=FakeClock(now))
     try:
         session = ConsoleSession(core, _write)
