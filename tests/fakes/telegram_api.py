@@ -238,6 +238,30 @@ class FakeTelegram:
         }
         return self.inject_update({"callback_query": query})
 
+    def press(
+        self, user_id: int, label_prefix: str, *, chat_id: int | None = None, **kw: Any
+    ) -> JSON:
+        """A user presses the button labelled ``label_prefix…`` on the newest
+        message in the chat that currently shows one (as a person scrolls to
+        the latest keyboard); the callback data is taken from that keyboard."""
+        chat_id = user_id if chat_id is None else chat_id
+        message_id, data = self.find_button(chat_id, label_prefix)
+        return self.inject_callback(user_id, data, message_id=message_id, chat_id=chat_id, **kw)
+
+    def find_button(self, chat_id: int, label_prefix: str) -> tuple[int, str]:
+        """``(message_id, callback_data)`` of the newest message in ``chat_id``
+        whose current inline keyboard has a button whose label starts with
+        ``label_prefix`` (case-insensitive); edits that removed a keyboard count."""
+        wanted = label_prefix.casefold()
+        for (chat, message_id), message in sorted(self._messages.items(), reverse=True):
+            if chat != chat_id:
+                continue
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+                for button in row:
+                    if button["text"].casefold().startswith(wanted) and "callback_data" in button:
+                        return message_id, button["callback_data"]
+        raise KeyError(f"no message in chat {chat_id} shows a button {label_prefix!r}")
+
     def inject_update(self, payload: JSON) -> JSON:
         """Queue any update (``update_id`` is added) for polling or the webhook."""
         update = {"update_id": next(self._update_ids), **payload}
