@@ -3,7 +3,8 @@
 A recurring meeting is one VEVENT with an RRULE anchored in the organiser's
 zone (with its VTIMEZONE), so calendar apps keep 16:00 at 16:00 across
 daylight-saving changes.  Updates reuse the UID with a higher SEQUENCE;
-skipped occurrences become EXDATEs; a cancelled meeting is METHOD:CANCEL.
+skipped occurrences become EXDATEs; one occurrence moved is an override with
+a RECURRENCE-ID; a cancelled meeting is METHOD:CANCEL.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def meeting_ics(
     event.add("description", description)
     event.add("sequence", meeting.sequence)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    moved_from = meeting.data.get("recurrence_id")
+    if moved_from and not meeting.rrule:
+        # one occurrence of a series, moved: identified by its original start
+        series_zone = ZoneInfo(meeting.data.get("series_tz", meeting.tz))
+        event.add("recurrence-id", datetime.fromisoformat(moved_from).astimezone(series_zone))
     if meeting.rrule:
         event.add("rrule", vRecur.from_ical(meeting.rrule))
         for skipped in meeting.data.get("exdates", []):

@@ -19,6 +19,12 @@ def when(content: Content, lang: str, instant: datetime, tz: str) -> str:
     return format_datetime(instant.astimezone(ZoneInfo(tz)), pattern, locale=lang)
 
 
+def day(content: Content, lang: str, instant: datetime, tz: str) -> str:
+    """ "söndag 10 januari" / "Sunday 10 January": a date without its time (a pause's end)."""
+    pattern = content.t(lang, "meetings.date_format")
+    return format_datetime(instant.astimezone(ZoneInfo(tz)), pattern, locale=lang)
+
+
 def day_name(lang: str, weekday: int) -> str:
     return str(get_day_names("wide", locale=lang)[weekday])
 

@@ -107,11 +107,13 @@ def read_back(work: Work, meeting: Meeting, person: Person) -> str:
     return at
 
 
-def details(work: Work, meeting: Meeting, person: Person) -> str:
+def details(work: Work, meeting: Meeting, person: Person, *, single: bool = False) -> str:
+    """Time, zone, length and mode; ``single`` names just this occurrence of a series
+    (a reminder is about one meeting, not about when the series started)."""
     return work.t_for(
         person.language,
         "meetings.details",
-        when=read_back(work, meeting, person),
+        when=(read_back_single if single else read_back)(work, meeting, person),
         minutes=meeting.minutes,
         mode=work.t_for(person.language, f"agreement.mode.{meeting.mode}"),
         zone=person.timezone,
@@ -193,8 +195,9 @@ async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
         dialog.go("time", partial=partial)
         ctx.say("meetings.ask_time")
         return
+    replaces = dialog_replaces(dialog)  # read before the reset clears the dialog's data
     dialog.reset()
-    await propose(ctx, group, seat, result, replaces=dialog_replaces(dialog))
+    await propose(ctx, group, seat, result, replaces=replaces)
 
 
 def dialog_replaces(dialog: Dialog) -> int | None:
@@ -243,8 +246,15 @@ async def propose(
         stale.status = "replaced"
     start = result.start if isinstance(result, OneOff) else result.first
     rule = result.rrule if isinstance(result, Recurring) else None
+    data: dict[str, object] = {"accepted": [seat.id], "replaces": old.id if old else None}
     if old is not None and old.rrule and rule is None:
-        rule = None  # a one-off time for a series moves just the series start; keep it simple
+        # A one-off time for a series moves just this occurrence: in calendars an
+        # override of that instance (RECURRENCE-ID), while the series goes on.
+        data["recurrence_id"] = old.data.get("recurrence_id") or from_db(old.starts_at).isoformat()
+        data["series_tz"] = old.tz
+    elif old is not None and not old.rrule and old.data.get("recurrence_id"):
+        data["recurrence_id"] = old.data["recurrence_id"]  # moving a moved occurrence again
+        data["series_tz"] = old.data.get("series_tz", old.tz)
     series = old.series_uid if old is not None else uuid.uuid4().hex
     meeting = Meeting(
         group_id=group.id,
@@ -258,7 +268,7 @@ async def propose(
         status="proposed",
         proposed_by=seat.id,
         sequence=(old.sequence + 1) if old is not None else 0,
-        data={"accepted": [seat.id], "replaces": old.id if old else None},
+        data=data,
         created_at=to_db(ctx.now),
         updated_at=to_db(ctx.now),
     )
@@ -299,6 +309,8 @@ async def plan(work: Work, meeting: Meeting, group: Group) -> None:
         if old is not None and old.status == "planned":
             old.status = "rescheduled"
             await cancel_pending(work.session, key_prefix=f"mtg:{old.id}:")
+            if old.rrule and not meeting.rrule:
+                await advance_series(work, old, group)  # only one occurrence moved
     await plan_jobs(work, meeting, group)
     for seat, person in await people_of(work, group.id):
         key = "meetings.rescheduled" if replaced else "meetings.booked"
@@ -432,6 +444,9 @@ async def skip_one(ctx: Ctx, meeting: Meeting, group: Group) -> None:
     """Cancel the next meeting only; a series rolls on to its next occurrence."""
     await cancel_pending(ctx.session, key_prefix=f"mtg:{meeting.id}:")
     meeting.status = "cancelled"
+    # A new EXDATE or a cancellation is a significant change (RFC 5546 2.1.4):
+    # calendars only apply it when the SEQUENCE goes up.
+    meeting.sequence += 1
     successor = None
     if meeting.rrule:
         exdates = [*meeting.data.get("exdates", []), from_db(meeting.starts_at).isoformat()]
@@ -443,7 +458,7 @@ async def skip_one(ctx: Ctx, meeting: Meeting, group: Group) -> None:
                 ctx.t_for(
                     person.language,
                     "meetings.skipped_series",
-                    details=details(ctx, successor, person),
+                    details=details(ctx, successor, person, single=True),
                 ),
                 attachments=(ics(ctx, successor, person),),
             )
@@ -536,7 +551,9 @@ async def remind(work: Work, job: Job) -> None:
             person.id,
             Reply(
                 work.t_for(
-                    person.language, "meetings.reminder", details=details(work, meeting, person)
+                    person.language,
+                    "meetings.reminder",
+                    details=details(work, meeting, person, single=True),
                 )
             ),
             key=f"job:{job.id}:{seat.id}",
@@ -659,7 +676,7 @@ async def _pause_text(ctx: Ctx, dialog: Dialog, group: Group, seat: Member, mess
         group_id=group.id,
     )
     for other, person in await people_of(ctx, group.id):
-        day = timefmt.when(ctx.content, person.language, until, person.timezone)
+        day = timefmt.day(ctx.content, person.language, until, person.timezone)
         key = "meetings.paused_self" if other.id == seat.id else "meetings.paused_other"
         reply = Reply(ctx.t_for(person.language, key, until=day, name=seat.name))
         await send(ctx, person, reply, key=f"pause:{group.id}:{until.isoformat()}:{other.id}")
