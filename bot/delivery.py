@@ -71,7 +71,7 @@ class Delivery:
                     OutboxMessage.sent_at.is_(None),
                     OutboxMessage.failed_at.is_(None),
                     OutboxMessage.next_attempt_at <= now,
-                    (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now),
+                    (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until <= now),
                     OutboxMessage.platform.in_(platforms),
                 )
                 .order_by(OutboxMessage.id)

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from bot.config import Settings
 from bot.content import Content
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 CLAIM_FOR = timedelta(minutes=5)
 MAX_JOB_ATTEMPTS = 5
+#: run_until gives up after this many rounds at one simulated instant
+MAX_ROUNDS = 100_000
 
 
 class Scheduler:
@@ -65,8 +67,14 @@ class Scheduler:
         return ran
 
     async def next_due(self) -> datetime | None:
+        """When the next job can run: its due time, or later if it is claimed
+        (a failed job waits out its backoff as a claim)."""
+        ready = case(
+            (Job.claimed_until.is_not(None) & (Job.claimed_until > Job.due_at), Job.claimed_until),
+            else_=Job.due_at,
+        )
         async with self.db.sessions() as session:
-            value = await session.scalar(select(func.min(Job.due_at)).where(Job.done_at.is_(None)))
+            value = await session.scalar(select(func.min(ready)).where(Job.done_at.is_(None)))
         return from_db(value) if value is not None else None
 
     async def run_until(self, target: datetime) -> int:
@@ -75,13 +83,15 @@ class Scheduler:
         if not isinstance(clock, FakeClock | OffsetClock):
             raise TypeError("run_until needs a clock that can be moved")
         ran = 0
-        while True:
+        for _round in range(MAX_ROUNDS):
             due = await self.next_due()
             if due is None or due > target:
                 break
             if due > clock.now():
                 clock.set(due)
             ran += await self.tick()
+        else:
+            raise RuntimeError(f"jobs keep falling due at {clock.now()}: a job reschedules itself")
         if target > clock.now():
             clock.set(target)
         ran += await self.tick()
@@ -113,7 +123,7 @@ class Scheduler:
                 .where(
                     Job.done_at.is_(None),
                     Job.due_at <= now,
-                    (Job.claimed_until.is_(None)) | (Job.claimed_until < now),
+                    (Job.claimed_until.is_(None)) | (Job.claimed_until <= now),
                 )
                 .order_by(Job.due_at, Job.id)
                 .limit(limit)

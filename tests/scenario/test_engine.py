@@ -138,3 +138,22 @@ async def test_transient_delivery_errors_retry_and_permanent_ones_stop(h: Harnes
     async with h.core.db.sessions() as s:
         person = await s.get(Person, pid)
         assert person is not None and person.unreachable_at is not None
+
+
+async def test_a_failing_job_backs_off_and_never_hangs_the_clock(h: Harness) -> None:
+    calls: list[object] = []
+
+    async def broken(work, job):  # type: ignore[no-untyped-def]
+        calls.append(work.now)
+        raise RuntimeError("bug in a job")
+
+    h.core.flows.on_job("broken", broken)
+    async with h.core.db.transaction() as s:
+        await schedule(s, "broken", START, key="broken:1")
+    await asyncio.wait_for(h.wait(timedelta(days=1)), timeout=30)
+    assert len(calls) == 5  # tried with growing pauses, then given up
+    gaps = [b - a for a, b in zip(calls, calls[1:], strict=False)]  # type: ignore[operator]
+    assert gaps == sorted(gaps) and gaps[0] >= timedelta(minutes=2)
+    async with h.core.db.sessions() as s:
+        job = await s.scalar(select(Job).where(Job.key == "broken:1"))
+        assert job is not None and job.done_at is not None and job.attempts == 5
