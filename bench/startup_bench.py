@@ -1,0 +1,80 @@
+# ruff: noqa: ASYNC110, ASYNC240  (a benchmark may block its own loop between measurements)
+"""5. Start-up: seconds from process start to ready, for ``python -m bot run``.
+
+With a Telegram token against the fake Bot API and an existing SQLite
+database (the first start, which creates and migrates it, is reported too).
+"ready" is the ``mentorbot: ready`` line; "polling" is the moment the fake
+server sees the first ``getUpdates``, when updates are actually received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.stats import median, say
+from tests.fakes.telegram_api import FakeTelegram
+
+
+async def _once(fake: FakeTelegram, db: Path) -> tuple[float, float]:
+    before = len(fake.calls_of("getupdates"))
+    env = {
+        **os.environ,
+        "MENTORBOT_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "MENTORBOT_TELEGRAM_TOKEN": fake.token,
+        "MENTORBOT_TELEGRAM_API_URL": fake.url,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }
+    started = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        cwd=db.parent,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    assert proc.stdout is not None
+    ready = polling = float("nan")
+    try:
+        line = await asyncio.wait_for(proc.stdout.readline(), 60)
+        if b"ready" in line:
+            ready = time.perf_counter() - started
+        deadline = time.perf_counter() + 60
+        while len(fake.calls_of("getupdates")) <= before and time.perf_counter() < deadline:
+            await asyncio.sleep(0.005)
+        polling = time.perf_counter() - started
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), 30)
+    return ready, polling
+
+
+async def run_startup(workdir: Path, runs: int) -> dict[str, Any]:
+    db = workdir / "startup.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    async with FakeTelegram() as fake:
+        first = await _once(fake, db)
+        say("start-up", f"first start (creates the database): ready after {first[0]:.2f} s")
+        ready, polling = [], []
+        for i in range(runs):
+            r, p = await _once(fake, db)
+            ready.append(r)
+            polling.append(p)
+            say("start-up", f"run {i + 1}/{runs}: ready {r:.2f} s, polling {p:.2f} s")
+    return {
+        "first_ready": first[0],
+        "first_polling": first[1],
+        "ready": ready,
+        "polling": polling,
+        "ready_median": median(ready),
+        "polling_median": median(polling),
+    }

@@ -1,0 +1,100 @@
+# ruff: noqa: ASYNC240  (a benchmark may block its own loop between measurements)
+"""6. Storage: database bytes per pair after a simulated six-month programme.
+
+Pairs join and agree through the pair script, then 26 weeks pass on the fake
+clock: every week the scheduler fires what is due (reminders, did-you-meet,
+check-ins, coaching nudges) and both members answer whatever the bot asked
+(met: yes, ratings 4, texts skipped, the next meeting booked and accepted).
+Then ``VACUUM``, and the file size divided by the number of pairs; the size
+of the same database empty (schema only) is reported as well.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.core_bench import START
+from bench.driver import PHASE_A, Driver
+from bench.stats import say
+from bot.app import Core
+from bot.config import load_settings
+from bot.ports import FakeClock
+from bot.store.db import Database
+
+WEEKS = 26
+WEEKLY = (
+    ("m", "[Ja, vi sågs]"),
+    ("e", "[Ja, vi sågs]"),
+    ("m", "[4]"),
+    ("e", "[4]"),
+    ("m", "[4]"),
+    ("e", "[4]"),
+    ("m", "[Hoppa]"),
+    ("e", "[Hoppa]"),
+    ("m", "[Hoppa]"),
+    ("e", "[Hoppa]"),
+    ("m", "[👍]"),
+    ("e", "tisdag kl 15"),
+    ("m", "[Det passar]"),
+)
+
+
+def _vacuumed_size(path: Path) -> int:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("VACUUM")
+    conn.close()
+    return path.stat().st_size
+
+
+def _rows(path: Path) -> dict[str, int]:
+    conn = sqlite3.connect(path)
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    counts = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+    conn.close()
+    return {t: n for t, n in sorted(counts.items(), key=lambda kv: -kv[1]) if n}
+
+
+async def run_storage(workdir: Path, pairs: int) -> dict[str, Any]:
+    empty = workdir / "empty.db"
+    path = workdir / "storage.db"
+    for p in (empty, path):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{p}{suffix}").unlink(missing_ok=True)
+    db = Database(f"sqlite+aiosqlite:///{empty}")
+    await db.upgrade()
+    await db.dispose()
+    empty_bytes = _vacuumed_size(empty)
+
+    clock = FakeClock(START)
+    core = await Core.open(load_settings(database_url=f"sqlite+aiosqlite:///{path}"), clock)
+    events = 0
+    try:
+        driver = Driver(core)
+        group = await driver.programme(pairs, slug="six-months")
+        timed, _ = await driver.run_lockstep(group, PHASE_A)
+        events += len(timed)
+        for week in range(WEEKS):
+            await core.scheduler.run_until(clock.now() + timedelta(days=7))
+            timed, _ = await driver.run_lockstep(group, WEEKLY)
+            events += len(timed)
+            if (week + 1) % 4 == 0 or week + 1 == WEEKS:
+                say("storage", f"week {week + 1}/{WEEKS}: {events} events so far")
+        sent = driver.transport.count
+    finally:
+        await core.close()
+    size = _vacuumed_size(path)
+    return {
+        "pairs": pairs,
+        "weeks": WEEKS,
+        "events": events,
+        "proactive_messages": sent,
+        "bytes": size,
+        "empty_bytes": empty_bytes,
+        "per_pair": size / pairs,
+        "per_pair_net": (size - empty_bytes) / pairs,
+        "rows": _rows(path),
+    }

@@ -1,0 +1,103 @@
+"""A bot process for the Telegram benchmark: Mentorbot or a bare echo bot.
+
+``python -m bench.tg_worker mentorbot|echo`` with ``BENCH_API_URL``,
+``BENCH_TOKEN`` (and ``MENTORBOT_DATABASE_URL`` for Mentorbot) in the
+environment.  Both bots poll the same fake Bot API with the same rate limiter
+(effectively unlimited), the same 64 concurrent updates and connection pool,
+and print one line ``done`` on stdout when an update is fully handled, so
+the benchmark knows exactly when the last update is through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from datetime import timedelta
+from typing import Any
+
+from adapters.telegram.ratelimit import ChatRateLimiter
+
+UNLIMITED = 100_000
+
+
+def _done() -> None:
+    sys.stdout.write("done\n")
+    sys.stdout.flush()
+
+
+def _limiter() -> ChatRateLimiter:
+    return ChatRateLimiter(overall_max_rate=UNLIMITED, chat_max_rate=UNLIMITED)
+
+
+async def mentorbot(stop: asyncio.Event) -> None:
+    from adapters.telegram.runner import serve
+    from bot.app import Core
+    from bot.config import load_settings
+
+    settings = load_settings(
+        telegram_token=os.environ["BENCH_TOKEN"], telegram_api_url=os.environ["BENCH_API_URL"]
+    )
+    core = await Core.open(settings)
+    deliver = core.deliver_outbox
+
+    async def deliver_and_count() -> None:
+        # The adapter calls this last for every update it handled.
+        await deliver()
+        _done()
+
+    core.deliver_outbox = deliver_and_count  # type: ignore[method-assign]
+    try:
+        await asyncio.gather(
+            core.run_scheduler(stop),
+            serve(core, settings, stop, rate_limiter=_limiter(), poll_timeout=10),
+        )
+    finally:
+        await core.close()
+
+
+async def echo(stop: asyncio.Event) -> None:
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+    api = os.environ["BENCH_API_URL"].rstrip("/")
+    app = (
+        ApplicationBuilder()
+        .token(os.environ["BENCH_TOKEN"])
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .rate_limiter(_limiter())
+        .concurrent_updates(64)
+        .connection_pool_size(64)
+        .job_queue(None)
+        .build()
+    )
+
+    async def echo_text(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message: Any = update.message
+        await message.reply_text(message.text)
+        _done()
+
+    app.add_handler(MessageHandler(filters.TEXT, echo_text))
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(
+            timeout=timedelta(seconds=10), allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY]
+        )
+        await stop.wait()
+        await app.updater.stop()
+        await app.stop()
+
+
+async def main(kind: str) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await (mentorbot(stop) if kind == "mentorbot" else echo(stop))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1]))
