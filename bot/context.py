@@ -8,8 +8,9 @@ platform library.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
@@ -40,14 +41,22 @@ class Dialog:
     data: dict[str, Any]
     version: int
     exists: bool
+    #: when this dialog was last changed in the event (0: unchanged); the one
+    #: changed last gets the person's next typed text
+    touched: int = 0
 
     def go(self, step: str | None, **data: Any) -> None:
         self.step = step
         self.data.update(data)
+        self.touched = next(_TOUCHES)
 
     def reset(self) -> None:
         self.step = None
         self.data = {}
+        self.touched = next(_TOUCHES)
+
+
+_TOUCHES = itertools.count(1)
 
 
 @dataclass
@@ -164,8 +173,14 @@ class Ctx(Work):
         return self._dialogs[conversation]
 
     async def save_dialogs(self) -> None:
-        """Write changed dialogs; a version mismatch means a concurrent event won."""
-        for d in self._dialogs.values():
+        """Write changed dialogs; a version mismatch means a concurrent event won.
+
+        Dialogs changed later in the event get later timestamps (a microsecond
+        apart), so the engine routes the next typed text to the newest one.
+        """
+        changed = sorted((d for d in self._dialogs.values() if d.touched), key=lambda d: d.touched)
+        for rank, d in enumerate(changed):
+            stamp = to_db(self.now + timedelta(microseconds=rank))
             if not d.exists:
                 if d.step is None and not d.data:
                     continue
@@ -176,7 +191,7 @@ class Ctx(Work):
                         step=d.step,
                         data=d.data,
                         version=1,
-                        updated_at=to_db(self.now),
+                        updated_at=stamp,
                     )
                 )
                 continue
@@ -187,7 +202,7 @@ class Ctx(Work):
                     DialogState.conversation == d.conversation,
                     DialogState.version == d.version,
                 )
-                .values(step=d.step, data=d.data, version=d.version + 1, updated_at=to_db(self.now))
+                .values(step=d.step, data=d.data, version=d.version + 1, updated_at=stamp)
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
