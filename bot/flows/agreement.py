@@ -16,7 +16,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 
 from bot.commands import CommandSpec
-from bot.content import ChecklistItem
+from bot.content import LANGUAGES, ChecklistItem
 from bot.context import Ctx, Dialog, Work
 from bot.flows.agreement_view import (
     MARKS,
@@ -44,6 +44,7 @@ CONV = "agreement"
 ANSWERS = ("agree", "discuss", "change")
 MAX_GOALS = 3
 DEFAULT_REMIND_DAYS = 7
+SNAPSHOT = "text"  # key in Agreement.items: the agreed text per language
 
 
 def register(flows: Flows) -> None:
@@ -91,7 +92,8 @@ async def send_to_all(ctx: Ctx, view: AgreementView, intro_key: str) -> None:
     """Tell every member the agreement starts, each with their first item."""
     for member in view.members:
         lang = view.lang_of(member)
-        replies = [Reply(ctx.t_for(lang, intro_key, programme=view.programme.name))]
+        intro = ctx.t_for(lang, intro_key, programme=view.programme.name, count=len(view.items))
+        replies = [Reply(intro)]
         nxt = view.next_for(member)
         if nxt is not None:
             replies.append(item_reply(ctx, view, nxt, member, lang))
@@ -170,19 +172,23 @@ def item_reply(
         total=len(view.items),
         title=item.title(lang),
     )
-    body = [head, item_text(ctx, view, item, lang), "💡 " + item.why(lang)]
+    body = [head, item_text(ctx, view, item, lang)]
+    question = f"agreement.question.{item.id}"
+    if view.proposal(item.id) is None and ctx.content.has(question):
+        body.append(ctx.t_for(lang, question))
+    body.append("💡 " + item.why(lang))
     if member.role == "mentee" and item.kind == "support" and view.proposal(item.id) is None:
         body.append(ctx.t_for(lang, "agreement.support.pick"))
         chosen = set(view.chosen_support(member))
-        choices = [
+        toggles = [
             Choice(f"agr:{aid}:support:t:{o.id}", ("✓ " if o.id in chosen else "") + o.text(lang))
             for o in ctx.content.agreement.support_options
         ]
-        choices.append(Choice(f"agr:{aid}:support:done", ctx.t_for(lang, "agreement.done")))
-        return Reply("\n".join(body), tuple(choices), replace=replace)
+        toggles.append(Choice(f"agr:{aid}:support:done", ctx.t_for(lang, "agreement.done")))
+        return Reply("\n".join(body), tuple(toggles), replace=replace)
     if member.role == "mentee" and item.kind == "goals" and view.proposal(item.id) is None:
         body.append(ctx.t_for(lang, "agreement.goals.ask", max=MAX_GOALS))
-        done = ()
+        done: tuple[Choice, ...] = ()
         if view.goals(member):
             done = (Choice(f"agr:{aid}:goals:done", ctx.t_for(lang, "agreement.done")),)
         return Reply("\n".join(body), done, replace=replace)
@@ -195,7 +201,14 @@ def item_reply(
 
 
 def render(ctx: Work, view: AgreementView, lang: str) -> str:
-    status = "complete" if view.agreement.status == "complete" else "draft"
+    """The agreement as text.  A completed version is read back as it was
+    written when it was agreed, so that later changes (the programme's goal or
+    end date, a new rhythm) never rewrite what the members agreed to."""
+    if view.agreement.status != "open":
+        stored = view.agreement.items.get(SNAPSHOT, {}).get(lang)
+        if stored:
+            return str(stored)
+    status = "draft" if view.agreement.completed_at is None else "complete"
     lines = [
         ctx.t_for(
             lang,
@@ -319,14 +332,14 @@ async def answer(
     await after_answer(ctx, view, member)
 
 
-async def add_to_agenda(
-    ctx: Work, view: AgreementView, member: Member, item: ChecklistItem
-) -> None:
-    title = item.title(view.programme.language)
+async def add_to_agenda(ctx: Ctx, view: AgreementView, member: Member, item: ChecklistItem) -> None:
+    """Put the item on the agenda once, in the words of the member who raised it."""
+    title = item.title(ctx.lang)
     exists = await ctx.session.scalar(
         select(AgendaItem.id).where(
             AgendaItem.group_id == view.group.id,
-            AgendaItem.text == title,
+            AgendaItem.source == "agreement",
+            AgendaItem.text.in_({item.title(lang) for lang in ("sv", "en")}),
             AgendaItem.done_at.is_(None),
         )
     )
@@ -443,13 +456,11 @@ async def finish_subjective(ctx: Ctx, view: AgreementView, member: Member, kind:
         for m in view.members:
             if m.role == "mentor" and m.person_id is not None:
                 lang = view.lang_of(m)
-                intro = Reply(ctx.t_for(lang, f"agreement.{kind}.partner_done", name=member.name))
-                await ctx.tell(m.person_id, intro, key=f"agr:{view.agreement.id}:{kind}:{m.id}:i")
-                await ctx.tell(
-                    m.person_id,
-                    item_reply(ctx, view, item, m, lang),
-                    key=f"agr:{view.agreement.id}:{kind}:{m.id}",
-                )
+                # No idempotency key: after a review the mentee may finish
+                # again, and the mentor must then see the new choice.
+                intro = ctx.t_for(lang, f"agreement.{kind}.partner_done", name=member.name)
+                shown = item_reply(ctx, view, item, m, lang)
+                await ctx.tell(m.person_id, Reply(f"{intro}\n\n{shown.text}", shown.choices))
     await after_answer(ctx, view, member)
 
 
@@ -516,17 +527,15 @@ async def propose_change(
     for m in view.members:
         if m.id == member.id or m.person_id is None:
             continue
+        # One message: who proposes what, with the item and its buttons.  No
+        # idempotency key: every proposal is news, even a second one on the
+        # same item (a retried event rolls its outbox rows back anyway).
         lang = view.lang_of(m)
-        note = Reply(
-            ctx.t_for(lang, "agreement.change.notice", name=member.name, title=item.title(lang))
+        notice = ctx.t_for(
+            lang, "agreement.change.notice", name=member.name, title=item.title(lang)
         )
-        n = len(changes)
-        await ctx.tell(m.person_id, note, key=f"agr:{view.agreement.id}:chg:{item.id}:{m.id}:{n}")
-        await ctx.tell(
-            m.person_id,
-            item_reply(ctx, view, item, m, lang),
-            key=f"agr:{view.agreement.id}:chgi:{item.id}:{m.id}:{n}",
-        )
+        shown = item_reply(ctx, view, item, m, lang)
+        await ctx.tell(m.person_id, Reply(f"{notice}\n\n{shown.text}", shown.choices))
     await continue_walk(ctx, view, member)
 
 
@@ -535,6 +544,10 @@ async def complete(ctx: Work, view: AgreementView) -> None:
     agreement = view.agreement
     agreement.status = "complete"
     agreement.completed_at = to_db(ctx.now)
+    agreement.items = {
+        **agreement.items,
+        SNAPSHOT: {lang: render(ctx, view, lang) for lang in LANGUAGES},
+    }
     await ctx.session.execute(
         update(Agreement)
         .where(
@@ -589,16 +602,29 @@ async def agreement_command(ctx: Ctx, _args: str) -> None:
 
 
 async def show(ctx: Ctx, view: AgreementView, member: Member) -> None:
+    """One version: a draft leads back into the checklist (and, during a
+    revision, to the version still in force); a completed one comes with its
+    file, and the current one can be revised."""
     aid = view.agreement.id
+    text = render(ctx, view, ctx.lang)
     if view.agreement.status == "open":
         choices = [ctx.choice(f"agr:{aid}:next", "agreement.buttons.continue")]
-        ctx.reply(render(ctx, view, ctx.lang), choices)
+        in_force = await ctx.session.scalar(
+            select(Agreement.id).where(
+                Agreement.group_id == view.group.id, Agreement.status == "complete"
+            )
+        )
+        if in_force is not None:
+            choices.append(ctx.choice(f"agr:{in_force}:show", "agreement.buttons.in_force"))
+        ctx.reply(text, choices)
         return
-    ctx.reply(
-        render(ctx, view, ctx.lang),
-        [ctx.choice(f"agr:{aid}:revise", "agreement.buttons.revise")],
-        attachments=(document(ctx, view, ctx.lang),),
-    )
+    current = await current_agreement(ctx.session, view.group.id)
+    choices = []
+    if current is not None and current.id == aid:
+        choices.append(ctx.choice(f"agr:{aid}:revise", "agreement.buttons.revise"))
+    elif current is not None and view.agreement.status == "superseded":
+        text = ctx.t("agreement.superseded_note", version=current.version) + "\n\n" + text
+    ctx.reply(text, choices, attachments=(document(ctx, view, ctx.lang),))
 
 
 async def revise(ctx: Ctx, view: AgreementView, member: Member) -> None:
@@ -666,12 +692,13 @@ async def remind(work: Work, job: Job) -> None:
             continue
         lang = view.lang_of(member)
         open_items = [i.title(lang) for i in view.items if view.status(i.id) != "agreed"]
+        key = "agreement.reminder_one" if len(open_items) == 1 else "agreement.reminder"
         await work.tell(
             member.person_id,
             Reply(
                 work.t_for(
                     lang,
-                    "agreement.reminder",
+                    key,
                     count=len(open_items),
                     items="\n".join(f"• {t}" for t in open_items),
                 ),
@@ -688,22 +715,24 @@ async def remind(work: Work, job: Job) -> None:
 
 # -- the rhythm item ---------------------------------------------------------------
 async def rhythm_agreed(ctx: Ctx, group: Group, member: Member) -> None:
-    """Everyone accepted the rhythm: the rhythm item is agreed for all."""
-    agreement = await current_agreement(ctx.session, group.id)
-    if agreement is None or agreement.status != "open":
-        from bot.flows.meetings import ask_first_meeting
+    """Everyone accepted the rhythm: the rhythm item is agreed for all.
 
-        await ask_first_meeting(ctx, group)
-        return
-    view = await view_of(ctx.session, ctx.content, agreement)
-    item = next(i for i in view.items if i.kind == "rhythm")
-    for m in view.members:
-        if view.answers.get((item.id, m.id)) != "agree":
-            await set_answer(ctx, view, m, item.id, "agree")
-    if view.complete:
-        await complete(ctx, view)
-    else:
-        await _continue_last_proposer(ctx, view)
+    The agreement row is locked like any answer's, so that a member answering
+    the last other item at the same moment cannot miss the completion.
+    """
+    agreement = await current_agreement(ctx.session, group.id)
+    view = None
+    if agreement is not None and agreement.status == "open":
+        view = await load_view(ctx.session, ctx.content, agreement.id, lock=True)
+    if view is not None and view.agreement.status == "open":
+        item = next(i for i in view.items if i.kind == "rhythm")
+        for m in view.members:
+            if view.answers.get((item.id, m.id)) != "agree":
+                await set_answer(ctx, view, m, item.id, "agree")
+        if view.complete:
+            await complete(ctx, view)
+        else:
+            await _continue_everyone(ctx, view)
     from bot.flows.meetings import ask_first_meeting
 
     await ask_first_meeting(ctx, group)
@@ -716,26 +745,19 @@ async def resume_after_rhythm(ctx: Ctx, group: Group, member: Member) -> None:
         await continue_walk(ctx, view, member)
 
 
-async def _continue_last_proposer(ctx: Ctx, view: AgreementView) -> None:
-    """Members who proposed a rhythm while others had not yet went on with the
-    checklist at once; the one whose proposal completed the set was shown the
-    proposals instead, so that member's walk continues now."""
-    from bot.store.models import RhythmProposal
-
-    last = await ctx.session.scalar(
-        select(RhythmProposal)
-        .where(RhythmProposal.group_id == view.group.id)
-        .order_by(RhythmProposal.seq.desc())
-        .limit(1)
-    )
-    member = next((m for m in view.members if last and m.id == last.member_id), None)
-    if member is None or member.person_id is None:
-        return
-    if member.person_id == ctx.person.id:
-        await continue_walk(ctx, view, member)
-        return
-    item = view.next_for(member)
-    if item is not None:
+async def _continue_everyone(ctx: Ctx, view: AgreementView) -> None:
+    """The side-by-side proposals interrupted everyone's walk through the
+    checklist (they are the newest message with buttons), so each member is
+    shown the item they are at again; the one who accepted last directly."""
+    for member in view.members:
+        if member.person_id is None:
+            continue
+        if member.person_id == ctx.person.id:
+            await continue_walk(ctx, view, member)
+            continue
+        item = view.next_for(member)
+        if item is None:
+            continue
         lang = view.lang_of(member)
         await ctx.tell(
             member.person_id,

@@ -121,7 +121,13 @@ async def ask(ctx: Ctx, dialog: Dialog, *, replace: bool = False) -> None:
 
 
 async def _member(ctx: Ctx, group_id: int) -> tuple[Group, Member] | None:
-    group = await ctx.session.get(Group, group_id)
+    """The group, locked, and the actor's seat in it (None if they have none).
+
+    The lock serialises the members of one group: on PostgreSQL two members
+    sending their last answer (or accepting) at the same moment would each
+    see the other as not done yet, and the rhythm would never be agreed.
+    """
+    group = await ctx.session.scalar(select(Group).where(Group.id == group_id).with_for_update())
     if group is None:
         return None
     seat = await ctx.session.scalar(
@@ -328,6 +334,9 @@ async def present(
     for p in proposals:
         p.confirmed = False
     by_member = {p.member_id: p for p in proposals}
+    # Every presentation is news: after "I want to change my suggestion" the
+    # same compromise may come out again, and everyone must accept it again.
+    round_ = max(p.seq or 0 for p in proposals)
     for seat in seats:
         if seat.person_id is None:
             continue
@@ -360,7 +369,7 @@ async def present(
         if seat.person_id == ctx.person.id:
             ctx.replies.append(ctx.out(reply))
         else:
-            await ctx.tell(seat.person_id, reply, key=f"rhy:{group.id}:{sig}:{seat.id}")
+            await ctx.tell(seat.person_id, reply, key=f"rhy:{group.id}:{sig}:{round_}:{seat.id}")
 
 
 async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
