@@ -315,20 +315,28 @@ async def answer(
         dialog = await ctx.dialog(CONV)
         dialog.reset()
         dialog.go("change", agreement_id=view.agreement.id, item=item.id)
+        if ctx.in_group:  # the new wording is typed in the private chat
+            ctx.say("agreement.change.ask_private", title=item.title(ctx.lang), private=True)
+            await ctx.tell(
+                ctx.person.id,
+                Reply(ctx.t("agreement.change.ask", title=item.title(ctx.lang))),
+                key=f"agr:{view.agreement.id}:chgask:{member.id}:{ctx.now.isoformat()}",
+            )
+            return
         ctx.say("agreement.change.ask", title=item.title(ctx.lang), replace=True)
         return
     await set_answer(ctx, view, member, item.id, value)
     if value == "discuss":
         await add_to_agenda(ctx, view, member, item)
+    if ctx.in_group:
+        await group_answered(ctx, view, item)
+        return
     ctx.say(
         "agreement.recorded",
         title=item.title(ctx.lang),
         answer=ctx.t(f"agreement.answered.{value}"),
         replace=True,
     )
-    if ctx.in_group:
-        await group_next(ctx, view)
-        return
     await after_answer(ctx, view, member)
 
 
@@ -659,24 +667,72 @@ async def revise(ctx: Ctx, view: AgreementView, member: Member) -> None:
     await send_to_all(ctx, fresh, "agreement.revision_intro")
 
 
-async def group_next(ctx: Ctx, view: AgreementView, *, always: bool = False) -> None:
-    """In a group chat: post the first item not yet agreed by everyone."""
+def group_lang(view: AgreementView) -> str:
+    """A shared chat speaks the programme's language."""
+    return view.programme.language
+
+
+def _group_item(view: AgreementView) -> ChecklistItem | None:
+    """The first item the circle answers together that someone has not answered."""
+    for item in view.items:
+        if item.kind in ("support", "goals", "rhythm") or view.status(item.id) == "agreed":
+            continue
+        if any((item.id, m.id) not in view.answers for m in view.members):
+            return item
+    return None
+
+
+def _group_item_reply(ctx: Work, view: AgreementView, item: ChecklistItem) -> Reply:
+    """An item as the whole circle sees it: everyone's answers, one set of buttons."""
+    lang = group_lang(view)
+    mentor = next((m for m in view.members if m.role == "mentor"), view.members[0])
+    return item_reply(ctx, view, item, mentor, lang)
+
+
+async def group_answered(ctx: Ctx, view: AgreementView, item: ChecklistItem) -> None:
+    """Someone answered in the circle's chat: update that message, then go on."""
     if view.complete:
         await complete(ctx, view)
-        ctx.say("agreement.complete_group")
+        ctx.reply(ctx.t_for(group_lang(view), "agreement.complete_group"), replace=True)
         return
-    for item in view.items:
-        if view.status(item.id) == "agreed":
-            continue
-        if item.kind in ("support", "goals", "rhythm"):
-            if always:
-                ctx.say("agreement.private_item", title=item.title(ctx.lang))
-            continue
-        missing = [m for m in view.members if (item.id, m.id) not in view.answers]
-        if missing or always:
-            reply = item_reply(ctx, view, item, view.members[0], ctx.lang)
-            ctx.reply(reply.text, reply.choices)
+    everyone = all((item.id, m.id) in view.answers for m in view.members)
+    current = _group_item_reply(ctx, view, item)
+    if not everyone:
+        ctx.reply(current.text, current.choices, replace=True)
         return
+    ctx.reply(current.text, replace=True)  # settled for now: no buttons left on it
+    await group_next(ctx, view)
+
+
+async def group_next(ctx: Ctx, view: AgreementView, *, always: bool = False) -> None:
+    """In a group chat: post the next item to answer together, or where things stand."""
+    lang = group_lang(view)
+    if view.complete:
+        if view.agreement.status == "open":
+            await complete(ctx, view)
+        ctx.reply(ctx.t_for(lang, "agreement.complete_group"))
+        return
+    item = _group_item(view)
+    if item is not None:
+        reply = _group_item_reply(ctx, view, item)
+        ctx.reply(reply.text, reply.choices)
+        return
+    private = [
+        i.title(lang)
+        for i in view.items
+        if i.kind in ("support", "goals", "rhythm") and view.status(i.id) != "agreed"
+    ]
+    talk = [
+        i.title(lang)
+        for i in view.items
+        if i.kind not in ("support", "goals", "rhythm") and view.status(i.id) != "agreed"
+    ]
+    if talk:
+        ctx.reply(ctx.t_for(lang, "agreement.group_open", items="\n".join(f"• {t}" for t in talk)))
+    if private:
+        ctx.reply(
+            ctx.t_for(lang, "agreement.group_private", items="\n".join(f"• {t}" for t in private))
+        )
 
 
 # -- reminders ------------------------------------------------------------------

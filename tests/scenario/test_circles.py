@@ -128,3 +128,28 @@ async def test_bind_private_without_the_right_binds_this_chat(circle: Console) -
     async with circle.core.db.sessions() as s:
         group = await s.scalar(select(Group))
         assert group is not None and group.chat_id == "lobby"
+
+
+async def test_the_circle_answers_its_agreement_together_in_the_chat(circle: Console) -> None:
+    await circle.run("@greta#cirkel /bind")
+    out = await circle.run("@greta#cirkel /agreement")
+    assert out[1].startswith("→ #cirkel: 1/11 · Programmets mål och ramar")
+    out = await circle.run("@greta#cirkel [1]\n@hanna#cirkel [1]\n@ines#cirkel [1]")
+    assert "Greta: överens ✓ · Hanna: har inte svarat" in "\n".join(out)
+    out = await circle.run("@jo#cirkel [1]")
+    assert any(line.startswith("→ #cirkel: 4/11 · Roller") for line in out)  # items 2, 3 private
+    # every confirm item, the circle item included, answered by all four in the chat
+    for _ in range(7):
+        await circle.run("\n".join(f"@{n}#cirkel [1]" for n in ("greta", "hanna", "ines", "jo")))
+    out = await circle.run("@greta#cirkel /agreement")
+    text = "\n".join(out)
+    assert "svarar var och en på i sin privata chatt" in text
+    assert "Vad adepten vill ha stöd med" in text and "Mötesrytm" in text
+    async with circle.core.db.sessions() as s:
+        from bot.store.models import AgreementAnswer
+
+        answers = (await s.scalars(select(AgreementAnswer))).all()
+        confirm_items = {"goal", "roles", "format", "confidentiality", "contact", "feedback",
+                         "closing", "circle_privacy"}
+        assert {a.item_id for a in answers} == confirm_items
+        assert len(answers) == 4 * len(confirm_items)
