@@ -1,10 +1,484 @@
-"""(being written)"""
+"""Programme health: which pairs and circles need help, judged by their own rhythm.
+
+A group is at risk when
+* ``agreement`` – its mentoring agreement is not done N days after it became
+  complete (``programme.settings["agreement_due_days"]``, default 14);
+* ``no_meeting`` – no meeting was held for twice the interval the pair itself
+  agreed (a pair meeting every six weeks is not late after 35 days);
+* ``checkins`` – a member left two check-ins in a row unanswered;
+* ``ratings`` – a mentee's after-meeting ratings fall (raised by the feedback flow);
+* ``unreachable`` – a member cannot be reached (blocked the bot, closed DMs).
+
+Every reason becomes a :class:`RiskFlag`.  The group gets a gentle nudge at
+once; if the flag is still open ``alert_after_days`` later (default 7) the
+organisers get an alert in chat naming the reason.  A paused group is never
+flagged or alerted, and a pause restarts the meeting window: pauses count for
+nothing.
+
+Each group has at most one pending ``health`` job, due at the group's next
+deadline, so a scheduler tick costs what is due, not what exists.  Events of
+the group (joined, meeting planned or held) re-evaluate it and move the job.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+
+from bot.commands import CommandSpec
+from bot.context import Ctx, Work
+from bot.flows.agreement_view import current_agreement
 from bot.flows.registry import Flows
+from bot.groups import members_of, organiser_programmes, organisers_of
+from bot.store.db import from_db, to_db
+from bot.store.jobs import schedule
+from bot.store.models import Group, Job, Meeting, Member, Person, Programme, Rhythm, RiskFlag
+from bot.types import Attachment, Reply
+
+REASONS = ("agreement", "no_meeting", "checkins", "ratings", "unreachable")
+DEFAULT_AGREEMENT_DAYS = 14
+DEFAULT_ALERT_AFTER_DAYS = 7
+LIVE = ("active", "paused")
+JOB = "health"
 
 
 def register(flows: Flows) -> None:
-    """Nothing registered yet."""
-    del flows
+    flows.commands.add(CommandSpec("report", report_command, organiser_only=True))
+    flows.commands.add(
+        CommandSpec(
+            "broadcast", broadcast_command, args="all|mentors|mentees text", organiser_only=True
+        )
+    )
+    flows.on_job(JOB, check_job)
+    flows.on_job("health_checkins", checkins_job)
+    flows.on_job("_unreachable", unreachable_job)
+    flows.group_complete.append(on_group_event)
+    flows.agreement_complete.append(on_agreement_complete)
+    flows.meeting_planned.append(on_meeting_event)
+    flows.meeting_held.append(on_meeting_held)
+
+
+# -- settings ----------------------------------------------------------------
+def agreement_days(programme: Programme) -> int:
+    return int(programme.settings.get("agreement_due_days", DEFAULT_AGREEMENT_DAYS))
+
+
+def alert_after(programme: Programme) -> timedelta:
+    return timedelta(days=int(programme.settings.get("alert_after_days", DEFAULT_ALERT_AFTER_DAYS)))
+
+
+def paused_now(group: Group, now: datetime) -> bool:
+    return group.status == "paused" and (
+        group.paused_until is None or from_db(group.paused_until) > now
+    )
+
+
+# -- reading the group's state -------------------------------------------------
+async def open_flags(work: Work, group_id: int) -> dict[str, RiskFlag]:
+    rows = await work.session.scalars(
+        select(RiskFlag).where(RiskFlag.group_id == group_id, RiskFlag.resolved_at.is_(None))
+    )
+    return {f.reason: f for f in rows}
+
+
+async def last_held(work: Work, group_id: int) -> datetime | None:
+    value = await work.session.scalar(
+        select(func.max(Meeting.starts_at)).where(
+            Meeting.group_id == group_id, Meeting.status == "held"
+        )
+    )
+    return from_db(value) if value is not None else None
+
+
+async def last_pause_end(work: Work, group_id: int) -> datetime | None:
+    """When the group's latest pause ended (the resume job's due time), if any."""
+    value = await work.session.scalar(
+        select(func.max(Job.due_at)).where(
+            Job.group_id == group_id, Job.kind == "group_resume", Job.due_at <= to_db(work.now)
+        )
+    )
+    return from_db(value) if value is not None else None
+
+
+async def meeting_deadline(work: Work, group: Group) -> tuple[datetime, Rhythm] | None:
+    """When the group is overdue: twice its own agreed interval after the last sign of life."""
+    rhythm = await work.session.get(Rhythm, group.id)
+    if rhythm is None:
+        return None
+    marks = [from_db(rhythm.agreed_at)]
+    for mark in (await last_held(work, group.id), await last_pause_end(work, group.id)):
+        if mark is not None:
+            marks.append(mark)
+    return max(marks) + timedelta(days=2 * rhythm.frequency_days), rhythm
+
+
+async def agreement_deadline(work: Work, group: Group, programme: Programme) -> datetime | None:
+    agreement = await current_agreement(work.session, group.id)
+    if agreement is not None and agreement.status in ("complete", "superseded"):
+        return None
+    if group.completed_at is None:
+        return None
+    start = from_db(group.completed_at)
+    pause_end = await last_pause_end(work, group.id)
+    if pause_end is not None and pause_end > start:
+        start = pause_end
+    return start + timedelta(days=agreement_days(programme))
+
+
+async def seats_and_people(work: Work, group_id: int) -> list[tuple[Member, Person]]:
+    out = []
+    for seat in await members_of(work.session, group_id):
+        if seat.person_id is not None:
+            person = await work.session.get(Person, seat.person_id)
+            if person is not None:
+                out.append((seat, person))
+    return out
+
+
+# -- raising, nudging, alerting, resolving ---------------------------------------
+async def raise_flag(
+    work: Work,
+    group: Group,
+    reason: str,
+    detail: dict[str, object] | None = None,
+    *,
+    nudge: list[tuple[Member, Person]] | None = None,
+    params: dict[str, object] | None = None,
+    replan: bool = True,
+) -> RiskFlag | None:
+    """Open a flag for ``reason`` (once) and nudge ``nudge`` (default: every member).
+
+    Returns None when an open flag for the reason exists already: the group is
+    nudged once per flag, not on every evaluation.
+    """
+    if paused_now(group, work.now):
+        return None
+    if reason in await open_flags(work, group.id):
+        return None
+    flag = RiskFlag(
+        group_id=group.id,
+        reason=reason,
+        detail=dict(detail or {}),
+        raised_at=to_db(work.now),
+        nudged_at=to_db(work.now),
+    )
+    work.session.add(flag)
+    await work.session.flush()
+    targets = nudge if nudge is not None else await seats_and_people(work, group.id)
+    names = {s.id: s.name for s, _ in await seats_and_people(work, group.id)}
+    for seat, person in targets:
+        if person.unreachable_at is not None:
+            continue
+        others = ", ".join(n for sid, n in names.items() if sid != seat.id)
+        text = work.t_for(
+            person.language, f"health.nudge.{reason}", others=others, **(params or {})
+        )
+        await deliver(work, person, Reply(text), key=f"health:nudge:{flag.id}:{seat.id}")
+    if replan:
+        await plan(work, group)
+    return flag
+
+
+async def deliver(work: Work, person: Person, reply: Reply, *, key: str) -> None:
+    """Answer directly when ``person`` caused the event, else through the outbox."""
+    if isinstance(work, Ctx) and work.person.id == person.id and not work.in_group:
+        work.replies.append(work.out(reply))
+    else:
+        await work.tell(person.id, reply, key=key)
+
+
+async def resolve(work: Work, group_id: int, reason: str) -> bool:
+    flag = (await open_flags(work, group_id)).get(reason)
+    if flag is None:
+        return False
+    flag.resolved_at = to_db(work.now)
+    return True
+
+
+async def alert(work: Work, group: Group, programme: Programme, flag: RiskFlag) -> None:
+    """Tell the organisers, in their language, which group needs help and why."""
+    flag.alerted_at = to_db(work.now)
+    names = " & ".join(s.name for s in await members_of(work.session, group.id))
+    for organiser in await organisers_of(work.session, programme.id):
+        lang = organiser.language
+        reason = work.t_for(lang, f"health.reason.{flag.reason}", **_reason_params(flag, work.now))
+        text = work.t_for(
+            lang,
+            "health.alert",
+            programme=programme.name,
+            group=group.name or names,
+            reason=reason,
+            since=from_db(flag.raised_at).date().isoformat(),
+        )
+        await work.tell(organiser.id, Reply(text), key=f"health:alert:{flag.id}:{organiser.id}")
+
+
+def _reason_params(flag: RiskFlag, now: datetime) -> dict[str, object]:
+    """Words for the alert; "no meeting for N days" counts up to the alert's day."""
+    detail = flag.detail or {}
+    days = detail.get("days", "")
+    if "since" in detail:
+        days = (now - datetime.fromisoformat(str(detail["since"]))).days
+    return {
+        "days": days,
+        "frequency": detail.get("frequency", ""),
+        "name": detail.get("name", ""),
+    }
+
+
+# -- evaluating a group ------------------------------------------------------------
+async def evaluate(work: Work, group: Group, *, escalate: bool) -> None:
+    """Raise what is due, resolve what is over, alert what stayed open too long."""
+    programme = await work.session.get(Programme, group.programme_id)
+    if programme is None or group.status not in LIVE or ended(programme, work.now):
+        return
+    if paused_now(group, work.now):
+        return
+    flags = await open_flags(work, group.id)
+    due = await agreement_deadline(work, group, programme)
+    if due is None:
+        await resolve(work, group.id, "agreement")
+    elif work.now >= due:
+        limit: dict[str, object] = {"days": agreement_days(programme)}
+        await raise_flag(work, group, "agreement", limit, params=limit, replan=False)
+    found = await meeting_deadline(work, group)
+    if found is not None:
+        deadline, rhythm = found
+        if work.now >= deadline:
+            since = deadline - timedelta(days=2 * rhythm.frequency_days)
+            days = (work.now - since).days
+            detail: dict[str, object] = {
+                "days": days,
+                "frequency": rhythm.frequency_days,
+                "since": since.isoformat(),
+            }
+            await raise_flag(work, group, "no_meeting", detail, params=detail, replan=False)
+        else:
+            await resolve(work, group.id, "no_meeting")
+    if "unreachable" in flags:
+        people = await seats_and_people(work, group.id)
+        if all(p.unreachable_at is None for _, p in people):
+            await resolve(work, group.id, "unreachable")
+    if escalate:
+        wait = alert_after(programme)
+        for flag in (await open_flags(work, group.id)).values():
+            if flag.alerted_at is None and flag.nudged_at is not None:
+                if work.now >= from_db(flag.nudged_at) + wait:
+                    await alert(work, group, programme, flag)
+
+
+def ended(programme: Programme, now: datetime) -> bool:
+    return now.date() > programme.end_date
+
+
+async def next_deadline(work: Work, group: Group) -> datetime | None:
+    programme = await work.session.get(Programme, group.programme_id)
+    if programme is None or group.status not in LIVE or ended(programme, work.now):
+        return None
+    if paused_now(group, work.now):
+        return from_db(group.paused_until) if group.paused_until is not None else None
+    flags = await open_flags(work, group.id)
+    times: list[datetime] = []
+    if "agreement" not in flags:
+        due = await agreement_deadline(work, group, programme)
+        if due is not None:
+            times.append(due)
+    if "no_meeting" not in flags:
+        found = await meeting_deadline(work, group)
+        if found is not None:
+            times.append(found[0])
+    wait = alert_after(programme)
+    for flag in flags.values():
+        if flag.alerted_at is None and flag.nudged_at is not None:
+            times.append(from_db(flag.nudged_at) + wait)
+    return min(times) if times else None
+
+
+async def plan(work: Work, group: Group, *, running: int | None = None) -> None:
+    """Keep exactly one pending health job for the group, at its next deadline."""
+    due = await next_deadline(work, group)
+    stmt = delete(Job).where(Job.group_id == group.id, Job.kind == JOB, Job.done_at.is_(None))
+    if running is not None:
+        stmt = stmt.where(Job.id != running)
+        if due is not None and due <= work.now:
+            due = None  # handled by this run; never loop on the same instant
+    if due is not None:
+        due = max(due, work.now)
+        pending = await work.session.scalar(
+            select(Job).where(
+                Job.group_id == group.id,
+                Job.kind == JOB,
+                Job.done_at.is_(None),
+                Job.due_at == to_db(due),
+            )
+        )
+        if pending is not None and pending.id != running:
+            stmt = stmt.where(Job.id != pending.id)
+            await work.session.execute(stmt.execution_options(synchronize_session=False))
+            return
+    await work.session.execute(stmt.execution_options(synchronize_session=False))
+    if due is not None:
+        await schedule(
+            work.session, JOB, due, key=f"health:{group.id}:{due.isoformat()}", group_id=group.id
+        )
+
+
+# -- jobs and hooks ----------------------------------------------------------------
+async def check_job(work: Work, job: Job) -> None:
+    group = await work.session.get(Group, job.group_id) if job.group_id else None
+    if group is None:
+        return
+    await evaluate(work, group, escalate=True)
+    await plan(work, group, running=job.id)
+
+
+async def on_group_event(ctx: Ctx, group: Group) -> None:
+    await evaluate(ctx, group, escalate=False)
+    await plan(ctx, group)
+
+
+async def on_agreement_complete(work: Work, group: Group) -> None:
+    """A late agreement closes its flag at once and starts the meeting clock."""
+    await evaluate(work, group, escalate=False)
+    await plan(work, group)
+
+
+async def on_meeting_event(work: Work, meeting: Meeting) -> None:
+    group = await work.session.get(Group, meeting.group_id)
+    if group is not None:
+        await evaluate(work, group, escalate=False)
+        await plan(work, group)
+
+
+async def on_meeting_held(work: Work, meeting: Meeting) -> None:
+    await resolve(work, meeting.group_id, "no_meeting")
+    await on_meeting_event(work, meeting)
+
+
+async def checkins_job(work: Work, job: Job) -> None:
+    """Some days after check-in n: who left both n-1 and n unanswered?"""
+    from bot.flows.feedback import answered
+
+    group = await work.session.get(Group, job.group_id) if job.group_id else None
+    number = int(job.payload.get("round", 0))
+    if group is None or number < 2:
+        return
+    silent = [
+        (seat, person)
+        for seat, person in await seats_and_people(work, group.id)
+        if not await answered(work, group.id, seat.id, "checkin", str(number))
+        and not await answered(work, group.id, seat.id, "checkin", str(number - 1))
+    ]
+    if silent:
+        await raise_flag(
+            work,
+            group,
+            "checkins",
+            {"rounds": [number - 1, number], "name": ", ".join(s.name for s, _ in silent)},
+            nudge=silent,
+        )
+
+
+async def unreachable_job(work: Work, job: Job) -> None:
+    """A member cannot be reached: flag each of her groups and tell the others now."""
+    if job.person_id is None:
+        return
+    seats = await work.session.scalars(
+        select(Member).where(
+            Member.person_id == job.person_id,
+            Member.group_id.is_not(None),
+            Member.left_at.is_(None),
+        )
+    )
+    for seat in list(seats):
+        group = await work.session.get(Group, seat.group_id)
+        if group is None or group.status not in LIVE:
+            continue
+        others = [(s, p) for s, p in await seats_and_people(work, group.id) if s.id != seat.id]
+        flag = await raise_flag(
+            work,
+            group,
+            "unreachable",
+            {"name": seat.name},
+            nudge=others,
+            params={"name": seat.name},
+        )
+        if flag is not None and not any(p.unreachable_at is None for _, p in others):
+            programme = await work.session.get(Programme, group.programme_id)
+            if programme is not None:
+                await alert(work, group, programme, flag)
+
+
+# -- organiser commands ------------------------------------------------------------
+async def report_command(ctx: Ctx, _args: str) -> None:
+    """The report in chat: the table, with the HTML (charts) and CSV files attached."""
+    from bot.reports import build_report, render_csv, render_html, render_table
+
+    for programme in await organiser_programmes(ctx.session, ctx.person.id):
+        report = await build_report(ctx.session, ctx.content, programme, ctx.now, ctx.lang)
+        stem = f"report-{programme.slug}-{ctx.now.date().isoformat()}"
+        ctx.reply(
+            render_table(report, ctx.content),
+            private=True,
+            attachments=(
+                Attachment(f"{stem}.html", render_html(report, ctx.content).encode(), "text/html"),
+                Attachment(f"{stem}.csv", render_csv(report).encode(), "text/csv"),
+            ),
+        )
+
+
+AUDIENCES = {"all": ("mentor", "mentee"), "mentors": ("mentor",), "mentees": ("mentee",)}
+AUDIENCE_WORDS = {"alla": "all", "mentorer": "mentors", "adepter": "mentees"}
+
+
+async def broadcast_command(ctx: Ctx, args: str) -> None:
+    """One message to every member of the organiser's programmes (or mentors/mentees only).
+
+    Each copy goes through the outbox with its own idempotency key, so a retry
+    never sends twice; the platform adapters pace delivery within rate limits.
+    """
+    import hashlib
+
+    first, _, rest = args.partition(" ")
+    audience = AUDIENCE_WORDS.get(first.lower(), first.lower())
+    if audience in AUDIENCES:
+        message = rest.strip()
+    else:
+        audience, message = "all", args.strip()
+    if not message:
+        ctx.say("health.broadcast.usage", private=True)
+        return
+    roles = AUDIENCES[audience]
+    stamp = hashlib.sha256(f"{ctx.person.id}|{ctx.now.isoformat()}|{args}".encode()).hexdigest()
+    sent, unreachable, seen = 0, 0, set()
+    for programme in await organiser_programmes(ctx.session, ctx.person.id):
+        seats = await ctx.session.scalars(
+            select(Member)
+            .where(
+                Member.programme_id == programme.id,
+                Member.role.in_(roles),
+                Member.person_id.is_not(None),
+                Member.left_at.is_(None),
+            )
+            .order_by(Member.id)
+        )
+        for seat in list(seats):
+            if seat.person_id in seen or seat.person_id == ctx.person.id:
+                continue
+            seen.add(seat.person_id)
+            person = await ctx.session.get(Person, seat.person_id)
+            if person is None or person.consent_at is None:
+                continue
+            if person.unreachable_at is not None:
+                unreachable += 1
+                continue
+            text = ctx.t_for(
+                person.language,
+                "health.broadcast.message",
+                programme=programme.name,
+                text=message,
+            )
+            await ctx.tell(person.id, Reply(text), key=f"bc:{stamp[:16]}:{person.id}")
+            sent += 1
+    ctx.say("health.broadcast.sent", count=sent, unreachable=unreachable, private=True)
