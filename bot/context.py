@@ -87,6 +87,26 @@ class Work:
         if msg_id is not None:
             self.outbox_ids.append(msg_id)
 
+    async def set_dialog_of(
+        self, person_id: int, conversation: str, step: str | None, data: dict[str, Any]
+    ) -> None:
+        """Put someone's dialog at ``step`` (e.g. the partner now expects to type a time)."""
+        row = await self.session.get(DialogState, (person_id, conversation))
+        if row is None:
+            self.session.add(
+                DialogState(
+                    person_id=person_id,
+                    conversation=conversation,
+                    step=step,
+                    data=data,
+                    version=1,
+                    updated_at=to_db(self.now),
+                )
+            )
+        else:
+            row.step, row.data, row.version = step, data, row.version + 1
+            row.updated_at = to_db(self.now)
+
     async def post(self, address: Address, reply: Reply, *, key: str | None = None) -> None:
         """Queue ``reply`` for a group chat or channel."""
         msg_id = await outbox.enqueue(self.session, address, reply, self.now, key=key)
@@ -103,6 +123,19 @@ class Ctx(Work):
     identity: Identity
     replies: list[Outgoing] = field(default_factory=list, kw_only=True)
     _dialogs: dict[str, Dialog] = field(default_factory=dict, kw_only=True)
+
+    async def set_dialog_of(
+        self, person_id: int, conversation: str, step: str | None, data: dict[str, Any]
+    ) -> None:
+        """As :meth:`Work.set_dialog_of`, but the actor's own dialog goes through the
+        version-checked copy this event already holds."""
+        if person_id != self.person.id:
+            await super().set_dialog_of(person_id, conversation, step, data)
+            return
+        dialog = await self.dialog(conversation)
+        dialog.reset()
+        if step is not None:
+            dialog.go(step, **data)
 
     @property
     def commands(self) -> CommandRegistry:

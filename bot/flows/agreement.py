@@ -577,6 +577,8 @@ async def complete(ctx: Work, view: AgreementView) -> None:
             ctx.replies.append(ctx.out(reply))
         else:
             await ctx.tell(member.person_id, reply, key=f"agr:{agreement.id}:done:{member.id}")
+    for hook in ctx.flows.agreement_complete if ctx.flows else []:
+        await hook(ctx, view.group)
 
 
 async def agreement_command(ctx: Ctx, _args: str) -> None:

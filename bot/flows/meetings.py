@@ -63,22 +63,8 @@ def register(flows: Flows) -> None:
 async def set_dialog_for(
     work: Work, person_id: int, step: str | None, data: dict[str, object]
 ) -> None:
-    """Put another person's meeting dialog at ``step`` (e.g. "type a time")."""
-    row = await work.session.get(DialogState, (person_id, CONV))
-    if row is None:
-        work.session.add(
-            DialogState(
-                person_id=person_id,
-                conversation=CONV,
-                step=step,
-                data=data,
-                version=1,
-                updated_at=to_db(work.now),
-            )
-        )
-    else:
-        row.step, row.data, row.version = step, data, row.version + 1
-        row.updated_at = to_db(work.now)
+    """Put a member's meeting dialog at ``step`` (e.g. "type a time")."""
+    await work.set_dialog_of(person_id, CONV, step, dict(data))
 
 
 async def seat_in(ctx: Ctx, group_id: int) -> Member | None:
@@ -312,6 +298,7 @@ async def plan(work: Work, meeting: Meeting, group: Group) -> None:
             if old.rrule and not meeting.rrule:
                 await advance_series(work, old, group)  # only one occurrence moved
     await plan_jobs(work, meeting, group)
+    await _close_time_questions(work, group)
     for seat, person in await people_of(work, group.id):
         key = "meetings.rescheduled" if replaced else "meetings.booked"
         reply = Reply(
@@ -319,6 +306,15 @@ async def plan(work: Work, meeting: Meeting, group: Group) -> None:
             attachments=(ics(work, meeting, person),),
         )
         await send(work, person, reply, key=f"mtg:{meeting.id}:booked:{seat.id}")
+
+
+async def _close_time_questions(work: Work, group: Group) -> None:
+    """A booked meeting answers "when do we meet?" for everyone: a member who was
+    asked (and never answered) must not have later chat read as a time."""
+    for _seat, person in await people_of(work, group.id):
+        row = await work.session.get(DialogState, (person.id, CONV))
+        if row is not None and row.step == "when" and row.data.get("group_id") == group.id:
+            await work.set_dialog_of(person.id, CONV, None, {})
 
 
 async def plan_jobs(work: Work, meeting: Meeting, group: Group) -> None:
@@ -674,6 +670,7 @@ async def _pause_text(ctx: Ctx, dialog: Dialog, group: Group, seat: Member, mess
         until,
         key=f"resume:{group.id}:{until.isoformat()}",
         group_id=group.id,
+        payload={"since": ctx.now.isoformat()},
     )
     for other, person in await people_of(ctx, group.id):
         day = timefmt.day(ctx.content, person.language, until, person.timezone)
@@ -688,6 +685,7 @@ async def resume_command(ctx: Ctx, _args: str) -> None:
         ctx.say("meetings.not_paused")
         return
     seat = await seat_in(ctx, groups[0].id)
+    await cancel_pending(ctx.session, key_prefix=f"resume:{groups[0].id}:")
     await _resume(ctx, groups[0], seat.name if seat else "")
 
 

@@ -21,6 +21,7 @@ TextHandler = Callable[["Ctx", "Dialog", str], Awaitable[None]]
 JobHandler = Callable[["Work", "Job"], Awaitable[None]]
 GroupHook = Callable[["Ctx", "Group"], Awaitable[None]]
 MeetingHook = Callable[["Work", "Meeting"], Awaitable[None]]
+WorkGroupHook = Callable[["Work", "Group"], Awaitable[None]]
 
 
 @dataclass
@@ -31,6 +32,8 @@ class Flows:
     jobs: dict[str, JobHandler] = field(default_factory=dict)
     #: called when the last member of a pair or circle has joined
     group_complete: list[GroupHook] = field(default_factory=list)
+    #: called when a group's agreement is complete (health closes its flag)
+    agreement_complete: list[WorkGroupHook] = field(default_factory=list)
     #: called when a meeting is booked (reminders, coaching nudges plan themselves)
     meeting_planned: list[MeetingHook] = field(default_factory=list)
     #: called when a member says a meeting took place (feedback, reflection)
