@@ -328,6 +328,8 @@ async def answer(
     await set_answer(ctx, view, member, item.id, value)
     if value == "discuss":
         await add_to_agenda(ctx, view, member, item)
+    elif view.status(item.id) == "agreed":
+        await close_agenda(ctx, view, item)
     if ctx.in_group:
         await group_answered(ctx, view, item)
         return
@@ -361,6 +363,20 @@ async def add_to_agenda(ctx: Ctx, view: AgreementView, member: Member, item: Che
                 created_at=to_db(ctx.now),
             )
         )
+
+
+async def close_agenda(ctx: Work, view: AgreementView, item: ChecklistItem) -> None:
+    """An item agreed after all: it no longer needs discussing at the meeting."""
+    await ctx.session.execute(
+        update(AgendaItem)
+        .where(
+            AgendaItem.group_id == view.group.id,
+            AgendaItem.source == "agreement",
+            AgendaItem.text.in_({item.title(lang) for lang in ("sv", "en")}),
+            AgendaItem.done_at.is_(None),
+        )
+        .values(done_at=to_db(ctx.now))
+    )
 
 
 async def after_answer(ctx: Ctx, view: AgreementView, member: Member) -> None:

@@ -479,3 +479,34 @@ async def test_no_reminder_for_a_complete_agreement(p: Pairing) -> None:
     head = p.t("agreement.reminder", count=0, items="").splitlines()[0][:20]
     for who in (MENTOR, MENTEE):
         assert not any(r.text.startswith(head) for r in p.since(who, marks[who]))
+
+
+async def test_a_discussed_item_leaves_the_agenda_once_agreed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """After the meeting the pair agrees the item: it is no longer an open agenda point."""
+    from sqlalchemy import select
+
+    from bot.store.models import AgendaItem, Agreement
+    from tests.conftest import START, database_url
+    from tests.console_harness import Console
+    from tests.pair_steps import SETUP
+
+    console = await Console.open(database_url(tmp_path), START)
+    try:
+        await console.run(SETUP + "\n@anna [Ta upp]\n@bea [Vi är överens]")
+        async with console.core.db.sessions() as s:
+            points = (await s.scalars(select(AgendaItem))).all()
+            assert [(p.source, p.done_at is None) for p in points] == [("agreement", True)]
+            aid = await s.scalar(select(Agreement.id))
+        await console.run("@anna /agreement\n@anna [Fortsätt]")
+        from bot.types import Actor, Address, ChoiceIn
+
+        anna = Actor("console", "anna", "Anna")
+        await console.core.handle(ChoiceIn(anna, Address("console", "anna"), f"agr:{aid}:review"))
+        await console.core.handle(
+            ChoiceIn(anna, Address("console", "anna"), f"agr:{aid}:goal:agree")
+        )
+        async with console.core.db.sessions() as s:
+            points = (await s.scalars(select(AgendaItem))).all()
+            assert len(points) == 1 and points[0].done_at is not None
+    finally:
+        await console.close()
