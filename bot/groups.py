@@ -80,3 +80,14 @@ async def lock_group(session: AsyncSession, group_id: int) -> Group | None:
     transactions are serial already, so the plain read is enough there.
     """
     return await session.scalar(select(Group).where(Group.id == group_id).with_for_update())
+
+
+async def seats_with_people(session: AsyncSession, group_id: int) -> list[tuple[Member, Person]]:
+    """The group's current members who have joined, each with their person."""
+    out = []
+    for seat in await members_of(session, group_id):
+        if seat.person_id is not None:
+            person = await session.get(Person, seat.person_id)
+            if person is not None:
+                out.append((seat, person))
+    return out

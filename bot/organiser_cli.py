@@ -97,15 +97,33 @@ Work = Callable[[AsyncSession, Settings, datetime], Awaitable[dict[str, Any]]]
 
 
 def _run(args: argparse.Namespace, work: Work, render: Callable[[dict[str, Any]], str]) -> int:
-    """Run ``work`` in one transaction and print its result.
+    """Run ``work`` in one transaction and print its result."""
+    result = run_work(args, work)
+    if result is None:
+        return 1
+    args.result = result
+    output(args)(json.dumps(result, ensure_ascii=False, indent=2) if args.json else render(result))
+    return 0
+
+
+def output(args: argparse.Namespace) -> Callable[[str], None]:
+    """Where a command prints: the console passes ``out`` to catch it."""
+    out: Callable[[str], None] = getattr(args, "out", None) or print
+    return out
+
+
+def run_work(args: argparse.Namespace, work: Work) -> dict[str, Any] | None:
+    """Run ``work`` in one transaction; on a :class:`SetupError` say why and return None.
 
     The console passes ``settings``, ``clock`` and ``out`` on ``args`` so that
     organiser commands in a script use its database and simulated time.
     """
     settings = getattr(args, "settings", None) or load_settings()
-    out: Callable[[str], None] = getattr(args, "out", None) or print
+    out = output(args)
     try:
-        result = asyncio.run(run_in_db(settings, work, getattr(args, "clock", None)))
+        result: dict[str, Any] = asyncio.run(
+            run_in_db(settings, work, getattr(args, "clock", None))
+        )
     except SetupError as exc:
         if args.json:
             out(json.dumps({"error": str(exc)}, ensure_ascii=False))
@@ -113,10 +131,8 @@ def _run(args: argparse.Namespace, work: Work, render: Callable[[dict[str, Any]]
             print(f"mentorbot: {exc}", file=sys.stderr)
             if getattr(args, "out", None):
                 out(f"mentorbot: {exc}")
-        return 1
-    args.result = result
-    out(json.dumps(result, ensure_ascii=False, indent=2) if args.json else render(result))
-    return 0
+        return None
+    return result
 
 
 async def run_in_db(settings: Settings, work: Work, clock: Clock | None = None) -> dict[str, Any]:

@@ -11,9 +11,7 @@ organiser commands it honours the console's database and simulated clock.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings, load_settings
 from bot.content import load_content
-from bot.organiser_cli import run_in_db
+from bot.organiser_cli import run_work
 from bot.programmes import SetupError
 from bot.reports import build_report, render_csv, render_html, render_table
 from bot.store.models import Programme
@@ -75,15 +73,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             text = render_table(report, content)
         return {"text": text}
 
-    try:
-        result = asyncio.run(run_in_db(settings, work, getattr(args, "clock", None)))
-    except SetupError as exc:
-        if args.json:
-            out(json.dumps({"error": str(exc)}, ensure_ascii=False))
-        else:
-            print(f"mentorbot: {exc}", file=sys.stderr)
-            if getattr(args, "out", None):
-                out(f"mentorbot: {exc}")
+    result = run_work(args, work)
+    if result is None:
         return 1
     text = result["text"]
     if args.output is not None:

@@ -30,7 +30,7 @@ from bot.commands import CommandSpec
 from bot.context import Ctx, Work
 from bot.flows.agreement_view import current_agreement
 from bot.flows.registry import Flows
-from bot.groups import members_of, organiser_programmes, organisers_of
+from bot.groups import members_of, organiser_programmes, organisers_of, seats_with_people
 from bot.store.db import from_db, to_db
 from bot.store.jobs import schedule
 from bot.store.models import Group, Job, Meeting, Member, Person, Programme, Rhythm, RiskFlag
@@ -127,13 +127,7 @@ async def agreement_deadline(work: Work, group: Group, programme: Programme) -> 
 
 
 async def seats_and_people(work: Work, group_id: int) -> list[tuple[Member, Person]]:
-    out = []
-    for seat in await members_of(work.session, group_id):
-        if seat.person_id is not None:
-            person = await work.session.get(Person, seat.person_id)
-            if person is not None:
-                out.append((seat, person))
-    return out
+    return await seats_with_people(work.session, group_id)
 
 
 # -- raising, nudging, alerting, resolving ---------------------------------------

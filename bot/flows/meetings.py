@@ -21,7 +21,7 @@ from bot.calendar import meeting_ics
 from bot.commands import DM, CommandSpec
 from bot.context import Ctx, Dialog, Work
 from bot.flows.registry import Flows
-from bot.groups import group_and_programme, members_of, memberships
+from bot.groups import group_and_programme, memberships, seats_with_people
 from bot.store.db import from_db, to_db
 from bot.store.jobs import cancel_pending, schedule
 from bot.store.models import (
@@ -76,13 +76,7 @@ async def seat_in(ctx: Ctx, group_id: int) -> Member | None:
 
 
 async def people_of(work: Work, group_id: int) -> list[tuple[Member, Person]]:
-    out = []
-    for seat in await members_of(work.session, group_id):
-        if seat.person_id is not None:
-            person = await work.session.get(Person, seat.person_id)
-            if person is not None:
-                out.append((seat, person))
-    return out
+    return await seats_with_people(work.session, group_id)
 
 
 def read_back(work: Work, meeting: Meeting, person: Person) -> str:
