@@ -12,10 +12,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ports import Clock, DeliveryError, Transport
+from bot.store.claims import claim
 from bot.store.db import Database, to_db
 from bot.store.models import OutboxMessage, Person
 from bot.store.outbox import row_to_outgoing
@@ -62,36 +63,25 @@ class Delivery:
     async def _claim(self, ids: list[int] | None, limit: int) -> list[OutboxMessage]:
         now = to_db(self.clock.now())
         platforms = list(self.transports)
-        if not platforms:
+        if not platforms or (ids is not None and not ids):
             return []
-        async with self.db.transaction() as session:
-            stmt = (
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.sent_at.is_(None),
-                    OutboxMessage.failed_at.is_(None),
-                    OutboxMessage.next_attempt_at <= now,
-                    (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until <= now),
-                    OutboxMessage.platform.in_(platforms),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(limit)
-            )
-            if ids is not None:
-                if not ids:
-                    return []
-                stmt = stmt.where(OutboxMessage.id.in_(ids))
-            if not self.db.is_sqlite:
-                stmt = stmt.with_for_update(skip_locked=True)
-            rows = list((await session.scalars(stmt)).all())
-            if rows:
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_([r.id for r in rows]))
-                    .values(claimed_until=now + CLAIM_FOR)
-                    .execution_options(synchronize_session=False)
-                )
-            return rows
+        where = [
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.platform.in_(platforms),
+        ]
+        if ids is not None:
+            where.append(OutboxMessage.id.in_(ids))
+        return await claim(
+            self.db,
+            OutboxMessage,
+            where,
+            [OutboxMessage.id],
+            now=now,
+            hold=CLAIM_FOR,
+            limit=limit,
+        )
 
     async def _release(self, msg_id: int) -> None:
         async with self.db.transaction() as session:

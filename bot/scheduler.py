@@ -13,7 +13,7 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select
 
 from bot.config import Settings
 from bot.content import Content
@@ -21,6 +21,7 @@ from bot.context import Work
 from bot.delivery import Delivery
 from bot.flows.registry import Flows
 from bot.ports import Clock, FakeClock, OffsetClock
+from bot.store.claims import claim
 from bot.store.db import Database, from_db, to_db
 from bot.store.models import Job
 
@@ -117,28 +118,15 @@ class Scheduler:
 
     async def _claim(self, limit: int) -> list[Job]:
         now = to_db(self.clock.now())
-        async with self.db.transaction() as session:
-            stmt = (
-                select(Job)
-                .where(
-                    Job.done_at.is_(None),
-                    Job.due_at <= now,
-                    (Job.claimed_until.is_(None)) | (Job.claimed_until <= now),
-                )
-                .order_by(Job.due_at, Job.id)
-                .limit(limit)
-            )
-            if not self.db.is_sqlite:
-                stmt = stmt.with_for_update(skip_locked=True)
-            jobs = list((await session.scalars(stmt)).all())
-            if jobs:
-                await session.execute(
-                    update(Job)
-                    .where(Job.id.in_([j.id for j in jobs]))
-                    .values(claimed_until=now + CLAIM_FOR)
-                    .execution_options(synchronize_session=False)
-                )
-            return jobs
+        return await claim(
+            self.db,
+            Job,
+            [Job.done_at.is_(None), Job.due_at <= now],
+            [Job.due_at, Job.id],
+            now=now,
+            hold=CLAIM_FOR,
+            limit=limit,
+        )
 
     async def _run(self, job: Job) -> None:
         handler = self.flows.jobs.get(job.kind)
