@@ -10,6 +10,7 @@ reminders until a date; skipping one meeting is fine and says so.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from datetime import datetime, timedelta
@@ -358,7 +359,13 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
         meeting.data = {**meeting.data, "accepted": accepted}
         seats = [s for s, _ in await people_of(ctx, group.id)]
         if all(s.id in accepted for s in seats):
+            before = len(ctx.replies)
             await plan(ctx, meeting, group)
+            if len(ctx.replies) > before:  # "booked" takes the place of the proposal
+                booked = ctx.replies[before]
+                ctx.replies[before] = dataclasses.replace(
+                    booked, reply=dataclasses.replace(booked.reply, replace=True)
+                )
         else:
             ctx.say("meetings.accepted_waiting", replace=True)
     elif action == ["other"] and meeting.status == "proposed":
