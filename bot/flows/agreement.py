@@ -722,6 +722,24 @@ async def group_answered(ctx: Ctx, view: AgreementView, item: ChecklistItem) -> 
     await group_next(ctx, view)
 
 
+async def _send_private_items(ctx: Ctx, view: AgreementView) -> None:
+    """The points each member answers alone go to their private chats, once each."""
+    for member in view.members:
+        item = view.next_for(member)
+        if item is None or member.person_id is None:
+            continue
+        if item.kind == "goals" and member.role == "mentee" and view.proposal(item.id) is None:
+            await ctx.set_dialog_of(
+                member.person_id, CONV, "goals", {"agreement_id": view.agreement.id}
+            )
+        lang = view.lang_of(member)
+        await ctx.tell(
+            member.person_id,
+            item_reply(ctx, view, item, member, lang),
+            key=f"agr:{view.agreement.id}:private:{member.id}:{item.id}",
+        )
+
+
 async def group_next(ctx: Ctx, view: AgreementView, *, always: bool = False) -> None:
     """In a group chat: post the next item to answer together, or where things stand."""
     lang = group_lang(view)
@@ -751,6 +769,7 @@ async def group_next(ctx: Ctx, view: AgreementView, *, always: bool = False) -> 
         ctx.reply(
             ctx.t_for(lang, "agreement.group_private", items="\n".join(f"• {t}" for t in private))
         )
+        await _send_private_items(ctx, view)
 
 
 # -- reminders ------------------------------------------------------------------

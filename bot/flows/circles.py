@@ -31,7 +31,7 @@ ACTIVITY_HOURS_BEFORE = 24
 
 
 def register(flows: Flows) -> None:
-    flows.commands.add(CommandSpec("bind", bind, where=GROUP))
+    flows.commands.add(CommandSpec("bind", bind, args="private", where=GROUP))
     flows.commands.add(CommandSpec("poll", poll, args="times", where=GROUP))
     flows.on_choice("poll", vote)
     flows.on_job("circle_activity", activity)
@@ -268,7 +268,8 @@ async def _decide(ctx: Ctx, group: Group, options: list[Meeting], lang: str) -> 
     for option in options:
         if option.id != winner.id:
             option.status = "replaced"
-    if await ctx.session.get(Rhythm, group.id) is None:
+    new_rhythm = await ctx.session.get(Rhythm, group.id) is None
+    if new_rhythm:
         ctx.session.add(
             Rhythm(
                 group_id=group.id,
@@ -285,6 +286,13 @@ async def _decide(ctx: Ctx, group: Group, options: list[Meeting], lang: str) -> 
         ctx.t_for(lang, "circles.poll_decided", when=_option_when(ctx, winner, lang)), replace=True
     )
     await plan(ctx, winner, group)
+    if new_rhythm:  # the poll settled the circle's rhythm: its agreement item too
+        from bot.flows import agreement
+
+        await ctx.session.flush()
+        seat = await _seat(ctx, group)
+        if seat is not None:
+            await agreement.rhythm_agreed(ctx, group, seat)
 
 
 def _interval(meeting: Meeting) -> int:

@@ -616,8 +616,8 @@ async def met(ctx: Ctx, meeting: Meeting, group: Group, seat: Member, answer: st
     if answer == "yes" and not was_held:
         for hook in ctx.flows.meeting_held if ctx.flows else []:
             await hook(ctx, meeting)
-    if meeting.rrule:
-        return
+    if meeting.rrule or group.kind == "circle":
+        return  # a series goes on by itself; a circle picks its next time with /poll
     # a one-off meeting: time to book the next one, in the agreed rhythm
     if await next_meeting(ctx, group.id, ("planned", "proposed")) is None:
         dialog = await ctx.dialog(CONV)

@@ -139,17 +139,49 @@ async def test_the_circle_answers_its_agreement_together_in_the_chat(circle: Con
     out = await circle.run("@jo#cirkel [1]")
     assert any(line.startswith("→ #cirkel: 4/11 · Roller") for line in out)  # items 2, 3 private
     # every confirm item, the circle item included, answered by all four in the chat
+    walked: list[str] = []
     for _ in range(7):
-        await circle.run("\n".join(f"@{n}#cirkel [1]" for n in ("greta", "hanna", "ines", "jo")))
+        walked += await circle.run(
+            "\n".join(f"@{n}#cirkel [1]" for n in ("greta", "hanna", "ines", "jo"))
+        )
     out = await circle.run("@greta#cirkel /agreement")
     text = "\n".join(out)
     assert "svarar var och en på i sin privata chatt" in text
     assert "Vad adepten vill ha stöd med" in text and "Mötesrytm" in text
+    # ...and those private points reach each mentee's private chat
+    for name in ("hanna", "jo"):
+        assert any(
+            line.startswith(f"→ {name}: 2/11 · Vad adepten vill ha stöd med") for line in walked
+        )
+    assert any(
+        line.startswith("→ ines: 2/11 · What the mentee wants support with") for line in walked
+    )
     async with circle.core.db.sessions() as s:
         from bot.store.models import AgreementAnswer
 
         answers = (await s.scalars(select(AgreementAnswer))).all()
-        confirm_items = {"goal", "roles", "format", "confidentiality", "contact", "feedback",
-                         "closing", "circle_privacy"}
+        confirm_items = {
+            "goal",
+            "roles",
+            "format",
+            "confidentiality",
+            "contact",
+            "feedback",
+            "closing",
+            "circle_privacy",
+        }
         assert {a.item_id for a in answers} == confirm_items
         assert len(answers) == 4 * len(confirm_items)
+
+
+async def test_the_poll_settles_the_rhythm_item_of_the_agreement(circle: Console) -> None:
+    await circle.run("@greta#cirkel /bind")
+    await circle.run("@greta#cirkel /poll varje torsdag kl 17; nästa fredag kl 9")
+    await circle.run("\n".join(f"@{n}#cirkel [1]" for n in ("greta", "hanna", "ines", "jo")))
+    async with circle.core.db.sessions() as s:
+        from bot.store.models import AgreementAnswer
+
+        rhythm_answers = (
+            await s.scalars(select(AgreementAnswer).where(AgreementAnswer.item_id == "rhythm"))
+        ).all()
+        assert {a.answer for a in rhythm_answers} == {"agree"} and len(rhythm_answers) == 4
