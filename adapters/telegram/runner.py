@@ -20,6 +20,7 @@ from telegram import (
     Bot,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    CallbackQuery,
     Update,
 )
 from telegram.error import TelegramError
@@ -103,6 +104,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to free."""
 
 
+#: Telegram shows at most 200 characters in a callback answer
+ALERT_LIMIT = 200
+
+
 def _serial_key(update: object) -> int | None:
     if not isinstance(update, Update):
         return None
@@ -120,15 +125,21 @@ class UpdateHandler:
 
     async def __call__(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        if query is not None:
-            try:
-                await query.answer()
-            except TelegramError as exc:  # too old, or already answered
-                _log.info("could not answer a callback query: %s", exc.message)
         event = update_to_event(update, context.bot.username)
+        in_group = event is not None and event.address.kind == "group"
+        if query is not None and not in_group:
+            await _answer(query)  # at once: the spinner on the button stops
         if event is None:
+            if query is not None:
+                await _answer(query)
             return
         replies = await self._core.handle(event)
+        if query is not None and in_group:
+            # A press in a group is answered after the core, so that a private
+            # answer ("that button is someone else's") shows as an alert only
+            # the presser sees, like Discord's ephemeral replies.
+            alert, replies = _private_alert(replies, event)
+            await _answer(query, alert)
         await self.send_replies(event, replies, _pressed_message_id(update))
         await self._core.deliver_outbox()
 
@@ -158,6 +169,28 @@ class UpdateHandler:
                 continue
             if same_chat and out.reply.replace:
                 edit_id = None
+
+
+async def _answer(query: CallbackQuery, text: str | None = None) -> None:
+    try:
+        await query.answer(text=text, show_alert=bool(text))
+    except TelegramError as exc:  # too old, or already answered
+        _log.info("could not answer a callback query: %s", exc.message)
+
+
+def _private_alert(replies: Sequence[Outgoing], event: Event) -> tuple[str | None, list[Outgoing]]:
+    """Take the first short, plain private reply to the group as the alert text."""
+    for n, out in enumerate(replies):
+        reply = out.reply
+        if (
+            reply.private
+            and out.address.chat_id == event.address.chat_id
+            and not reply.choices
+            and not reply.attachments
+            and len(reply.text) <= ALERT_LIMIT
+        ):
+            return reply.text, [*replies[:n], *replies[n + 1 :]]
+    return None, list(replies)
 
 
 def _pressed_message_id(update: Update) -> int | None:
