@@ -54,9 +54,24 @@ async def programme_status(ctx: Ctx, programme: Programme) -> str:
                 joined=joined,
                 total=len(seats),
                 status=ctx.t(f"organiser.status.{group.status}"),
+                agreement=await agreement_status(ctx, group),
             )
         )
     return "\n".join(lines)
+
+
+async def agreement_status(ctx: Ctx, group: Group) -> str:
+    """"klar (v2)", "6 av 10 punkter", or "inte påbörjad" — counts only, no answers."""
+    from bot.flows.agreement_view import current_agreement, view_of
+
+    agreement = await current_agreement(ctx.session, group.id)
+    if agreement is None:
+        return ctx.t("organiser.agreement.none")
+    if agreement.status == "complete":
+        return ctx.t("organiser.agreement.complete", version=agreement.version)
+    view = await view_of(ctx.session, ctx.content, agreement)
+    agreed = sum(1 for i in view.items if view.status(i.id) == "agreed")
+    return ctx.t("organiser.agreement.open", agreed=agreed, total=len(view.items))
 
 
 async def invite(ctx: Ctx, args: str) -> None:

@@ -93,6 +93,10 @@ $ circle create --program stemup --mentor Greta --mentee Hanna --mentee Ines --m
     assert any("Du är organisatör för STEM Up" in line for line in out)
     status = await console.run("@olga /program")
     assert "4 par och grupper, varav 4 kompletta" in status[1]
+    assert "• Anna & Bea (par): 2/2 har anslutit – aktiv – överenskommelse: 0 av 10" in status[2]
+    await console.run("@anna [Vi är överens]\n@bea [We agree]")  # Bea chose English
+    status = await console.run("@olga /program")
+    assert "överenskommelse: 1 av 10 punkter klara" in status[2]
 
 
 async def test_roster_import_creates_the_same(console: Console, tmp_path: Path) -> None:
