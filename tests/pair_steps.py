@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from tests.console_harness import Console
 
-SETUP = """
-$ program create --name "STEM Up" --slug stemup --goal "Stötta kvinnor som doktorerar i STEM" --start 2026-12-01 --end 2027-06-01 --organiser Olga
+PROGRAMME = (
+    '$ program create --name "STEM Up" --slug stemup '
+    '--goal "Stötta kvinnor som doktorerar i STEM" '
+    "--start 2026-12-01 --end 2027-06-01 --organiser Olga"
+)
+
+SETUP = (
+    PROGRAMME
+    + """
 $ pair create --program stemup --mentor Anna --mentee Bea
 @olga /start {code:Olga}
 @olga [Svenska]
@@ -24,6 +31,7 @@ $ pair create --program stemup --mentor Anna --mentee Bea
 @bea [Förstått]
 @bea [Ja]
 """
+)
 
 AGREE_AND_BOOK = """
 @anna [Vi är överens]

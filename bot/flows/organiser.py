@@ -61,7 +61,7 @@ async def programme_status(ctx: Ctx, programme: Programme) -> str:
 
 
 async def agreement_status(ctx: Ctx, group: Group) -> str:
-    """"klar (v2)", "6 av 10 punkter", or "inte påbörjad" — counts only, no answers."""
+    """ "klar (v2)", "6 av 10 punkter", or "inte påbörjad" — counts only, no answers."""
     from bot.flows.agreement_view import current_agreement, view_of
 
     agreement = await current_agreement(ctx.session, group.id)

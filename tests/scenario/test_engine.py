@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 from pathlib import Path
 
@@ -152,7 +153,7 @@ async def test_a_failing_job_backs_off_and_never_hangs_the_clock(h: Harness) -> 
         await schedule(s, "broken", START, key="broken:1")
     await asyncio.wait_for(h.wait(timedelta(days=1)), timeout=30)
     assert len(calls) == 5  # tried with growing pauses, then given up
-    gaps = [b - a for a, b in zip(calls, calls[1:], strict=False)]  # type: ignore[operator]
+    gaps = [b - a for a, b in itertools.pairwise(calls)]  # type: ignore[operator]
     assert gaps == sorted(gaps) and gaps[0] >= timedelta(minutes=2)
     async with h.core.db.sessions() as s:
         job = await s.scalar(select(Job).where(Job.key == "broken:1"))

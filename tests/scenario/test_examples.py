@@ -11,9 +11,21 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_readme_example_script_runs(tmp_path: Path) -> None:
     run = subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--script", str(ROOT / "examples/pair-joins.txt"),
-         "--now", "2026-11-25T10:00"],
-        capture_output=True, text=True, check=False, cwd=tmp_path, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "console",
+            "--script",
+            str(ROOT / "examples/pair-joins.txt"),
+            "--now",
+            "2026-11-25T10:00",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=60,
     )
     assert run.returncode == 0, run.stderr
     out = run.stdout

@@ -83,10 +83,13 @@ $ circle create --program stemup --mentor Greta --mentee Hanna --mentee Ines --m
     out = await everybody_joins(console, names)
     # the first of each pair waits, the second completes it; both are told
     assert "→ anna: Klart, nu är du med! Bea har inte anslutit än" in "\n".join(out)
-    assert any(line.startswith("→ bea: You're complete – you and Anna are now a pair") for line in out)
+    assert any(
+        line.startswith("→ bea: You're complete – you and Anna are now a pair") for line in out
+    )
     assert any(line.startswith("→ anna: Nu är ni kompletta – du och Bea") for line in out)
-    circle_done = [line for line in out if "The circle is complete" in line
-                   or "Nu är gruppen komplett" in line]
+    circle_done = [
+        line for line in out if "The circle is complete" in line or "Nu är gruppen komplett" in line
+    ]
     assert len(circle_done) == 4  # mentor and three mentees all told
     await assert_all_active(console, 4)
     out = await join(console, "Olga", "sv")
@@ -194,8 +197,17 @@ def cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[s
 def test_cli_json_output_and_deep_links(tmp_path: Path) -> None:
     made = cli(
         tmp_path,
-        "program", "create", "--name", "Demo", "--start", "2026-12-01", "--end", "2027-06-01",
-        "--organiser", "Olga", "--json",
+        "program",
+        "create",
+        "--name",
+        "Demo",
+        "--start",
+        "2026-12-01",
+        "--end",
+        "2027-06-01",
+        "--organiser",
+        "Olga",
+        "--json",
         MENTORBOT_TELEGRAM_USERNAME="mentor_test_bot",
     )
     assert made.returncode == 0, made.stderr
@@ -204,8 +216,9 @@ def test_cli_json_output_and_deep_links(tmp_path: Path) -> None:
     code = data["invites"][0]["code"]
     assert CODE_PATTERN.match(code)
     assert data["invites"][0]["telegram_link"] == f"https://t.me/mentor_test_bot?start={code}"
-    pair = cli(tmp_path, "pair", "create", "--program", "demo", "--mentor", "A", "--mentee", "B",
-               "--json")
+    pair = cli(
+        tmp_path, "pair", "create", "--program", "demo", "--mentor", "A", "--mentee", "B", "--json"
+    )
     invites = json.loads(pair.stdout)["invites"]
     assert [i["role"] for i in invites] == ["mentor", "mentee"]
     assert len({i["code"] for i in invites}) == 2
@@ -218,8 +231,20 @@ def test_cli_json_output_and_deep_links(tmp_path: Path) -> None:
 
 
 def test_roster_with_one_bad_line_imports_nothing(tmp_path: Path) -> None:
-    assert cli(tmp_path, "program", "create", "--name", "Demo", "--start", "2026-12-01",
-               "--end", "2027-06-01").returncode == 0
+    assert (
+        cli(
+            tmp_path,
+            "program",
+            "create",
+            "--name",
+            "Demo",
+            "--start",
+            "2026-12-01",
+            "--end",
+            "2027-06-01",
+        ).returncode
+        == 0
+    )
     roster = write(
         tmp_path,
         "roster.csv",

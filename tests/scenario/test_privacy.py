@@ -66,8 +66,14 @@ async def test_forget_deletes_everything_personal(console: Console) -> None:
     assert anna and "har lämnat programmet" in anna[0] and "Bea" not in anna[0]
     assert olga and "grupp #1" in olga[0]
     text = await all_text(console)
-    for secret in (r"\bBea\b", r'"bea"', "Disputera inom två år", "tisdagar efter 15",
-                   "Hemlig anteckning", "postdoc"):
+    for secret in (
+        r"\bBea\b",
+        r'"bea"',
+        "Disputera inom två år",
+        "tisdagar efter 15",
+        "Hemlig anteckning",
+        "postdoc",
+    ):
         assert not re.search(secret, text), f"{secret!r} is still stored"
     async with console.core.db.sessions() as s:
         assert await s.scalar(select(Person).where(Person.display_name == "Bea")) is None

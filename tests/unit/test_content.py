@@ -51,7 +51,9 @@ def test_broken_yaml_names_file_and_line(content: Path) -> None:
 
 def test_bank_errors_name_item_ids(content: Path) -> None:
     path = content / "agreement.yaml"
-    text = path.read_text().replace("  - id: roles\n    kind: confirm", "  - id: roles\n    kind: maybe")
+    text = path.read_text().replace(
+        "  - id: roles\n    kind: confirm", "  - id: roles\n    kind: maybe"
+    )
     path.write_text(text)
     problems = check_content(content)
     assert any(p.file == "agreement.yaml" and "items[roles].kind" in p.key for p in problems)
