@@ -188,10 +188,11 @@ def item_reply(
         return Reply("\n".join(body), tuple(toggles), replace=replace)
     if member.role == "mentee" and item.kind == "goals" and view.proposal(item.id) is None:
         body.append(ctx.t_for(lang, "agreement.goals.ask", max=MAX_GOALS))
-        done: tuple[Choice, ...] = ()
+        # "ask:" = answer in free text (a form on Discord; elsewhere just type)
+        buttons = [Choice("ask:goal", ctx.t_for(lang, "agreement.goals.write"))]
         if view.goals(member):
-            done = (Choice(f"agr:{aid}:goals:done", ctx.t_for(lang, "agreement.done")),)
-        return Reply("\n".join(body), done, replace=replace)
+            buttons.append(Choice(f"agr:{aid}:goals:done", ctx.t_for(lang, "agreement.done")))
+        return Reply("\n".join(body), tuple(buttons), replace=replace)
     body.append(answers_line(ctx, view, item, lang))
     choices = tuple(
         Choice(f"agr:{aid}:{item.id}:{a}", ctx.t_for(lang, f"agreement.buttons.{a}"))
@@ -523,7 +524,10 @@ async def add_goal(
         return
     ctx.say(
         "agreement.goals.more",
-        [Choice(f"agr:{view.agreement.id}:goals:done", ctx.t("agreement.done"))],
+        [
+            Choice("ask:goal", ctx.t("agreement.goals.write")),
+            Choice(f"agr:{view.agreement.id}:goals:done", ctx.t("agreement.done")),
+        ],
         n=len(goals),
         max=MAX_GOALS,
     )

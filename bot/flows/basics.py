@@ -23,6 +23,7 @@ def register(flows: Flows) -> None:
     add(CommandSpec("language", language, args="sv|en"))
     flows.on_choice("lang", choose_language)
     flows.on_choice("menu", menu)
+    flows.on_choice("ask", type_your_answer)
     flows.on_text("*", unexpected_text)
     flows.on_job("notice", notice)
 
@@ -88,6 +89,12 @@ async def menu(ctx: Ctx, parts: list[str]) -> None:
         await about(ctx, "")
     else:
         ctx.say("basics.stale_button", private=True)
+
+
+async def type_your_answer(ctx: Ctx, _parts: list[str]) -> None:
+    """An ``ask:`` button means "answer in free text".  Discord opens a form for
+    it; on other platforms the press lands here, and the answer is simply typed."""
+    ctx.say("basics.type_answer", private=True)
 
 
 async def unexpected_text(ctx: Ctx, _dialog: Dialog, _text: str) -> None:

@@ -47,6 +47,7 @@ from tests.adapters.discord_fixtures import db_path, running_bot
 from tests.fakes.discord_api import (
     CALLBACK_DEFERRED_MESSAGE,
     CALLBACK_MESSAGE,
+    CALLBACK_MODAL,
     CALLBACK_UPDATE,
     EPHEMERAL,
     FakeDiscord,
@@ -370,11 +371,23 @@ async def test_a_pair_onboards_and_makes_its_agreement_in_dms(
         assert "3/10" in done.text(bea_dm)
         assert "Karriär" in done.text(anna_dm)  # Anna is asked to look at the choice
 
-        # her goals, typed as plain DMs
+        # her goals: one typed as a plain DM, one through the "Skriv ett mål" form
         typed = await j.say(BEA, "Disputera inom två år")
         assert typed.posted(bea_dm) and fake.find_button(BEA, bea_dm, "Klar")
+        found = fake.find_button(BEA, bea_dm, "Skriv ett mål")
+        assert found is not None
+        # an ask: button opens a form at once; the press itself never reaches the core
+        opened = await fake.response_to(await fake.press(BEA, *found))
+        assert opened.type == CALLBACK_MODAL
+        modal = opened.data
+        (field,) = [c["custom_id"] for row in modal["components"] for c in row["components"]]
+        submitted = await j._step(
+            lambda: fake.submit_modal(BEA, modal, {field: "Bygga ett nätverk i industrin"})
+        )
+        assert "2 av 3" in submitted.text(bea_dm)
         goals = await j.press(BEA, "Klar")
         assert "Disputera inom två år" in goals.text(anna_dm)
+        assert "Bygga ett nätverk i industrin" in goals.text(anna_dm)
         assert "4/10" in goals.text(bea_dm)
 
         # roles, then the rhythm questions

@@ -66,3 +66,10 @@ async def test_too_long_text_is_refused_kindly(h: Harness) -> None:
     anna = h.person("anna")
     replies = await anna.says("x" * 5000)
     assert "2000" in replies[0].text
+
+
+async def test_an_ask_button_pressed_outside_discord_asks_to_type(h: Harness) -> None:
+    """"ask:" choices open a form on Discord; elsewhere the answer is simply typed."""
+    anna = h.person("anna")
+    replies = await anna.presses("ask:goal")
+    assert "som ett vanligt meddelande" in replies[0].text
