@@ -255,12 +255,12 @@ async def resources_command(ctx: Ctx, _args: str) -> None:
 
 # -- /contact ------------------------------------------------------------------
 async def _programmes(ctx: Ctx) -> list[Programme]:
+    # (no DISTINCT over programme rows: PostgreSQL cannot compare their JSON column)
+    mine = select(Member.programme_id).where(
+        Member.person_id == ctx.person.id, Member.left_at.is_(None)
+    )
     rows = await ctx.session.scalars(
-        select(Programme)
-        .join(Member, Member.programme_id == Programme.id)
-        .where(Member.person_id == ctx.person.id, Member.left_at.is_(None))
-        .order_by(Programme.id)
-        .distinct()
+        select(Programme).where(Programme.id.in_(mine)).order_by(Programme.id)
     )
     return list(rows.all())
 
