@@ -46,7 +46,7 @@ async def help_(ctx: Ctx, _args: str) -> None:
     for spec in ctx.commands.all():
         if spec.organiser_only and not organiser:
             continue
-        if ctx.in_group and "group" not in spec.where:
+        if ctx.address.kind not in spec.where:  # only what works in this chat
             continue
         desc = (spec.description or {}).get(ctx.lang, "")
         lines.append(f"/{spec.name} — {desc}")

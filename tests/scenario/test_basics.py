@@ -73,3 +73,11 @@ async def test_an_ask_button_pressed_outside_discord_asks_to_type(h: Harness) ->
     anna = h.person("anna")
     replies = await anna.presses("ask:goal")
     assert "som ett vanligt meddelande" in replies[0].text
+
+
+async def test_help_lists_what_works_where_you_are(h: Harness) -> None:
+    anna = h.person("anna")
+    private = (await anna.says("/help"))[0].text
+    assert "/mydata" in private and "/poll" not in private and "/bind" not in private
+    group = (await anna.says("/help", group="g1"))[0].text
+    assert "/poll" in group and "/bind" in group and "/mydata" not in group
