@@ -20,16 +20,8 @@ from sqlalchemy import select
 from bot.programmes import add_organiser, create_group, create_programme
 from bot.store.db import from_db
 from bot.store.models import Agreement, FeedbackAnswer, Meeting, Programme, Rhythm, RiskFlag
-from bot.types import Outgoing, Reply
-from tests.harness import Harness
+from tests.harness import Harness, Stamped, stamp_deliveries
 from tests.harness import Person as Member
-
-
-@dataclass
-class Stamped:
-    at: datetime
-    chat: str
-    reply: Reply
 
 
 @dataclass
@@ -97,17 +89,6 @@ class Pair:
             return found is not None
 
 
-def stamp(h: Harness, log: list[Stamped]) -> None:
-    transport = h.transport
-    original = transport.send
-
-    async def send(out: Outgoing) -> None:
-        await original(out)
-        log.append(Stamped(h.clock.now(), out.address.chat_id, out.reply))
-
-    transport.send = send  # type: ignore[method-assign]
-
-
 async def join(person: Member, code: str) -> None:
     await person.says(f"/start {code}")
     for label in ("Svenska", "Ja", "Förstått", "Ja"):
@@ -131,7 +112,7 @@ async def programme(
         invite = await add_organiser(s, p, organiser.capitalize(), h.clock.now(), 30)
         pid, code = p.id, invite.code
     world = World(h, pid, "stemup", h.person(organiser))
-    stamp(h, world.log)
+    stamp_deliveries(h, world.log)
     await join(world.organiser, code)
     return world
 

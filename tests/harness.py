@@ -23,6 +23,27 @@ from bot.types import Actor, Address, ChoiceIn, CommandIn, Event, Outgoing, Repl
 PLATFORM = "test"
 
 
+@dataclass
+class Stamped:
+    """One delivered message with the simulated time it arrived."""
+
+    at: datetime
+    chat: str
+    reply: Reply
+
+
+def stamp_deliveries(h: Harness, log: list[Stamped]) -> None:
+    """Wrap the recording transport so every delivery notes the clock time."""
+    transport = h.transport
+    original = transport.send
+
+    async def send(out: Outgoing) -> None:
+        await original(out)
+        log.append(Stamped(h.clock.now(), out.address.chat_id, out.reply))
+
+    transport.send = send  # type: ignore[method-assign]
+
+
 class RecordingTransport:
     """Delivers by remembering; can be told to fail for a chat."""
 

@@ -34,22 +34,13 @@ from bot.store.models import (
     Programme,
     Rhythm,
 )
-from bot.types import Outgoing, Reply
-from tests.harness import Harness
+from bot.types import Reply
+from tests.harness import Harness, Stamped, stamp_deliveries
 from tests.harness import Person as Member
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NEW_YORK = ZoneInfo("America/New_York")
 UTC = ZoneInfo("UTC")
-
-
-@dataclass
-class Stamped:
-    """One delivered message with the simulated time it arrived."""
-
-    at: datetime
-    chat: str
-    reply: Reply
 
 
 @dataclass
@@ -121,18 +112,6 @@ class Pair:
             assert programme is not None
             for name, value in values.items():
                 setattr(programme, name, value)
-
-
-def stamp_deliveries(h: Harness, log: list[Stamped]) -> None:
-    """Wrap the recording transport so every delivery notes the clock time."""
-    transport = h.transport
-    original = transport.send
-
-    async def send(out: Outgoing) -> None:
-        await original(out)
-        log.append(Stamped(h.clock.now(), out.address.chat_id, out.reply))
-
-    transport.send = send  # type: ignore[method-assign]
 
 
 JOIN = {

@@ -15,7 +15,7 @@ check that a nudge came exactly a day before its meeting.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -36,20 +36,13 @@ from bot.store.models import (
     Programme,
     Rhythm,
 )
-from bot.types import Outgoing, Reply
-from tests.harness import Harness
+from bot.types import Reply
+from tests.harness import Harness, Stamped, stamp_deliveries
 from tests.harness import Person as Someone
 
 JOIN = {"sv": ("Svenska", "Ja", "Förstått", "Ja"), "en": ("English", "Yes", "Got it", "Yes")}
 #: the first Tuesday of every month at 15:00, from 1 December 2026
 MONTHLY = {"sv": "första tisdagen i månaden kl 15", "en": "first Tuesday of the month at 15"}
-
-
-@dataclass
-class Stamped:
-    at: datetime
-    chat: str
-    reply: Reply
 
 
 @dataclass
@@ -115,17 +108,6 @@ class Pair:
             assert programme is not None
             for name, value in values.items():
                 setattr(programme, name, value)
-
-
-def stamp_deliveries(h: Harness, log: list[Stamped]) -> None:
-    transport = h.transport
-    original = transport.send
-
-    async def send(out: Outgoing) -> None:
-        await original(out)
-        log.append(Stamped(h.clock.now(), out.address.chat_id, out.reply))
-
-    transport.send = send  # type: ignore[method-assign]
 
 
 async def join(who: Someone, code: str, lang: str) -> None:

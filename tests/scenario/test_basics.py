@@ -69,7 +69,7 @@ async def test_too_long_text_is_refused_kindly(h: Harness) -> None:
 
 
 async def test_an_ask_button_pressed_outside_discord_asks_to_type(h: Harness) -> None:
-    """"ask:" choices open a form on Discord; elsewhere the answer is simply typed."""
+    """ "ask:" choices open a form on Discord; elsewhere the answer is simply typed."""
     anna = h.person("anna")
     replies = await anna.presses("ask:goal")
     assert "som ett vanligt meddelande" in replies[0].text

@@ -80,9 +80,7 @@ async def test_concurrent_events_for_one_person_lose_no_update(tmp_path: Path) -
         answers = sorted(int(r[0].reply.text) for r in results)
         assert answers == list(range(1, 41))
         async with first.db.sessions() as s:
-            state = await s.scalar(
-                select(DialogState).where(DialogState.conversation == "counter")
-            )
+            state = await s.scalar(select(DialogState).where(DialogState.conversation == "counter"))
             assert state is not None and state.data["n"] == 40
     finally:
         await first.close()
