@@ -109,6 +109,10 @@ async def _serve(settings: Settings) -> int:
 
         tasks.append(asyncio.create_task(serve_discord(core, settings, stop), name="discord"))
     print("mentorbot: ready", flush=True)
+    from bot.timeparse import warm_up
+
+    # dateparser loads its language data lazily (~0.2 s): pay it now, off the start-up path
+    tasks.append(asyncio.create_task(asyncio.to_thread(warm_up), name="warm-up"))
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         for task in done:

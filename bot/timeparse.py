@@ -31,7 +31,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, TypeAlias
 from zoneinfo import ZoneInfo
 
-import dateparser
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrule, rrulestr
 
@@ -666,6 +665,8 @@ def _dateparser_local(text: str, vocab: _Vocab, ctx: _Ctx) -> datetime | None:
         "RELATIVE_BASE": datetime.combine(ctx.today, time(0)),
     }
     try:
+        import dateparser  # imported on first use: it is slow to import (see warm_up)
+
         found = dateparser.parse(text, languages=[vocab.code], settings=settings)
     except Exception:  # dateparser raises assorted errors on odd input; never our caller's
         return None

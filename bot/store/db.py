@@ -9,15 +9,15 @@ PostgreSQL is used the same way through asyncpg.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -84,21 +84,59 @@ class Database:
                 raise
 
     async def upgrade(self) -> None:
-        """Apply Alembic migrations up to head (idempotent)."""
+        """Apply Alembic migrations up to head (idempotent).
+
+        A database already at head is recognised with one query, so a normal
+        start does not pay for importing and running Alembic.
+        """
+        if await self.revision() == head_revision():
+            return
         async with self.engine.begin() as conn:
             await conn.run_sync(_run_upgrade)
+
+    async def revision(self) -> str | None:
+        """The database's Alembic revision, or None for a new database."""
+        try:
+            async with self.engine.connect() as conn:
+                value = (
+                    await conn.execute(text("SELECT version_num FROM alembic_version"))
+                ).scalar()
+        except DBAPIError:
+            return None
+        return str(value) if value is not None else None
 
     async def dispose(self) -> None:
         await self.engine.dispose()
 
 
-def alembic_config() -> Config:
+def head_revision() -> str:
+    """The newest migration's revision id, read from the migration files
+    (Alembic's own ScriptDirectory says the same; a test checks it)."""
+    revisions: dict[str, str | None] = {}
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        rev = re.search(r"^revision: str = ['\"]([^'\"]+)['\"]", source, re.M)
+        down = re.search(r"^down_revision: [^=]+= ['\"]?([^'\"\n]+)['\"]?", source, re.M)
+        if rev:
+            revisions[rev[1]] = down[1] if down and down[1] != "None" else None
+    parents = {d for d in revisions.values() if d}
+    heads = [r for r in revisions if r not in parents]
+    if len(heads) != 1:
+        raise RuntimeError(f"expected one migration head, found {heads}")
+    return heads[0]
+
+
+def alembic_config() -> Any:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
 def _run_upgrade(sync_conn: Any) -> None:
+    from alembic import command
+
     cfg = alembic_config()
     cfg.attributes["connection"] = sync_conn
     command.upgrade(cfg, "head")
