@@ -8,7 +8,6 @@ PostgreSQL is used the same way through asyncpg.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -166,7 +165,3 @@ async def upgrade_url(url: str) -> None:
         await db.upgrade()
     finally:
         await db.dispose()
-
-
-def run_sync(coro: Any) -> Any:
-    return asyncio.run(coro)
