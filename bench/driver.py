@@ -177,7 +177,7 @@ class StatementCounter:
     def __init__(self, core: Core) -> None:
         self.log = StatementLog()
         self.enabled = False
-        engine = core.db.engine.sync_engine
+        engine = core.db.sync_engine
         sa_event.listen(engine, "before_cursor_execute", self._stmt)
         sa_event.listen(engine, "begin", self._begin)
         sa_event.listen(engine, "commit", self._commit)

@@ -10,8 +10,6 @@ import asyncio
 import logging
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.commands import CommandRegistry
 from bot.config import Settings
 from bot.content import Content, load_content
@@ -22,6 +20,7 @@ from bot.ports import ChatFactory, Clock, SystemClock, Transport
 from bot.scheduler import Scheduler
 from bot.store.db import Database, to_db
 from bot.store.models import Identity, Person
+from bot.store.session import DbSession
 from bot.types import Event, Outgoing
 
 log = logging.getLogger(__name__)
@@ -95,9 +94,7 @@ class Core:
     async def run_scheduler(self, stop: asyncio.Event) -> None:
         await self.scheduler.run(stop)
 
-    async def _on_unreachable(
-        self, session: AsyncSession, person_id: int, now: datetime
-    ) -> list[int]:
+    async def _on_unreachable(self, session: DbSession, person_id: int, now: datetime) -> list[int]:
         hook = self.flows.jobs.get("_unreachable")
         if hook is None:
             return []

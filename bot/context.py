@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import CommandRegistry
 from bot.config import Settings
@@ -22,6 +21,7 @@ from bot.content import Content
 from bot.store import outbox
 from bot.store.db import to_db
 from bot.store.models import DialogState, Identity, Person
+from bot.store.session import DbSession
 from bot.types import Address, Attachment, Choice, Event, Outgoing, Reply
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ _TOUCHES = itertools.count(1)
 class Work:
     """One transaction's worth of work: what both events and jobs can do."""
 
-    session: AsyncSession
+    session: DbSession
     content: Content
     settings: Settings
     now: datetime
@@ -242,7 +242,7 @@ class Ctx(Work):
                 raise StaleState(d.conversation)
 
 
-async def primary_identity(session: AsyncSession, person_id: int) -> Identity | None:
+async def primary_identity(session: DbSession, person_id: int) -> Identity | None:
     """The identity used for proactive messages: the most recently seen one."""
     return (
         await session.scalars(

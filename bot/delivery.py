@@ -13,13 +13,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ports import Clock, DeliveryError, Transport
 from bot.store.claims import claim
 from bot.store.db import Database, to_db
 from bot.store.models import OutboxMessage, Person
 from bot.store.outbox import row_to_outgoing
+from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ CLAIM_FOR = timedelta(minutes=2)
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = timedelta(hours=1)
 
-UnreachableHook = Callable[[AsyncSession, int, datetime], Awaitable[list[int]]]
+UnreachableHook = Callable[[DbSession, int, datetime], Awaitable[list[int]]]
 
 
 class Delivery:

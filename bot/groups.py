@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import Group, Member, Person, Programme
+from bot.store.session import DbSession
 
 
-async def members_of(session: AsyncSession, group_id: int) -> list[Member]:
+async def members_of(session: DbSession, group_id: int) -> list[Member]:
     return list(
         (
             await session.scalars(
@@ -20,7 +20,7 @@ async def members_of(session: AsyncSession, group_id: int) -> list[Member]:
     )
 
 
-async def memberships(session: AsyncSession, person_id: int) -> list[Member]:
+async def memberships(session: DbSession, person_id: int) -> list[Member]:
     """The person's seats in pairs and circles (not organiser seats)."""
     return list(
         (
@@ -35,7 +35,7 @@ async def memberships(session: AsyncSession, person_id: int) -> list[Member]:
     )
 
 
-async def organiser_programmes(session: AsyncSession, person_id: int) -> list[Programme]:
+async def organiser_programmes(session: DbSession, person_id: int) -> list[Programme]:
     return list(
         (
             await session.scalars(
@@ -48,7 +48,7 @@ async def organiser_programmes(session: AsyncSession, person_id: int) -> list[Pr
     )
 
 
-async def organisers_of(session: AsyncSession, programme_id: int) -> list[Person]:
+async def organisers_of(session: DbSession, programme_id: int) -> list[Person]:
     return list(
         (
             await session.scalars(
@@ -60,7 +60,7 @@ async def organisers_of(session: AsyncSession, programme_id: int) -> list[Person
     )
 
 
-async def group_and_programme(session: AsyncSession, group_id: int) -> tuple[Group, Programme]:
+async def group_and_programme(session: DbSession, group_id: int) -> tuple[Group, Programme]:
     group = await session.get(Group, group_id)
     assert group is not None
     programme = await session.get(Programme, group.programme_id)
@@ -73,7 +73,7 @@ def is_ready(member: Member, person: Person | None) -> bool:
     return member.person_id is not None and person is not None and person.consent_at is not None
 
 
-async def lock_group(session: AsyncSession, group_id: int) -> Group | None:
+async def lock_group(session: DbSession, group_id: int) -> Group | None:
     """Serialise decisions about one group (both members accepting at once).
 
     On PostgreSQL this takes a row lock held until the event commits; SQLite
@@ -82,7 +82,7 @@ async def lock_group(session: AsyncSession, group_id: int) -> Group | None:
     return await session.scalar(select(Group).where(Group.id == group_id).with_for_update())
 
 
-async def seats_with_people(session: AsyncSession, group_id: int) -> list[tuple[Member, Person]]:
+async def seats_with_people(session: DbSession, group_id: int) -> list[tuple[Member, Person]]:
     """The group's current members who have joined, each with their person."""
     out = []
     for seat in await members_of(session, group_id):

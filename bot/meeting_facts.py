@@ -12,7 +12,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.coaching_choice import phase_of
 from bot.content import Content, _Item
@@ -23,6 +22,7 @@ from bot.groups import group_and_programme
 from bot.store.db import from_db
 from bot.store.jobs import schedule
 from bot.store.models import AgendaItem, Group, Meeting, Member, Person, Programme
+from bot.store.session import DbSession
 
 ONLINE_MODES = ("online", "hybrid")
 #: online and hybrid pairs get bond-building prompts at this many first meetings
@@ -107,7 +107,7 @@ async def facts_for(
     )
 
 
-async def open_agenda(session: AsyncSession, group_id: int) -> list[AgendaItem]:
+async def open_agenda(session: DbSession, group_id: int) -> list[AgendaItem]:
     return list(
         (
             await session.scalars(
@@ -119,7 +119,7 @@ async def open_agenda(session: AsyncSession, group_id: int) -> list[AgendaItem]:
     )
 
 
-async def support_needs(session: AsyncSession, group_id: int, mentees: list[Member]) -> set[str]:
+async def support_needs(session: DbSession, group_id: int, mentees: list[Member]) -> set[str]:
     """The support areas the group's mentees chose in their agreement."""
     agreement = await current_agreement(session, group_id)
     if agreement is None:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings, load_settings
 from bot.ports import Clock, SystemClock
@@ -37,6 +36,7 @@ from bot.programmes import (
 )
 from bot.store.db import Database
 from bot.store.models import Group, Member, Programme
+from bot.store.session import DbSession
 
 ROSTER_COLUMNS = ("programme", "kind", "group", "role", "name")
 
@@ -93,7 +93,7 @@ def _common(parser: argparse.ArgumentParser, handler: Callable[[argparse.Namespa
 
 
 # -- plumbing -----------------------------------------------------------------
-Work = Callable[[AsyncSession, Settings, datetime], Awaitable[dict[str, Any]]]
+Work = Callable[[DbSession, Settings, datetime], Awaitable[dict[str, Any]]]
 
 
 def _run(args: argparse.Namespace, work: Work, render: Callable[[dict[str, Any]], str]) -> int:
@@ -184,7 +184,7 @@ def _programme_json(p: Programme) -> dict[str, Any]:
 
 # -- programme ----------------------------------------------------------------
 def cmd_program_create(args: argparse.Namespace) -> int:
-    async def work(session: AsyncSession, settings: Settings, now: datetime) -> dict[str, Any]:
+    async def work(session: DbSession, settings: Settings, now: datetime) -> dict[str, Any]:
         programme = await create_programme(
             session,
             now,
@@ -218,7 +218,7 @@ def cmd_program_create(args: argparse.Namespace) -> int:
 
 
 def cmd_program_list(args: argparse.Namespace) -> int:
-    async def work(session: AsyncSession, _s: Settings, _now: datetime) -> dict[str, Any]:
+    async def work(session: DbSession, _s: Settings, _now: datetime) -> dict[str, Any]:
         rows = []
         for p in await session.scalars(select(Programme).order_by(Programme.id)):
             groups = await session.scalar(
@@ -239,7 +239,7 @@ def cmd_program_list(args: argparse.Namespace) -> int:
 
 
 def cmd_program_show(args: argparse.Namespace) -> int:
-    async def work(session: AsyncSession, _s: Settings, _now: datetime) -> dict[str, Any]:
+    async def work(session: DbSession, _s: Settings, _now: datetime) -> dict[str, Any]:
         p = await find_programme(session, args.program)
         groups = []
         for g in await session.scalars(
@@ -299,7 +299,7 @@ def cmd_program_show(args: argparse.Namespace) -> int:
 def _group_command(
     args: argparse.Namespace, kind: Literal["pair", "circle"], mentees: list[str]
 ) -> int:
-    async def work(session: AsyncSession, settings: Settings, now: datetime) -> dict[str, Any]:
+    async def work(session: DbSession, settings: Settings, now: datetime) -> dict[str, Any]:
         programme = await find_programme(session, args.program)
         group, invites = await create_group(
             session,
@@ -400,7 +400,7 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
     if errors:
         return _roster_failed(args, errors)
 
-    async def work(session: AsyncSession, settings: Settings, now: datetime) -> dict[str, Any]:
+    async def work(session: DbSession, settings: Settings, now: datetime) -> dict[str, Any]:
         out_groups = []
         org_invites = []
         problems = []

@@ -16,10 +16,10 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.db import from_db, to_db
 from bot.store.models import Group, Invite, Member, Programme
+from bot.store.session import DbSession
 
 CODE_BYTES = 12  # 96 bits
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16}$")
@@ -70,7 +70,7 @@ def parse_frequency(text: str) -> int:
 
 
 async def create_programme(
-    session: AsyncSession,
+    session: DbSession,
     now: datetime,
     *,
     name: str,
@@ -122,7 +122,7 @@ async def create_programme(
     return programme
 
 
-async def find_programme(session: AsyncSession, ref: str) -> Programme:
+async def find_programme(session: DbSession, ref: str) -> Programme:
     programme = await session.scalar(select(Programme).where(Programme.slug == ref))
     if programme is None and ref.isdigit():
         programme = await session.get(Programme, int(ref))
@@ -139,7 +139,7 @@ def _check_name(name: str) -> str:
 
 
 async def add_organiser(
-    session: AsyncSession, programme: Programme, name: str, now: datetime, days: int
+    session: DbSession, programme: Programme, name: str, now: datetime, days: int
 ) -> IssuedInvite:
     member = Member(programme_id=programme.id, name=_check_name(name), role="organiser")
     session.add(member)
@@ -148,7 +148,7 @@ async def add_organiser(
 
 
 async def create_group(
-    session: AsyncSession,
+    session: DbSession,
     programme: Programme,
     kind: Literal["pair", "circle"],
     mentor: str,
@@ -190,7 +190,7 @@ async def create_group(
 
 
 async def issue_invite(
-    session: AsyncSession, member: Member, now: datetime, days: int
+    session: DbSession, member: Member, now: datetime, days: int
 ) -> IssuedInvite:
     """A fresh code for ``member``; earlier unused codes of that member stop working."""
     for old in await session.scalars(
@@ -212,7 +212,7 @@ async def issue_invite(
 
 
 async def check_invite(
-    session: AsyncSession, code: str, now: datetime
+    session: DbSession, code: str, now: datetime
 ) -> tuple[Invite | None, InviteProblem | None]:
     code = code.strip()
     if not CODE_PATTERN.match(code):

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings, load_settings
 from bot.content import load_content
@@ -26,6 +25,7 @@ from bot.organiser_cli import run_work
 from bot.programmes import SetupError
 from bot.reports import build_report, render_csv, render_html, render_table
 from bot.store.models import Programme
+from bot.store.session import DbSession
 
 FORMATS = ("table", "csv", "html")
 
@@ -40,7 +40,7 @@ def add_commands(sub: Any) -> None:  # argparse's subparsers action has no publi
     report.set_defaults(handler=cmd_report)
 
 
-async def find_one(session: AsyncSession, slug: str | None) -> Programme:
+async def find_one(session: DbSession, slug: str | None) -> Programme:
     if slug:
         found = await session.scalar(select(Programme).where(Programme.slug == slug))
         if found is None:
@@ -60,7 +60,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     out: Callable[[str], None] = getattr(args, "out", None) or print
     content = load_content(settings.content_dir)
 
-    async def work(session: AsyncSession, _settings: Settings, now: datetime) -> dict[str, Any]:
+    async def work(session: DbSession, _settings: Settings, now: datetime) -> dict[str, Any]:
         programme = await find_one(session, args.program)
         report = await build_report(session, content, programme, now, args.language)
         if args.json:

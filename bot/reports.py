@@ -22,13 +22,13 @@ from html import escape
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import Content
 from bot.flows.agreement_view import current_agreement, view_of
 from bot.groups import members_of
 from bot.store.db import from_db, to_db
 from bot.store.models import FeedbackAnswer, Group, Meeting, Programme, Rhythm, RiskFlag
+from bot.store.session import DbSession
 
 DEFAULT_MIN_RATINGS = 3
 #: a booked meeting whose time has come (cancelled and moved ones are not counted)
@@ -99,7 +99,7 @@ class Report:
 
 # -- building ----------------------------------------------------------------------
 async def build_report(
-    session: AsyncSession,
+    session: DbSession,
     content: Content,
     programme: Programme,
     now: datetime,
@@ -149,7 +149,7 @@ async def build_report(
 
 
 async def _group_row(
-    session: AsyncSession,
+    session: DbSession,
     content: Content,
     group: Group,
     name: str,
@@ -205,7 +205,7 @@ async def _group_row(
     )
 
 
-async def _trend(session: AsyncSession, group_ids: list[int], minimum: int) -> list[TrendPoint]:
+async def _trend(session: DbSession, group_ids: list[int], minimum: int) -> list[TrendPoint]:
     if not group_ids:
         return []
     rows = await session.execute(

@@ -102,5 +102,11 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
+    """A reply on its way to ``address``.  ``idem_key`` is set for messages
+    from the outbox (the row's idempotency key, the same on every attempt),
+    so a transport whose platform can deduplicate sends may pass it on;
+    direct replies have none."""
+
     address: Address
     reply: Reply
+    idem_key: str | None = None

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content import ChecklistItem, Content
 from bot.groups import members_of
 from bot.store.models import Agreement, AgreementAnswer, Group, Member, Person, Programme, Rhythm
+from bot.store.session import DbSession
 
 ItemStatus = Literal["agreed", "discuss", "open"]
 MARKS = {"agreed": "✓", "discuss": "💬", "open": "…"}
@@ -95,7 +95,7 @@ class AgreementView:
 
 
 async def load_view(
-    session: AsyncSession, content: Content, agreement_id: int, *, lock: bool = False
+    session: DbSession, content: Content, agreement_id: int, *, lock: bool = False
 ) -> AgreementView | None:
     stmt = select(Agreement).where(Agreement.id == agreement_id)
     if lock:
@@ -106,7 +106,7 @@ async def load_view(
     return await view_of(session, content, agreement)
 
 
-async def view_of(session: AsyncSession, content: Content, agreement: Agreement) -> AgreementView:
+async def view_of(session: DbSession, content: Content, agreement: Agreement) -> AgreementView:
     group = await session.get(Group, agreement.group_id)
     assert group is not None
     programme = await session.get(Programme, group.programme_id)
@@ -133,7 +133,7 @@ def checklist(content: Content, kind: str) -> list[ChecklistItem]:
     return [i for i in content.agreement.items if kind == "circle" or not i.circles_only]
 
 
-async def current_agreement(session: AsyncSession, group_id: int) -> Agreement | None:
+async def current_agreement(session: DbSession, group_id: int) -> Agreement | None:
     return await session.scalar(
         select(Agreement)
         .where(Agreement.group_id == group_id)

@@ -20,7 +20,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.coaching_choice import Shown, choose_questions, choose_tip, next_in_cycle
 from bot.content import Question
@@ -41,6 +40,7 @@ from bot.meeting_facts import (
 from bot.store.db import to_db
 from bot.store.jobs import schedule
 from bot.store.models import AgendaItem, CoachingLog, DialogState, Group, Job, Meeting, Note, Person
+from bot.store.session import DbSession
 from bot.types import Choice, Reply
 
 CONV = "coaching"
@@ -82,7 +82,7 @@ async def fall_through(ctx: Ctx, message: str) -> None:
         await fallback(ctx, await ctx.dialog("*"), message)
 
 
-async def shown_to(session: AsyncSession, person_id: int, kind: str) -> list[CoachingLog]:
+async def shown_to(session: DbSession, person_id: int, kind: str) -> list[CoachingLog]:
     return list(
         (
             await session.scalars(

@@ -8,21 +8,23 @@ PostgreSQL is used the same way through asyncpg.
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import sessionmaker
+
+from bot.store.session import DbSession, SyncBackedSession
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -44,27 +46,62 @@ def is_sqlite(url: str) -> bool:
 
 
 class Database:
-    """Owns the async engine and hands out one session per transaction."""
+    """Owns the engine and hands out one session per transaction.
+
+    PostgreSQL is used through asyncpg.  SQLite is used synchronously through
+    :class:`~bot.store.session.SyncBackedSession` (see there for why), and its
+    transactions within this process take turns on an ``asyncio.Lock``:
+    SQLite writes one transaction at a time anyway, and waiting on the lock
+    keeps the event loop free where SQLite's own busy handler would block it.
+    """
 
     def __init__(self, url: str):
         self.url = url
-        kwargs: dict[str, Any] = {}
+        self.engine: AsyncEngine | None = None
         if is_sqlite(url):
-            kwargs["connect_args"] = {"timeout": 30}
+            args = {"timeout": 30, "check_same_thread": False}
+            self.sync_engine: Engine = create_engine(sync_sqlite_url(url), connect_args=args)
+            _sqlite_pragmas(self.sync_engine, begin="BEGIN IMMEDIATE")
+            self._sync_sessions = sessionmaker(self.sync_engine, expire_on_commit=False)
+            # Reads begin deferred, need no turn and never wait for a writer (WAL).
+            self._read_engine = create_engine(sync_sqlite_url(url), connect_args=args)
+            _sqlite_pragmas(self._read_engine, begin="BEGIN")
+            self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
         else:
-            kwargs["pool_size"] = 10
-            kwargs["max_overflow"] = 10
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        if is_sqlite(url):
-            _sqlite_pragmas(self.engine)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+            self.engine = create_async_engine(url, pool_size=10, max_overflow=10)
+            self.sync_engine = self.engine.sync_engine
+            self._async_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
         return is_sqlite(self.url)
 
     @asynccontextmanager
-    async def transaction(self, *, serializable: bool = False) -> AsyncIterator[AsyncSession]:
+    async def sessions(self) -> AsyncIterator[DbSession]:
+        """A session for reading (and for tests that look at the database).
+
+        It may be opened while a transaction is open; on SQLite it does not
+        take the transactions' turn.
+        """
+        if self.engine is not None:
+            async with self._async_sessions() as session:
+                yield session
+            return
+        with self._read_sessions() as sync:
+            yield SyncBackedSession(sync)
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[DbSession]:
+        if self.engine is not None:
+            async with self._async_sessions() as session:
+                yield session
+            return
+        async with self._turn():
+            with self._sync_sessions() as sync:
+                yield SyncBackedSession(sync)
+
+    @asynccontextmanager
+    async def transaction(self, *, serializable: bool = False) -> AsyncIterator[DbSession]:
         """One unit of work: committed on success, rolled back on any error.
 
         ``serializable`` asks PostgreSQL for SERIALIZABLE isolation, so that two
@@ -72,7 +109,7 @@ class Database:
         both miss each other; the engine retries a serialization failure.  On
         SQLite every transaction is already serial (BEGIN IMMEDIATE).
         """
-        async with self.sessions() as session:
+        async with self._session() as session:
             if serializable and not self.is_sqlite:
                 await session.connection(execution_options={"isolation_level": "SERIALIZABLE"})
             try:
@@ -82,6 +119,18 @@ class Database:
                 await session.rollback()
                 raise
 
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        if _IN_SQLITE_SESSION.get():
+            # The lock is not re-entrant: a nested session would wait for ever.
+            raise RuntimeError("a SQLite session was opened inside another one")
+        async with _turn_lock(self.url):
+            token = _IN_SQLITE_SESSION.set(True)
+            try:
+                yield
+            finally:
+                _IN_SQLITE_SESSION.reset(token)
+
     async def upgrade(self) -> None:
         """Apply Alembic migrations up to head (idempotent).
 
@@ -90,22 +139,59 @@ class Database:
         """
         if await self.revision() == head_revision():
             return
-        async with self.engine.begin() as conn:
-            await conn.run_sync(_run_upgrade)
+        if self.engine is not None:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(_run_upgrade)
+            return
+        async with self._turn():
+            with self.sync_engine.begin() as sync_conn:
+                _run_upgrade(sync_conn)
 
     async def revision(self) -> str | None:
         """The database's Alembic revision, or None for a new database."""
+        query = text("SELECT version_num FROM alembic_version")
         try:
-            async with self.engine.connect() as conn:
-                value = (
-                    await conn.execute(text("SELECT version_num FROM alembic_version"))
-                ).scalar()
+            if self.engine is not None:
+                async with self.engine.connect() as conn:
+                    value = (await conn.execute(query)).scalar()
+            else:
+                async with self._turn():
+                    with self.sync_engine.connect() as sync_conn:
+                        value = sync_conn.execute(query).scalar()
         except DBAPIError:
             return None
         return str(value) if value is not None else None
 
     async def dispose(self) -> None:
-        await self.engine.dispose()
+        if self.engine is not None:
+            await self.engine.dispose()
+        else:
+            self.sync_engine.dispose()
+            self._read_engine.dispose()
+
+
+#: per event loop, per SQLite file: whose turn it is to write
+_TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _turn_lock(url: str) -> asyncio.Lock:
+    """The lock for the SQLite file behind ``url``, shared by every ``Database``
+    on it in this process (tests open two cores on one file as two workers)."""
+    path = url.split(":///", 1)[-1]
+    key = os.path.realpath(path) if path and ":memory:" not in path else url
+    locks = _TURNS.setdefault(asyncio.get_running_loop(), {})
+    return locks.setdefault(key, asyncio.Lock())
+
+
+#: set while this task holds a SQLite session (see ``Database._turn``)
+_IN_SQLITE_SESSION: ContextVar[bool] = ContextVar("in_sqlite_session", default=False)
+
+
+def sync_sqlite_url(url: str) -> str:
+    """``sqlite+aiosqlite:///x.db`` (the configured form) -> the stdlib driver's URL."""
+    return "sqlite+pysqlite" + url[url.index(":") :]
 
 
 def head_revision() -> str:
@@ -141,8 +227,8 @@ def _run_upgrade(sync_conn: Any) -> None:
     command.upgrade(cfg, "head")
 
 
-def _sqlite_pragmas(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _sqlite_pragmas(engine: Engine, *, begin: str) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide where transactions begin.
         dbapi_conn.isolation_level = None
@@ -153,9 +239,9 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)
 
 
 async def upgrade_url(url: str) -> None:

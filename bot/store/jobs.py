@@ -6,14 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.db import to_db
 from bot.store.models import Job
+from bot.store.session import DbSession
 
 
 async def schedule(
-    session: AsyncSession,
+    session: DbSession,
     kind: str,
     due_at: datetime,
     *,
@@ -42,7 +42,7 @@ async def schedule(
 
 
 async def cancel_pending(
-    session: AsyncSession, *, group_id: int | None = None, key_prefix: str | None = None
+    session: DbSession, *, group_id: int | None = None, key_prefix: str | None = None
 ) -> int:
     """Drop jobs that have not run yet (e.g. reminders of a rescheduled meeting)."""
     stmt = delete(Job).where(Job.done_at.is_(None))

@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.db import to_db
 from bot.store.models import OutboxMessage
+from bot.store.session import DbSession
 from bot.types import Address, Attachment, Choice, Outgoing, Reply
 
 
@@ -41,11 +41,11 @@ def payload_to_reply(payload: dict[str, Any]) -> Reply:
 
 def row_to_outgoing(row: OutboxMessage) -> Outgoing:
     address = Address(row.platform, row.chat_id, row.thread_id, row.address_kind)  # type: ignore[arg-type]
-    return Outgoing(address, payload_to_reply(row.payload))
+    return Outgoing(address, payload_to_reply(row.payload), idem_key=row.idem_key)
 
 
 async def enqueue(
-    session: AsyncSession,
+    session: DbSession,
     address: Address,
     reply: Reply,
     now: datetime,

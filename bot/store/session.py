@@ -1,0 +1,78 @@
+"""An awaitable face over a synchronous SQLAlchemy session, for SQLite.
+
+The flows are written against SQLAlchemy's ``AsyncSession`` API (``await
+session.get(...)``), which PostgreSQL serves through asyncpg without threads.
+On SQLite the async path costs far more than the database: aiosqlite runs
+every cursor call in its own thread, and SQLAlchemy's adapter makes several
+such calls per statement -- about fifty thread hand-offs for an ordinary
+event, most of an event's time.  SQLite itself answers a primary-key read in
+microseconds, so on SQLite the same flow code talks to a plain synchronous
+``Session`` through this class instead: every method does its work at once
+and returns, so an awaited call never suspends and no thread is involved.
+
+:class:`bot.store.db.Database` serialises SQLite transactions of one process
+with an ``asyncio.Lock``, so a transaction that does await something real (a
+Discord channel being created) makes the next event wait on the loop instead
+of blocking it in SQLite's busy handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Executable, Result, ScalarResult
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+class SyncBackedSession:
+    """The subset of ``AsyncSession`` the bot uses, answered by a sync ``Session``."""
+
+    def __init__(self, sync_session: Session):
+        self.sync_session = sync_session
+
+    async def get(self, entity: type[T], ident: Any, **kw: Any) -> T | None:
+        return self.sync_session.get(entity, ident, **kw)
+
+    async def execute(self, statement: Executable, params: Any = None, **kw: Any) -> Result[Any]:
+        return self.sync_session.execute(statement, params, **kw)
+
+    async def scalars(
+        self, statement: Executable, params: Any = None, **kw: Any
+    ) -> ScalarResult[Any]:
+        return self.sync_session.scalars(statement, params, **kw)
+
+    async def scalar(self, statement: Executable, params: Any = None, **kw: Any) -> Any:
+        return self.sync_session.scalar(statement, params, **kw)
+
+    def add(self, instance: object) -> None:
+        self.sync_session.add(instance)
+
+    def add_all(self, instances: Sequence[object]) -> None:
+        self.sync_session.add_all(instances)
+
+    async def flush(self) -> None:
+        self.sync_session.flush()
+
+    async def delete(self, instance: object) -> None:
+        self.sync_session.delete(instance)
+
+    async def commit(self) -> None:
+        self.sync_session.commit()
+
+    async def rollback(self) -> None:
+        self.sync_session.rollback()
+
+    async def connection(self, **kw: Any) -> Connection:
+        return self.sync_session.connection(**kw)
+
+    async def close(self) -> None:
+        self.sync_session.close()
+
+
+#: What flows, jobs and reports are handed: the real async session on
+#: PostgreSQL, the sync-backed one on SQLite.  Both are used the same way.
+DbSession = AsyncSession | SyncBackedSession
