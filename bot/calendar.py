@@ -48,13 +48,17 @@ def meeting_ics(
         event.add("rrule", vRecur.from_ical(meeting.rrule))
         for skipped in meeting.data.get("exdates", []):
             event.add("exdate", datetime.fromisoformat(skipped).astimezone(zone))
-    for name in sorted({meeting.tz, meeting.data.get("series_tz", meeting.tz)}):
-        cal.add_component(_vtimezone(name))
     cal.add_component(event)
-    return cal.to_ical()
+    zones = b"".join(
+        _vtimezone_ical(name)
+        for name in sorted({meeting.tz, meeting.data.get("series_tz", meeting.tz)})
+    )
+    # The VTIMEZONE blocks go before the event, as icalendar would place them.
+    return cal.to_ical().replace(b"BEGIN:VEVENT\r\n", zones + b"BEGIN:VEVENT\r\n", 1)
 
 
 @lru_cache(maxsize=64)
-def _vtimezone(name: str) -> Timezone:
-    """The VTIMEZONE block of a zone; building it costs ~20 ms, so it is built once."""
-    return Timezone.from_tzinfo(ZoneInfo(name))
+def _vtimezone_ical(name: str) -> bytes:
+    """A zone's VTIMEZONE block, serialised.  Building it costs ~20 ms and
+    serialising it another ~1.5 ms per file, so both happen once per zone."""
+    return bytes(Timezone.from_tzinfo(ZoneInfo(name)).to_ical())
