@@ -127,6 +127,12 @@ async def run_core(
             await floor.simple_aiosqlite(workdir / "floor.db", structure)
         )
         result["floor_sqlite3"] = summary(floor.simple_sqlite3(workdir / "floor3.db", structure))
+        for snap in ("snap_a", "snap_b"):
+            _backup(workdir / f"{snap}.db", workdir / f"{snap}_sync.db")
+        sync_a, sfail_a = floor.exact_sqlite3(workdir / "snap_a_sync.db", logs_a)
+        sync_b, sfail_b = floor.exact_sqlite3(workdir / "snap_b_sync.db", logs_b)
+        result["exact_sqlite3"] = summary(sync_a + sync_b)
+        result["exact_sqlite3_failures"] = sfail_a + sfail_b
         times_a, fail_a = await floor.exact_aiosqlite(workdir / "snap_a.db", logs_a)
         times_b, fail_b = await floor.exact_aiosqlite(workdir / "snap_b.db", logs_b)
         result["exact_aiosqlite"] = summary(times_a + times_b)

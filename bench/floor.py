@@ -192,3 +192,40 @@ async def simple_asyncpg(dsn: str, events: Structure) -> list[float]:
         return out
     finally:
         await conn.close()
+
+
+def exact_sqlite3(snapshot: Path, logs: Sequence[StatementLog]) -> tuple[list[float], int]:
+    """The same replay on the synchronous sqlite3 module: the time SQLite itself
+    needs for the core's statements, with no thread hop and no ORM."""
+    out = []
+    failures = 0
+    conn = sqlite3.connect(snapshot, isolation_level=None)
+    for pragma in PRAGMAS:
+        conn.execute(pragma)
+    for log in logs:
+        started = time.perf_counter()
+        in_txn = False
+        for item in log.items:
+            tag = item[0]
+            try:
+                if tag == "begin":
+                    conn.execute("BEGIN IMMEDIATE")
+                    in_txn = True
+                elif tag == "commit":
+                    conn.execute("COMMIT")
+                    in_txn = False
+                elif tag == "rollback":
+                    if in_txn:
+                        conn.execute("ROLLBACK")
+                    in_txn = False
+                elif item[4]:
+                    conn.executemany(item[2], item[3])
+                else:
+                    conn.execute(item[2], item[3]).fetchall()
+            except sqlite3.Error:
+                failures += 1
+        if in_txn:
+            conn.execute("COMMIT")
+        out.append(time.perf_counter() - started)
+    conn.close()
+    return out, failures
