@@ -532,6 +532,10 @@ async def _active_meeting(work: Work, job: Job) -> tuple[Meeting, Group] | None:
     return meeting, group
 
 
+#: a reminder this many hours before the meeting, or fewer, uses the "almost time" wording
+SOON_HOURS = 3
+
+
 def paused(group: Group, at: datetime) -> bool:
     return group.status == "paused" and (
         group.paused_until is None or from_db(group.paused_until) > at
@@ -543,13 +547,15 @@ async def remind(work: Work, job: Job) -> None:
     if found is None or paused(found[1], work.now):
         return
     meeting, group = found
+    # The last reminder before a meeting says it is close and invites an agenda point.
+    soon = float(job.payload.get("hours", 24)) <= SOON_HOURS
     for seat, person in await people_of(work, group.id):
         await work.tell(
             person.id,
             Reply(
                 work.t_for(
                     person.language,
-                    "meetings.reminder",
+                    "meetings.reminder_soon" if soon else "meetings.reminder",
                     details=details(work, meeting, person, single=True),
                 )
             ),

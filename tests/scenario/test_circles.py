@@ -84,7 +84,8 @@ async def test_peer_sharing_activity_is_posted_before_each_session(circle: Conso
     second = [line for line in out if line.startswith("→ #cirkel: Inför morgondagens träff")]
     assert len(second) == 1 and second[0] != posted[0]  # a different activity each time
     reminders = [line for line in out if line.startswith("→ hanna: Påminnelse")]
-    assert len(reminders) == 2  # 24 h and 1 h before, privately
+    soon = [line for line in out if line.startswith("→ hanna: Snart dags! Ni ses")]
+    assert len(reminders) == 1 and len(soon) == 1  # 24 h and 1 h before, privately
 
 
 class RecordingChatFactory:

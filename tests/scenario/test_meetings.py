@@ -183,6 +183,7 @@ FIRST_MONDAYS = [
 ]
 
 REMINDER = {"sv": "Påminnelse: ni ses ", "en": "Reminder: you're meeting "}
+SOON = {"sv": "Snart dags! Ni ses ", "en": "Almost time! You're meeting "}
 CHECK = {"sv": "Hur gick det – blev mötet ", "en": "How did it go – did the meeting on "}
 
 
@@ -213,7 +214,7 @@ async def test_six_months_of_a_monthly_rhythm(h: Harness, lang: str, phrase: str
     for who in pair.people:
         got = pair.received(who, start)
         words = lang_of[who.name]
-        reminders = [s for s in got if s.reply.text.startswith(REMINDER[words])]
+        reminders = [s for s in got if s.reply.text.startswith((REMINDER[words], SOON[words]))]
         checks = [s for s in got if s.reply.text.startswith(CHECK[words])]
         assert [s.at for s in reminders] == expected_reminders, who.name
         assert [s.at for s in checks] == expected_checks, who.name
@@ -244,17 +245,23 @@ async def test_six_months_of_a_monthly_rhythm(h: Harness, lang: str, phrase: str
         ]
         for n, day in enumerate(sv_names if words == "sv" else en_names):
             if words == "sv":
-                reminder = (
-                    f"Påminnelse: ni ses {day} kl. 18:00 (Europe/Stockholm) · 60 min · online."
+                when = f"{day} kl. 18:00 (Europe/Stockholm) · 60 min · online."
+                reminder = f"Påminnelse: ni ses {when}"
+                soon = (
+                    f"Snart dags! Ni ses {when} Finns det något du vill ta upp? "
+                    "Skriv /agenda följt av din punkt."
                 )
                 check = f"Hur gick det – blev mötet {day} kl. 18:00 av?"
             else:
-                reminder = (
-                    f"Reminder: you're meeting {day} at 18:00 (Europe/Stockholm) · 60 min · online."
+                when = f"{day} at 18:00 (Europe/Stockholm) · 60 min · online."
+                reminder = f"Reminder: you're meeting {when}"
+                soon = (
+                    f"Almost time! You're meeting {when} Anything you'd like to bring up? "
+                    "Type /agenda followed by your point."
                 )
                 check = f"How did it go – did the meeting on {day} at 18:00 happen?"
-            assert reminders[2 * n].reply.text == reminder
-            assert reminders[2 * n + 1].reply.text == reminder
+            assert reminders[2 * n].reply.text == reminder  # the day before
+            assert reminders[2 * n + 1].reply.text == soon  # an hour before
             assert checks[n].reply.text == check
         assert checks[0].reply.choices and len(checks[0].reply.choices) == 4
         # nothing else from the meetings flow was sent in these months: no more, no fewer
@@ -287,7 +294,7 @@ def meeting_messages(pair: Pair, who: Member, since: int, lang: str = "sv") -> l
     return [
         s
         for s in pair.received(who, since)
-        if s.reply.text.startswith((REMINDER[lang], CHECK[lang]))
+        if s.reply.text.startswith((REMINDER[lang], SOON[lang], CHECK[lang]))
     ]
 
 
