@@ -40,6 +40,7 @@ from bot.store.models import (
     Member,
     Note,
     OrganiserMessage,
+    OutboxMessage,
     Person,
     Programme,
 )
@@ -311,12 +312,25 @@ async def deliver_to_organisers(ctx: Ctx, programme: Programme, message: str) ->
     )
     ctx.session.add(record)
     await ctx.session.flush()
+    recipients = await forward_contact(ctx, programme, record)
+    key = "companion.contact.sent" if recipients else "companion.contact.no_organiser"
+    ctx.say(key, programme=programme.name)
+
+
+async def forward_contact(
+    work: Work, programme: Programme, record: OrganiserMessage, *, only: int | None = None
+) -> int:
+    """Send a stored /contact message to the programme's organisers (or just to
+    organiser ``only``), leaving out any who share a group with the sender.
+    Returns how many it went to."""
+    if record.person_id is None:
+        return 0
     own = list(
         (
-            await ctx.session.scalars(
+            await work.session.scalars(
                 select(Member)
                 .where(
-                    Member.person_id == ctx.person.id,
+                    Member.person_id == record.person_id,
                     Member.programme_id == programme.id,
                     Member.left_at.is_(None),
                 )
@@ -324,35 +338,58 @@ async def deliver_to_organisers(ctx: Ctx, programme: Programme, message: str) ->
             )
         ).all()
     )
-    partners = {ctx.person.id}
+    if not own:
+        return 0
+    partners = {record.person_id}
     groups: list[Group] = []
     for seat in own:
-        group = await ctx.session.get(Group, seat.group_id) if seat.group_id else None
+        group = await work.session.get(Group, seat.group_id) if seat.group_id else None
         if group is not None:
             groups.append(group)
             partners.update(
-                m.person_id for m in await members_of(ctx.session, group.id) if m.person_id
+                m.person_id for m in await members_of(work.session, group.id) if m.person_id
             )
-    recipients: dict[int, Person] = {
-        p.id: p for p in await organisers_of(ctx.session, programme.id) if p.id not in partners
-    }
-    sender = own[0]  # _programmes() found the programme through one of these seats
-    for person in recipients.values():
+    recipients = [
+        p
+        for p in await organisers_of(work.session, programme.id)
+        if p.id not in partners and (only is None or p.id == only)
+    ]
+    sender = own[0]
+    for person in recipients:
         lang = person.language
         reply = Reply(
-            ctx.t_for(
+            work.t_for(
                 lang,
                 "companion.contact.to_organiser",
                 programme=programme.name,
                 name=sender.name,
-                role=ctx.t_for(lang, f"roles.{sender.role}"),
+                role=work.t_for(lang, f"roles.{sender.role}"),
                 group=groups[0].name if groups else programme.name,
-                text=message,
+                text=record.text,
             )
         )
-        await ctx.tell(person.id, reply, key=f"contact:{record.id}:{person.id}")
-    key = "companion.contact.sent" if recipients else "companion.contact.no_organiser"
-    ctx.say(key, programme=programme.name)
+        await work.tell(person.id, reply, key=f"contact:{record.id}:{person.id}")
+    return len(recipients)
+
+
+async def forward_waiting_contacts(work: Work, programme: Programme, organiser_id: int) -> None:
+    """An organiser who just joined gets the /contact messages that reached no
+    organiser (sent while none had joined, or only to ones who since left)."""
+    records = (
+        await work.session.scalars(
+            select(OrganiserMessage)
+            .where(OrganiserMessage.programme_id == programme.id)
+            .order_by(OrganiserMessage.id)
+        )
+    ).all()
+    for record in records:
+        reached = await work.session.scalar(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.idem_key.startswith(f"contact:{record.id}:"))
+            .limit(1)
+        )
+        if reached is None:
+            await forward_contact(work, programme, record, only=organiser_id)
 
 
 # -- buttons and typed answers -----------------------------------------------------

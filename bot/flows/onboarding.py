@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.commands import CommandSpec
 from bot.context import Ctx, Dialog
 from bot.flows import basics
+from bot.flows.companion import forward_waiting_contacts
 from bot.flows.registry import Flows
 from bot.groups import group_and_programme, members_of, memberships, organiser_programmes
 from bot.programmes import check_invite
@@ -217,6 +218,8 @@ async def _finish(ctx: Ctx, member: Member) -> None:
     if member.role == "organiser":
         programme = await ctx.session.get(Programme, member.programme_id)
         ctx.say("onboarding.done.organiser", programme=programme.name if programme else "")
+        if programme is not None:
+            await forward_waiting_contacts(ctx, programme, ctx.person.id)
         return
     assert member.group_id is not None
     group, programme = await group_and_programme(ctx.session, member.group_id)

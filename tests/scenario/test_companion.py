@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.store.models import Member
+from bot.programmes import add_organiser
+from bot.store.models import Member, Programme
 from tests.harness import Harness
-from tests.scenario.coaching_steps import book_monthly, latest_choice, make_pair
+from tests.scenario.coaching_steps import book_monthly, join, latest_choice, make_pair
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 FIRST = datetime(2026, 12, 1, 15, 0, tzinfo=STOCKHOLM)
@@ -43,6 +44,37 @@ async def test_contact_reaches_the_organiser_and_never_the_partner(h: Harness) -
     assert pair.mentor.inbox, "the mentor did get her ordinary messages"
     assert not any("Matchningen" in r.text or "avbryter" in r.text for r in pair.mentor.inbox)
     assert not any("/contact" in r.text and "Bea" in r.text for r in pair.mentor.inbox)
+
+
+async def test_contact_waits_for_the_first_organiser_who_joins(h: Harness) -> None:
+    """Sent while no organiser had joined: kept, and forwarded to the first one
+    who does -- once, in her language; never to the partner."""
+    pair = await make_pair(h)
+    t = pair.content.t
+    ack = await pair.mentee.says(f"/contact {SECRET}")
+    assert [r.text for r in ack] == [t("sv", "companion.contact.no_organiser", programme="STEM Up")]
+    async with h.core.db.transaction() as s:
+        programme = await s.get(Programme, pair.programme_id)
+        assert programme is not None
+        first = await add_organiser(s, programme, "Olga", h.clock.now(), 30)
+        second = await add_organiser(s, programme, "Pia", h.clock.now(), 30)
+    olga, pia = h.person("olga"), h.person("pia")
+    await join(olga, first.code, "en")
+    forwarded = t(
+        "en",
+        "companion.contact.to_organiser",
+        programme="STEM Up",
+        name="Bea",
+        role=t("en", "roles.mentee"),
+        group="Anna & Bea",
+        text=SECRET,
+    )
+    assert [r.text for r in olga.inbox].count(forwarded) == 1
+    await join(pia, second.code, "sv")  # it already reached an organiser
+    assert not any(SECRET in r.text for r in pia.inbox)
+    await h.wait(timedelta(days=1))
+    assert [r.text for r in olga.inbox].count(forwarded) == 1
+    assert not any(SECRET in r.text for r in pair.mentor.inbox)
 
 
 async def test_contact_without_text_asks_first_and_can_be_cancelled(h: Harness) -> None:
