@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.store.models import Group, Meeting, Rhythm
+from bot.store.models import Group, Meeting, Rhythm, RiskFlag
 from tests.conftest import START, database_url
 from tests.console_harness import Console
 
@@ -186,3 +186,65 @@ async def test_the_poll_settles_the_rhythm_item_of_the_agreement(circle: Console
             await s.scalars(select(AgreementAnswer).where(AgreementAnswer.item_id == "rhythm"))
         ).all()
         assert {a.answer for a in rhythm_answers} == {"agree"} and len(rhythm_answers) == 4
+
+
+async def test_a_circle_that_stops_meeting_is_nudged_then_its_organiser_alerted(
+    tmp_path: Path,
+) -> None:
+    """The at-risk watch works for circles as for pairs: measured against the
+    circle's own rhythm, every member nudged privately in her language first,
+    the organiser alerted a week later, and nothing more once they meet."""
+    console = await Console.open(database_url(tmp_path), START)
+    try:
+        await console.run(
+            "$ program create --name Cirklar --slug c --start 2026-12-01 --end 2027-06-01 "
+            "--format group --organiser Olga\n"
+            "$ circle create --program c --mentor Greta --mentee Hanna --mentee Ines --mentee Jo"
+        )
+        for name in ("Olga", "Greta", "Hanna", "Ines", "Jo"):
+            words = EN if name == "Ines" else SV
+            await console.run(JOIN.format(who=name.lower(), name=name, **words))
+        await console.run("@greta#cirkel /bind")
+        await console.run("@greta#cirkel /poll nästa tisdag kl 16; varannan torsdag kl 17")
+        await console.run("@greta#cirkel [2]\n@hanna#cirkel [2]\n@ines#cirkel [2]\n@jo#cirkel [2]")
+        by_day: list[list[str]] = []
+        for _ in range(36):  # nobody answers "did you meet?"
+            by_day.append(await console.run("wait 1d"))
+
+        def days_of(prefix: str) -> list[int]:
+            return [d for d, out in enumerate(by_day) if any(x.startswith(prefix) for x in out)]
+
+        nudge_sv = "sedan ert senaste möte, och ni kom överens om att ses ungefär var 14:e dag"
+        for name in ("greta", "hanna", "jo"):
+            got = [
+                d
+                for d, out in enumerate(by_day)
+                for x in out
+                if x.startswith(f"→ {name}: ") and nudge_sv in x
+            ]
+            assert got == [27], name
+        ines = [
+            d
+            for d, out in enumerate(by_day)
+            for x in out
+            if x.startswith("→ ines: ") and "you agreed to meet about every 14 days" in x
+        ]
+        assert ines == [27]
+        assert not any(nudge_sv in x for out in by_day for x in out if x.startswith("→ #cirkel"))
+        alert = "→ olga: ⚠️ Greta & Hanna & Ines & Jo (Cirklar) kan behöva din hjälp: inget möte"
+        assert days_of(alert) == [34]
+        assert any(
+            "inget möte på 35 dagar (de kom överens om var 14:e dag)" in x for x in by_day[34]
+        )
+
+        # They meet again: the next "did you meet?" answered yes closes the flag.
+        out = await console.run("wait 8d")
+        assert any(x.startswith("→ greta: Hur gick det – blev mötet") for x in out)
+        await console.run("@greta [Ja, vi sågs]")
+        later = await console.run("wait 20d")  # less than twice the rhythm
+        assert not any(x.startswith("→ olga: ⚠️") for x in later)
+        async with console.core.db.sessions() as s:
+            flags = (await s.scalars(select(RiskFlag).where(RiskFlag.reason == "no_meeting"))).all()
+            assert len(flags) == 1 and flags[0].resolved_at is not None
+    finally:
+        await console.close()
