@@ -140,6 +140,7 @@ async def raise_flag(
     nudge: list[tuple[Member, Person]] | None = None,
     params: dict[str, object] | None = None,
     replan: bool = True,
+    wording: str | None = None,
 ) -> RiskFlag | None:
     """Open a flag for ``reason`` (once) and nudge ``nudge`` (default: every member).
 
@@ -166,7 +167,10 @@ async def raise_flag(
             continue
         others = ", ".join(n for sid, n in names.items() if sid != seat.id)
         text = work.t_for(
-            person.language, f"health.nudge.{reason}", others=others, **(params or {})
+            person.language,
+            f"health.nudge.{wording or reason}",
+            others=others,
+            **(params or {}),
         )
         await deliver(work, person, Reply(text), key=f"health:nudge:{flag.id}:{seat.id}")
     if replan:
@@ -247,7 +251,17 @@ async def evaluate(work: Work, group: Group, *, escalate: bool) -> None:
                 "frequency": rhythm.frequency_days,
                 "since": since.isoformat(),
             }
-            await raise_flag(work, group, "no_meeting", detail, params=detail, replan=False)
+            # "since your last meeting" only when there was one
+            never = await last_held(work, group.id) is None
+            await raise_flag(
+                work,
+                group,
+                "no_meeting",
+                detail,
+                params=detail,
+                replan=False,
+                wording="no_meeting_yet" if never else None,
+            )
         else:
             await resolve(work, group.id, "no_meeting")
     if "unreachable" in flags:

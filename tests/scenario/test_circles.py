@@ -214,7 +214,10 @@ async def test_a_circle_that_stops_meeting_is_nudged_then_its_organiser_alerted(
         def days_of(prefix: str) -> list[int]:
             return [d for d, out in enumerate(by_day) if any(x.startswith(prefix) for x in out)]
 
-        nudge_sv = "sedan ert senaste möte, och ni kom överens om att ses ungefär var 14:e dag"
+        # they never met, so the nudge does not speak of a "last meeting"
+        nudge_sv = (
+            "Ni kom överens om att ses ungefär var 14:e dag, men på 28 dagar har jag inte hört"
+        )
         for name in ("greta", "hanna", "jo"):
             got = [
                 d
@@ -227,7 +230,8 @@ async def test_a_circle_that_stops_meeting_is_nudged_then_its_organiser_alerted(
             d
             for d, out in enumerate(by_day)
             for x in out
-            if x.startswith("→ ines: ") and "you agreed to meet about every 14 days" in x
+            if x.startswith("→ ines: ")
+            and "You agreed to meet about every 14 days, but in 28 days I haven't heard" in x
         ]
         assert ines == [27]
         assert not any(nudge_sv in x for out in by_day for x in out if x.startswith("→ #cirkel"))
