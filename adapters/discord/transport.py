@@ -8,10 +8,19 @@ core's outbox can decide: *permanent* when retrying cannot help (DMs closed,
 bot blocked or removed, channel gone), otherwise temporary.  HTTP 429 is
 waited out by discord.py's own rate limiter and never reaches us unless a
 wait would exceed ``max_ratelimit_timeout``.
+
+Outbox messages are sent exactly once across crashes: each Create Message
+call carries a ``nonce`` derived from the outbox row's idempotency key (and
+the part's index, when a reply becomes several messages), and discord.py
+adds ``enforce_nonce``.  When a worker dies after Discord created a message
+but before the outbox marked it sent, the resend within Discord's dedupe
+window ("the past few minutes") returns the existing message and creates
+nothing.  Direct replies carry no key; discord.py gives them a random nonce.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 from collections.abc import Sequence
@@ -45,6 +54,19 @@ PERMANENT_CODES = frozenset(
 )
 
 
+#: Discord's JSON error code for "Unknown Message".
+UNKNOWN_MESSAGE = 10008
+
+
+def message_nonce(idem_key: str, part: int) -> str:
+    """The nonce for one Create Message call of an outbox message: the same
+    on every attempt, different per part, at most 25 characters (Discord's
+    limit).  A 63-bit number in decimal (at most 19 digits): Discord takes an
+    integer or a string and prefers snowflake-like numbers."""
+    digest = hashlib.sha256(f"{idem_key}\x00{part}".encode()).digest()
+    return str(int.from_bytes(digest[:8], "big") >> 1)
+
+
 def discord_files(attachments: Sequence[Attachment]) -> list[discord.File]:
     """Neutral attachments → discord.py files (fresh objects per send:
     discord.py closes a file after uploading it)."""
@@ -60,8 +82,12 @@ def delivery_error(exc: BaseException) -> DeliveryError:
         permanent = (
             code in PERMANENT_CODES
             or isinstance(exc, discord.Forbidden | discord.NotFound)
-            or exc.status in (400, 401)
+            or exc.status == 400
         )
+        if exc.status == 401:
+            # The bot's token was revoked or is wrong: an operator's problem, not
+            # the recipient's, so it must not mark anyone unreachable.
+            return DeliveryError("discord 401: is the bot token still valid?", permanent=False)
         return DeliveryError(f"discord {exc.status}/{code}", permanent=permanent)
     if isinstance(exc, aiohttp.ClientError | OSError | TimeoutError):
         return DeliveryError(type(exc).__name__, permanent=False)
@@ -69,10 +95,16 @@ def delivery_error(exc: BaseException) -> DeliveryError:
 
 
 async def send_spec(
-    messageable: discord.abc.Messageable, spec: MessageSpec
+    messageable: discord.abc.Messageable, spec: MessageSpec, *, idem_key: str | None = None
 ) -> list[discord.Message]:
     """Send a rendered reply as one or more messages; buttons and files go
-    with the last part so they sit under the whole text."""
+    with the last part so they sit under the whole text.
+
+    With an ``idem_key`` every part carries its own stable nonce (discord.py
+    then sends ``enforce_nonce``), so sending the same reply again within
+    Discord's dedupe window creates nothing new.  A part Discord answers with
+    "Unknown Message" was created by an earlier attempt and deleted since:
+    it counts as delivered and is not sent again."""
     sent: list[discord.Message] = []
     last = len(spec.contents) - 1
     for i, content in enumerate(spec.contents):
@@ -85,7 +117,14 @@ async def send_spec(
                 kwargs["files"] = discord_files(spec.files)
         if not content and not kwargs:
             continue
-        sent.append(await messageable.send(content or None, **kwargs))
+        if idem_key is not None:
+            kwargs["nonce"] = message_nonce(idem_key, i)
+        try:
+            sent.append(await messageable.send(content or None, **kwargs))
+        except discord.NotFound as exc:
+            if idem_key is None or exc.code != UNKNOWN_MESSAGE:
+                raise
+            _log.info("an earlier attempt's message was deleted since; not sent again")
     return sent
 
 
@@ -113,9 +152,12 @@ class DiscordTransport:
             # channel would show a private answer to everyone.
             _log.error("private reply addressed to a channel was not sent")
             raise DeliveryError("private reply addressed to a channel", permanent=True)
+        if self._client.http.token is None:
+            # The scheduler can find due messages before the client has logged in.
+            raise DeliveryError("not logged in to discord yet", permanent=False)
         try:
             channel = await self._messageable(address.chat_id)
-            await send_spec(channel, render_reply(out.reply, in_guild=False))
+            await send_spec(channel, render_reply(out.reply, in_guild=False), idem_key=out.idem_key)
         except DeliveryError:
             raise
         except ValueError as exc:

@@ -8,6 +8,7 @@ import asyncio
 
 import pytest
 
+from adapters.discord.runner import build_client
 from bot.ports import DeliveryError
 from bot.types import Address, Attachment, Choice, Event, Outgoing, Reply
 from tests.adapters.discord_fixtures import (
@@ -18,6 +19,7 @@ from tests.adapters.discord_fixtures import (
     fake,
     reply_to,
     running_bot,
+    settings_for,
 )
 from tests.fakes.discord_api import FakeDiscord
 
@@ -77,6 +79,22 @@ async def test_unknown_user_and_bad_chat_id_are_permanent(fake: FakeDiscord) -> 
     assert unknown.value.permanent and malformed.value.permanent
 
 
+async def test_a_bad_token_or_no_login_yet_is_temporary_not_the_recipients_fault(
+    fake: FakeDiscord,
+) -> None:
+    """Neither may mark the person unreachable: the outbox retries instead."""
+    client = build_client(core(), settings_for(fake))
+    with pytest.raises(DeliveryError) as early:
+        await client.transport.send(Outgoing(dm("u" + MENTOR), Reply("hej")))
+    assert not early.value.permanent and "not logged in" in early.value.reason
+    async with running_bot(core(), fake) as client:
+        client.http.token = "revoked"
+        with pytest.raises(DeliveryError) as revoked:
+            await client.transport.send(Outgoing(dm("u" + MENTOR), Reply("hej")))
+    assert not revoked.value.permanent and "401" in revoked.value.reason
+    assert fake.created_messages() == []
+
+
 async def test_private_reply_is_never_posted_in_a_channel(fake: FakeDiscord) -> None:
     async with running_bot(core(), fake) as client:
         group = Address("discord", fake.channel_id, None, "group")
@@ -120,3 +138,47 @@ async def test_private_channel_for_a_circle(fake: FakeDiscord) -> None:
     assert everyone["type"] == 0 and int(everyone["deny"]) & 1024  # VIEW_CHANNEL denied
     for member in (MENTOR, MENTEE, fake.bot.id):
         assert overwrites[member]["type"] == 1 and int(overwrites[member]["allow"]) & 1024
+
+
+async def test_outbox_messages_carry_a_stable_nonce_so_a_resend_creates_nothing(
+    fake: FakeDiscord,
+) -> None:
+    text = ("ord " * 700).strip()  # two messages
+    queued = Outgoing(dm("u" + MENTEE), Reply(text), idem_key="job:7")
+    async with running_bot(core(), fake) as client:
+        await client.transport.send(queued)
+        await client.transport.send(queued)  # a worker died before marking it sent
+        other = Outgoing(dm("u" + MENTEE), Reply(text), idem_key="job:8")
+        await client.transport.send(other)
+    created = fake.created_messages()
+    assert len(created) == 4 and len(fake.deduplicated) == 2
+    first, second = created[0].payload, created[1].payload
+    assert first["enforce_nonce"] is True and second["enforce_nonce"] is True
+    assert first["nonce"] != second["nonce"]  # each part its own nonce
+    assert [d.payload["nonce"] for d in fake.deduplicated] == [first["nonce"], second["nonce"]]
+    assert {created[2].payload["nonce"], created[3].payload["nonce"]}.isdisjoint(
+        {first["nonce"], second["nonce"]}
+    )
+    assert all(len(str(r.payload["nonce"])) <= 25 for r in created)
+
+
+async def test_direct_replies_have_no_stable_nonce(fake: FakeDiscord) -> None:
+    direct = Outgoing(dm("u" + MENTEE), Reply("hej"))
+    async with running_bot(core(), fake) as client:
+        await client.transport.send(direct)
+        await client.transport.send(direct)
+    # discord.py gives every message a random nonce; sending twice is two messages
+    assert len(fake.created_messages()) == 2 and not fake.deduplicated
+
+
+async def test_a_resend_after_the_message_was_deleted_counts_as_delivered(
+    fake: FakeDiscord,
+) -> None:
+    queued = Outgoing(dm("u" + MENTEE), Reply("hej"), idem_key="seed:1")
+    async with running_bot(core(), fake) as client:
+        await client.transport.send(queued)
+        (created,) = fake.created_messages()
+        assert created.message is not None
+        fake.delete_message(created.message["id"])
+        await client.transport.send(queued)  # Discord: 404 Unknown Message
+    assert len(fake.created_messages()) == 1 and not fake.deduplicated

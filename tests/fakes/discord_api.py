@@ -13,6 +13,14 @@ sync commands, receive interactions and DMs, and answer them:
   JSON or multipart), DMs, channel messages (JSON or multipart with files),
   message edits, guild channel creation with permission overwrites.
 
+Create Message deduplicates as Discord documents it: with ``enforce_nonce``,
+a ``nonce`` the same author used within :attr:`FakeDiscord.nonce_window`
+seconds returns the message created then and creates nothing (kept in
+:attr:`FakeDiscord.deduplicated`); if that message was deleted since, the
+answer is 404 "Unknown Message".  Every created message is recorded (kind
+``"message"``).  A test can stop the fake at the n-th Create Message
+(:meth:`FakeDiscord.hold_message`) to kill the bot at a chosen point.
+
 discord.py insists on ``Content-Type: application/json`` *exactly* (aiohttp's
 ``json_response`` adds ``; charset=utf-8``, which discord.py then treats as
 text), so every JSON answer goes through :func:`_json`.  Unknown routes answer
@@ -25,12 +33,15 @@ import asyncio
 import contextlib
 import itertools
 import json
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes.hold import Holds, MessageHold
 
 API_PREFIX = "/api/v10"
 EPHEMERAL = 64
@@ -136,6 +147,12 @@ class FakeDiscord:
         self.recorded: list[Recorded] = []
         self.unhandled: list[str] = []
         self.identifies = 0
+        #: how long Discord remembers a nonce ("the past few minutes")
+        self.nonce_window = 300.0
+        #: Create Message calls answered with an earlier message (same nonce)
+        self.deduplicated: list[Recorded] = []
+        self._nonces: dict[tuple[str, str], tuple[float, str]] = {}  # -> (when, message id)
+        self._holds = Holds()
         self._ids = itertools.count(1)
         self._seq = itertools.count(1)
         self._sockets: set[web.WebSocketResponse] = set()
@@ -164,6 +181,7 @@ class FakeDiscord:
         self.port = int(self._runner.addresses[0][1])
 
     async def close(self) -> None:
+        self._holds.release_all()
         for ws in list(self._sockets):
             with contextlib.suppress(Exception):
                 await ws.close()
@@ -346,6 +364,8 @@ class FakeDiscord:
             "application_id": self.application_id if interaction_token else None,
             "webhook_id": self.application_id if interaction_token else None,
         }
+        if body.get("nonce") is not None:
+            message["nonce"] = body["nonce"]
         if channel_id in self.channels:
             message["guild_id"] = self.guild_id
         if interaction_token is not None and message["flags"] & EPHEMERAL:
@@ -632,6 +652,21 @@ class FakeDiscord:
 
     def message(self, message_id: str) -> dict[str, Any]:
         return self._messages[message_id]
+
+    def delete_message(self, message_id: str) -> None:
+        """Someone deleted a message (a moderator, or the bot)."""
+        self._messages.pop(message_id, None)
+
+    def created_messages(self) -> list[Recorded]:
+        """Every message Create Message created (deduplicated calls excluded)."""
+        return [r for r in self.recorded if r.kind == "message"]
+
+    def hold_message(self, nth: int, *, accepted: bool) -> MessageHold:
+        """Hold the ``nth`` Create Message call (counted from the start)
+        until the test releases it; see :mod:`tests.fakes.hold`.  Accepted:
+        the message is created and recorded, only the answer waits.  Not
+        accepted: the request is dropped on release, nothing is created."""
+        return self._holds.add(nth, accepted=accepted)
 
     def dm_channel_of(self, user_id: str) -> str:
         """The id of the user's DM channel with the bot (created if needed)."""
@@ -937,7 +972,33 @@ class FakeDiscord:
             return _json({"message": "Unknown Channel", "code": 10003}, 404)
         if dm_user is not None and dm_user in self.forbidden_users:
             return _json({"message": "Cannot send messages to this user", "code": 50007}, 403)
+        hold = self._holds.next()
+        if hold is not None and not hold.accepted:
+            await hold.block(body)  # dropped: it never reached Discord
+            return _json({"message": "Bad Gateway", "code": 0}, 502)
+        response = await self._create_message(channel_id, body, files)
+        if hold is not None:
+            await hold.block(body)  # created; the answer waits
+        return response
+
+    async def _create_message(
+        self, channel_id: str, body: dict[str, Any], files: list[tuple[str, bytes]]
+    ) -> web.Response:
+        nonce = body.get("nonce")
+        key = (self.bot.id, str(nonce))
+        if nonce is not None and body.get("enforce_nonce"):
+            earlier = self._nonces.get(key)
+            if earlier is not None and time.monotonic() - earlier[0] <= self.nonce_window:
+                existing = self._messages.get(earlier[1])
+                if existing is None:
+                    return _json({"message": "Unknown Message", "code": 10008}, 404)
+                self.deduplicated.append(
+                    Recorded("message", body, files, channel_id=channel_id, message=existing)
+                )
+                return _json(existing)
         message = self._message(channel_id, body, files=files)
+        if nonce is not None:
+            self._nonces[key] = (time.monotonic(), message["id"])
         await self._record(Recorded("message", body, files, channel_id=channel_id, message=message))
         return _json(message)
 

@@ -6,6 +6,9 @@ own request encoding, polling, webhook server and error mapping.  Tests drive
 it from the user's side: inject a message, a command or a button press, then
 await what the bot sent to a chat.  Failures (429, 403) can be injected.
 
+A test can stop the fake at the n-th message the bot sends
+(:meth:`FakeTelegram.hold_message`) to kill the bot at a chosen point.
+
 Known pitfalls it handles: PTB posts form-encoded fields with non-strings
 JSON-encoded (and multipart for files); Telegram answers need complete objects
 (a Message needs message_id, date and chat); pending long polls are woken on
@@ -26,6 +29,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.hold import Holds, MessageHold
+
 JSON = dict[str, Any]
 
 #: Parameters PTB sends as plain strings; everything else is JSON-encoded.
@@ -42,6 +47,9 @@ _STRING_FIELDS = frozenset(
         "ip_address",
     }
 )
+
+#: Methods that create a new message (counted for :meth:`FakeTelegram.hold_message`).
+_SEND_METHODS = frozenset({"sendmessage", "senddocument"})
 
 #: Methods whose answer is a sent or edited message in a chat.
 _MESSAGE_METHODS = frozenset(
@@ -132,6 +140,7 @@ class FakeTelegram:
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
+        self._holds = Holds()
 
     # --- lifecycle -------------------------------------------------------
 
@@ -150,6 +159,7 @@ class FakeTelegram:
     async def close(self) -> None:
         self._closing.set()
         self._wakeup.set()
+        self._holds.release_all()
         for task in list(self._tasks):
             task.cancel()
         if self._session is not None:
@@ -294,6 +304,17 @@ class FakeTelegram:
         for _ in range(times):
             self._failures[method.lower()].append(ApiFailure(status, text, parameters))
 
+    def known_chat(self, chat_id: int, first_name: str = "Ada") -> None:
+        """A private chat the user opened earlier (the bot may write to it)."""
+        self._chats[chat_id] = {"id": chat_id, "type": "private", "first_name": first_name}
+
+    def hold_message(self, nth: int, *, accepted: bool) -> MessageHold:
+        """Hold the ``nth`` message request (sendMessage/sendDocument, counted
+        from the start) until the test releases it; see :mod:`tests.fakes.hold`.
+        Accepted: the message is created and recorded, only the answer waits.
+        Not accepted: the request is dropped on release, nothing is created."""
+        return self._holds.add(nth, accepted=accepted)
+
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: every call for this chat answers 403."""
         self._blocked.add(chat_id)
@@ -350,6 +371,10 @@ class FakeTelegram:
             return _error(401, "Unauthorized")
         method = request.match_info["method"].lower()
         params, files = await _read_params(request)
+        hold = self._holds.next() if method in _SEND_METHODS else None
+        if hold is not None and not hold.accepted:
+            await hold.block(params)  # dropped: it never reached Telegram
+            return _error(502, "Bad Gateway")
         self.calls.append(Call(method, params, files))
         self._changed.set()
         try:
@@ -360,6 +385,8 @@ class FakeTelegram:
             result = await handler(params, files)
         except ApiFailure as failure:
             return _error(failure.status, failure.description, failure.parameters)
+        if hold is not None:
+            await hold.block(params)  # created; the answer waits
         return web.json_response({"ok": True, "result": result})
 
     def _check_failures(self, method: str, params: JSON) -> None:
