@@ -36,19 +36,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from bot.config import DEFAULT_CONTENT_DIR
 from bot.content import load_content
 from bot.store import outbox
 from bot.store.db import Database, to_db
-from bot.store.models import Identity, Job, OutboxMessage, Person
+from bot.store.models import Job, OutboxMessage
 from bot.types import Address, Reply
 from tests.conftest import database_url
 from tests.fakes.discord_api import TOKEN as DISCORD_TOKEN
 from tests.fakes.discord_api import FakeDiscord
 from tests.fakes.hold import MessageHold
 from tests.fakes.telegram_api import FakeTelegram
+from tests.seeding import insert_people
 
 PEOPLE = 200
 IN_FLIGHT_AT = 70
@@ -74,31 +75,7 @@ async def seed(url: str, platform: str, chats: list[str]) -> Counter[Message]:
     await db.upgrade()
     try:
         async with db.transaction() as s:
-            await s.execute(
-                insert(Person),
-                [
-                    {
-                        "id": i + 1,
-                        "display_name": f"P{i}",
-                        "language": "sv",
-                        "timezone": "Europe/Stockholm",
-                        "created_at": to_db(now),
-                    }
-                    for i in range(PEOPLE)
-                ],
-            )
-            await s.execute(
-                insert(Identity),
-                [
-                    {
-                        "person_id": i + 1,
-                        "platform": platform,
-                        "user_id": chat.removeprefix("u"),
-                        "dm_chat_id": chat,
-                    }
-                    for i, chat in enumerate(chats)
-                ],
-            )
+            await insert_people(s, platform, chats, now)
             for i, chat in enumerate(chats):
                 user = chat.removeprefix("u")
                 if i % 2 == 0:

@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from bot.store.db import Database, to_db
-from bot.store.models import Identity, Job, OutboxMessage, Person
+from bot.store.models import Job, OutboxMessage
 from tests.conftest import database_url
 from tests.fakes.telegram_api import FakeTelegram
+from tests.seeding import insert_people
 
 PEOPLE = 1000
 WORKERS = 3
@@ -34,31 +35,8 @@ async def seed(url: str) -> None:
     await db.upgrade()
     now = datetime.now(UTC) - timedelta(minutes=1)
     async with db.transaction() as s:
-        await s.execute(
-            insert(Person),
-            [
-                {
-                    "id": i + 1,
-                    "display_name": f"P{i}",
-                    "language": "sv",
-                    "timezone": "Europe/Stockholm",
-                    "created_at": to_db(now),
-                }
-                for i in range(PEOPLE)
-            ],
-        )
-        await s.execute(
-            insert(Identity),
-            [
-                {
-                    "person_id": i + 1,
-                    "platform": "telegram",
-                    "user_id": str(FIRST_USER + i),
-                    "dm_chat_id": str(FIRST_USER + i),
-                }
-                for i in range(PEOPLE)
-            ],
-        )
+        chats = [str(FIRST_USER + i) for i in range(PEOPLE)]
+        await insert_people(s, "telegram", chats, now)
         await s.execute(
             insert(Job),
             [
