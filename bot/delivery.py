@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.ports import Clock, DeliveryError, Transport
 from bot.store.claims import claim
@@ -47,18 +47,58 @@ class Delivery:
             batch = await self._claim(ids, limit)
             if not batch:
                 return sent
-            blocked: set[tuple[str, str]] = set()
-            for row in batch:
-                chat = (row.platform, row.chat_id)
-                if chat in blocked:  # keep a chat's messages in order
-                    await self._release(row.id)
-                    continue
-                if await self._send(row):
-                    sent += 1
-                else:
-                    blocked.add(chat)
+            sent += await self._send_batch(batch)
             if ids is not None or len(batch) < limit:
                 return sent
+
+    async def deliver_claimed(self, ids: list[int]) -> int:
+        """Send messages this worker already holds: the direct replies an
+        event wrote, claimed in its own transaction so the sweep leaves them
+        to the worker that answers right after the commit."""
+        if not ids:
+            return 0
+        async with self.db.sessions() as session:
+            batch = list(
+                (
+                    await session.scalars(
+                        select(OutboxMessage)
+                        .where(
+                            OutboxMessage.id.in_(ids),
+                            OutboxMessage.sent_at.is_(None),
+                            OutboxMessage.failed_at.is_(None),
+                            OutboxMessage.platform.in_(list(self.transports)),
+                        )
+                        .order_by(OutboxMessage.id)
+                    )
+                ).all()
+            )
+        return await self._send_batch(batch)
+
+    async def mark_sent(self, ids: list[int]) -> None:
+        """The adapter delivered these itself (an interaction's answer, a
+        callback alert)."""
+        if not ids:
+            return
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None))
+                .values(sent_at=to_db(self.clock.now()), claimed_until=None)
+            )
+
+    async def _send_batch(self, batch: list[OutboxMessage]) -> int:
+        sent = 0
+        blocked: set[tuple[str, str]] = set()
+        for row in batch:
+            chat = (row.platform, row.chat_id)
+            if chat in blocked:  # keep a chat's messages in order
+                await self._release(row.id)
+                continue
+            if await self._send(row):
+                sent += 1
+            else:
+                blocked.add(chat)
+        return sent
 
     async def _claim(self, ids: list[int] | None, limit: int) -> list[OutboxMessage]:
         now = to_db(self.clock.now())

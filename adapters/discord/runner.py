@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -45,14 +46,17 @@ from adapters.discord.translate import (
 )
 from adapters.discord.transport import DiscordChatFactory, DiscordTransport, discord_files
 from bot.config import ConfigError
-from bot.ports import DeliveryError
-from bot.types import Event, Outgoing
+from bot.fairness import FairQueue, Throttle
+from bot.store.inbox import Incoming
+from bot.types import Event
 
 _log = logging.getLogger(__name__)
 
 #: How long an interaction waits for the core before deferring (Discord
 #: allows 3 s for the first answer, network time included).
 ACK_BUDGET = 1.5
+#: how long a handled event keeps its sender's turn while its answer goes out
+TURN_HOLD = 10.0
 DISCORD_API = Route.BASE
 DISCORD_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
 _VERSIONED = re.compile(r"/api/v\d+/?$")
@@ -114,6 +118,9 @@ class MentorbotClient(discord.Client):
         self.core = core
         self.ack_budget = ack_budget
         self.errors: list[BaseException] = []
+        self.queue = FairQueue()
+        self._warned = Throttle(60.0)
+        self._answered: dict[int, asyncio.Event] = {}
         self.transport = DiscordTransport(self)
         self.tree: app_commands.CommandTree[MentorbotClient] = app_commands.CommandTree(self)
         self.tree.error(self._on_tree_error)
@@ -187,12 +194,58 @@ class MentorbotClient(discord.Client):
         if event is None:
             return
         try:
-            outs = await self.core.handle(event)
-            for out in outs:
-                await self._send_elsewhere(out)
+            work = await self._admit(str(message.id), event)
+            if work is None:
+                return
+            try:
+                processed = await work
+                if processed is not None:
+                    await self.core.deliver_processed(processed)
+            finally:
+                self._release(work)
         except Exception as exc:
             self._record(exc, "dm message")
-        await self._deliver_outbox()
+
+    # -- the inbox and fair scheduling --------------------------------------
+    async def _admit(self, update_id: str, event: Event) -> asyncio.Future[Any] | None:
+        """Queue the event behind the sender's earlier ones and store it.
+
+        Returns a future for what handling it left to deliver (``None`` when
+        it had been stored before), or ``None`` at once when the sender is
+        flooding: the event is dropped unstored, with one "slow down" a
+        minute.  The job holds the sender's turn until the caller's
+        :meth:`_release`, so one person's answers never overtake each other."""
+        loop = asyncio.get_running_loop()
+        stored: asyncio.Future[int | None] = loop.create_future()
+        processed: asyncio.Future[Any] = loop.create_future()
+        answered = asyncio.Event()
+        self._answered[id(processed)] = answered
+
+        async def job() -> None:
+            try:
+                inbox_id = await stored
+                result = await self.core.process(inbox_id) if inbox_id is not None else None
+            except BaseException as exc:
+                if not processed.done():
+                    processed.set_exception(exc)
+                raise
+            processed.set_result(result)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(answered.wait(), TURN_HOLD)
+
+        sender = (event.actor.platform, event.actor.user_id)
+        if not self.queue.submit(sender, job):
+            self._answered.pop(id(processed), None)
+            if self._warned.first(sender, time.monotonic()):
+                await self.core.slow_down(event)
+            return None
+        try:
+            ids = await self.core.receive([Incoming(update_id, event)])
+        except BaseException as exc:
+            stored.set_exception(exc)
+            raise
+        stored.set_result(ids.get(update_id))
+        return processed
 
     # -- answering ---------------------------------------------------------
     async def _interaction(self, interaction: discord.Interaction[Any]) -> None:
@@ -212,29 +265,55 @@ class MentorbotClient(discord.Client):
         except Exception as exc:
             self._record(exc, "interaction")
             await self._give_up(interaction)
-        await self._deliver_outbox()
 
     async def _answer(self, interaction: discord.Interaction[Any], event: Event) -> None:
-        work = asyncio.ensure_future(self.core.handle(event))
-        try:
-            outs = await asyncio.wait_for(asyncio.shield(work), self.ack_budget)
-        except TimeoutError:
-            await self._defer(interaction, ephemeral=event.address.kind == "group")
-            outs = await work
-        except asyncio.CancelledError:
-            work.cancel()
-            raise
-        in_guild = event.address.kind == "group"
-        answered = False
-        for out in outs:
-            if (out.address.platform, out.address.chat_id) != (PLATFORM, event.address.chat_id):
-                await self._send_elsewhere(out)
-                continue
-            spec = render_reply(out.reply, in_guild=in_guild)
-            await self._reply(interaction, spec, first=not answered)
-            answered = True
-        if not answered:
+        """Store the interaction, wait up to the budget for the core (else
+        defer), answer in the interaction, and send the rest from the outbox."""
+        work = await self._admit(str(interaction.id), event)
+        if work is None:
             await self._acknowledge_silently(interaction)
+            return
+        try:
+            try:
+                processed = await asyncio.wait_for(asyncio.shield(work), self.ack_budget)
+            except TimeoutError:
+                await self._defer(interaction, ephemeral=event.address.kind == "group")
+                processed = await work
+            if processed is None:  # stored before: whoever stored it answers
+                await self._acknowledge_silently(interaction)
+                return
+            await self._respond(interaction, event, processed)
+        finally:
+            self._release(work)
+
+    def _release(self, work: asyncio.Future[Any]) -> None:
+        answered = self._answered.pop(id(work), None)
+        if answered is not None:
+            answered.set()
+
+    async def _respond(
+        self, interaction: discord.Interaction[Any], event: Event, processed: Any
+    ) -> None:
+        """The replies to the interaction's own chat are its answer (marked
+        sent once given); replies elsewhere, and any the answer could not
+        carry, go out from the outbox."""
+        in_guild = event.address.kind == "group"
+        answered: list[int] = []
+        try:
+            for msg_id, out in processed.replies:
+                if (out.address.platform, out.address.chat_id) != (
+                    PLATFORM,
+                    event.address.chat_id,
+                ):
+                    continue
+                spec = render_reply(out.reply, in_guild=in_guild)
+                await self._reply(interaction, spec, first=not answered)
+                answered.append(msg_id)
+        finally:
+            await self.core.mark_sent(answered)
+            if not answered:
+                await self._acknowledge_silently(interaction)
+            await self._deliver(processed, skip=answered)
 
     async def _acknowledge_silently(self, interaction: discord.Interaction[Any]) -> None:
         """No answer for the user: acknowledge anyway (a button must not spin)
@@ -289,17 +368,6 @@ class MentorbotClient(discord.Client):
                     content or "\u200b", ephemeral=spec.ephemeral, wait=True, **kwargs
                 )
 
-    async def _send_elsewhere(self, out: Outgoing) -> None:
-        """A reply for another chat (the sender's DM when they acted in a
-        channel, or a plain DM answer) goes through the transport."""
-        try:
-            await self.transport.send(out)
-        except DeliveryError as exc:
-            if exc.permanent:
-                await self.core.mark_unreachable(out.address.platform, out.address.chat_id)
-            else:
-                _log.warning("reply not delivered: %s", exc.reason)
-
     async def _give_up(self, interaction: discord.Interaction[Any]) -> None:
         """After an adapter failure: remove a dangling "thinking…" message.
         An unanswered interaction gets Discord's own localized failure note;
@@ -311,9 +379,9 @@ class MentorbotClient(discord.Client):
             ):
                 await interaction.delete_original_response()
 
-    async def _deliver_outbox(self) -> None:
+    async def _deliver(self, processed: Any, *, skip: list[int]) -> None:
         try:
-            await self.core.deliver_outbox()
+            await self.core.deliver_processed(processed, skip=skip)
         except Exception as exc:
             self._record(exc, "outbox")
 

@@ -75,7 +75,10 @@ class TelegramTransport:
         self._sleep = sleep
 
     async def send(self, out: Outgoing) -> None:
-        await self.send_reply(out)
+        """Send from the outbox; a reply that replaces the pressed message
+        (``edit_ref``) edits it, as the direct answer always did."""
+        edit = out.edit_ref if out.reply.replace else None
+        await self.send_reply(out, edit_message_id=int(edit) if edit and edit.isdigit() else None)
 
     async def send_reply(self, out: Outgoing, *, edit_message_id: int | None = None) -> int | None:
         """Send one reply; edit ``edit_message_id`` instead when the reply asks
