@@ -106,10 +106,12 @@ class Core:
 
     async def sweep_inbox(self, limit: int = 200) -> int:
         """Handle what a dead worker stored and never handled (the scheduler
-        calls this every tick, and so at start)."""
+        calls this every tick, and so at start), on the platforms whose
+        adapter runs here, so that the answers can go out at once."""
         handled = 0
         while True:
-            rows = await inbox.claim_stale(self.db, self.clock.now(), limit)
+            platforms = list(self.delivery.transports)
+            rows = await inbox.claim_stale(self.db, self.clock.now(), platforms, limit)
             for row in rows:
                 processed = await self.engine.process(row.id)
                 await self.deliver_processed(processed)

@@ -130,23 +130,32 @@ class Delivery:
             )
 
     async def _send(self, row: OutboxMessage) -> bool:
+        """Send one message and record the outcome.  A transport that must
+        keep its next message back until this one is recorded (Telegram, to
+        repeat at most one message per worker after a crash) has a
+        ``settled`` hook, called once the record is committed."""
         transport = self.transports[row.platform]
         try:
-            await transport.send(row_to_outgoing(row))
-        except DeliveryError as exc:
-            await self._failed(row, exc)
-            return False
-        except Exception as exc:  # a bug in an adapter must not stop the sweep
-            log.exception("transport %s raised", row.platform)
-            await self._failed(row, DeliveryError(type(exc).__name__, permanent=False))
-            return False
-        async with self.db.transaction() as session:
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
-                .values(sent_at=to_db(self.clock.now()), claimed_until=None)
-            )
-        return True
+            try:
+                await transport.send(row_to_outgoing(row))
+            except DeliveryError as exc:
+                await self._failed(row, exc)
+                return False
+            except Exception as exc:  # a bug in an adapter must not stop the sweep
+                log.exception("transport %s raised", row.platform)
+                await self._failed(row, DeliveryError(type(exc).__name__, permanent=False))
+                return False
+            async with self.db.transaction() as session:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id)
+                    .values(sent_at=to_db(self.clock.now()), claimed_until=None)
+                )
+            return True
+        finally:
+            settled = getattr(transport, "settled", None)
+            if settled is not None:
+                settled()
 
     async def _failed(self, row: OutboxMessage, exc: DeliveryError) -> None:
         now = self.clock.now()

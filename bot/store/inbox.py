@@ -116,13 +116,18 @@ async def lock(session: Any, inbox_id: int, *, for_update: bool) -> InboxUpdate 
     return (await session.scalars(stmt)).first()  # type: ignore[no-any-return]
 
 
-async def claim_stale(db: Database, now: datetime, limit: int = 200) -> list[InboxUpdate]:
-    """Unhandled updates whose worker's claim ran out (it died, or was
-    stopped mid-burst): taken for this worker, oldest first."""
+async def claim_stale(
+    db: Database, now: datetime, platforms: Sequence[str], limit: int = 200
+) -> list[InboxUpdate]:
+    """Unhandled updates of ``platforms`` (those this worker can answer on)
+    whose worker's claim ran out (it died, or was stopped mid-burst): taken
+    for this worker, oldest first."""
+    if not platforms:
+        return []
     return await claim(
         db,
         InboxUpdate,
-        [InboxUpdate.handled_at.is_(None)],
+        [InboxUpdate.handled_at.is_(None), InboxUpdate.platform.in_(list(platforms))],
         [InboxUpdate.id],
         now=to_db(now),
         hold=CLAIM_FOR,
