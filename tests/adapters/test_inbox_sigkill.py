@@ -94,7 +94,7 @@ async def test_kill_9_mid_burst_loses_no_update_and_no_answer(tmp_path: Path) ->
         async with bot_process(tmp_path, env) as bot:
             in_flight = fake.hold_message(KILL_AT, accepted=True)
             await bot.start()
-            await bot.until_held(in_flight, within=30)
+            await bot.until_held(in_flight, within=90)
             await bot.kill()
             in_flight.release()
             at_kill = await state(url)
@@ -130,7 +130,7 @@ async def until_everyone_answered(
     bot: BotProcess, fake: FakeTelegram, users: list[int], url: str
 ) -> None:
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + 60
+    deadline = loop.time() + 120
     wanted = set(users)
     while True:
         answered = {s.chat_id for s in fake.sent if not s.is_edit}
