@@ -1,7 +1,10 @@
 """Composition root: builds engine, store, clock, content, scheduler and delivery.
 
 Adapters receive a :class:`Core` and do only translation and wiring:
-``handle`` an event, send the direct replies, then ``deliver_outbox``.
+``receive`` (store) an update before confirming it, ``process`` it from the
+store, then ``deliver_processed`` (its replies and messages to others, all
+from the outbox).  ``handle`` + ``deliver_outbox`` is the unstored path of
+the console and the scenario tests.
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import logging
 import re
-import time
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -31,6 +30,7 @@ from discord.http import Route
 
 from adapters.discord.commands import RegistryTranslator, install_commands
 from adapters.discord.components import ChoiceButton, build_modal, build_view
+from adapters.discord.intake import DiscordIntake
 from adapters.discord.translate import (
     MODAL_PREFIX,
     MODAL_SUBMIT,
@@ -46,8 +46,6 @@ from adapters.discord.translate import (
 )
 from adapters.discord.transport import DiscordChatFactory, DiscordTransport, discord_files
 from bot.config import ConfigError
-from bot.fairness import FairQueue, Throttle
-from bot.store.inbox import Incoming
 from bot.types import Event
 
 _log = logging.getLogger(__name__)
@@ -55,8 +53,6 @@ _log = logging.getLogger(__name__)
 #: How long an interaction waits for the core before deferring (Discord
 #: allows 3 s for the first answer, network time included).
 ACK_BUDGET = 1.5
-#: how long a handled event keeps its sender's turn while its answer goes out
-TURN_HOLD = 10.0
 DISCORD_API = Route.BASE
 DISCORD_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
 _VERSIONED = re.compile(r"/api/v\d+/?$")
@@ -118,9 +114,7 @@ class MentorbotClient(discord.Client):
         self.core = core
         self.ack_budget = ack_budget
         self.errors: list[BaseException] = []
-        self.queue = FairQueue()
-        self._warned = Throttle(60.0)
-        self._answered: dict[int, asyncio.Event] = {}
+        self.intake = DiscordIntake(core)
         self.transport = DiscordTransport(self)
         self.tree: app_commands.CommandTree[MentorbotClient] = app_commands.CommandTree(self)
         self.tree.error(self._on_tree_error)
@@ -194,7 +188,7 @@ class MentorbotClient(discord.Client):
         if event is None:
             return
         try:
-            work = await self._admit(str(message.id), event)
+            work = await self.intake.admit(str(message.id), event)
             if work is None:
                 return
             try:
@@ -202,50 +196,9 @@ class MentorbotClient(discord.Client):
                 if processed is not None:
                     await self.core.deliver_processed(processed)
             finally:
-                self._release(work)
+                self.intake.release(work)
         except Exception as exc:
             self._record(exc, "dm message")
-
-    # -- the inbox and fair scheduling --------------------------------------
-    async def _admit(self, update_id: str, event: Event) -> asyncio.Future[Any] | None:
-        """Queue the event behind the sender's earlier ones and store it.
-
-        Returns a future for what handling it left to deliver (``None`` when
-        it had been stored before), or ``None`` at once when the sender is
-        flooding: the event is dropped unstored, with one "slow down" a
-        minute.  The job holds the sender's turn until the caller's
-        :meth:`_release`, so one person's answers never overtake each other."""
-        loop = asyncio.get_running_loop()
-        stored: asyncio.Future[int | None] = loop.create_future()
-        processed: asyncio.Future[Any] = loop.create_future()
-        answered = asyncio.Event()
-        self._answered[id(processed)] = answered
-
-        async def job() -> None:
-            try:
-                inbox_id = await stored
-                result = await self.core.process(inbox_id) if inbox_id is not None else None
-            except BaseException as exc:
-                if not processed.done():
-                    processed.set_exception(exc)
-                raise
-            processed.set_result(result)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(answered.wait(), TURN_HOLD)
-
-        sender = (event.actor.platform, event.actor.user_id)
-        if not self.queue.submit(sender, job):
-            self._answered.pop(id(processed), None)
-            if self._warned.first(sender, time.monotonic()):
-                await self.core.slow_down(event)
-            return None
-        try:
-            ids = await self.core.receive([Incoming(update_id, event)])
-        except BaseException as exc:
-            stored.set_exception(exc)
-            raise
-        stored.set_result(ids.get(update_id))
-        return processed
 
     # -- answering ---------------------------------------------------------
     async def _interaction(self, interaction: discord.Interaction[Any]) -> None:
@@ -269,7 +222,7 @@ class MentorbotClient(discord.Client):
     async def _answer(self, interaction: discord.Interaction[Any], event: Event) -> None:
         """Store the interaction, wait up to the budget for the core (else
         defer), answer in the interaction, and send the rest from the outbox."""
-        work = await self._admit(str(interaction.id), event)
+        work = await self.intake.admit(str(interaction.id), event)
         if work is None:
             await self._acknowledge_silently(interaction)
             return
@@ -284,12 +237,7 @@ class MentorbotClient(discord.Client):
                 return
             await self._respond(interaction, event, processed)
         finally:
-            self._release(work)
-
-    def _release(self, work: asyncio.Future[Any]) -> None:
-        answered = self._answered.pop(id(work), None)
-        if answered is not None:
-            answered.set()
+            self.intake.release(work)
 
     async def _respond(
         self, interaction: discord.Interaction[Any], event: Event, processed: Any

@@ -126,7 +126,6 @@ class ChatRateLimiter(AIORateLimiter):
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )
 
-
     def _gated(
         self, callback: Callable[..., Coroutine[Any, Any, JSONResult]]
     ) -> Callable[..., Coroutine[Any, Any, JSONResult]]:

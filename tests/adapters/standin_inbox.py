@@ -68,9 +68,7 @@ class StandInInbox:
             routed = out
             if out.reply.private and out.address.kind == "group" and event.actor.dm_chat_id:
                 routed = Outgoing(Address(out.address.platform, event.actor.dm_chat_id), out.reply)
-            replies.append(
-                (next(self._ids) * 1000, Outgoing(out.address, out.reply, edit_ref=ref))
-            )
+            replies.append((next(self._ids) * 1000, Outgoing(out.address, out.reply, edit_ref=ref)))
             self._routes[replies[-1][0]] = routed.address
         return Processed(replies)
 
