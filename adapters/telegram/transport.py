@@ -90,7 +90,7 @@ class TelegramTransport:
     def settled(self) -> None:
         """The outbox recorded the outcome of :meth:`send`: the next message
         of this worker may go (see :class:`~adapters.telegram.ratelimit.SendGate`)."""
-        gate = getattr(self._bot.rate_limiter, "gate", None)
+        gate = getattr(getattr(self._bot, "rate_limiter", None), "gate", None)
         if gate is not None:
             gate.settle()
 

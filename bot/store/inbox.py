@@ -104,7 +104,7 @@ async def store(db: Database, incoming: Sequence[Incoming], now: datetime) -> di
     )
     async with db.transaction() as session:
         result = await session.execute(stmt)
-        return {str(update_id): int(row_id) for row_id, update_id in result.all()}
+        return {str(row.update_id): int(row.id) for row in result.all()}
 
 
 async def lock(session: Any, inbox_id: int, *, for_update: bool) -> InboxUpdate | None:
