@@ -1,7 +1,7 @@
 """Incoming Discord events: stored in the core's inbox, scheduled fairly.
 
 Every interaction and DM is stored (by its Discord id) before the core
-handles it, from the store.  Handling runs in a :class:`~bot.fairness.FairQueue`:
+handles it, from the store.  Handling runs in a :class:`~bot.core.fairness.FairQueue`:
 one sender at most one handler at a time, a small queue per sender, and a
 flooder's excess dropped unstored with one "slow down" a minute.  A handled
 event keeps its sender's turn until its answer is out (:meth:`DiscordIntake.release`),
@@ -15,9 +15,9 @@ import contextlib
 import time
 from typing import Any
 
-from bot.fairness import FairQueue, Throttle
+from bot.core.fairness import FairQueue, Throttle
+from bot.core.types import Event
 from bot.store.inbox import Incoming
-from bot.types import Event
 
 #: how long a handled event keeps its sender's turn while its answer goes out
 TURN_HOLD = 10.0

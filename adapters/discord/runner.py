@@ -46,7 +46,7 @@ from adapters.discord.translate import (
 )
 from adapters.discord.transport import DiscordChatFactory, DiscordTransport, discord_files
 from bot.config import ConfigError
-from bot.types import Event
+from bot.core.types import Event
 
 _log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ keeps the offset itself: a batch of updates is translated, stored in the
 core's inbox in one transaction, and only then confirmed (the next poll's
 offset; the webhook answers after :meth:`TelegramIntake.accept` returns).
 
-Each stored update is handled by a job in a :class:`~bot.fairness.FairQueue`:
+Each stored update is handled by a job in a :class:`~bot.core.fairness.FairQueue`:
 one sender at most one handler at a time, a small queue per sender, and a
 flooder's excess dropped before it is stored, with one "slow down" a minute.
 """
@@ -24,10 +24,10 @@ from telegram import Bot, CallbackQuery, Update
 from telegram.error import Conflict, InvalidToken, TelegramError
 
 from adapters.telegram.translate import CommandSpecLike, update_to_event
-from bot.fairness import FairQueue, Throttle
-from bot.ports import Transport
+from bot.core.fairness import FairQueue, Throttle
+from bot.core.ports import Transport
+from bot.core.types import Event, Outgoing
 from bot.store.inbox import Incoming
-from bot.types import Event, Outgoing
 
 _log = logging.getLogger(__name__)
 

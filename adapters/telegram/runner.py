@@ -26,7 +26,7 @@ from adapters.telegram.translate import CommandSpecLike, command_menu
 from adapters.telegram.transport import TelegramTransport
 from adapters.telegram.webhook import start_webhook
 from bot.config import Settings
-from bot.fairness import FairQueue
+from bot.core.fairness import FairQueue
 
 _log = logging.getLogger(__name__)
 

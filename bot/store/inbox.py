@@ -21,10 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.core.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
 from bot.store.claims import claim
 from bot.store.db import Database, to_db
 from bot.store.models import InboxUpdate
-from bot.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
 
 #: how long the worker that stored an update has it to itself
 CLAIM_FOR = timedelta(minutes=2)

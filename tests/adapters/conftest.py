@@ -21,7 +21,7 @@ import pytest
 from adapters.telegram.ratelimit import ChatRateLimiter
 from adapters.telegram.runner import serve
 from bot.config import Settings, load_settings
-from bot.ports import FakeClock
+from bot.core.ports import FakeClock
 from tests.adapters.standin_inbox import StandInInbox
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -150,7 +150,7 @@ class TgStandInCore(StandInInbox):
         self.transports.append(transport)
 
     async def handle(self, event: object) -> list[object]:
-        from bot.types import Attachment, Choice, ChoiceIn, CommandIn, Outgoing, Reply
+        from bot.core.types import Attachment, Choice, ChoiceIn, CommandIn, Outgoing, Reply
 
         self.events.append(event)
         address = event.address  # type: ignore[attr-defined]
@@ -171,7 +171,7 @@ class TgStandInCore(StandInInbox):
         return [Outgoing(address, Reply("echo"))]
 
     async def deliver_outbox(self) -> None:
-        from bot.ports import DeliveryError
+        from bot.core.ports import DeliveryError
 
         while self.outbox:
             out = self.outbox.pop(0)

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from adapters.discord.runner import MentorbotClient, build_client, serve
-from bot.types import Event, Outgoing, Reply
+from bot.core.types import Event, Outgoing, Reply
 from tests.adapters.standin_inbox import StandInInbox
 from tests.fakes.discord_api import TOKEN, FakeDiscord
 

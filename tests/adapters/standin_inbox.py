@@ -14,10 +14,10 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from bot.engine import Processed
-from bot.ports import DeliveryError
+from bot.core.engine import Processed
+from bot.core.ports import DeliveryError
+from bot.core.types import Address, Event, Outgoing
 from bot.store.inbox import Incoming
-from bot.types import Address, Event, Outgoing
 
 
 class StandInInbox:

@@ -14,11 +14,11 @@ from sqlalchemy import func, select, update
 
 from bot.app import Core
 from bot.config import load_settings
-from bot.ports import FakeClock
+from bot.core.ports import FakeClock
+from bot.core.types import Actor, Address, CommandIn
 from bot.store.db import to_db
 from bot.store.inbox import Incoming
 from bot.store.models import InboxUpdate, OutboxMessage, Person
-from bot.types import Actor, Address, CommandIn
 from tests.conftest import database_url
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

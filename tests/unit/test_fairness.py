@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.fairness import FairQueue, Throttle
+from bot.core.fairness import FairQueue, Throttle
 
 
 async def test_one_sender_is_served_in_order_while_others_proceed() -> None:

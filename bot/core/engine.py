@@ -20,18 +20,18 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from bot.commands import CommandRegistry
 from bot.config import Settings
 from bot.content import Content
-from bot.context import Ctx, StaleState
-from bot.fairness import RateLimiter, Throttle
+from bot.core.commands import CommandRegistry
+from bot.core.context import Ctx, StaleState
+from bot.core.fairness import RateLimiter, Throttle
+from bot.core.ports import ChatFactory, Clock
+from bot.core.types import Actor, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
 from bot.flows.registry import Flows
-from bot.ports import ChatFactory, Clock
 from bot.store import inbox, outbox
 from bot.store.db import Database, to_db
 from bot.store.models import DialogState, Identity, InboxUpdate, Member, Person
 from bot.store.session import DbSession
-from bot.types import Actor, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
 
 log = logging.getLogger(__name__)
 
