@@ -22,7 +22,7 @@ from adapters.telegram.ratelimit import ChatRateLimiter
 from adapters.telegram.runner import serve
 from bot.config import Settings, load_settings
 from bot.core.ports import FakeClock
-from tests.adapters.standin_inbox import StandInInbox
+from tests.adapters.standin_inbox import StandInInbox, settle
 from tests.fakes.telegram_api import FakeTelegram
 
 TG_TOKEN = "123:abc"
@@ -177,7 +177,9 @@ class TgStandInCore(StandInInbox):
             out = self.outbox.pop(0)
             try:
                 await self.transports[0].send(out)  # type: ignore[attr-defined]
+                settle(self.transports[0])
             except DeliveryError as err:
+                settle(self.transports[0])
                 self.delivery_errors.append(err)
                 if err.permanent:
                     await self.mark_unreachable("telegram", out.address.chat_id)  # type: ignore[attr-defined]

@@ -93,6 +93,8 @@ class StandInInbox:
                     errors.append(err)
                 if err.permanent:
                     await self.mark_unreachable(out.address.platform, target.address.chat_id)
+            finally:
+                settle(self.transports[0])
         await self.deliver_outbox()
 
     async def mark_sent(self, ids: Sequence[int]) -> None:
@@ -102,3 +104,11 @@ class StandInInbox:
     async def slow_down(self, event: Event) -> None:
         self._inbox()
         self.slowed_down.append(event)
+
+
+def settle(transport: Any) -> None:
+    """What the core's Delivery does once a send is recorded: let the
+    transport's next message go (the Telegram send gate)."""
+    settled = getattr(transport, "settled", None)
+    if settled is not None:
+        settled()
