@@ -30,6 +30,7 @@ from discord.http import Route
 
 from adapters.discord.commands import RegistryTranslator, install_commands
 from adapters.discord.components import ChoiceButton, build_modal, build_view
+from adapters.discord.intake import DiscordIntake
 from adapters.discord.translate import (
     MODAL_PREFIX,
     MODAL_SUBMIT,
@@ -45,8 +46,7 @@ from adapters.discord.translate import (
 )
 from adapters.discord.transport import DiscordChatFactory, DiscordTransport, discord_files
 from bot.config import ConfigError
-from bot.core.ports import DeliveryError
-from bot.core.types import Event, Outgoing
+from bot.core.types import Event
 
 _log = logging.getLogger(__name__)
 
@@ -114,6 +114,7 @@ class MentorbotClient(discord.Client):
         self.core = core
         self.ack_budget = ack_budget
         self.errors: list[BaseException] = []
+        self.intake = DiscordIntake(core)
         self.transport = DiscordTransport(self)
         self.tree: app_commands.CommandTree[MentorbotClient] = app_commands.CommandTree(self)
         self.tree.error(self._on_tree_error)
@@ -187,12 +188,17 @@ class MentorbotClient(discord.Client):
         if event is None:
             return
         try:
-            outs = await self.core.handle(event)
-            for out in outs:
-                await self._send_elsewhere(out)
+            work = await self.intake.admit(str(message.id), event)
+            if work is None:
+                return
+            try:
+                processed = await work
+                if processed is not None:
+                    await self.core.deliver_processed(processed)
+            finally:
+                self.intake.release(work)
         except Exception as exc:
             self._record(exc, "dm message")
-        await self._deliver_outbox()
 
     # -- answering ---------------------------------------------------------
     async def _interaction(self, interaction: discord.Interaction[Any]) -> None:
@@ -212,29 +218,50 @@ class MentorbotClient(discord.Client):
         except Exception as exc:
             self._record(exc, "interaction")
             await self._give_up(interaction)
-        await self._deliver_outbox()
 
     async def _answer(self, interaction: discord.Interaction[Any], event: Event) -> None:
-        work = asyncio.ensure_future(self.core.handle(event))
-        try:
-            outs = await asyncio.wait_for(asyncio.shield(work), self.ack_budget)
-        except TimeoutError:
-            await self._defer(interaction, ephemeral=event.address.kind == "group")
-            outs = await work
-        except asyncio.CancelledError:
-            work.cancel()
-            raise
-        in_guild = event.address.kind == "group"
-        answered = False
-        for out in outs:
-            if (out.address.platform, out.address.chat_id) != (PLATFORM, event.address.chat_id):
-                await self._send_elsewhere(out)
-                continue
-            spec = render_reply(out.reply, in_guild=in_guild)
-            await self._reply(interaction, spec, first=not answered)
-            answered = True
-        if not answered:
+        """Store the interaction, wait up to the budget for the core (else
+        defer), answer in the interaction, and send the rest from the outbox."""
+        work = await self.intake.admit(str(interaction.id), event)
+        if work is None:
             await self._acknowledge_silently(interaction)
+            return
+        try:
+            try:
+                processed = await asyncio.wait_for(asyncio.shield(work), self.ack_budget)
+            except TimeoutError:
+                await self._defer(interaction, ephemeral=event.address.kind == "group")
+                processed = await work
+            if processed is None:  # stored before: whoever stored it answers
+                await self._acknowledge_silently(interaction)
+                return
+            await self._respond(interaction, event, processed)
+        finally:
+            self.intake.release(work)
+
+    async def _respond(
+        self, interaction: discord.Interaction[Any], event: Event, processed: Any
+    ) -> None:
+        """The replies to the interaction's own chat are its answer (marked
+        sent once given); replies elsewhere, and any the answer could not
+        carry, go out from the outbox."""
+        in_guild = event.address.kind == "group"
+        answered: list[int] = []
+        try:
+            for msg_id, out in processed.replies:
+                if (out.address.platform, out.address.chat_id) != (
+                    PLATFORM,
+                    event.address.chat_id,
+                ):
+                    continue
+                spec = render_reply(out.reply, in_guild=in_guild)
+                await self._reply(interaction, spec, first=not answered)
+                answered.append(msg_id)
+        finally:
+            await self.core.mark_sent(answered)
+            if not answered:
+                await self._acknowledge_silently(interaction)
+            await self._deliver(processed, skip=answered)
 
     async def _acknowledge_silently(self, interaction: discord.Interaction[Any]) -> None:
         """No answer for the user: acknowledge anyway (a button must not spin)
@@ -289,17 +316,6 @@ class MentorbotClient(discord.Client):
                     content or "\u200b", ephemeral=spec.ephemeral, wait=True, **kwargs
                 )
 
-    async def _send_elsewhere(self, out: Outgoing) -> None:
-        """A reply for another chat (the sender's DM when they acted in a
-        channel, or a plain DM answer) goes through the transport."""
-        try:
-            await self.transport.send(out)
-        except DeliveryError as exc:
-            if exc.permanent:
-                await self.core.mark_unreachable(out.address.platform, out.address.chat_id)
-            else:
-                _log.warning("reply not delivered: %s", exc.reason)
-
     async def _give_up(self, interaction: discord.Interaction[Any]) -> None:
         """After an adapter failure: remove a dangling "thinking…" message.
         An unanswered interaction gets Discord's own localized failure note;
@@ -311,9 +327,9 @@ class MentorbotClient(discord.Client):
             ):
                 await interaction.delete_original_response()
 
-    async def _deliver_outbox(self) -> None:
+    async def _deliver(self, processed: Any, *, skip: list[int]) -> None:
         try:
-            await self.core.deliver_outbox()
+            await self.core.deliver_processed(processed, skip=skip)
         except Exception as exc:
             self._record(exc, "outbox")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
@@ -50,12 +51,16 @@ class Scheduler:
         self.settings = settings
         self.delivery = delivery
         self._wake = asyncio.Event()
+        #: run at the start of every tick (the core's inbox sweep)
+        self.before_tick: list[Callable[[], Awaitable[int]]] = []
 
     def wake(self) -> None:
         self._wake.set()
 
     async def tick(self, limit: int = 500) -> int:
         """Run every due job (in batches), then deliver the outbox; returns jobs run."""
+        for sweep in self.before_tick:
+            await sweep()
         ran = 0
         while True:
             jobs = await self._claim(limit)

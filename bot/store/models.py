@@ -431,3 +431,37 @@ __all__ = [
     "Person",
     "Programme",
 ]
+
+
+class InboxUpdate(Base):
+    """An incoming update, stored before the platform is told it arrived.
+
+    Unique by platform and the platform's own update id, so a platform that
+    delivers an update again (an unconfirmed poll, a retried webhook) stores
+    nothing new.  ``handled_at`` is set in the same transaction as the
+    update's effects, so after a crash an update was either handled
+    completely or is handled again from here, once.  Once handled, the event
+    is blanked: only the key stays, to recognise a repeat, and no words.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "update_id"),
+        Index(
+            "ix_inbox_pending",
+            "id",
+            sqlite_where=text("handled_at IS NULL"),
+            postgresql_where=text("handled_at IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    update_id: Mapped[str] = mapped_column(String(64))
+    #: the sender's platform user id (fair scheduling, erasure)
+    sender: Mapped[str] = mapped_column(String(64), index=True)
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    handled_at: Mapped[datetime | None]
+    #: handled | failed | dropped
+    outcome: Mapped[str | None] = mapped_column(String(16))
