@@ -74,10 +74,12 @@ async def run_core(
     pairs: int,
     warm_pairs: int,
     pg_dsn: str | None = None,
+    synchronous: str = "FULL",
+    floors: bool = True,
 ) -> dict[str, Any]:
     sqlite_file = Path(url.split(":///", 1)[1]) if url.startswith("sqlite") else None
     clock = FakeClock(START)
-    core = await Core.open(load_settings(database_url=url), clock)
+    core = await Core.open(load_settings(database_url=url, sqlite_synchronous=synchronous), clock)
     try:
         driver = Driver(core)
         warm = await driver.programme(warm_pairs, slug="warm", first_user=900_000)
@@ -119,7 +121,10 @@ async def run_core(
         "categories": _categories(timed, logs),
         "kinds": _kinds(logs),
         "statements": sum(t.statements for t in timed) / len(timed),
+        "synchronous": synchronous if sqlite_file else None,
     }
+    if not floors:
+        return result
     structure = floor.structures(logs)
     say(label, "floor: the same statements per event, raw")
     if sqlite_file:
