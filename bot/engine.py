@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from bot.choice_ids import suspicious
 from bot.commands import CommandRegistry
 from bot.config import Settings
 from bot.content import Content
@@ -163,7 +164,7 @@ class Engine:
     async def _choice(self, ctx: Ctx, event: ChoiceIn) -> None:
         parts = event.choice_id.split(":")
         handler = self.flows.choices.get(parts[0])
-        if handler is None:
+        if handler is None or suspicious(event.choice_id):
             ctx.say("basics.stale_button", private=True)
             return
         await handler(ctx, parts[1:])

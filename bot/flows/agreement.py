@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
+from bot.choice_ids import parse_id
 from bot.commands import CommandSpec
 from bot.content import LANGUAGES, ChecklistItem
 from bot.context import Ctx, Dialog, Work
@@ -243,10 +244,11 @@ def document(ctx: Work, view: AgreementView, lang: str) -> Attachment:
 
 # -- answering --------------------------------------------------------------
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) < 2 or not parts[0].isdigit():
+    agreement_id = parse_id(parts[0]) if len(parts) >= 2 else None
+    if agreement_id is None:
         ctx.say("basics.stale_button", private=True)
         return
-    view = await load_view(ctx.session, ctx.content, int(parts[0]), lock=True)
+    view = await load_view(ctx.session, ctx.content, agreement_id, lock=True)
     member = view.member_of(ctx.person.id) if view else None
     if view is None or member is None:
         ctx.say("basics.not_yours", private=True)

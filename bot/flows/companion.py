@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from sqlalchemy import func, select, update
 
+from bot.choice_ids import parse_id
 from bot.coaching_choice import next_in_cycle
 from bot.commands import DM, CommandSpec
 from bot.context import Ctx, Dialog, Work
@@ -395,7 +396,10 @@ async def forward_waiting_contacts(work: Work, programme: Programme, organiser_i
 # -- buttons and typed answers -----------------------------------------------------
 async def choose(ctx: Ctx, parts: list[str]) -> None:
     action = parts[0] if parts else ""
-    target = int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else None
+    target = parse_id(parts[1]) if len(parts) == 2 else None
+    if len(parts) == 2 and target is None:
+        ctx.say("basics.stale_button", private=True)
+        return
     dialog = await ctx.dialog(CONV)
     if action == "agenda" and target is not None:
         found = await _seat(ctx, target)

@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from bot import timefmt
+from bot.choice_ids import parse_id, parse_int
 from bot.content import EvalQuestion
 from bot.context import Ctx, Dialog, Work
 from bot.flows import health
@@ -366,15 +367,20 @@ async def _seat(ctx: Ctx, group_id: int) -> Member | None:
 
 
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) != 5 or not parts[0].isdigit() or not parts[3].isdigit() or parts[1] not in KINDS:
+    group_id = parse_id(parts[0]) if len(parts) == 5 else None
+    qi = parse_int(parts[3], high=99) if len(parts) == 5 else None
+    if group_id is None or qi is None or parts[1] not in KINDS:
         ctx.say("basics.stale_button", private=True)
         return
-    group = await ctx.session.get(Group, int(parts[0]))
-    seat = await _seat(ctx, int(parts[0])) if group else None
+    group = await ctx.session.get(Group, group_id)
+    seat = await _seat(ctx, group_id) if group else None
     if group is None or seat is None:
         ctx.say("basics.not_yours", private=True)
         return
-    kind, round_, qi, answer = KINDS[parts[1]], parts[2], int(parts[3]), parts[4]
+    kind, round_, answer = KINDS[parts[1]], parts[2], parts[4]
+    if not await issued(ctx, group, kind, round_):
+        ctx.say("basics.stale_button", private=True)
+        return
     questions = questions_for(ctx, kind, seat.role)
     answers = await answers_of(ctx, group.id, seat.id, kind, round_)
     step = next_step(questions, answers)
@@ -410,6 +416,25 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
             (await ctx.dialog(CONV)).reset()
         await after_answer(ctx, group, seat, kind, q)
     await ask(ctx, group, seat, ctx.person, kind, round_)
+
+
+async def issued(work: Work, group: Group, kind: str, round_: str) -> bool:
+    """Was round ``round_`` of ``kind`` sent to this group?  Decided from state,
+    never from the id: a pulse follows a meeting of this group that was held;
+    check-ins and evaluations were started by their scheduled job."""
+    if kind == "pulse":
+        meeting_id = parse_id(round_)
+        meeting = await work.session.get(Meeting, meeting_id) if meeting_id else None
+        return meeting is not None and meeting.group_id == group.id and meeting.status == "held"
+    started = await work.session.scalars(
+        select(Job.payload).where(
+            Job.kind == "fb_round", Job.group_id == group.id, Job.done_at.is_not(None)
+        )
+    )
+    return any(
+        str((p or {}).get("kind")) == kind and str((p or {}).get("round")) == round_
+        for p in started
+    )
 
 
 def _answer_row(

@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 
 from bot import timefmt
 from bot.calendar import meeting_ics
+from bot.choice_ids import parse_id
 from bot.commands import DM, CommandSpec
 from bot.context import Ctx, Dialog, Work
 from bot.flows.registry import Flows
@@ -341,10 +342,11 @@ async def plan_jobs(work: Work, meeting: Meeting, group: Group) -> None:
 
 # -- buttons -----------------------------------------------------------------
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) < 2 or not parts[0].isdigit():
+    meeting_id = parse_id(parts[0]) if len(parts) >= 2 else None
+    if meeting_id is None:
         ctx.say("basics.stale_button", private=True)
         return
-    meeting = await ctx.session.get(Meeting, int(parts[0]))
+    meeting = await ctx.session.get(Meeting, meeting_id)
     seat = await seat_in(ctx, meeting.group_id) if meeting else None
     if meeting is None or seat is None:
         ctx.say("basics.not_yours", private=True)
@@ -596,6 +598,10 @@ def read_back_single(work: Work, meeting: Meeting, person: Person) -> str:
 async def met(ctx: Ctx, meeting: Meeting, group: Group, seat: Member, answer: str) -> None:
     if meeting.status not in ("awaiting", "held", "missed", "planned"):
         ctx.say("basics.stale_button", private=True)
+        return
+    if ctx.now < from_db(meeting.starts_at):
+        # the state decides, not the id: a meeting cannot have happened before it starts
+        ctx.say("meetings.not_started_yet", private=True)
         return
     await ctx.session.execute(
         delete(MeetingCheck).where(
