@@ -26,6 +26,7 @@ from bot.content import Content
 from bot.context import Ctx, StaleState
 from bot.flows.registry import Flows
 from bot.ports import ChatFactory, Clock
+from bot.retention import STRANGER_DAYS, plan_stranger_purge
 from bot.store.db import Database, to_db
 from bot.store.models import DialogState, Identity, Member, Person
 from bot.types import Actor, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
@@ -110,6 +111,8 @@ class Engine:
             await session.flush()
             identity = Identity(person_id=person.id, platform=actor.platform, user_id=actor.user_id)
             session.add(identity)
+            # strangers who never join are not kept (see bot.retention)
+            await plan_stranger_purge(session, person.id, now + STRANGER_DAYS)
         else:
             identity, person = row
         if event.address.kind == "dm" and identity.dm_chat_id != event.address.chat_id:

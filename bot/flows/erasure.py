@@ -20,17 +20,20 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
-from bot.context import Ctx
+from bot.context import Ctx, Work
 from bot.groups import members_of, organisers_of
-from bot.store.db import WIPE_WAL, to_db
+from bot.retention import STRANGER_DAYS, plan_stranger_purge
+from bot.store.db import WIPE_WAL, from_db, to_db
 from bot.store.models import (
     AgendaItem,
     Agreement,
     Base,
+    DialogState,
     FeedbackAnswer,
     Identity,
+    Job,
     Member,
     Note,
     OrganiserMessage,
@@ -204,3 +207,26 @@ async def _tell_left(ctx: Ctx, seat: Member) -> None:
             group=seat.group_id or "-",
         )
         await ctx.tell(organiser.id, Reply(text), key=f"left:{seat.id}:org:{organiser.id}")
+
+
+async def purge_stranger(work: Work, job: Job) -> None:
+    """Delete someone who wrote to the bot but never redeemed an invite nor
+    consented, 30 days after they were last active; someone still active is
+    checked again 30 days after their last activity."""
+    person_id = (job.payload or {}).get("person_id")
+    person = await work.session.get(Person, person_id) if isinstance(person_id, int) else None
+    if person is None or person.consent_at is not None:
+        return
+    seat = await work.session.scalar(select(Member.id).where(Member.person_id == person.id))
+    if seat is not None:
+        return  # redeemed an invite: a participant, not a stranger
+    last = await work.session.scalar(
+        select(func.max(DialogState.updated_at)).where(DialogState.person_id == person.id)
+    )
+    active = max(from_db(person.created_at), from_db(last) if last else from_db(person.created_at))
+    if work.now < active + STRANGER_DAYS:
+        await plan_stranger_purge(work.session, person.id, active + STRANGER_DAYS)
+        return
+    await work.session.delete(person)  # identities, dialogs, jobs, outbox: cascade
+    await work.session.flush()
+    work.session.info[WIPE_WAL] = True

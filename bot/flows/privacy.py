@@ -16,8 +16,9 @@ from sqlalchemy import inspect, select
 
 from bot.commands import DM, CommandSpec
 from bot.context import Ctx
-from bot.flows.erasure import erase
+from bot.flows.erasure import erase, purge_stranger
 from bot.flows.registry import Flows
+from bot.retention import STRANGER_JOB
 from bot.store.models import (
     AgendaItem,
     Agreement,
@@ -43,6 +44,7 @@ def register(flows: Flows) -> None:
     flows.commands.add(CommandSpec("mydata", mydata, where=DM))
     flows.commands.add(CommandSpec("forget", forget, where=DM))
     flows.on_choice("priv", choose)
+    flows.on_job(STRANGER_JOB, purge_stranger)
 
 
 def _row(obj: Base, skip: tuple[str, ...] = ()) -> dict[str, Any]:
