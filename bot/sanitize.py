@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from bot.types import Actor, ChoiceIn, CommandIn, Event, TextIn
 
@@ -19,7 +19,7 @@ from bot.types import Actor, ChoiceIn, CommandIn, Event, TextIn
 #: already one character in a Python str, so every surrogate left is unpaired)
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
-E = TypeVar("E", TextIn, CommandIn, ChoiceIn)
+E = TypeVar("E", bound=TextIn | CommandIn | ChoiceIn)
 
 
 def no_surrogates(text: str) -> str:
@@ -41,6 +41,10 @@ def clean_actor(actor: Actor) -> Actor:
     )
 
 
+@overload
+def clean_event(event: E) -> E: ...
+@overload
+def clean_event(event: None) -> None: ...
 def clean_event(event: E | None) -> E | None:
     """The same event with every text field free of unpaired surrogates."""
     if event is None:
