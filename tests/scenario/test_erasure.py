@@ -38,6 +38,13 @@ SCRIPT = (
 )
 
 
+@pytest.fixture
+async def any_console(tmp_path: Path) -> AsyncIterator[Console]:
+    c = await Console.open(database_url(tmp_path), START)
+    yield c
+    await c.close()
+
+
 def db_file(tmp_path: Path) -> Path:
     return tmp_path / "t.db"
 
@@ -118,8 +125,9 @@ def press(name: str, choice: str) -> ChoiceIn:
 
 
 async def test_forget_yes_without_forget_is_a_stale_button_and_changes_nothing(
-    console: Console,
+    any_console: Console,
 ) -> None:
+    console = any_console
     await console.run(SCRIPT)
     who = "@" + NAME.lower()
     for forged in ("priv:forget:yes", "priv:forget:no", "priv:forget:yes:1", "priv:x"):
