@@ -50,8 +50,8 @@ from adapters.discord.transport import (
     discord_files,
 )
 from bot.config import ConfigError
-from bot.ports import DeliveryError
-from bot.types import Event, Outgoing
+from bot.core.ports import DeliveryError
+from bot.core.types import Event, Outgoing
 
 _log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from telegram import (
     User,
 )
 
-from bot.sanitize import clean_event
-from bot.types import Actor, Address, AddressKind, ChoiceIn, CommandIn, Event, Reply, TextIn
+from bot.core.sanitize import clean_event
+from bot.core.types import Actor, Address, AddressKind, ChoiceIn, CommandIn, Event, Reply, TextIn
 
 PLATFORM = "telegram"
 

@@ -22,10 +22,10 @@ import json
 
 from sqlalchemy import delete, func, select
 
-from bot.context import Ctx, Work
-from bot.groups import members_of, organisers_of
-from bot.retention import STRANGER_DAYS, plan_stranger_purge
+from bot.core.context import Ctx, Work
+from bot.core.types import Reply
 from bot.store.db import WIPE_WAL, from_db, to_db
+from bot.store.groups import members_of, organisers_of
 from bot.store.models import (
     AgendaItem,
     Agreement,
@@ -42,8 +42,8 @@ from bot.store.models import (
     Rhythm,
     RhythmProposal,
 )
+from bot.store.retention import STRANGER_DAYS, plan_stranger_purge
 from bot.store.scrub import Needles, delete_rows_sent_by, scrub_tables
-from bot.types import Reply
 
 #: the agreed text of a completed version, per language (see flows.agreement)
 SNAPSHOT = "text"

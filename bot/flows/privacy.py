@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import inspect, select
 
-from bot.commands import DM, CommandSpec
-from bot.context import Ctx
+from bot.core.commands import DM, CommandSpec
+from bot.core.context import Ctx
+from bot.core.types import Attachment
 from bot.flows.erasure import erase, purge_stranger
 from bot.flows.registry import Flows
-from bot.retention import STRANGER_JOB
 from bot.store.models import (
     AgendaItem,
     Agreement,
@@ -37,7 +37,7 @@ from bot.store.models import (
     Programme,
     RhythmProposal,
 )
-from bot.types import Attachment
+from bot.store.retention import STRANGER_JOB
 
 
 def register(flows: Flows) -> None:

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from adapters.discord.translate import dm_message_event, event_from_payload
 from bot.config import Settings
-from bot.sanitize import clean_event, no_surrogates
+from bot.core.sanitize import clean_event, no_surrogates
+from bot.core.types import Actor, Address, TextIn
 from bot.store.models import Note, Person
-from bot.types import Actor, Address, TextIn
 from tests.adapters.test_telegram_journey import data_ending, make_pair
 from tests.fakes.telegram_api import FakeTelegram
 

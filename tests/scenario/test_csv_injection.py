@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.programmes import create_group
-from bot.reports import csv_cell
+from bot.organiser.csv_safe import csv_cell
+from bot.organiser.programmes import create_group
 from bot.store.models import Programme
 from tests.conftest import START
 from tests.feedback_steps import programme

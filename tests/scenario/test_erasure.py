@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from adapters.console.session import actor
+from bot.core.types import Address, ChoiceIn
 from bot.store.models import Agreement, Member, Note, Person, RiskFlag
-from bot.types import Address, ChoiceIn
 from tests.conftest import START, database_url
 from tests.console_harness import Console
 from tests.pair_steps import AGREE_AND_BOOK, SETUP

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from adapters.console.session import actor
+from bot.core.types import Address, ChoiceIn, Outgoing
 from bot.store.models import (
     Agreement,
     Base,
@@ -28,7 +29,6 @@ from bot.store.models import (
     MeetingCheck,
     Member,
 )
-from bot.types import Address, ChoiceIn, Outgoing
 from tests.conftest import START, database_url
 from tests.console_harness import Console
 from tests.pair_steps import booked_pair

@@ -14,19 +14,20 @@ answers (default 3), so no one answer can be read off it.
 
 from __future__ import annotations
 
-import csv
 import io
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
 from bot.content import Content
 from bot.flows.agreement_view import current_agreement, view_of
-from bot.groups import members_of
+from bot.organiser.csv_safe import SafeWriter
 from bot.store.db import from_db, to_db
+from bot.store.groups import members_of
 from bot.store.models import FeedbackAnswer, Group, Meeting, Programme, Rhythm, RiskFlag
 from bot.store.session import DbSession
 
@@ -217,7 +218,8 @@ async def _trend(session: DbSession, group_ids: list[int], minimum: int) -> list
         )
     )
     months: dict[str, list[int]] = {}
-    for created, rating in rows:
+    # (the sync SQLite session's execute() is typed loosely; the rows are these pairs)
+    for created, rating in cast("Iterable[tuple[datetime, int | None]]", rows):
         if rating is not None:
             months.setdefault(from_db(created).strftime("%Y-%m"), []).append(int(rating))
     return [
@@ -299,32 +301,9 @@ def render_table(report: Report, content: Content) -> str:
     return "\n".join(out)
 
 
-#: a cell starting with one of these is a formula to Excel, LibreOffice and Sheets
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> object:
-    """Neutralise a cell that a spreadsheet would run as a formula (OWASP's "CSV
-    injection"): names come from organisers' rosters and may be anything, e.g.
-    ``=HYPERLINK(...)``.  A leading single quote makes it text; the quote shows."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-class _SafeWriter:
-    """``csv.writer`` whose every cell goes through :func:`csv_cell`."""
-
-    def __init__(self, buf: io.StringIO) -> None:
-        self._writer = csv.writer(buf, lineterminator="\n")
-
-    def writerow(self, row: list[object]) -> None:
-        self._writer.writerow([csv_cell(v) for v in row])
-
-
 def render_csv(report: Report) -> str:
     buf = io.StringIO()
-    writer = _SafeWriter(buf)
+    writer = SafeWriter(buf)
     writer.writerow(
         [
             "group", "kind", "status", "frequency_days", "agreement", "agreement_items",

@@ -13,7 +13,7 @@ import dataclasses
 import re
 from typing import TypeVar, overload
 
-from bot.types import Actor, ChoiceIn, CommandIn, Event, TextIn
+from bot.core.types import Actor, ChoiceIn, CommandIn, Event, TextIn
 
 #: a surrogate code point that is not part of a valid pair (a valid pair is
 #: already one character in a Python str, so every surrogate left is unpaired)

@@ -19,17 +19,17 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from bot.choice_ids import suspicious
-from bot.commands import CommandRegistry
 from bot.config import Settings
 from bot.content import Content
-from bot.context import Ctx, StaleState
+from bot.core.choice_ids import suspicious
+from bot.core.commands import CommandRegistry
+from bot.core.context import Ctx, StaleState
+from bot.core.ports import ChatFactory, Clock
+from bot.core.types import Actor, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
 from bot.flows.registry import Flows
-from bot.ports import ChatFactory, Clock
-from bot.retention import STRANGER_DAYS, plan_stranger_purge
 from bot.store.db import Database, to_db
 from bot.store.models import DialogState, Identity, Member, Person
-from bot.types import Actor, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
+from bot.store.retention import STRANGER_DAYS, plan_stranger_purge
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class Engine:
             await session.flush()
             identity = Identity(person_id=person.id, platform=actor.platform, user_id=actor.user_id)
             session.add(identity)
-            # strangers who never join are not kept (see bot.retention)
+            # strangers who never join are not kept (see bot.store.retention)
             await plan_stranger_purge(session, person.id, now + STRANGER_DAYS)
         else:
             identity, person = row
