@@ -75,11 +75,12 @@ async def run_core(
     warm_pairs: int,
     pg_dsn: str | None = None,
     durable: bool = False,
+    synchronous: str = "FULL",
     floors: bool = True,
 ) -> dict[str, Any]:
     sqlite_file = Path(url.split(":///", 1)[1]) if url.startswith("sqlite") else None
     clock = FakeClock(START)
-    core = await Core.open(load_settings(database_url=url), clock)
+    core = await Core.open(load_settings(database_url=url, sqlite_synchronous=synchronous), clock)
     try:
         driver = Driver(core, durable=durable)
         warm = await driver.programme(warm_pairs, slug="warm", first_user=900_000)
@@ -121,6 +122,7 @@ async def run_core(
         "categories": _categories(timed, logs),
         "kinds": _kinds(logs),
         "statements": sum(t.statements for t in timed) / len(timed),
+        "synchronous": synchronous if sqlite_file else None,
     }
     if not floors:
         return result

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bench.sync_bench import section as sync_section
+
 TARGET_EVENTS = 1000
 TARGET_P99_MS = 10.0
 TARGET_RATIO = 0.6
@@ -322,7 +324,7 @@ def write_report(results: dict[str, Any], out: Path) -> None:
         "`scripts/test-postgres start` (which runs it with `fsync=off` and "
         "`synchronous_commit=off`, as for the test suite). The run creates its own database "
         "and drops it; without a server it says so and measures SQLite only. SQLite runs on a "
-        "file in WAL mode (`synchronous=NORMAL`), as the bot does.",
+        "file in WAL mode (`synchronous=FULL`), as the bot does by default.",
         "",
     ]
     lines += _machine(results["machine"], quick)
@@ -364,6 +366,7 @@ def write_report(results: dict[str, Any], out: Path) -> None:
     lines += _memory_section(sched)
     lines += _startup_section(results.get("startup", {"error": "not run"}))
     lines += _storage_section(results.get("storage", {"error": "not run"}))
+    lines += sync_section(results.get("sqlite_synchronous", {"error": "not run"}))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
 

@@ -89,6 +89,7 @@ async def main(quick: bool, out: Path, only: str | None = None) -> dict[str, Any
     from bench.scheduler_bench import run_scheduler
     from bench.startup_bench import run_startup
     from bench.storage_bench import run_storage
+    from bench.sync_bench import run_synchronous
     from bench.telegram_bench import run_telegram
 
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
@@ -173,6 +174,17 @@ async def main(quick: bool, out: Path, only: str | None = None) -> dict[str, Any
         )
         await _section(results, "startup", lambda: run_startup(sub("start"), sizes.startup_runs))
         await _section(results, "storage", lambda: run_storage(sub("store"), sizes.storage_pairs))
+        await _section(
+            results,
+            "sqlite_synchronous",
+            lambda: run_synchronous(
+                sub("sync"),
+                pairs=sizes.core_pairs,
+                warm_pairs=sizes.warm_pairs,
+                rounds=sizes.core_runs,
+                commits=300 if quick else 2000,
+            ),
+        )
     results["machine"]["load_after"] = load_average()
     write_report(results, out)
     raw = Path(tempfile.gettempdir()) / "mentorbot-bench-last.json"

@@ -50,7 +50,7 @@ class Core:
     async def open(cls, settings: Settings, clock: Clock | None = None) -> Core:
         """Load content (fails loudly on broken files), migrate, and build."""
         content = load_content(settings.content_dir)
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
         await db.upgrade()
         return cls(settings, db, content, clock or SystemClock())
 

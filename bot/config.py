@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     invite_days: int = Field(default=30, ge=1, le=3650)
     messages_per_minute: int = Field(default=60, ge=1, le=1_000_000)
     scheduler_interval: float = Field(default=5.0, gt=0, le=3600)
+    #: SQLite's ``PRAGMA synchronous``: FULL (default) makes every commit the bot
+    #: confirmed survive a power loss; NORMAL is faster and may lose the last
+    #: commits on power loss (never on a crash of the process); OFF risks the file.
+    sqlite_synchronous: str = "FULL"
 
     @field_validator("database_url")
     @classmethod
@@ -51,6 +55,14 @@ class Settings(BaseSettings):
                 "expected sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
             )
         return value
+
+    @field_validator("sqlite_synchronous")
+    @classmethod
+    def _sync_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("EXTRA", "FULL", "NORMAL", "OFF"):
+            raise ValueError("expected FULL (default), EXTRA, NORMAL or OFF")
+        return level
 
     @field_validator("default_language")
     @classmethod

@@ -21,6 +21,7 @@ from typing import Any
 
 from adapters.console.transport import PLATFORM, ConsoleTransport
 from bot.app import Core
+from bot.core.sanitize import clean_event
 from bot.core.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
 
 ACTION = re.compile(r"^@(?P<name>[\w.-]+)(?:#(?P<group>[\w.-]+))?\s*(?P<rest>.*)$", re.S)
@@ -130,7 +131,7 @@ class ConsoleSession:
             event = CommandIn(who, address, cmd, args)
         else:
             event = TextIn(who, address, text)
-        for out in await self.core.handle(event):
+        for out in await self.core.handle(clean_event(event)):
             self.transport.show(out)
         await self.core.deliver_outbox()
 

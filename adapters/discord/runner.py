@@ -44,7 +44,12 @@ from adapters.discord.translate import (
     render_reply,
     slash_commands,
 )
-from adapters.discord.transport import DiscordChatFactory, DiscordTransport, discord_files
+from adapters.discord.transport import (
+    NO_MENTIONS,
+    DiscordChatFactory,
+    DiscordTransport,
+    discord_files,
+)
 from bot.config import ConfigError
 from bot.core.types import Event
 
@@ -110,6 +115,9 @@ class MentorbotClient(discord.Client):
         intents = discord.Intents.none()
         intents.guilds = True
         intents.dm_messages = True
+        # Nobody is pinged unless the bot means it: texts echo what people typed
+        # (a /poll option, a name), and "@everyone" in one must stay text.
+        options.setdefault("allowed_mentions", NO_MENTIONS)
         super().__init__(intents=intents, **options)
         self.core = core
         self.ack_budget = ack_budget
@@ -297,6 +305,7 @@ class MentorbotClient(discord.Client):
                     "content": content or None,
                     "view": view,
                     "attachments": files,
+                    "allowed_mentions": NO_MENTIONS,
                 }
                 if not interaction.response.is_done():
                     await interaction.response.edit_message(**edit)
@@ -307,6 +316,7 @@ class MentorbotClient(discord.Client):
                 kwargs["view"] = view
             if files:
                 kwargs["files"] = files
+            kwargs["allowed_mentions"] = NO_MENTIONS
             if not interaction.response.is_done():
                 await interaction.response.send_message(
                     content or None, ephemeral=spec.ephemeral, **kwargs

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from bot.config import Settings
 from bot.content import Content
+from bot.core.choice_ids import suspicious
 from bot.core.commands import CommandRegistry
 from bot.core.context import Ctx, StaleState
 from bot.core.fairness import RateLimiter, Throttle
@@ -31,6 +32,7 @@ from bot.flows.registry import Flows
 from bot.store import inbox, outbox
 from bot.store.db import Database, to_db
 from bot.store.models import DialogState, Identity, InboxUpdate, Member, Person
+from bot.store.retention import STRANGER_DAYS, plan_stranger_purge
 from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
@@ -253,6 +255,8 @@ class Engine:
             await session.flush()
             identity = Identity(person_id=person.id, platform=actor.platform, user_id=actor.user_id)
             session.add(identity)
+            # strangers who never join are not kept (see bot.store.retention)
+            await plan_stranger_purge(session, person.id, now + STRANGER_DAYS)
         else:
             identity, person = row
         if event.address.kind == "dm" and identity.dm_chat_id != event.address.chat_id:
@@ -307,7 +311,7 @@ class Engine:
     async def _choice(self, ctx: Ctx, event: ChoiceIn) -> None:
         parts = event.choice_id.split(":")
         handler = self.flows.choices.get(parts[0])
-        if handler is None:
+        if handler is None or suspicious(event.choice_id):
             ctx.say("basics.stale_button", private=True)
             return
         await handler(ctx, parts[1:])

@@ -21,6 +21,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from bot.content import ChecklistItem
+from bot.core.choice_ids import parse_id
 from bot.core.commands import CommandSpec
 from bot.core.context import Ctx, Dialog
 from bot.core.types import Choice, Reply
@@ -65,10 +66,11 @@ def register(flows: Flows) -> None:
 
 # -- answering --------------------------------------------------------------
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) < 2 or not parts[0].isdigit():
+    agreement_id = parse_id(parts[0]) if len(parts) >= 2 else None
+    if agreement_id is None:
         ctx.say("basics.stale_button", private=True)
         return
-    view = await load_view(ctx.session, ctx.content, int(parts[0]), lock=True)
+    view = await load_view(ctx.session, ctx.content, agreement_id, lock=True)
     member = view.member_of(ctx.person.id) if view else None
     if view is None or member is None:
         ctx.say("basics.not_yours", private=True)

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.core.choice_ids import parse_id
 from bot.core.commands import GROUP, CommandSpec
 from bot.core.context import Ctx, Work
 from bot.core.types import Address, Choice, Reply
@@ -227,10 +228,11 @@ async def _poll_text(ctx: Ctx, group: Group, options: list[Meeting], lang: str) 
 
 
 async def vote(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) != 1 or not parts[0].isdigit():
+    option_id = parse_id(parts[0]) if len(parts) == 1 else None
+    if option_id is None:
         ctx.say("basics.stale_button", private=True)
         return
-    option = await ctx.session.get(Meeting, int(parts[0]))
+    option = await ctx.session.get(Meeting, option_id)
     group = await ctx.session.get(Group, option.group_id) if option else None
     seat = await _seat(ctx, group) if group else None
     if option is None or group is None or seat is None:

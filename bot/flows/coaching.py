@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from bot.content import Question
+from bot.core.choice_ids import parse_id
 from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
 from bot.flows.coaching_choice import Shown, choose_questions, choose_tip, next_in_cycle
@@ -217,10 +218,11 @@ def _verdict_buttons(work: Work, lang: str, log_id: int, meeting_id: int) -> tup
 
 # -- buttons -------------------------------------------------------------------
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if not parts or not all(p.isdigit() for p in parts[1:]) or len(parts) < 2:
+    numbers = [parse_id(p) for p in parts[1:]]
+    if len(parts) < 2 or None in numbers:
         ctx.say("basics.stale_button", private=True)
         return
-    action, log = parts[0], await ctx.session.get(CoachingLog, int(parts[1]))
+    action, log = parts[0], await ctx.session.get(CoachingLog, numbers[0])
     if log is None:
         ctx.say("basics.stale_button", private=True)
         return

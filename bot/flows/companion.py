@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from sqlalchemy import func, select, update
 
+from bot.core.choice_ids import parse_id
 from bot.core.commands import DM, CommandSpec
 from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
@@ -233,7 +234,10 @@ async def resources_command(ctx: Ctx, _args: str) -> None:
 # -- buttons and typed answers -----------------------------------------------------
 async def choose(ctx: Ctx, parts: list[str]) -> None:
     action = parts[0] if parts else ""
-    target = int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else None
+    target = parse_id(parts[1]) if len(parts) == 2 else None
+    if len(parts) == 2 and target is None:
+        ctx.say("basics.stale_button", private=True)
+        return
     dialog = await ctx.dialog(CONV)
     if action == "agenda" and target is not None:
         found = await seat_in(ctx, target)

@@ -89,6 +89,10 @@ async def met(ctx: Ctx, meeting: Meeting, group: Group, seat: Member, answer: st
     if meeting.status not in ("awaiting", "held", "missed", "planned"):
         ctx.say("basics.stale_button", private=True)
         return
+    if ctx.now < from_db(meeting.starts_at):
+        # the state decides, not the id: a meeting cannot have happened before it starts
+        ctx.say("meetings.not_started_yet", private=True)
+        return
     await ctx.session.execute(
         delete(MeetingCheck).where(
             MeetingCheck.meeting_id == meeting.id, MeetingCheck.member_id == seat.id

@@ -22,6 +22,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from bot.core.choice_ids import parse_id
 from bot.core.commands import DM, CommandSpec
 from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
@@ -256,10 +257,11 @@ async def _close_time_questions(work: Work, group: Group) -> None:
 
 # -- buttons -----------------------------------------------------------------
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) < 2 or not parts[0].isdigit():
+    meeting_id = parse_id(parts[0]) if len(parts) >= 2 else None
+    if meeting_id is None:
         ctx.say("basics.stale_button", private=True)
         return
-    meeting = await ctx.session.get(Meeting, int(parts[0]))
+    meeting = await ctx.session.get(Meeting, meeting_id)
     seat = await seat_in(ctx, meeting.group_id) if meeting else None
     if meeting is None or seat is None:
         ctx.say("basics.not_yours", private=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.core.choice_ids import parse_id
 from bot.core.commands import CommandSpec
 from bot.core.context import Ctx, Dialog
 from bot.core.types import Choice, Reply
@@ -154,10 +155,11 @@ async def _ask(ctx: Ctx, dialog: Dialog, member: Member, *, replace: bool = Fals
 
 
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) != 3 or not parts[0].isdigit():
+    member_id = parse_id(parts[0]) if len(parts) == 3 else None
+    if member_id is None:
         ctx.say("basics.stale_button", private=True)
         return
-    member = await ctx.session.get(Member, int(parts[0]))
+    member = await ctx.session.get(Member, member_id)
     if member is None or member.person_id != ctx.person.id:
         ctx.say("basics.not_yours", private=True)
         return

@@ -16,6 +16,7 @@ from statistics import mean
 
 from sqlalchemy import func, select
 
+from bot.core.choice_ids import parse_id, parse_int
 from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
 from bot.flows.registry import Flows
@@ -147,10 +148,11 @@ async def _proposal(ctx: Work, group: Group, member: Member) -> RhythmProposal:
 
 
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) < 2 or not parts[0].isdigit():
+    group_id = parse_id(parts[0]) if len(parts) >= 2 else None
+    if group_id is None:
         ctx.say("basics.stale_button", private=True)
         return
-    found = await _member(ctx, int(parts[0]))
+    found = await _member(ctx, group_id)
     if found is None:
         ctx.say("basics.not_yours", private=True)
         return
@@ -178,7 +180,7 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
     elif step == "freq" and value in FREQUENCIES:
         proposal.frequency_days = FREQUENCIES[value]
         dialog.go("minutes")
-    elif step == "minutes" and value.isdigit() and int(value) in MINUTES:
+    elif step == "minutes" and parse_int(value) in MINUTES:
         proposal.minutes = int(value)
         dialog.go("mode")
     elif step == "mode" and value in MODES:

@@ -136,7 +136,7 @@ def run_work(args: argparse.Namespace, work: Work) -> dict[str, Any] | None:
 
 
 async def run_in_db(settings: Settings, work: Work, clock: Clock | None = None) -> dict[str, Any]:
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     try:
         await db.upgrade()
         async with db.transaction() as session:

@@ -14,7 +14,6 @@ answers (default 3), so no one answer can be read off it.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -26,6 +25,7 @@ from sqlalchemy import select
 
 from bot.content import Content
 from bot.flows.agreement_view import current_agreement, view_of
+from bot.organiser.csv_safe import SafeWriter
 from bot.store.db import from_db, to_db
 from bot.store.groups import members_of
 from bot.store.models import FeedbackAnswer, Group, Meeting, Programme, Rhythm, RiskFlag
@@ -303,7 +303,7 @@ def render_table(report: Report, content: Content) -> str:
 
 def render_csv(report: Report) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = SafeWriter(buf)
     writer.writerow(
         [
             "group", "kind", "status", "frequency_days", "agreement", "agreement_items",

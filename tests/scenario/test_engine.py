@@ -38,7 +38,11 @@ async def test_error_inside_a_handler_rolls_the_whole_event_back(h: Harness) -> 
         person = await s.scalar(select(Person))
         assert person is not None and person.language == "en"
         assert await s.scalar(select(func.count()).select_from(DialogState)) == 0
-        assert await s.scalar(select(func.count()).select_from(Job)) == 0
+        # the job the handler planned is gone (the stranger check planned when
+        # anna was first seen, by an earlier event, is not this event's)
+        assert (
+            await s.scalar(select(func.count()).select_from(Job).where(Job.kind == "notice")) == 0
+        )
 
 
 async def _counting_core(tmp_path: Path, db_url: str) -> Core:

@@ -19,6 +19,7 @@ from bot.config import ConfigError, load_settings
         ("telegram_webhook_listen", "nonsense", "MENTORBOT_TELEGRAM_WEBHOOK_LISTEN"),
         ("content_dir", "/no/such/dir", "MENTORBOT_CONTENT_DIR"),
         ("invite_days", "0", "MENTORBOT_INVITE_DAYS"),
+        ("sqlite_synchronous", "SOMETIMES", "MENTORBOT_SQLITE_SYNCHRONOUS"),
     ],
 )
 def test_bad_setting_is_named(setting: str, value: str, fragment: str) -> None:
@@ -45,3 +46,8 @@ def test_cli_reports_bad_config_in_one_line() -> None:
     assert run.returncode == 2
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "MENTORBOT_DEFAULT_TIMEZONE" in lines[0]
+
+
+def test_sqlite_synchronous_is_full_unless_lowered_on_purpose() -> None:
+    assert load_settings().sqlite_synchronous == "FULL"
+    assert load_settings(sqlite_synchronous="normal").sqlite_synchronous == "NORMAL"
