@@ -24,6 +24,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.pronoun_check import findings as pronoun_findings
 from bot.types import MAX_CHOICE_ID_BYTES
 
 LANGUAGES = ("sv", "en")
@@ -219,6 +220,8 @@ def _read(directory: Path) -> tuple[dict[str, dict[str, str]], dict[str, Any], l
                 problems.append(Problem(_rel(path, directory), _loc(data, err["loc"]), err["msg"]))
             continue
         _check_bank(name, banks[name], _rel(path, directory), problems)
+    for file, key, message in pronoun_findings(strings, sources, banks):
+        problems.append(Problem(file, key, message))
     return strings, banks, problems
 
 
