@@ -19,7 +19,7 @@ GENDERED = {
     "en": ("she", "her", "hers", "herself", "he", "him", "his", "himself"),
 }
 _PATTERNS = {
-    lang: re.compile(r"(?<![\w'’])(" + "|".join(map(re.escape, words)) + r")(?![\w'’])", re.I)
+    lang: re.compile(r"(?<![\w'’])(" + "|".join(map(re.escape, words)) + r")(?!\w)", re.I)
     for lang, words in GENDERED.items()
 }
 
