@@ -15,12 +15,14 @@ answers (default 3), so no one answer can be read off it.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 from typing import Any
 
+from babel.dates import format_datetime
 from sqlalchemy import select
 
 from bot.content import Content
@@ -29,6 +31,7 @@ from bot.groups import members_of
 from bot.store.db import from_db, to_db
 from bot.store.models import FeedbackAnswer, Group, Meeting, Programme, Rhythm, RiskFlag
 from bot.store.session import DbSession
+from bot.wording import frequency_phrase, join_names, plural, prose_date
 
 DEFAULT_MIN_RATINGS = 3
 #: a booked meeting whose time has come (cancelled and moved ones are not counted)
@@ -116,7 +119,9 @@ async def build_report(
     rows: list[GroupRow] = []
     risks: list[RiskRow] = []
     for group in groups:
-        name = group.name or " & ".join(m.name for m in await members_of(session, group.id))
+        name = group.name or join_names(
+            language or programme.language, [m.name for m in await members_of(session, group.id)]
+        )
         row = await _group_row(session, content, group, name, now, minimum)
         rows.append(row)
         flags = await session.scalars(
@@ -239,13 +244,41 @@ class Words:
 
     def agreement(self, row: GroupRow) -> str:
         if row.agreement == "complete":
-            return self("agreement_complete", date=row.agreement_date or "")
+            return self("agreement_complete", date=self.date(row.agreement_date))
         if row.agreement == "open":
             return self("agreement_open", items=row.agreement_items)
         return self("agreement_none")
 
     def reason(self, reason: str) -> str:
         return self(f"reason.{reason}")
+
+    def date(self, iso: str | None) -> str:
+        """An ISO date from the report's data, as written in prose ("1 juni 2027")."""
+        return prose_date(self.lang, date.fromisoformat(iso[:10])) if iso else "–"
+
+    def stamp(self, iso: str) -> str:
+        """When the report was made, in words ("30 november 2026 kl. 05:36 UTC")."""
+        pattern = self("stamp_format")
+        return str(format_datetime(datetime.fromisoformat(iso), pattern, locale=self.lang))
+
+    def rhythm(self, days: int | None) -> str:
+        return frequency_phrase(self.content, self.lang, days) if days else "–"
+
+    def totals(self, report: Report) -> str:
+        totals = report.totals
+        count = functools.partial(plural, self.content, self.lang)
+        return self(
+            "totals",
+            groups=count("report.count.groups", totals["groups"]),
+            held=count("report.count.meetings_held", totals["planned"], held=totals["held"]),
+            agreements=count("report.count.agreements_complete", totals["agreements_complete"]),
+            at_risk=count("report.count.at_risk", totals["at_risk"]),
+        )
+
+    def title(self, report: Report) -> str:
+        return self(
+            "title", name=report.name, start=self.date(report.start), end=self.date(report.end)
+        )
 
 
 COLUMNS = ("group", "rhythm", "agreement", "held", "planned", "upcoming", "last", "rating", "risk")
@@ -254,12 +287,12 @@ COLUMNS = ("group", "rhythm", "agreement", "held", "planned", "upcoming", "last"
 def _cells(w: Words, row: GroupRow) -> list[str]:
     return [
         row.name,
-        w("every_days", days=row.frequency_days) if row.frequency_days else "–",
+        w.rhythm(row.frequency_days),
         w.agreement(row),
         str(row.held),
         str(row.planned),
         str(row.upcoming),
-        row.last_held or "–",
+        w.date(row.last_held),
         f"{row.rating:.2f}" if row.rating is not None else "–",
         ", ".join(w.reason(r) for r in row.at_risk) or "–",
     ]
@@ -274,16 +307,15 @@ def render_table(report: Report, content: Content) -> str:
     def line(cells: list[str]) -> str:
         return "  ".join(c.ljust(widths[i]) for i, c in enumerate(cells)).rstrip()
 
-    totals = report.totals
     out = [
-        w("title", name=report.name, start=report.start, end=report.end),
-        w("generated", when=report.generated),
+        w.title(report),
+        w("generated", when=w.stamp(report.generated)),
         "",
         line(head),
         line(["-" * n for n in widths]),
         *(line(cells) for cells in body),
         "",
-        w("totals", **totals),
+        w.totals(report),
     ]
     if report.trend:
         out.append(w("trend_title"))
@@ -291,7 +323,7 @@ def render_table(report: Report, content: Content) -> str:
     out.append(w("risk_title"))
     if report.at_risk:
         out += [
-            "  " + w("risk_line", group=r.group, reason=w.reason(r.reason), since=r.since)
+            "  " + w("risk_line", group=r.group, reason=w.reason(r.reason), since=w.date(r.since))
             for r in report.at_risk
         ]
     else:
@@ -444,15 +476,15 @@ def render_html(report: Report, content: Content) -> str:
             "</tr></thead><tbody>"
             + "".join(
                 f"<tr><td>{escape(r.group)}</td><td>{escape(w.reason(r.reason))}</td>"
-                f"<td>{r.since}</td><td>{r.alerted or '–'}</td></tr>"
+                f"<td>{escape(w.date(r.since))}</td><td>{escape(w.date(r.alerted))}</td></tr>"
                 for r in report.at_risk
             )
             + "</tbody></table>"
         )
     else:
         risk = f"<p>{escape(w('risk_none'))}</p>"
-    totals = escape(w("totals", **report.totals))
-    title = escape(w("title", name=report.name, start=report.start, end=report.end))
+    totals = escape(w.totals(report))
+    title = escape(w.title(report))
     return f"""<!doctype html>
 <html lang="{report.language}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -464,7 +496,7 @@ th,td{{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left;font-siz
 section{{margin:2rem 0}} svg{{display:block;max-width:100%}}
 </style></head><body>
 <h1>{title}</h1>
-<p>{escape(w("generated", when=report.generated))} · {totals}</p>
+<p>{escape(w("generated", when=w.stamp(report.generated)))} · {totals}</p>
 <section id="meetings"><h2>{escape(w("chart_meetings"))}</h2>{meetings_chart(report, w)}</section>
 <section id="trend"><h2>{escape(w("chart_trend"))}</h2>{trend_chart(report, w)}</section>
 <section id="agreement"><h2>{escape(w("chart_agreement"))}</h2>

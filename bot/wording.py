@@ -60,6 +60,17 @@ def join_names(lang: str, names: Iterable[str]) -> str:
     return str(format_list(items, locale=_locale(lang)))
 
 
+def group_label(names: list[str]) -> str:
+    """A pair's or circle's default name in every language: "Anna & Bea", "Greta, Hanna & Ines".
+
+    It is stored once and read by organisers of either language, so it uses the
+    ampersand both languages share instead of "och"/"and".
+    """
+    if len(names) <= 2:
+        return " & ".join(names)
+    return ", ".join(names[:-1]) + " & " + names[-1]
+
+
 def prose_date(lang: str, day: date) -> str:
     """ "1 juni 2027" / "1 June 2027": a date as it is written in a sentence."""
     return str(format_date(day, "d MMMM y", locale=_locale(lang)))

@@ -39,6 +39,7 @@ from bot.store.models import (
     Programme,
 )
 from bot.types import Attachment, Choice, Reply
+from bot.wording import join_names, prose_date
 
 CONV = "agreement"
 ANSWERS = ("agree", "discuss", "change")
@@ -136,7 +137,7 @@ def item_text(ctx: Work, view: AgreementView, item: ChecklistItem, lang: str) ->
         goal=view.programme.goal or ctx.t_for(lang, "agreement.no_goal"),
         format=ctx.t_for(lang, f"agreement.format.{view.programme.format}"),
         mode=ctx.t_for(lang, f"agreement.mode.{mode}"),
-        end_date=view.programme.end_date.isoformat(),
+        end_date=prose_date(lang, view.programme.end_date),
     )
 
 
@@ -230,7 +231,7 @@ def render(ctx: Work, view: AgreementView, lang: str) -> str:
             ctx.t_for(
                 lang,
                 "agreement.doc.agreed_on",
-                date=from_db(view.agreement.completed_at).date().isoformat(),
+                date=prose_date(lang, from_db(view.agreement.completed_at).date()),
             )
         )
     return "\n".join(lines)
@@ -337,7 +338,7 @@ async def answer(
     ctx.say(
         "agreement.recorded",
         title=item.title(ctx.lang),
-        answer=ctx.t(f"agreement.answered.{value}"),
+        answer=ctx.t(f"agreement.yours.{value}"),
         replace=True,
     )
     await after_answer(ctx, view, member)
@@ -417,7 +418,7 @@ async def continue_walk(ctx: Ctx, view: AgreementView, member: Member) -> None:
     if view.rhythm is None:
         ctx.say("agreement.walk_done_rhythm")
     elif waiting_on:
-        ctx.say("agreement.walk_done_waiting", names=", ".join(waiting_on))
+        ctx.say("agreement.walk_done_waiting", names=join_names(ctx.lang, waiting_on))
     elif open_items:
         ctx.say(
             "agreement.walk_done_open",
@@ -473,7 +474,7 @@ async def finish_subjective(ctx: Ctx, view: AgreementView, member: Member, kind:
     ctx.say(
         "agreement.recorded",
         title=item.title(ctx.lang),
-        answer=ctx.t("agreement.answered.agree"),
+        answer=ctx.t("agreement.yours.agree"),
         replace=kind == "support",
     )
     mentor_ready = not any((item.id, m.id) not in view.answers for m in view.mentees)

@@ -45,6 +45,7 @@ from bot.store.models import (
     Programme,
 )
 from bot.types import Choice, Reply
+from bot.wording import join_names
 
 CONV = "companion"
 JOB = "coach_prep"
@@ -483,7 +484,9 @@ async def prep_job(work: Work, job: Job) -> None:
 
 async def _prep(work: Work, facts: MeetingFacts, person: Person) -> Reply:
     lang = person.language
-    mentor_names = ", ".join(m.name for m, _ in facts.mentors) or facts.names_except(person.id)
+    mentor_names = join_names(lang, [m.name for m, _ in facts.mentors]) or facts.names_except(
+        person.id
+    )
     parts = [
         work.t_for(
             lang,
@@ -502,7 +505,7 @@ async def _prep(work: Work, facts: MeetingFacts, person: Person) -> Reply:
         parts.append(work.t_for(lang, "companion.prep.icebreaker", prompt=icebreaker.text(lang)))
     bonding = facts.bonding(work.content)
     if bonding is not None:
-        mode = work.t_for(lang, f"agreement.mode.{facts.meeting.mode}")
+        mode = work.t_for(lang, f"agreement.mode_met.{facts.meeting.mode}")
         parts.append(
             work.t_for(lang, "companion.prep.bonding", mode=mode, prompt=bonding.text(lang))
         )

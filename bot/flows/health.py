@@ -35,6 +35,7 @@ from bot.store.db import from_db, to_db
 from bot.store.jobs import schedule
 from bot.store.models import Group, Job, Meeting, Member, Person, Programme, Rhythm, RiskFlag
 from bot.types import Attachment, Reply
+from bot.wording import frequency_phrase, join_names, prose_date
 
 REASONS = ("agreement", "no_meeting", "checkins", "ratings", "unreachable")
 DEFAULT_AGREEMENT_DAYS = 14
@@ -165,12 +166,12 @@ async def raise_flag(
     for seat, person in targets:
         if person.unreachable_at is not None:
             continue
-        others = ", ".join(n for sid, n in names.items() if sid != seat.id)
+        others = join_names(person.language, [n for sid, n in names.items() if sid != seat.id])
         text = work.t_for(
             person.language,
             f"health.nudge.{wording or reason}",
             others=others,
-            **(params or {}),
+            **_in_words(work, person.language, params or {}),
         )
         await deliver(work, person, Reply(text), key=f"health:nudge:{flag.id}:{seat.id}")
     if replan:
@@ -197,19 +198,28 @@ async def resolve(work: Work, group_id: int, reason: str) -> bool:
 async def alert(work: Work, group: Group, programme: Programme, flag: RiskFlag) -> None:
     """Tell the organisers, in their language, which group needs help and why."""
     flag.alerted_at = to_db(work.now)
-    names = " & ".join(s.name for s in await members_of(work.session, group.id))
+    names = [s.name for s in await members_of(work.session, group.id)]
     for organiser in await organisers_of(work.session, programme.id):
         lang = organiser.language
-        reason = work.t_for(lang, f"health.reason.{flag.reason}", **_reason_params(flag, work.now))
+        params = _in_words(work, lang, _reason_params(flag, work.now))
+        reason = work.t_for(lang, f"health.reason.{flag.reason}", **params)
         text = work.t_for(
             lang,
             "health.alert",
             programme=programme.name,
-            group=group.name or names,
+            group=group.name or join_names(lang, names),
             reason=reason,
-            since=from_db(flag.raised_at).date().isoformat(),
+            since=prose_date(lang, from_db(flag.raised_at).date()),
         )
         await work.tell(organiser.id, Reply(text), key=f"health:alert:{flag.id}:{organiser.id}")
+
+
+def _in_words(work: Work, lang: str, params: dict[str, object]) -> dict[str, object]:
+    """A rhythm stored as days ("frequency": 21) becomes words: "var tredje vecka"."""
+    days = params.get("frequency")
+    if isinstance(days, int) and days > 0:
+        return {**params, "frequency": frequency_phrase(work.content, lang, days)}
+    return params
 
 
 def _reason_params(flag: RiskFlag, now: datetime) -> dict[str, object]:

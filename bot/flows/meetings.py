@@ -37,6 +37,7 @@ from bot.store.models import (
 )
 from bot.timeparse import OneOff, ParseFailure, Recurring, occurrences, parse_when, with_time
 from bot.types import Attachment, Choice, Reply
+from bot.wording import join_names
 
 CONV = "meeting"
 DEFAULT_REMINDER_HOURS = (24, 1)
@@ -263,7 +264,7 @@ async def propose(
     ctx.say(
         "meetings.proposed",
         when=read_back(ctx, meeting, ctx.person),
-        names=", ".join(s.name for s, _ in others),
+        names=join_names(ctx.lang, [s.name for s, _ in others]),
         zone=ctx.person.timezone,
     )
     for other, person in others:

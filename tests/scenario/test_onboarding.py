@@ -84,18 +84,23 @@ $ circle create --program stemup --mentor Greta --mentee Hanna --mentee Ines --m
     # the first of each pair waits, the second completes it; both are told
     assert "→ anna: Klart, nu är du med! Bea har inte anslutit än" in "\n".join(out)
     assert any(
-        line.startswith("→ bea: You're complete – you and Anna are now a pair") for line in out
+        line.startswith("→ bea: You're both here – you and Anna are now a pair") for line in out
     )
-    assert any(line.startswith("→ anna: Nu är ni kompletta – du och Bea") for line in out)
+    assert any(line.startswith("→ anna: Nu är ni båda på plats – du och Bea") for line in out)
     circle_done = [
-        line for line in out if "The circle is complete" in line or "Nu är gruppen komplett" in line
+        line
+        for line in out
+        if "The whole circle is here" in line or "Nu är hela gruppen på plats" in line
     ]
     assert len(circle_done) == 4  # mentor and three mentees all told
     await assert_all_active(console, 4)
     out = await join(console, "Olga", "sv")
     assert any("Du är organisatör för STEM Up" in line for line in out)
     status = await console.run("@olga /program")
-    assert "4 par och grupper, varav 4 kompletta" in status[1]
+    assert (
+        "STEM Up (1 december 2026 – 30 november 2027): 4 par och grupper, varav 4 igång."
+        in status[1]
+    )
     assert "• Anna & Bea (par): 2/2 har anslutit – aktiv – överenskommelse: 0 av 10" in status[2]
     await console.run("@anna [Vi är överens]\n@bea [We agree]")  # Bea chose English
     status = await console.run("@olga /program")
