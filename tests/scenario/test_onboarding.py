@@ -274,3 +274,22 @@ def test_roster_with_one_bad_line_imports_nothing(tmp_path: Path) -> None:
     run = cli(tmp_path, "roster", "import", str(roster), "--json")
     assert run.returncode == 1 and "line 4" in json.loads(run.stdout)["error"]
     assert json.loads(cli(tmp_path, "program", "show", "demo", "--json").stdout)["groups"] == []
+
+
+@pytest.mark.parametrize(
+    ("language", "greeting"), [("en", "Hi Bea, and welcome"), ("sv", "Hej Bea")]
+)
+async def test_newcomers_are_greeted_in_the_programmes_language(
+    console: Console, language: str, greeting: str
+) -> None:
+    await console.run(
+        f'$ program create --name "STEM Up" --slug up --start 2026-12-01 --end 2027-06-01 '
+        f"--language {language}\n$ pair create --program up --mentor Anna --mentee Bea"
+    )
+    out = await console.run("@bea /start {code:Bea}")
+    assert console.to("bea", out)[0].startswith(f"→ bea: {greeting}")
+    # the first question still lets the person choose, and the choice sticks
+    other = "Svenska" if language == "en" else "English"
+    out = await console.run(f"@bea [{other}]")
+    expected = "Jag skickar påminnelser" if language == "en" else "I'll send reminders"
+    assert console.to("bea", out)[0].startswith(f"→ bea (edit): {expected}")
