@@ -139,7 +139,7 @@ async def answer(
     ctx.say(
         "agreement.recorded",
         title=item.title(ctx.lang),
-        answer=ctx.t(f"agreement.answered.{value}"),
+        answer=ctx.t(f"agreement.yours.{value}"),
         replace=True,
     )
     await after_answer(ctx, view, member)
@@ -175,7 +175,7 @@ async def finish_subjective(ctx: Ctx, view: AgreementView, member: Member, kind:
     ctx.say(
         "agreement.recorded",
         title=item.title(ctx.lang),
-        answer=ctx.t("agreement.answered.agree"),
+        answer=ctx.t("agreement.yours.agree"),
         replace=kind == "support",
     )
     mentor_ready = not any((item.id, m.id) not in view.answers for m in view.mentees)

@@ -25,6 +25,7 @@ from bot.store.groups import group_and_programme, members_of
 from bot.store.jobs import schedule
 from bot.store.models import Group, Identity, Job, Meeting, Member, Rhythm
 from bot.time.parsing import OneOff, ParseFailure, Recurring, parse_when
+from bot.wording import join_names
 
 MAX_OPTIONS = 5
 PRIVATE_WORDS = ("private", "privat", "new", "ny")
@@ -95,7 +96,7 @@ async def bind(ctx: Ctx, args: str) -> None:
         ctx.say("circles.nothing_to_bind", private=True)
         return
     group = free[0]
-    names = ", ".join(m.name for m in await members_of(ctx.session, group.id))
+    names = join_names(ctx.lang, [m.name for m in await members_of(ctx.session, group.id)])
     if args.strip().lower() in PRIVATE_WORDS:
         created = await _create_private_chat(ctx, group)
         if created is not None:

@@ -43,6 +43,7 @@ from bot.store.groups import group_and_programme
 from bot.store.jobs import schedule
 from bot.store.models import AgendaItem, CoachingLog, DialogState, Group, Job, Meeting, Note, Person
 from bot.store.session import DbSession
+from bot.wording import join_names
 
 CONV = "coaching"
 JOB = "coach_nudge"
@@ -131,7 +132,9 @@ async def _nudge(
     work: Work, facts: MeetingFacts, person: Person, needs: set[str], agenda: list[AgendaItem]
 ) -> Reply:
     lang = person.language
-    mentee_names = ", ".join(m.name for m, _ in facts.mentees) or facts.names_except(person.id)
+    mentee_names = join_names(lang, [m.name for m, _ in facts.mentees]) or facts.names_except(
+        person.id
+    )
     parts = [
         work.t_for(
             lang,
@@ -146,7 +149,7 @@ async def _nudge(
         parts.append(work.t_for(lang, "coaching.nudge.icebreaker", prompt=icebreaker.text(lang)))
     bonding = facts.bonding(work.content)
     if bonding is not None:
-        mode = work.t_for(lang, f"agreement.mode.{facts.meeting.mode}")
+        mode = work.t_for(lang, f"agreement.mode_met.{facts.meeting.mode}")
         parts.append(
             work.t_for(lang, "coaching.nudge.bonding", mode=mode, prompt=bonding.text(lang))
         )
@@ -313,7 +316,7 @@ async def reflection_job(work: Work, job: Job) -> None:
         if prompt is None:
             continue
         log_id = await log_shown(work, person.id, group.id, "reflection", prompt.id)
-        names = ", ".join(s.name for s, p in members if p.id != person.id)
+        names = join_names(person.language, [s.name for s, p in members if p.id != person.id])
         lang = person.language
         choices = (
             Choice(f"coach:write:{log_id}", work.t_for(lang, "coaching.buttons.write")),

@@ -61,6 +61,7 @@ from bot.store.models import (
     Note,
     Person,
 )
+from bot.wording import join_names
 
 JOB = "coach_prep"
 #: the mentee hears about the meeting before her mentor's nudge, so her points make it in
@@ -325,7 +326,9 @@ async def prep_job(work: Work, job: Job) -> None:
 
 async def _prep(work: Work, facts: MeetingFacts, person: Person) -> Reply:
     lang = person.language
-    mentor_names = ", ".join(m.name for m, _ in facts.mentors) or facts.names_except(person.id)
+    mentor_names = join_names(lang, [m.name for m, _ in facts.mentors]) or facts.names_except(
+        person.id
+    )
     parts = [
         work.t_for(
             lang,
@@ -344,7 +347,7 @@ async def _prep(work: Work, facts: MeetingFacts, person: Person) -> Reply:
         parts.append(work.t_for(lang, "companion.prep.icebreaker", prompt=icebreaker.text(lang)))
     bonding = facts.bonding(work.content)
     if bonding is not None:
-        mode = work.t_for(lang, f"agreement.mode.{facts.meeting.mode}")
+        mode = work.t_for(lang, f"agreement.mode_met.{facts.meeting.mode}")
         parts.append(
             work.t_for(lang, "companion.prep.bonding", mode=mode, prompt=bonding.text(lang))
         )

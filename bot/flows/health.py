@@ -31,12 +31,13 @@ from bot.core.context import Ctx, Work
 from bot.core.types import Reply
 from bot.flows.agreement_view import current_agreement
 from bot.flows.feedback_answers import answered
-from bot.flows.health_organisers import alert, broadcast_command, report_command
+from bot.flows.health_organisers import alert, broadcast_command, in_words, report_command
 from bot.flows.registry import Flows
 from bot.store.db import from_db, to_db
 from bot.store.groups import seats_with_people
 from bot.store.jobs import schedule
 from bot.store.models import Group, Job, Meeting, Member, Person, Programme, Rhythm, RiskFlag
+from bot.wording import join_names
 
 REASONS = ("agreement", "no_meeting", "checkins", "ratings", "unreachable")
 DEFAULT_AGREEMENT_DAYS = 14
@@ -167,12 +168,12 @@ async def raise_flag(
     for seat, person in targets:
         if person.unreachable_at is not None:
             continue
-        others = ", ".join(n for sid, n in names.items() if sid != seat.id)
+        others = join_names(person.language, [n for sid, n in names.items() if sid != seat.id])
         text = work.t_for(
             person.language,
             f"health.nudge.{wording or reason}",
             others=others,
-            **(params or {}),
+            **in_words(work, person.language, params or {}),
         )
         await deliver(work, person, Reply(text), key=f"health:nudge:{flag.id}:{seat.id}")
     if replan:

@@ -55,6 +55,7 @@ from bot.store.models import (
     Rhythm,
 )
 from bot.time.parsing import OneOff, ParseFailure, Recurring, occurrences, parse_when, with_time
+from bot.wording import join_names
 
 TIME_ONLY = re.compile(
     r"^\s*(?:kl\.?|at)?\s*(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ampm>am|pm)?\s*$", re.I
@@ -206,7 +207,7 @@ async def propose(
     ctx.say(
         "meetings.proposed",
         when=read_back(ctx, meeting, ctx.person),
-        names=", ".join(s.name for s, _ in others),
+        names=join_names(ctx.lang, [s.name for s, _ in others]),
         zone=ctx.person.timezone,
     )
     for other, person in others:

@@ -22,6 +22,7 @@ from bot.store.db import to_db
 from bot.store.groups import group_and_programme, members_of, memberships, organiser_programmes
 from bot.store.models import Group, Invite, Member, Person, Programme
 from bot.time.zones import resolve_zone
+from bot.wording import join_names
 
 CONV = "onboarding"
 
@@ -70,6 +71,10 @@ async def _claim(ctx: Ctx, invite: Invite, member: Member) -> None:
     member.joined_at = to_db(ctx.now)
     programme = await ctx.session.get(Programme, member.programme_id)
     assert programme is not None
+    if ctx.person.onboarded_at is None:
+        # Someone new is greeted in the programme's language; the first
+        # question then lets them choose their own.
+        ctx.person.language = programme.language
     dialog = await ctx.dialog(CONV)
     dialog.reset()
     dialog.go("lang", member_id=member.id)
@@ -234,7 +239,7 @@ async def _finish(ctx: Ctx, member: Member) -> None:
     waiting = [s.name for s in seats if s.id not in {m.id for m, _ in ready}]
     if waiting:
         key = "onboarding.done.waiting_pair" if group.kind == "pair" else "onboarding.done.waiting"
-        ctx.say(key, names=", ".join(waiting))
+        ctx.say(key, names=join_names(ctx.lang, waiting))
         return
     await _complete(ctx, group, programme, ready)
 
@@ -245,7 +250,7 @@ async def _complete(
     group.status = "active"
     group.completed_at = to_db(ctx.now)
     for seat, person in ready:
-        others = ", ".join(m.name for m, _ in ready if m.id != seat.id)
+        others = join_names(person.language, [m.name for m, _ in ready if m.id != seat.id])
         key = f"onboarding.complete.{group.kind}"
         text = ctx.t_for(person.language, key, others=others, programme=programme.name)
         if person.id == ctx.person.id:

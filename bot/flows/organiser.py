@@ -13,6 +13,7 @@ from bot.flows.registry import Flows
 from bot.organiser.programmes import deep_link, issue_invite
 from bot.store.groups import members_of, organiser_programmes
 from bot.store.models import Group, Member, Programme
+from bot.wording import plural, prose_date
 
 
 def register(flows: Flows) -> None:
@@ -37,9 +38,9 @@ async def programme_status(ctx: Ctx, programme: Programme) -> str:
         ctx.t(
             "organiser.program.head",
             name=programme.name,
-            start=programme.start_date.isoformat(),
-            end=programme.end_date.isoformat(),
-            groups=len(groups),
+            start=prose_date(ctx.lang, programme.start_date),
+            end=prose_date(ctx.lang, programme.end_date),
+            groups=plural(ctx.content, ctx.lang, "report.count.groups", len(groups)),
             active=sum(1 for g in groups if g.status == "active"),
         )
     ]

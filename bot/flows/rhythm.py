@@ -23,6 +23,7 @@ from bot.flows.registry import Flows
 from bot.store.db import to_db
 from bot.store.groups import group_and_programme, members_of
 from bot.store.models import Group, Member, Person, Programme, Rhythm, RhythmProposal
+from bot.wording import frequency_phrase, join_names
 
 CONV = "rhythm"
 FREQUENCIES = {"weekly": 7, "biweekly": 14, "monthly": 30}
@@ -39,12 +40,7 @@ def register(flows: Flows) -> None:
 
 # -- describing ----------------------------------------------------------------
 def frequency_label(work: Work, lang: str, days: int) -> str:
-    for name, value in FREQUENCIES.items():
-        if value == days:
-            return work.t_for(lang, f"rhythm.freq.{name}")
-    if days % 7 == 0:
-        return work.t_for(lang, "rhythm.freq.every_weeks", n=days // 7)
-    return work.t_for(lang, "rhythm.freq.every_days", n=days)
+    return frequency_phrase(work.content, lang, days)
 
 
 def mode_label(work: Work, lang: str, mode: str) -> str:
@@ -282,7 +278,7 @@ async def _proposed(
     complete = [p for p in proposals if p.when_text is not None]
     if len(complete) < len(seats):
         waiting = [s.name for s in seats if s.id not in {p.member_id for p in complete}]
-        ctx.say("rhythm.proposed_waiting", names=", ".join(waiting))
+        ctx.say("rhythm.proposed_waiting", names=join_names(ctx.lang, waiting))
         await _continue_agreement(ctx, group, member)
         return
     await present(ctx, group, seats, complete)
@@ -393,7 +389,7 @@ async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
         waiting = [
             s.name for s in seats if not next(p for p in proposals if p.member_id == s.id).confirmed
         ]
-        ctx.say("rhythm.accepted_waiting", names=", ".join(waiting), replace=True)
+        ctx.say("rhythm.accepted_waiting", names=join_names(ctx.lang, waiting), replace=True)
         return
     _, programme = await group_and_programme(ctx.session, group.id)
     freq, minutes, mode, when = suggestion

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from bot.store.db import from_db, to_db
 from bot.store.models import Group, Invite, Member, Programme
 from bot.store.session import DbSession
+from bot.wording import group_label
 
 CODE_BYTES = 12  # 96 bits
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16}$")
@@ -173,7 +174,7 @@ async def create_group(
     group = Group(
         programme_id=programme.id,
         kind=kind,
-        name=name or " & ".join(names),
+        name=name or group_label(names),
         status="forming",
         created_at=to_db(now),
         version=0,

@@ -247,7 +247,7 @@ async def test_a_pair_joins_agrees_and_books_a_meeting_with_buttons_and_free_tex
         for label in ("En gång", "60 min", "Online"):
             (await j.press(ANNA, label)).assert_edits_pressed(ANNA)
         step = await j.press(ANNA, "Spelar", to={ANNA, BEA})
-        compromise = "var 3:e vecka · 60 min · online · tisdagar efter 15"
+        compromise = "var tredje vecka · 60 min · online · tisdagar efter 15"
         for user in (ANNA, BEA):
             assert compromise in step.texts(user)
 

@@ -40,7 +40,7 @@ async def circle(tmp_path: Path) -> AsyncIterator[Console]:
 
 async def test_circle_binds_a_chat_and_votes_on_a_time(circle: Console) -> None:
     out = await circle.run("@greta#cirkel /bind")
-    assert "mötesplatsen för Greta & Hanna & Ines & Jo" in out[1]
+    assert "mötesplatsen för Greta, Hanna, Ines & Jo" in out[1]
     out = await circle.run("@greta#cirkel /poll nästa tisdag kl 16; varannan torsdag kl 17")
     assert "1. tisdag 1 december kl. 16:00 (Europe/Stockholm)" in "\n".join(out)
     out = await circle.run("@greta#cirkel [2]\n@hanna#cirkel [2]\n@ines#cirkel [1]\n@jo#cirkel [2]")
@@ -111,7 +111,7 @@ async def test_bind_private_creates_a_members_only_chat(circle: Console) -> None
     circle.core.add_chat_factory(factory)
     out = await circle.run("@greta#lobby /bind private")
     assert factory.requests == [
-        ("lobby", "Greta & Hanna & Ines & Jo", ["greta", "hanna", "ines", "jo"])
+        ("lobby", "Greta, Hanna, Ines & Jo", ["greta", "hanna", "ines", "jo"])
     ]
     assert "skapat en egen kanal" in out[1]
     assert any(
@@ -216,7 +216,7 @@ async def test_a_circle_that_stops_meeting_is_nudged_then_its_organiser_alerted(
 
         # they never met, so the nudge does not speak of a "last meeting"
         nudge_sv = (
-            "Ni kom överens om att ses ungefär var 14:e dag, men på 28 dagar har jag inte hört"
+            "Ni kom överens om att ses ungefär varannan vecka, men på 28 dagar har jag inte hört"
         )
         for name in ("greta", "hanna", "jo"):
             got = [
@@ -231,14 +231,15 @@ async def test_a_circle_that_stops_meeting_is_nudged_then_its_organiser_alerted(
             for d, out in enumerate(by_day)
             for x in out
             if x.startswith("→ ines: ")
-            and "You agreed to meet about every 14 days, but in 28 days I haven't heard" in x
+            and "You agreed to meet about every other week, but in 28 days I haven't heard" in x
         ]
         assert ines == [27]
         assert not any(nudge_sv in x for out in by_day for x in out if x.startswith("→ #cirkel"))
-        alert = "→ olga: ⚠️ Greta & Hanna & Ines & Jo (Cirklar) kan behöva din hjälp: inget möte"
+        alert = "→ olga: ⚠️ Greta, Hanna, Ines & Jo (Cirklar) kan behöva din hjälp: inget möte"
         assert days_of(alert) == [34]
         assert any(
-            "inget möte på 35 dagar (de kom överens om var 14:e dag)" in x for x in by_day[34]
+            "inget möte på 35 dagar (de kom överens om att ses varannan vecka)" in x
+            for x in by_day[34]
         )
 
         # They meet again: the next "did you meet?" answered yes closes the flag.

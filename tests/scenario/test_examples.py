@@ -30,7 +30,7 @@ def test_readme_example_script_runs(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert "→ bea: Europe/London it is." in out
-    assert "→ anna: Nu är ni kompletta – du och Bea är ett par i STEM Up!" in out
+    assert "→ anna: Nu är ni båda på plats – du och Bea är ett par i STEM Up!" in out
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for line in ("→ bea: Europe/London it is.", "@anna /start", "   [1] Svenska  [2] English"):
         assert line in readme

@@ -99,8 +99,16 @@ async def test_six_months_alerts_fire_on_the_right_days(h: Harness) -> None:
         ("2026-12-16", "Greta & Hanna", "mentorsöverenskommelsen är inte klar 14 dagar"),
         ("2026-12-30", "Cecilia & Dana", "adeptens betyg efter mötena sjunker"),
         ("2027-01-14", "Eva & Fatima", "Fatima går inte att nå"),
-        ("2027-01-27", "Cecilia & Dana", "inget möte på 35 dagar (de kom överens om var 14:e dag)"),
-        ("2027-02-15", "Eva & Fatima", "inget möte på 67 dagar (de kom överens om var 30:e dag)"),
+        (
+            "2027-01-27",
+            "Cecilia & Dana",
+            "inget möte på 35 dagar (de kom överens om att ses varannan vecka)",
+        ),
+        (
+            "2027-02-15",
+            "Eva & Fatima",
+            "inget möte på 67 dagar (de kom överens om att ses en gång i månaden)",
+        ),
         ("2027-05-11", "Cecilia & Dana", "två avstämningar i rad har blivit obesvarade"),
         ("2027-05-11", "Eva & Fatima", "två avstämningar i rad har blivit obesvarade"),
         ("2027-05-11", "Greta & Hanna", "två avstämningar i rad har blivit obesvarade"),
@@ -120,7 +128,7 @@ async def test_six_months_alerts_fire_on_the_right_days(h: Harness) -> None:
                 if "knuff" in t
                 or "Ett tips" in t
                 or "sedan ert senaste möte" in t
-                or "inte hört av dig" in t
+                or "inte fått något svar från dig" in t
             ]
     # each troubled pair was nudged before its organisers heard of it
     nudges = {

@@ -97,7 +97,7 @@ async def test_differing_proposals_get_a_compromise_between_them(h: Harness) -> 
         "Här är era förslag sida vid sida:\n"
         "• Anna: varje vecka · 30 min · på plats · tisdagar efter 15\n"
         "• Bea: en gång i månaden · 60 min · online\n"
-        "Mitt förslag till kompromiss: var 3:e vecka · 45 min · hybrid · tisdagar efter 15"
+        "Mitt förslag till kompromiss: var tredje vecka · 45 min · hybrid · tisdagar efter 15"
     )
     # both see both proposals side by side, with the same suggestion
     assert side_by_side(anna.texts()) == expected
@@ -484,7 +484,8 @@ async def test_each_member_reads_the_time_in_their_own_zone_and_language(h: Harn
     # 22 March 2027: the US is already on summer time, Sweden not yet (5 hours apart)
     await anna.says("22 mars kl 15")
     assert anna.last.text == (
-        "Jag föreslår Bea: måndag 22 mars kl. 15:00 (din tid, Europe/Stockholm). "
+        "Jag har skickat ditt förslag till Bea: "
+        "måndag 22 mars kl. 15:00 (din tid, Europe/Stockholm). "
         "Jag säger till när det är bekräftat."
     )
     assert bea.last.text == (
@@ -496,7 +497,8 @@ async def test_each_member_reads_the_time_in_their_own_zone_and_language(h: Harn
     assert bea.last.text == "Okay – write a time that suits you better."
     await bea.says("next Tuesday at 3pm")  # 1 December, 15:00 in New York
     assert bea.last.text == (
-        "I'm suggesting to Anna: Tuesday 1 December at 15:00 (your time, America/New_York). "
+        "I've sent your suggestion to Anna: "
+        "Tuesday 1 December at 15:00 (your time, America/New_York). "
         "I'll let you know once it's confirmed."
     )
     assert anna.last.text == (

@@ -88,8 +88,8 @@ async def test_report_matches_history_and_shows_no_answers(h: Harness, tmp_path:
 
     code, table = await cli(h, "--language", "en")
     assert code == 0
-    assert "Anna & Bea" in table and "done 2026-11-25" in table and "4.17" in table
-    assert "Cecilia & Dana: agreement not done (since 2026-12-09)" in table
+    assert "Anna & Bea" in table and "done 25 November 2026" in table and "4.17" in table
+    assert "Cecilia & Dana: agreement not done (since 9 December 2026)" in table
     code, text = await cli(h, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["group"], r["meetings_planned"], r["meetings_held"]) for r in rows] == [
