@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -23,7 +23,7 @@ from telegram import (
     CallbackQuery,
     Update,
 )
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -36,8 +36,9 @@ from telegram.ext import (
 from adapters.telegram.ratelimit import ChatRateLimiter
 from adapters.telegram.translate import PLATFORM, CommandSpecLike, command_menu, update_to_event
 from adapters.telegram.transport import UNREACHABLE_REASONS, TelegramTransport
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.ports import DeliveryError, Transport
+from bot.startup import with_retries
 from bot.types import Address, Event, Outgoing
 
 _log = logging.getLogger(__name__)
@@ -285,11 +286,18 @@ async def serve(
     *,
     rate_limiter: BaseRateLimiter[int] | None = None,
     poll_timeout: float = 10.0,
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
     """Run the bot until ``stop`` is set: long polling, or a webhook server
     when a webhook URL is configured (requests without the secret are refused
-    by PTB with 403)."""
+    by PTB with 403).
+
+    A token the Bot API rejects raises :class:`ConfigError` at once; a Bot API
+    that does not answer is retried (``start_retries``) and then raises
+    :class:`~bot.startup.Unavailable`.  ``on_ready`` is called once updates flow.
+    """
     app = build_application(core, settings, rate_limiter=rate_limiter)
+    await _initialize(app, settings)
     async with app:
         try:
             await set_command_menus(app.bot, core.commands.all(), settings.default_language)
@@ -313,9 +321,33 @@ async def serve(
                     timeout=timedelta(seconds=poll_timeout), allowed_updates=ALLOWED_UPDATES
                 )
             _log.info("Telegram adapter running as @%s", app.bot.username)
+            if on_ready is not None:
+                on_ready()
             await stop.wait()
         finally:
             if updater.running:
                 await updater.stop()
             if app.running:
                 await app.stop()
+
+
+async def _initialize(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """``getMe`` with bounded retries; a rejected token is a configuration error."""
+    try:
+        await with_retries(
+            app.initialize,
+            transient=(NetworkError,),
+            retries=settings.start_retries,
+            backoff=settings.start_backoff,
+            setting="MENTORBOT_TELEGRAM_API_URL",
+            what=f"the Telegram Bot API at {settings.telegram_api_url or 'api.telegram.org'}",
+        )
+    except InvalidToken:
+        await app.shutdown()
+        raise ConfigError(
+            "MENTORBOT_TELEGRAM_TOKEN: the Bot API rejected the token (401 Unauthorized);"
+            " copy it again from BotFather"
+        ) from None
+    except BaseException:
+        await app.shutdown()
+        raise

@@ -42,6 +42,6 @@ def test_cli_reports_bad_config_in_one_line() -> None:
         env={"PATH": "/usr/bin:/bin", "MENTORBOT_DEFAULT_TIMEZONE": "Nowhere/Land"},
         stdin=subprocess.DEVNULL,
     )
-    assert run.returncode == 2
+    assert run.returncode == 78  # EX_CONFIG: a service manager need not retry
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "MENTORBOT_DEFAULT_TIMEZONE" in lines[0]
