@@ -101,11 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=cmd_content_check)
 
-    from bot import invite_export, organiser_cli, report_cli
+    from bot import demo, invite_export, organiser_cli, report_cli
 
     organiser_cli.add_commands(sub)
     report_cli.add_commands(sub)
     invite_export.add_commands(sub)
+    demo.add_commands(sub)
     return parser
 
 

@@ -379,7 +379,6 @@ async def _login(client: MentorbotClient, settings: Any) -> None:
     retries = getattr(settings, "start_retries", 5)
     backoff = getattr(settings, "start_backoff", 2.0)
 
-
     async def attempt() -> None:
         try:
             await client.login(settings.discord_token)
