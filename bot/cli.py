@@ -93,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="apply migrations")
     up.add_argument("--json", action="store_true")
     up.set_defaults(handler=cmd_db_upgrade)
+    bk = db_sub.add_parser(
+        "backup",
+        help="a consistent copy while the bot runs (SQLite backup API, or pg_dump)",
+    )
+    bk.add_argument("path", type=Path, help="the new backup file")
+    bk.set_defaults(handler=cmd_db_backup)
 
     content = sub.add_parser("content", help="content files")
     c_sub = content.add_subparsers(dest="content_command", required=True)
@@ -239,6 +245,18 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
         print(json.dumps({"upgraded": True, "database": _safe_url(settings.database_url)}))
     else:
         print(f"database is up to date: {_safe_url(settings.database_url)}")
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    from bot.store.backup import BackupError, backup
+
+    settings = load_settings()
+    try:
+        print(backup(settings.database_url, args.path))
+    except BackupError as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
