@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import (
@@ -171,9 +172,9 @@ async def _serve(settings: Settings) -> int:
     # dateparser loads its language data lazily (~0.2 s): pay it now, off the start-up path
     tasks.append(asyncio.create_task(asyncio.to_thread(warm_up), name="warm-up"))
     failure: BaseException | None = None
-    stopper = asyncio.create_task(stop.wait())
+    stopper: asyncio.Task[Any] = asyncio.create_task(stop.wait())
     try:
-        pending = set(tasks)
+        pending: set[asyncio.Task[Any]] = set(tasks)
         while pending and not stop.is_set():
             done, pending = await asyncio.wait(
                 pending | {stopper}, return_when=asyncio.FIRST_COMPLETED

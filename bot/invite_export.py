@@ -165,7 +165,7 @@ def write_qr_codes(rows: list[dict[str, Any]], directory: Path) -> list[Path]:
         if not row["telegram_link"]:
             continue
         path = directory / f"{number:02d}-{_file_part(row['name'])}-{row['role']}.png"
-        segno.make(row["telegram_link"], error="m", micro=False).save(path, scale=8, border=4)
+        segno.make(row["telegram_link"], error="m", micro=False).save(str(path), scale=8, border=4)
         written.append(path)
     return written
 
