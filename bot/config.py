@@ -202,12 +202,19 @@ def setting_names() -> list[str]:
 def unknown_settings(environ: Mapping[str, str] | None = None) -> list[str]:
     """One warning per ``MENTORBOT_*`` variable that is no setting.
 
-    A misspelt name would otherwise be ignored in silence (a misspelt token
+    The environment and ``.env`` are both checked.  A misspelt name would
+    otherwise be ignored in silence (a misspelt token
     quietly starts the console instead of Telegram), so the closest real
     setting is named.  Variables the tests and scripts use for themselves
     (``MENTORBOT_TEST_*``, ``_PG_*``, ``_BENCH_*``) are not settings and pass.
     """
-    env = os.environ if environ is None else environ
+    env: Mapping[str, str | None]
+    if environ is None:
+        from dotenv import dotenv_values  # pydantic-settings reads .env with it
+
+        env = {**dotenv_values(".env"), **os.environ} if Path(".env").is_file() else os.environ
+    else:
+        env = environ
     known = setting_names()
     warnings = []
     for name in sorted(env):

@@ -75,3 +75,14 @@ def test_unknown_variables_name_the_closest_setting() -> None:
         " did you mean MENTORBOT_TELEGRAM_TOKEN?",
         "MENTORBOT_ZZZ is not a setting and is ignored",
     ]
+
+
+def test_a_misspelt_setting_in_dotenv_warns_too(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import unknown_settings
+
+    (tmp_path / ".env").write_text("MENTORBOT_DEFAULT_LANGUAGEE=en\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert any(
+        "MENTORBOT_DEFAULT_LANGUAGEE" in w and "MENTORBOT_DEFAULT_LANGUAGE?" in w
+        for w in unknown_settings()
+    )
