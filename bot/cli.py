@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     for warning in unknown_settings():
         print(f"mentorbot: warning: {warning}", file=sys.stderr)
     handler: Command = getattr(args, "handler", cmd_run)
-    from bot.startup import Unavailable
+    from bot.core.startup import Unavailable
     from bot.store.db import DatabaseUnavailable
 
     try:
@@ -108,9 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=cmd_content_check)
 
-    from bot import demo, invite_export, organiser_cli, report_cli
+    from bot import demo
+    from bot.organiser import invite_export, programme_cli, report_cli
 
-    organiser_cli.add_commands(sub)
+    programme_cli.add_commands(sub)
     report_cli.add_commands(sub)
     invite_export.add_commands(sub)
     demo.add_commands(sub)
@@ -127,7 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings) -> int:
     from bot.app import Core
-    from bot.startup import Unavailable
+    from bot.core.startup import Unavailable
 
     core = await Core.open(settings)
     stop = asyncio.Event()
@@ -167,7 +168,7 @@ async def _serve(settings: Settings) -> int:
                 name="discord",
             )
         )
-    from bot.timeparse import warm_up
+    from bot.time.parsing import warm_up
 
     # dateparser loads its language data lazily (~0.2 s): pay it now, off the start-up path
     tasks.append(asyncio.create_task(asyncio.to_thread(warm_up), name="warm-up"))
@@ -232,8 +233,8 @@ def _console(settings: Settings, script: Path | None, now: datetime | None) -> i
     from adapters.console.runner import run_interactive, run_script
 
     if script is not None:
-        return asyncio.run(run_script(settings, script, now or datetime.now(UTC)))
-    return asyncio.run(run_interactive(settings, now))
+        return asyncio.run(run_script(settings, script, now or datetime.now(UTC), build_parser))
+    return asyncio.run(run_interactive(settings, now, build_parser))
 
 
 # -- db and content ----------------------------------------------------------

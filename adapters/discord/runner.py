@@ -46,9 +46,9 @@ from adapters.discord.translate import (
 )
 from adapters.discord.transport import DiscordChatFactory, DiscordTransport, discord_files
 from bot.config import ConfigError
-from bot.ports import DeliveryError
-from bot.startup import with_retries
-from bot.types import Event, Outgoing
+from bot.core.ports import DeliveryError
+from bot.core.startup import with_retries
+from bot.core.types import Event, Outgoing
 
 _log = logging.getLogger(__name__)
 

@@ -37,9 +37,9 @@ from adapters.telegram.ratelimit import ChatRateLimiter
 from adapters.telegram.translate import PLATFORM, CommandSpecLike, command_menu, update_to_event
 from adapters.telegram.transport import UNREACHABLE_REASONS, TelegramTransport
 from bot.config import ConfigError, Settings
-from bot.ports import DeliveryError, Transport
-from bot.startup import with_retries
-from bot.types import Address, Event, Outgoing
+from bot.core.ports import DeliveryError, Transport
+from bot.core.startup import with_retries
+from bot.core.types import Address, Event, Outgoing
 
 _log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import zxingcpp
 from PIL import Image
 
-from bot.invite_export import neutralise
-from bot.programmes import check_invite
+from bot.organiser.invite_export import neutralise
+from bot.organiser.programmes import check_invite
 from bot.store.db import Database
 from tests.conftest import database_url
 

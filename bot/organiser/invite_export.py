@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.config import ConfigError, Settings
-from bot.organiser_cli import output, run_work
-from bot.programmes import deep_link, find_programme, issue_invite
+from bot.organiser.programme_cli import output, run_work
+from bot.organiser.programmes import deep_link, find_programme, issue_invite
 from bot.store.models import Group, Member
 from bot.store.session import DbSession
 
