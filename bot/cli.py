@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     programme_cli.add_commands(sub)
     report_cli.add_commands(sub)
     invite_export.add_commands(sub)
-    demo.add_commands(sub)
+    demo.add_commands(sub, build_parser)
     return parser
 
 

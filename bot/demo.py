@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,14 +19,16 @@ from bot.config import load_settings
 DEMO_DAYS = 180
 
 
-def add_commands(sub: Any) -> None:  # argparse's subparsers action has no public type
+def add_commands(sub: Any, parser: Callable[[], argparse.ArgumentParser]) -> None:
+    """``parser`` builds the CLI's parser, for the organiser lines of the set-up
+    (passed in: this module must not import ``bot.cli``, which imports it)."""
     demo = sub.add_parser(
         "demo",
         help="a demo programme in the console: you are a mentee, Anna your mentor",
         description=__doc__,
     )
     demo.add_argument("--database", help="keep the demo in this database URL (default: scratch)")
-    demo.set_defaults(handler=cmd_demo)
+    demo.set_defaults(handler=cmd_demo, parser_factory=parser)
 
 
 def prelude(today: date) -> list[str]:
@@ -52,6 +55,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             run_interactive(
                 settings,
                 None,
+                args.parser_factory,
                 prelude=prelude(date.today()),
                 opening=opening,
                 greeting="console.demo",
@@ -63,6 +67,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             run_interactive(
                 settings,
                 None,
+                args.parser_factory,
                 prelude=prelude(date.today()),
                 opening=opening,
                 greeting="console.demo",
