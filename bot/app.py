@@ -51,7 +51,11 @@ class Core:
         """Load content (fails loudly on broken files), migrate, and build."""
         content = load_content(settings.content_dir)
         db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
-        await db.upgrade()
+        try:
+            await db.upgrade()
+        except BaseException:
+            await db.dispose()
+            raise
         return cls(settings, db, content, clock or SystemClock())
 
     async def close(self) -> None:

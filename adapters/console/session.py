@@ -4,9 +4,10 @@ One action a line (the script format of DESIGN.md):
 ``@name text`` (a command if it starts with ``/``), ``@name [label]`` or
 ``@name [2]`` (press a button on the newest message to ``name`` that has
 buttons), ``@name#group text`` (speak in the group chat ``group``),
-``wait 3d`` (m, h, d, w: the clock moves and due jobs fire) and ``# comment``.
-Interactively the same actions are typed, plus ``/as name`` to change who you
-are and ``/wait 3d``.
+``wait 3d`` or ``/wait 3d`` (m, h, d, w: the clock moves and due jobs fire),
+``$ organiser command`` and ``# comment``.  Interactively every such line is
+accepted as typed, plus ``/as name`` to change who you are and plain text
+(or a ``/command``) to write as yourself.
 """
 
 from __future__ import annotations
@@ -74,16 +75,23 @@ class ConsoleSession:
         if text.startswith("$ "):
             await self.organiser(text[2:])
             return
-        if text.startswith("wait "):
+        if text.startswith(("wait ", "/wait ")):
             try:
-                await self.wait(parse_duration(text[5:]))
+                await self.wait(parse_duration(text.split(" ", 1)[1]))
             except ScriptError as exc:
                 raise ScriptError(where + str(exc)) from None
             return
         match = ACTION.match(text)
         if not match:
-            raise ScriptError(f"{where}expected '@name text', '@name [button]' or 'wait 3d'")
+            raise ScriptError(
+                f"{where}expected '@name text', '@name [button]', '$ command' or 'wait 3d'"
+            )
         await self.act(match["name"], match["rest"].strip(), group=match["group"])
+
+    @staticmethod
+    def is_script_line(text: str) -> bool:
+        """A line in script form (as opposed to plain text from the current person)."""
+        return text.startswith(("@", "#", "$ ", "wait ", "/wait "))
 
     async def organiser(self, command: str) -> None:
         """Run an organiser CLI command on this console's database and clock.

@@ -19,9 +19,10 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -51,6 +52,7 @@ from adapters.discord.transport import (
     discord_files,
 )
 from bot.config import ConfigError
+from bot.core.startup import with_retries
 from bot.core.types import Event
 
 _log = logging.getLogger(__name__)
@@ -349,6 +351,11 @@ def build_client(core: Any, settings: Any, **options: Any) -> MentorbotClient:
     options go to :class:`discord.Client` (tests pass a short
     ``guild_ready_timeout``)."""
     configure_endpoints(settings.discord_api_url, settings.discord_gateway_url)
+    # The bot never joins voice: discord.py's warnings about voice libraries
+    # would only be noise in the service's log.
+    discord.VoiceClient.warn_nacl = False
+    if hasattr(discord.VoiceClient, "warn_dave"):
+        discord.VoiceClient.warn_dave = False
     return MentorbotClient(core, default_language=settings.default_language, **options)
 
 
@@ -358,9 +365,14 @@ async def serve(
     stop: asyncio.Event,
     *,
     client: MentorbotClient | None = None,
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Run the Discord client until ``stop`` is set (or the client fails,
-    e.g. a bad token, which is raised)."""
+    """Run the Discord client until ``stop`` is set (or the client fails).
+
+    Logging in is retried while Discord does not answer (``start_retries``,
+    then :class:`~bot.startup.Unavailable`); a rejected token raises
+    :class:`ConfigError` at once.  ``on_ready`` is called after the gateway's
+    READY."""
     if not settings.discord_token:
         raise ConfigError("MENTORBOT_DISCORD_TOKEN: required to start the Discord adapter")
     client = client or build_client(core, settings)
@@ -368,7 +380,11 @@ async def serve(
     if hasattr(core, "add_chat_factory"):
         core.add_chat_factory(DiscordChatFactory(client.transport))
     async with client:
-        runner = asyncio.create_task(client.start(settings.discord_token))
+        await _login(client, settings)
+        runner = asyncio.create_task(client.connect())
+        if on_ready is not None:
+            ready = asyncio.create_task(client.wait_until_ready())
+            ready.add_done_callback(lambda t: None if t.cancelled() else on_ready())
         stopper = asyncio.create_task(stop.wait())
         try:
             done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -382,3 +398,33 @@ async def serve(
             await asyncio.wait_for(runner, 10)
         except TimeoutError:
             _log.warning("discord client did not stop in time")
+
+
+async def _login(client: MentorbotClient, settings: Any) -> None:
+    """Log in (``GET /users/@me``), retrying while Discord does not answer."""
+    retries = getattr(settings, "start_retries", 5)
+    backoff = getattr(settings, "start_backoff", 2.0)
+
+    async def attempt() -> None:
+        try:
+            await client.login(settings.discord_token)
+        except BaseException:
+            # each login opens a new HTTP session: close this one first
+            await client.http.close()
+            client.http.connector = discord.utils.MISSING
+            raise
+
+    try:
+        await with_retries(
+            attempt,
+            transient=(aiohttp.ClientConnectionError, OSError, TimeoutError),
+            retries=retries,
+            backoff=backoff,
+            setting="MENTORBOT_DISCORD_API_URL",
+            what=f"the Discord API at {settings.discord_api_url or 'discord.com'}",
+        )
+    except discord.LoginFailure:
+        raise ConfigError(
+            "MENTORBOT_DISCORD_TOKEN: Discord rejected the token (401 Unauthorized);"
+            " reset it under Bot in the developer portal and copy it again"
+        ) from None

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter
 
 from adapters.telegram.intake import ALLOWED_UPDATES, CoreLike, TelegramIntake, poll
@@ -25,8 +25,9 @@ from adapters.telegram.ratelimit import ChatRateLimiter
 from adapters.telegram.translate import CommandSpecLike, command_menu
 from adapters.telegram.transport import TelegramTransport
 from adapters.telegram.webhook import start_webhook
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core.fairness import FairQueue
+from bot.core.startup import with_retries
 
 _log = logging.getLogger(__name__)
 
@@ -99,11 +100,18 @@ async def serve(
     rate_limiter: BaseRateLimiter[int] | None = None,
     poll_timeout: float = 10.0,
     queue: FairQueue | None = None,
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
     """Run the bot until ``stop`` is set: long polling, or a webhook server
     when a webhook URL is configured (requests without the secret are
-    refused before their body is read)."""
+    refused before their body is read).
+
+    A token the Bot API rejects raises :class:`ConfigError` at once; a Bot API
+    that does not answer is retried (``start_retries``) and then raises
+    :class:`~bot.core.startup.Unavailable`.  ``on_ready`` is called once updates flow.
+    """
     app = build_application(core, settings, rate_limiter=rate_limiter)
+    await _initialize(app, settings)
     async with app:
         bot = app.bot
         try:
@@ -113,17 +121,23 @@ async def serve(
         intake = TelegramIntake(core, bot, queue)
         try:
             if settings.telegram_webhook_url:
-                await _serve_webhook(bot, intake, settings, stop)
+                await _serve_webhook(bot, intake, settings, stop, on_ready)
             else:
                 await bot.delete_webhook()
                 _log.info("Telegram adapter polling as @%s", bot.username)
+                if on_ready is not None:
+                    on_ready()
                 await poll(bot, intake, stop, poll_seconds=poll_timeout)
         finally:
             await intake.close()
 
 
 async def _serve_webhook(
-    bot: Bot, intake: TelegramIntake, settings: Settings, stop: asyncio.Event
+    bot: Bot,
+    intake: TelegramIntake,
+    settings: Settings,
+    stop: asyncio.Event,
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
     assert settings.telegram_webhook_url and settings.telegram_webhook_secret  # load_settings
     runner = await start_webhook(
@@ -141,6 +155,30 @@ async def _serve_webhook(
             allowed_updates=ALLOWED_UPDATES,
         )
         _log.info("Telegram adapter listening for webhooks as @%s", bot.username)
+        if on_ready is not None:
+            on_ready()
         await stop.wait()
     finally:
         await runner.cleanup()
+
+
+async def _initialize(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+    """``getMe`` with bounded retries; a rejected token is a configuration error."""
+    try:
+        await with_retries(
+            app.initialize,
+            transient=(NetworkError,),
+            retries=settings.start_retries,
+            backoff=settings.start_backoff,
+            setting="MENTORBOT_TELEGRAM_API_URL",
+            what=f"the Telegram Bot API at {settings.telegram_api_url or 'api.telegram.org'}",
+        )
+    except InvalidToken:
+        await app.shutdown()
+        raise ConfigError(
+            "MENTORBOT_TELEGRAM_TOKEN: the Bot API rejected the token (401 Unauthorized);"
+            " copy it again from BotFather"
+        ) from None
+    except BaseException:
+        await app.shutdown()
+        raise

@@ -52,7 +52,12 @@ def hash_code(code: str) -> str:
 
 
 def new_code() -> str:
-    return secrets.token_urlsafe(CODE_BYTES)
+    """A random code that does not start with ``-`` or ``_``: a leading ``-``
+    reads as a formula in spreadsheets (and as an option on command lines)."""
+    while True:
+        code = secrets.token_urlsafe(CODE_BYTES)
+        if code[0].isalnum():
+            return code
 
 
 def slugify(name: str) -> str:

@@ -28,6 +28,28 @@ from sqlalchemy.orm import sessionmaker
 from bot.store.session import DbSession, SyncBackedSession
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: shipped in the wheel next to the migrations (see pyproject's package-data)
+ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
+
+
+class DatabaseUnavailable(Exception):
+    """The configured database cannot be opened or written; one line, names the setting."""
+
+
+def safe_url(url: str) -> str:
+    """A database URL without its password, for printing."""
+    head, sep, tail = url.partition("@")
+    if not sep or ":" not in head.split("//", 1)[-1]:
+        return url
+    scheme, _, cred = head.partition("//")
+    return f"{scheme}//{cred.split(':', 1)[0]}:***@{tail}"
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's own words, without SQLAlchemy's SQL echo and links."""
+    inner = getattr(exc, "orig", None) or exc
+    text = " ".join(str(inner).split()) or type(inner).__name__
+    return text[:300]
 
 
 def to_db(when: datetime) -> datetime:
@@ -166,9 +188,20 @@ class Database:
     async def upgrade(self) -> None:
         """Apply Alembic migrations up to head (idempotent).
 
-        A database already at head is recognised with one query, so a normal
-        start does not pay for importing and running Alembic.
+        A database that cannot be opened or written (server down, wrong
+        password, a directory that does not exist) raises
+        :class:`DatabaseUnavailable` with one line naming the setting.
         """
+        try:
+            await self._upgrade()
+        except (OSError, TimeoutError, DBAPIError) as exc:
+            raise DatabaseUnavailable(
+                f"MENTORBOT_DATABASE_URL: cannot open {safe_url(self.url)}: {_reason(exc)}"
+            ) from exc
+
+    async def _upgrade(self) -> None:
+        # A database already at head is recognised with one query, so a normal
+        # start does not pay for importing and running Alembic.
         if await self.revision() == head_revision():
             return
         if self.engine is not None:
@@ -246,7 +279,7 @@ def head_revision() -> str:
 def alembic_config() -> Any:
     from alembic.config import Config
 
-    cfg = Config()
+    cfg = Config(str(ALEMBIC_INI)) if ALEMBIC_INI.is_file() else Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
