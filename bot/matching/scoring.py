@@ -154,7 +154,8 @@ def evaluate(
     needs = _incidence(mentees, "support", areas)
     covered = needs @ _incidence(mentors, "support", areas).T
     wanted = needs.sum(axis=1, keepdims=True)
-    scores += np.where(wanted > 0, weights.support * covered / np.maximum(wanted, 1), 0.5 * weights.support)
+    share = covered / np.maximum(wanted, 1)
+    scores += np.where(wanted > 0, weights.support * share, 0.5 * weights.support)
     # field
     fields_ = _index(sorted({fold(p.field) for p in (*mentors, *mentees) if p.field.strip()}))
     field_e = _codes([fold(p.field) for p in mentees], fields_)[:, None]
@@ -164,7 +165,8 @@ def evaluate(
     level_e = np.array([STAGE_LEVELS.get(p.stage, -1) for p in mentees])[:, None]
     level_m = np.array([STAGE_LEVELS.get(p.stage, -1) for p in mentors])[None, :]
     known = (level_e >= 0) & (level_m >= 0)
-    stage = np.where(level_m > level_e, weights.stage, np.where(level_m == level_e, weights.stage / 3, 0.0))
+    level = np.where(level_m == level_e, weights.stage / 3, 0.0)
+    stage = np.where(level_m > level_e, weights.stage, level)
     scores += np.where(known, stage, weights.stage / 3)
     # time zone distance
     tz_e = np.array([p.utc_offset for p in mentees])[:, None]
