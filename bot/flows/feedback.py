@@ -296,7 +296,7 @@ async def schedule_checkin(
     )
 
 
-async def plan_rounds(ctx: Ctx, group: Group) -> None:
+async def plan_rounds(ctx: Work, group: Group) -> None:
     programme = await ctx.session.get(Programme, group.programme_id)
     if programme is None:
         return

@@ -123,6 +123,8 @@ async def export(ctx: Ctx) -> dict[str, Any]:
             for d in await s.scalars(select(DialogState).where(DialogState.person_id == pid))
         ],
     }
+    for hook in ctx.flows.export_person if ctx.flows is not None else []:
+        data.update(await hook(ctx))
     for seat in seats:
         programme = await s.get(Programme, seat.programme_id)
         group = await s.get(Group, seat.group_id) if seat.group_id else None
@@ -188,6 +190,8 @@ async def erase(ctx: Ctx) -> None:
     seats = list((await s.scalars(select(Member).where(Member.person_id == person.id))).all())
     names = {person.display_name, *(m.name for m in seats)} - {""}
     partners: set[int] = set()
+    for hook in ctx.flows.erase_person if ctx.flows is not None else []:
+        await hook(ctx, seats, names)
     for seat in seats:
         await _tell_left(ctx, seat)
         if seat.group_id is not None:

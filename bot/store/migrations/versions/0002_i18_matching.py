@@ -25,7 +25,10 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["member_id"], ["members.id"], name=op.f("fk_intakes_member_id_members"), ondelete="CASCADE"
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_intakes_member_id_members"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["programme_id"],
@@ -89,7 +92,9 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("match_rules", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_match_rules_programme_id"), ["programme_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_match_rules_programme_id"), ["programme_id"], unique=False
+        )
 
     op.create_table(
         "match_approvals",
@@ -100,7 +105,10 @@ def upgrade() -> None:
         sa.Column("mentee_member_id", sa.Integer(), nullable=False),
         sa.Column("approved_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["group_id"], ["groups.id"], name=op.f("fk_match_approvals_group_id_groups"), ondelete="CASCADE"
+            ["group_id"],
+            ["groups.id"],
+            name=op.f("fk_match_approvals_group_id_groups"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
             ["programme_id"],
