@@ -77,9 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=cmd_content_check)
 
     from bot import organiser_cli, report_cli
+    from bot.matching import cli as matching_cli
 
     organiser_cli.add_commands(sub)
     report_cli.add_commands(sub)
+    matching_cli.add_commands(sub)
     return parser
 
 
