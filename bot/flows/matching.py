@@ -7,6 +7,10 @@ every hard constraint against the current state, so a stale button gets a
 clear answer instead of a wrong pair.  Skipping forbids that pair, so it is
 not suggested again.  The ``match_start`` job runs the usual start of a
 complete group (agreement, feedback rounds, health) once approval committed.
+
+The solver's modules are imported when ``/match`` is used, not at start-up:
+numpy and scipy cost more to load than the rest of the bot together, and
+most processes never suggest a match.
 """
 
 from __future__ import annotations
@@ -17,16 +21,7 @@ from bot.commands import DM, CommandSpec
 from bot.context import Ctx, Work
 from bot.flows.registry import Flows
 from bot.groups import organiser_programmes
-from bot.matching.approve import approve
 from bot.matching.models import MatchRule
-from bot.matching.report import (
-    head_text,
-    match_text,
-    suggest,
-    suggestion_data,
-    unmatched_text,
-    weights_for,
-)
 from bot.matching.store import load_pool
 from bot.programmes import SetupError
 from bot.store.db import to_db
@@ -41,6 +36,15 @@ def register(flows: Flows) -> None:
 
 
 async def match(ctx: Ctx, _args: str) -> None:
+    from bot.matching.report import (
+        head_text,
+        match_text,
+        suggest,
+        suggestion_data,
+        unmatched_text,
+        weights_for,
+    )
+
     programmes = await organiser_programmes(ctx.session, ctx.person.id)
     if not programmes:
         ctx.say("matching.suggest.no_programme", private=True)
@@ -75,6 +79,9 @@ def _parse(parts: list[str]) -> tuple[str, int, list[int]] | None:
 
 
 async def choose(ctx: Ctx, parts: list[str]) -> None:
+    from bot.matching.approve import approve
+    from bot.matching.report import weights_for
+
     parsed = _parse(parts)
     if parsed is None:
         ctx.say("basics.stale_button", private=True)

@@ -3,7 +3,9 @@ and the sign-up options of ``program create`` / ``program update``.
 
 Every command runs in one transaction (``--json`` for machine-readable
 output, as the other organiser commands).  Messages to participants (the
-introductions) go through the outbox; the running bot delivers them.
+introductions) go through the outbox; the running bot delivers them.  The
+solver (numpy, scipy) is imported by the commands that solve, so that every
+other ``mentorbot`` command starts without it.
 """
 
 from __future__ import annotations
@@ -20,20 +22,9 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.content import load_content
 from bot.context import Work
-from bot.matching.approve import approve
 from bot.matching.csvimport import read_intake_csv
 from bot.matching.models import Intake, MatchRule
-from bot.matching.report import (
-    head_text,
-    match_text,
-    suggest,
-    suggestion_data,
-    unmatched_text,
-    weights_for,
-)
-from bot.matching.signup import (
-    programme_fields,
-)
+from bot.matching.signup import programme_fields
 from bot.matching.store import Pool, load_pool
 from bot.organiser_cli import _common, _invite_json, _render_invites, _run, output
 from bot.programmes import SetupError, find_programme, issue_invite
@@ -170,6 +161,15 @@ async def _pool(session: DbSession, args: argparse.Namespace) -> tuple[Programme
 
 
 def cmd_match_suggest(args: argparse.Namespace) -> int:
+    from bot.matching.report import (
+        head_text,
+        match_text,
+        suggest,
+        suggestion_data,
+        unmatched_text,
+        weights_for,
+    )
+
     async def work(session: DbSession, settings: Settings, now: datetime) -> dict[str, Any]:
         programme, pool = await _pool(session, args)
         try:
@@ -199,6 +199,9 @@ def _programme_lang(result: dict[str, Any]) -> str:
 
 
 def cmd_match_approve(args: argparse.Namespace) -> int:
+    from bot.matching.approve import approve
+    from bot.matching.report import suggest, weights_for
+
     if not args.all and (not args.names or len(args.names) % 2):
         print("mentorbot: give --all, or names in pairs: MENTOR MENTEE ...", file=sys.stderr)
         return 2

@@ -82,6 +82,7 @@ def language_code(text: str) -> str | None:
     return _language_names().get(word)
 
 
+@cache
 def language_name(code: str, lang: str) -> str:
     """The language's name in ``lang`` ("sv" in English is "Swedish")."""
     name = Locale.parse(lang).languages.get(code)

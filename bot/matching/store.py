@@ -14,6 +14,7 @@ from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from bot.matching.models import Intake, MatchRule
 from bot.matching.profile import Profile, fold, utc_offset
@@ -90,28 +91,34 @@ async def application_seats(session: DbSession, programme_id: int) -> list[Membe
     )
 
 
-async def held_mentees(session: DbSession, programme_id: int, person_id: int, role: str) -> int:
-    """How many mentees the person mentors (``role`` mentor) or mentorships they are in
-    (``role`` mentee) in live groups of the programme."""
-    mine = (
-        select(Member.group_id)
-        .join(Group, Group.id == Member.group_id)
-        .where(
-            Member.programme_id == programme_id,
-            Member.person_id == person_id,
-            Member.role == role,
-            Member.left_at.is_(None),
-            Group.status.in_(LIVE_GROUP),
-        )
+async def held(session: DbSession, programme_id: int, role: str) -> dict[int, int]:
+    """person id -> mentees they mentor (``role`` mentor) or mentorships they are in
+    (``role`` mentee), in live groups of the programme; one query for everyone."""
+    live = (
+        Member.programme_id == programme_id,
+        Member.left_at.is_(None),
+        Member.person_id.is_not(None),
+        Group.status.in_(LIVE_GROUP),
     )
     if role == "mentee":
-        return int(await session.scalar(select(func.count()).select_from(mine.subquery())) or 0)
-    count = await session.scalar(
-        select(func.count()).where(
-            Member.group_id.in_(mine), Member.role == "mentee", Member.left_at.is_(None)
+        query = (
+            select(Member.person_id, func.count())
+            .join(Group, Group.id == Member.group_id)
+            .where(Member.role == "mentee", *live)
+            .group_by(Member.person_id)
         )
-    )
-    return int(count or 0)
+    else:
+        mentee = aliased(Member)
+        query = (
+            select(Member.person_id, func.count(mentee.id))
+            .join(Group, Group.id == Member.group_id)
+            .join(mentee, mentee.group_id == Member.group_id)
+            .where(
+                Member.role == "mentor", mentee.role == "mentee", mentee.left_at.is_(None), *live
+            )
+            .group_by(Member.person_id)
+        )
+    return {int(pid): int(n) for pid, n in (await session.execute(query)).all()}
 
 
 async def load_pool(session: DbSession, programme: Programme) -> Pool:
@@ -124,19 +131,24 @@ async def load_pool(session: DbSession, programme: Programme) -> Pool:
             select(Intake).where(Intake.member_id.in_([s.id for s in seats]))
         )
     }
+    person_ids = [s.person_id for s in seats if s.person_id is not None]
+    people = {
+        p.id: p for p in await session.scalars(select(Person).where(Person.id.in_(person_ids)))
+    }
+    holding = {role: await held(session, programme.id, role) for role in MATCH_ROLES}
     for seat in seats:
         intake = intakes.get(seat.id)
-        person = await session.get(Person, seat.person_id) if seat.person_id else None
+        person = people.get(seat.person_id) if seat.person_id else None
         if person is None:
             pool.waiting.append((seat.name, seat.role, "not_joined"))
             continue
         if intake is None or intake.status == "draft":
             pool.waiting.append((seat.name, seat.role, "intake_incomplete"))
             continue
-        held = await held_mentees(session, programme.id, person.id, seat.role)
-        if seat.role == "mentee" and held:
+        has = holding[seat.role].get(person.id, 0)
+        if seat.role == "mentee" and has:
             continue  # already in a mentorship of this programme
-        profile = profile_from(seat, intake.answers, reference, held=held)
+        profile = profile_from(seat, intake.answers, reference, held=has)
         if seat.role == "mentor":
             if profile.capacity <= 0:
                 continue
