@@ -58,11 +58,15 @@ def facts(mentor: Profile, mentee: Profile) -> Facts:
     return Facts(common, diffs)
 
 
+def _support_labels(content: Content, lang: str) -> dict[str, str]:
+    return {o.id: o.text(lang) for o in content.agreement.support_options}
+
+
 def _words(
     content: Content, lang: str, params: dict[str, object], mentor: str, mentee: str
 ) -> dict[str, object]:
     """A fact's parameters as words in ``lang`` (language names, support labels...)."""
-    labels = {o.id: o.text(lang) for o in content.agreement.support_options}
+    labels = _support_labels(content, lang)
     words: dict[str, object] = {"mentor": mentor, "mentee": mentee}
     for name, value in params.items():
         if name == "languages" and isinstance(value, list):

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -76,7 +77,7 @@ class Evaluation:
     scores: NDArray[np.float64]
     blockers: NDArray[np.int8]
 
-    @property
+    @cached_property
     def feasible(self) -> NDArray[np.bool_]:
         return self.blockers == OK
 
