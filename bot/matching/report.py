@@ -35,7 +35,7 @@ def suggest(pool: Pool, weights: Weights) -> Solution:
 def suggestion_data(pool: Pool, solution: Solution, content: Content, lang: str) -> dict[str, Any]:
     matches = []
     for s in solution.matches:
-        pairs = []
+        pairs: list[dict[str, Any]] = []
         for mentee, score in zip(s.mentees, s.scores, strict=True):
             found = facts(s.mentor, mentee)
             common, diffs = render(content, lang, found, s.mentor.name, mentee.name)

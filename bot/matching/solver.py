@@ -150,7 +150,9 @@ def _solution(
             if pinned:
                 s.pinned.add(mentees[i].key)
         matches.append(s)
-    unmatched = [Unmatched(mentees[i], _mentee_reason(ev, i)) for i in np.flatnonzero(~taken)]
+    unmatched = [
+        Unmatched(mentees[int(i)], _mentee_reason(ev, int(i))) for i in np.flatnonzero(~taken)
+    ]
     for j, mentor in enumerate(mentors):
         if j in assigned or mentor.capacity <= 0:
             continue

@@ -118,7 +118,8 @@ async def held(session: DbSession, programme_id: int, role: str) -> dict[int, in
             )
             .group_by(Member.person_id)
         )
-    return {int(pid): int(n) for pid, n in (await session.execute(query)).all()}
+    rows: list[Any] = list((await session.execute(query)).all())
+    return {int(row[0]): int(row[1]) for row in rows}
 
 
 async def load_pool(session: DbSession, programme: Programme) -> Pool:
