@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.matching.models import Intake, MatchRule
-from bot.store.models import Group, Member
+from bot.matching.solver import greedy
+from bot.matching.store import load_pool
+from bot.store.models import Group, Member, Programme
 from tests.conftest import START, database_url
 from tests.console_harness import Console, write
 from tests.matching_steps import json_output, programme, run, said_to, signs_up
@@ -299,3 +301,45 @@ async def test_signup_closed_and_reopened(console: Console) -> None:
     assert any("välkommen till STEM Up! Du är med som adept" in line for line in out)
     out = await console.run(f"@cleo /start {old}")
     assert any("Den koden hittar jag inte" in line for line in out)
+
+
+async def test_greedy_would_strand_a_mentee_the_suggestion_matches_everyone(
+    console: Console, tmp_path: Path
+) -> None:
+    """Ada fits both mentors but prefers Xena (same field); Bo speaks only English, as
+    only Xena does.  Greedy gives Xena to Ada and strands Bo; the suggestion does not."""
+    await console.run(programme("sv"))
+    apps = write(
+        tmp_path,
+        "apps.csv",
+        "programme,role,name,languages,field,stage,support,capacity\n"
+        "stemup,mentor,Xena,sv;en,Fysik,established,career,1\n"
+        "stemup,mentor,Yuki,sv,Kemi,established,career,1\n"
+        "stemup,mentee,Ada,sv,Fysik,doctoral,career,\n"
+        "stemup,mentee,Bo,en,Kemi,doctoral,career,\n",
+    )
+    await console.run(f"$ intake import {apps}")
+    for name in ("Xena", "Yuki", "Ada", "Bo"):
+        who = name.lower()
+        await console.run(
+            f"@{who} /start {{code:{name}}}\n"
+            + "\n".join(f"@{who} {b}" for b in ("[Svenska]", "[Ja]", "[Förstått]", "[Ja]"))
+        )
+    async with console.core.db.sessions() as s:
+        prog = await s.scalar(select(Programme))
+        assert prog is not None
+        pool = await load_pool(s, prog)
+    baseline = greedy(pool.mentors, pool.mentees)
+    assert baseline.matched_mentees == 1
+    assert [u.profile.name for u in baseline.unmatched if u.profile.role == "mentee"] == ["Bo"]
+
+    data = json_output(await console.run("$ match suggest --program stemup --json"))
+    assert sorted((m["mentor"], m["mentees"][0]) for m in data["matches"]) == [
+        ("Xena", "Bo"),
+        ("Yuki", "Ada"),
+    ]
+    assert [u for u in data["unmatched"] if u["role"] == "mentee"] == []
+    out = await console.run("$ match approve --program stemup --all\nwait 1m")
+    assert "Hi Bo!" not in "\n".join(out)  # Bo onboarded in Swedish
+    assert "matchat dig med din mentor Xena" in said_to("bo", out)
+    assert "matchat dig med din mentor Yuki" in said_to("ada", out)
