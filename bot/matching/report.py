@@ -47,6 +47,7 @@ def suggestion_data(pool: Pool, solution: Solution, content: Content, lang: str)
                     "common": common,
                     "differences": diffs,
                     "pinned": mentee.key in s.pinned,
+                    "hopes": mentee.hopes,
                 }
             )
         several = len(pairs) > 1
@@ -119,6 +120,10 @@ def match_text(content: Content, lang: str, match: dict[str, Any]) -> str:
         if pair["differences"]:
             lines.append(
                 content.t(lang, "matching.suggest.diff", items="; ".join(pair["differences"]))
+            )
+        if pair.get("hopes"):
+            lines.append(
+                content.t(lang, "matching.suggest.hopes", name=pair["mentee"], hopes=pair["hopes"])
             )
         if pair["pinned"]:
             lines.append(content.t(lang, "matching.suggest.pinned"))

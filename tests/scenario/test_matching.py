@@ -57,6 +57,7 @@ async def test_swedish_signup_to_agreement_through_match_in_chat(console: Consol
     assert "Anna ↔ Bea" in olga
     assert "Gemensamt: språk: svenska" in "\n".join(out)
     assert "skede: Anna etablerad i yrket, Bea doktorand" in "\n".join(out)
+    assert "Bea hoppas på: Jag vill disputera och hitta vägen efteråt" in olga
 
     out = await console.run("@olga [Godkänn]")
     anna = said_to("anna", out)
