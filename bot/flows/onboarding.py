@@ -101,7 +101,10 @@ async def _resume(ctx: Ctx, member: Member) -> None:
 async def _welcome_back_or_new(ctx: Ctx) -> None:
     seats = await memberships(ctx.session, ctx.person.id)
     organises = await organiser_programmes(ctx.session, ctx.person.id)
-    if not seats and not organises:
+    applied = await ctx.session.scalar(  # signed up, waiting for a match
+        select(Member.id).where(Member.person_id == ctx.person.id, Member.left_at.is_(None))
+    )
+    if not seats and not organises and applied is None:
         await basics.welcome(ctx)
         return
     dialog = await ctx.dialog(CONV)

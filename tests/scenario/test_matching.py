@@ -344,3 +344,11 @@ async def test_greedy_would_strand_a_mentee_the_suggestion_matches_everyone(
     assert "Hi Bo!" not in "\n".join(out)  # Bo onboarded in Swedish
     assert "matchat dig med din mentor Xena" in said_to("bo", out)
     assert "matchat dig med din mentor Yuki" in said_to("ada", out)
+
+
+async def test_start_without_code_welcomes_back_someone_waiting_for_a_match(
+    console: Console,
+) -> None:
+    await run(console, programme("sv"), bea_sv())
+    out = await console.run("@bea /start")
+    assert "Välkommen tillbaka, Bea!" in said_to("bea", out)
