@@ -130,7 +130,7 @@ async def _end_to_end(mentors: list[Profile], mentees: list[Profile], runs: int)
     from bot.matching.models import Intake
     from bot.matching.report import suggest, suggestion_data, weights_for
     from bot.matching.store import load_pool
-    from bot.programmes import create_programme
+    from bot.organiser.programmes import create_programme
     from bot.store.db import Database, to_db
     from bot.store.models import Member, Person
 

@@ -15,8 +15,9 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from bot.commands import DM, CommandSpec
-from bot.context import Ctx, Dialog
+from bot.core.commands import DM, CommandSpec
+from bot.core.context import Ctx, Dialog
+from bot.core.types import Choice
 from bot.flows.registry import Flows
 from bot.matching.models import Intake, MatchRule
 from bot.matching.profile import (
@@ -32,7 +33,6 @@ from bot.matching.profile import (
 from bot.matching.signup import find_signup, programme_fields
 from bot.store.db import to_db
 from bot.store.models import Member, Programme
-from bot.types import Choice
 
 CONV = "intake"
 MULTI = ("languages", "support")

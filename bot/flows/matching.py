@@ -17,16 +17,16 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.commands import DM, CommandSpec
-from bot.context import Ctx, Work
+from bot.core.commands import DM, CommandSpec
+from bot.core.context import Ctx, Work
+from bot.core.types import Choice
 from bot.flows.registry import Flows
-from bot.groups import organiser_programmes
 from bot.matching.models import MatchRule
 from bot.matching.store import load_pool
-from bot.programmes import SetupError
+from bot.organiser.programmes import SetupError
 from bot.store.db import to_db
+from bot.store.groups import organiser_programmes
 from bot.store.models import Group, Job, Member
-from bot.types import Choice
 
 
 def register(flows: Flows) -> None:

@@ -14,17 +14,17 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot.context import Work
+from bot.core.context import Work
+from bot.core.types import Reply
 from bot.matching.explain import facts, render
 from bot.matching.models import Intake, MatchApproval
 from bot.matching.profile import Profile
 from bot.matching.scoring import Weights, pair_score
 from bot.matching.store import Pool
-from bot.programmes import SetupError, create_group
+from bot.organiser.programmes import SetupError, create_group
 from bot.store.db import to_db
 from bot.store.jobs import schedule
 from bot.store.models import Group
-from bot.types import Reply
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,13 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.content import load_content
-from bot.context import Work
+from bot.core.context import Work
 from bot.matching.csvimport import read_intake_csv
 from bot.matching.models import Intake, MatchRule
 from bot.matching.signup import programme_fields
 from bot.matching.store import Pool, load_pool
-from bot.organiser_cli import _common, _invite_json, _render_invites, _run, output
-from bot.programmes import SetupError, find_programme, issue_invite
+from bot.organiser.programme_cli import _common, _invite_json, _render_invites, _run, output
+from bot.organiser.programmes import SetupError, find_programme, issue_invite
 from bot.store.db import to_db
 from bot.store.models import Member, Programme
 from bot.store.session import DbSession

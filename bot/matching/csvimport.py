@@ -26,7 +26,7 @@ from bot.matching.profile import (
     STAGES,
     language_code,
 )
-from bot.zones import resolve_zone
+from bot.time.zones import resolve_zone
 
 COLUMNS = (
     "programme",

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.matching.models import SignupLink
-from bot.programmes import CODE_PATTERN, SetupError, hash_code, new_code
+from bot.organiser.programmes import CODE_PATTERN, SetupError, hash_code, new_code
 from bot.store.db import to_db
 from bot.store.models import Programme
 from bot.store.session import DbSession

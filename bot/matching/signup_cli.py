@@ -20,7 +20,7 @@ from bot.matching.signup import (
     programme_fields,
     set_fields,
 )
-from bot.programmes import deep_link
+from bot.organiser.programmes import deep_link
 from bot.store.models import Programme
 from bot.store.session import DbSession
 

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot.core.types import Actor, Address, ChoiceIn, CommandIn, TextIn
 from bot.matching.models import Intake
 from bot.matching.signup import open_signup
-from bot.programmes import create_programme
-from bot.types import Actor, Address, ChoiceIn, CommandIn, TextIn
+from bot.organiser.programmes import create_programme
 from tests.conftest import START, database_url
 from tests.harness import Harness
 

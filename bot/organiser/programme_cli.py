@@ -21,9 +21,9 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 
 from bot.config import Settings, load_settings
+from bot.core.ports import Clock, SystemClock
 from bot.matching import signup_cli as matching_cli
-from bot.ports import Clock, SystemClock
-from bot.programmes import (
+from bot.organiser.programmes import (
     FORMATS,
     MODES,
     IssuedInvite,
