@@ -109,11 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(handler=cmd_content_check)
 
     from bot import demo
+    from bot.matching import cli as matching_cli
     from bot.organiser import invite_export, programme_cli, report_cli
 
     programme_cli.add_commands(sub)
     report_cli.add_commands(sub)
     invite_export.add_commands(sub)
+    matching_cli.add_commands(sub)
     demo.add_commands(sub, build_parser)
     return parser
 

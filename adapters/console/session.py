@@ -172,6 +172,8 @@ def _fmt(delta: timedelta) -> str:
 
 def _invites(result: dict[str, Any]) -> list[dict[str, Any]]:
     found = list(result.get("invites", [])) + list(result.get("organisers", []))
+    # sign-up codes (program create --signup) as {code:signup-mentor}, {code:signup-mentee}
+    found += [{"name": f"signup-{s['role']}", "code": s["code"]} for s in result.get("signup", [])]
     for item in result.get("groups", []):
         if isinstance(item, dict):
             found += item.get("invites", [])

@@ -29,7 +29,7 @@ from bot.store.models import (
 DEFAULT_REMIND_DAYS = 7
 
 
-async def on_group_complete(ctx: Ctx, group: Group) -> None:
+async def on_group_complete(ctx: Work, group: Group) -> None:
     programme = await ctx.session.get(Programme, group.programme_id)
     assert programme is not None
     agreement = await create_version(ctx, group, programme, version=1)
@@ -61,7 +61,7 @@ async def create_version(
     return agreement
 
 
-async def send_to_all(ctx: Ctx, view: AgreementView, intro_key: str) -> None:
+async def send_to_all(ctx: Work, view: AgreementView, intro_key: str) -> None:
     """Tell every member the agreement starts, each with their first item."""
     for member in view.members:
         lang = view.lang_of(member)
@@ -71,7 +71,7 @@ async def send_to_all(ctx: Ctx, view: AgreementView, intro_key: str) -> None:
         if nxt is not None:
             replies.append(item_reply(ctx, view, nxt, member, lang))
         for n, reply in enumerate(replies):
-            if member.person_id == ctx.person.id:
+            if isinstance(ctx, Ctx) and member.person_id == ctx.person.id:
                 ctx.replies.append(ctx.out(reply))
             elif member.person_id is not None:
                 await ctx.tell(

@@ -14,6 +14,8 @@ from bot.flows import (
     companion,
     feedback,
     health,
+    intake,
+    matching,
     meetings,
     onboarding,
     organiser,
@@ -38,6 +40,8 @@ def build_flows() -> Flows:
         health,
         privacy,
         circles,
+        intake,
+        matching,
     )
     for module in modules:
         module.register(flows)

@@ -70,6 +70,8 @@ async def erase(ctx: Ctx) -> None:
         },
         texts=await typed_texts(ctx, seats),
     )
+    for hook in ctx.flows.erase_person if ctx.flows is not None else []:
+        await hook(ctx, seats, set(needles.names))
     partners: set[int] = set()
     for seat in seats:
         await _tell_left(ctx, seat)

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from bot.core.context import Ctx, Work
+from bot.core.context import Work
 from bot.flows import health
 from bot.flows.feedback_asking import (
     start_round,
@@ -81,7 +81,7 @@ async def schedule_checkin(
     )
 
 
-async def plan_rounds(ctx: Ctx, group: Group) -> None:
+async def plan_rounds(ctx: Work, group: Group) -> None:
     programme = await ctx.session.get(Programme, group.programme_id)
     if programme is None:
         return

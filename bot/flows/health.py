@@ -313,7 +313,7 @@ async def check_job(work: Work, job: Job) -> None:
     await plan(work, group, running=job.id)
 
 
-async def on_group_event(ctx: Ctx, group: Group) -> None:
+async def on_group_event(ctx: Work, group: Group) -> None:
     await evaluate(ctx, group, escalate=False)
     await plan(ctx, group)
 

@@ -45,6 +45,14 @@ async def start(ctx: Ctx, args: str) -> None:
         if member is not None and member.person_id == ctx.person.id:
             await _resume(ctx, member)
             return
+    if problem == "unknown":
+        for hook in ctx.flows.code_redeem if ctx.flows is not None else []:
+            found = await hook(ctx, code)
+            if isinstance(found, Member):
+                await _claim(ctx, None, found)
+                return
+            if found:
+                return
     if problem is not None or invite is None:
         ctx.say(f"onboarding.invite.{problem}", private=True)
         return
@@ -65,8 +73,9 @@ async def _already_in_group(ctx: Ctx, group_id: int) -> bool:
     return found is not None
 
 
-async def _claim(ctx: Ctx, invite: Invite, member: Member) -> None:
-    invite.used_at = to_db(ctx.now)
+async def _claim(ctx: Ctx, invite: Invite | None, member: Member) -> None:
+    if invite is not None:
+        invite.used_at = to_db(ctx.now)
     member.person_id = ctx.person.id
     member.joined_at = to_db(ctx.now)
     programme = await ctx.session.get(Programme, member.programme_id)
@@ -98,7 +107,10 @@ async def _resume(ctx: Ctx, member: Member) -> None:
 async def _welcome_back_or_new(ctx: Ctx) -> None:
     seats = await memberships(ctx.session, ctx.person.id)
     organises = await organiser_programmes(ctx.session, ctx.person.id)
-    if not seats and not organises:
+    applied = await ctx.session.scalar(  # signed up, waiting for a match
+        select(Member.id).where(Member.person_id == ctx.person.id, Member.left_at.is_(None))
+    )
+    if not seats and not organises and applied is None:
         await basics.welcome(ctx)
         return
     dialog = await ctx.dialog(CONV)
@@ -228,7 +240,10 @@ async def _finish(ctx: Ctx, member: Member) -> None:
         if programme is not None:
             await forward_waiting_contacts(ctx, programme, ctx.person.id)
         return
-    assert member.group_id is not None
+    if member.group_id is None:  # an application: the matching flow takes over
+        for hook in ctx.flows.seat_ready if ctx.flows is not None else []:
+            await hook(ctx, member)
+        return
     group, programme = await group_and_programme(ctx.session, member.group_id)
     seats = await members_of(ctx.session, group.id)
     ready: list[tuple[Member, Person]] = []

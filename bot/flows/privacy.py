@@ -119,6 +119,8 @@ async def export(ctx: Ctx) -> dict[str, Any]:
             for d in await s.scalars(select(DialogState).where(DialogState.person_id == pid))
         ],
     }
+    for hook in ctx.flows.export_person if ctx.flows is not None else []:
+        data.update(await hook(ctx))
     for seat in seats:
         programme = await s.get(Programme, seat.programme_id)
         group = await s.get(Group, seat.group_id) if seat.group_id else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.core.commands import CommandRegistry
 
@@ -21,9 +21,14 @@ if TYPE_CHECKING:
 ChoiceHandler = Callable[["Ctx", list[str]], Awaitable[None]]
 TextHandler = Callable[["Ctx", "Dialog", str], Awaitable[None]]
 JobHandler = Callable[["Work", "Job"], Awaitable[None]]
-GroupHook = Callable[["Ctx", "Group"], Awaitable[None]]
+GroupHook = Callable[["Work", "Group"], Awaitable[None]]
 MeetingHook = Callable[["Work", "Meeting"], Awaitable[None]]
 WorkGroupHook = Callable[["Work", "Group"], Awaitable[None]]
+#: a code that is no personal invite: a seat to claim, True when answered, False if not ours
+CodeHook = Callable[["Ctx", str], Awaitable["Member | bool"]]
+SeatHook = Callable[["Ctx", "Member"], Awaitable[None]]
+ExportHook = Callable[["Ctx"], Awaitable[dict[str, Any]]]
+EraseHook = Callable[["Ctx", list["Member"], set[str]], Awaitable[None]]
 MemberHook = Callable[["Ctx", "Group", "Member"], Awaitable[None]]
 
 
@@ -33,8 +38,16 @@ class Flows:
     choices: dict[str, ChoiceHandler] = field(default_factory=dict)
     texts: dict[str, TextHandler] = field(default_factory=dict)
     jobs: dict[str, JobHandler] = field(default_factory=dict)
-    #: called when the last member of a pair or circle has joined
+    #: called when the last member of a pair or circle has joined (or a match is approved)
     group_complete: list[GroupHook] = field(default_factory=list)
+    #: asked in turn about a /start code that is no personal invite (sign-up links)
+    code_redeem: list[CodeHook] = field(default_factory=list)
+    #: called when onboarding finishes for a seat without a group (an application)
+    seat_ready: list[SeatHook] = field(default_factory=list)
+    #: /mydata: each adds its own tables to the export
+    export_person: list[ExportHook] = field(default_factory=list)
+    #: /forget: each deletes its own rows about the person (seats, names)
+    erase_person: list[EraseHook] = field(default_factory=list)
     #: called when a group's agreement is complete (health closes its flag)
     agreement_complete: list[WorkGroupHook] = field(default_factory=list)
     #: called when a meeting is booked (reminders, coaching nudges plan themselves)

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from bot.config import Settings, load_settings
 from bot.core.ports import Clock, SystemClock
+from bot.matching import signup_cli as matching_cli
 from bot.organiser.programmes import (
     FORMATS,
     MODES,
@@ -57,7 +58,12 @@ def add_commands(sub: Any) -> None:  # argparse's subparsers action has no publi
     create.add_argument("--mode", default="online", choices=MODES)
     create.add_argument("--language", default="sv", choices=("sv", "en"))
     create.add_argument("--organiser", action="append", default=[], help="organiser name")
+    matching_cli.add_signup_options(create, update=False)
     _common(create, cmd_program_create)
+    update = p_sub.add_parser("update", help="change a programme")
+    update.add_argument("program")
+    matching_cli.add_signup_options(update, update=True)
+    _common(update, cmd_program_signup_update)
     _common(p_sub.add_parser("list", help="list programmes"), cmd_program_list)
     show = p_sub.add_parser("show", help="one programme with its pairs and circles")
     show.add_argument("program")
@@ -207,12 +213,28 @@ def cmd_program_create(args: argparse.Namespace) -> int:
         return {
             "programme": _programme_json(programme),
             "invites": [_invite_json(settings, i) for i in invites],
+            **await matching_cli.apply_signup_options(session, programme, args, settings, now),
         }
 
     def render(r: dict[str, Any]) -> str:
         p = r["programme"]
         head = f"programme {p['slug']}: {p['name']} ({p['start']} – {p['end']})"
-        return "\n".join([head, *_render_invites(r["invites"])])
+        return "\n".join([head, *_render_invites(r["invites"]), *matching_cli.render_signup(r)])
+
+    return _run(args, work, render)
+
+
+def cmd_program_signup_update(args: argparse.Namespace) -> int:
+    """``program update P --signup on|off --fields ...`` (the matching's options)."""
+
+    async def work(session: DbSession, settings: Settings, now: datetime) -> dict[str, Any]:
+        programme = await find_programme(session, args.program)
+        result = await matching_cli.apply_signup_options(session, programme, args, settings, now)
+        return {"programme": _programme_json(programme), **result}
+
+    def render(r: dict[str, Any]) -> str:
+        head = f"programme {r['programme']['slug']} updated"
+        return "\n".join([head, *matching_cli.render_signup(r)])
 
     return _run(args, work, render)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -162,7 +163,13 @@ async def create_group(
     now: datetime,
     days: int,
     name: str = "",
+    joined: Mapping[str, int] | None = None,
 ) -> tuple[Group, list[IssuedInvite]]:
+    """A pair or circle with a seat per member and an invite for each.
+
+    ``joined`` (name -> person id) seats people who are in the programme
+    already (an approved match): their seats are taken at once, without invite.
+    """
     if kind == "pair" and len(mentees) != 1:
         raise SetupError("a pair has exactly one mentee")
     if kind == "circle" and not MIN_CIRCLE_MENTEES <= len(mentees) <= MAX_CIRCLE_MENTEES:
@@ -189,9 +196,13 @@ async def create_group(
     invites = []
     for role, who in [("mentor", names[0])] + [("mentee", n) for n in names[1:]]:
         member = Member(programme_id=programme.id, group_id=group.id, name=who, role=role)
+        person_id = (joined or {}).get(who)
+        if person_id is not None:
+            member.person_id, member.joined_at = person_id, to_db(now)
         session.add(member)
         await session.flush()
-        invites.append(await issue_invite(session, member, now, days))
+        if person_id is None:
+            invites.append(await issue_invite(session, member, now, days))
     return group, invites
 
 
