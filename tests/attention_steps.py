@@ -22,10 +22,10 @@ from tests.harness import Person as Member
 
 STHLM = ZoneInfo("Europe/Stockholm")
 
-#: buttons of questions that ask for an answer: "did you meet?", feedback and
-#: evaluation questions, the reflection prompt (a coaching question's verdict
-#: buttons are an offer, not a question the pair owes an answer to)
-QUESTION = re.compile(r"^(mtg:\d+:met:|fb:|coach:write:)")
+#: buttons of questions the pair owes an answer: "did you meet?", feedback and
+#: evaluation questions (a coaching question's verdict buttons and the
+#: mentor's reflection prompt are offers, not questions that need an answer)
+QUESTION = re.compile(r"^(mtg:\d+:met:|fb:)")
 
 
 def local(day: str, hour: int = 15, minute: int = 0) -> datetime:
