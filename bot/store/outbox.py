@@ -52,8 +52,12 @@ async def enqueue(
     *,
     person_id: int | None = None,
     key: str | None = None,
+    digest: str | None = None,
 ) -> int | None:
-    """Add a message; with a ``key`` already present, nothing is added (idempotent)."""
+    """Add a message; with a ``key`` already present, nothing is added (idempotent).
+
+    Rows with the same ``digest`` for the same chat are delivered as one message.
+    """
     idem = key or f"u:{uuid.uuid4().hex}"
     if key is not None:
         found = await session.scalar(select(OutboxMessage.id).where(OutboxMessage.idem_key == key))
@@ -70,6 +74,7 @@ async def enqueue(
         created_at=to_db(now),
         next_attempt_at=to_db(now),
         attempts=0,
+        digest=digest,
     )
     session.add(row)
     await session.flush()
