@@ -10,23 +10,29 @@ When ``quiet_after_prompts`` (per programme, default 2) stand unanswered, the
 group is *quiet*: the series pauses itself.  Every scheduled reminder, question
 and nudge first asks :func:`may_send`; for a quiet group it answers no and,
 once per quiet spell, tells the members how to switch the messages back on
-with one tap.  Nothing is stored for the pause itself: answering anything (the
+with one tap.  (Health nudges count as such messages; the organiser's alert
+then says the pair is quiet.)
+
+Surveys and evaluations also ask :func:`open_question_until` first: they never
+land on top of an open "did you meet?", but wait until it is answered or
+expires.  Nothing is stored for the pause itself: answering anything (the
 button, a "did you meet?", a word) is new activity, so the group is no longer
 quiet and the next reminder goes out as planned.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from bot.context import Work
 from bot.store.db import from_db, to_db
-from bot.store.models import Group, Member, Person, Programme, Prompt
+from bot.store.models import Group, Meeting, Member, Person, Programme, Prompt
 from bot.types import Choice, Reply
 
 DEFAULT_QUIET_AFTER = 2
+DEFAULT_QUESTION_HOURS = 48
 RESUME = "quiet"
 
 
@@ -99,3 +105,34 @@ async def tell_paused(work: Work, group: Group) -> None:
             (Choice(f"{RESUME}:{group.id}:on", work.t_for(lang, "attention.buttons.resume")),),
         )
         await work.tell(person.id, reply, key=f"quiet:{group.id}:{spell}:{seat.id}")
+
+
+# -- surveys wait for an open meeting question -----------------------------------
+async def open_question_until(work: Work, group_id: int) -> datetime | None:
+    """Until when the group's "did you meet?" stays open, or None if none is.
+
+    A question is open from the end of the meeting (when it is asked) until a
+    member answers it or ``meeting_question_hours`` (default 48) have passed.
+    A meeting whose question falls due in this very tick counts as open too,
+    so a survey of the same moment never lands on top of it.
+    """
+    group = await work.session.get(Group, group_id)
+    programme = await work.session.get(Programme, group.programme_id) if group else None
+    settings = programme.settings if programme is not None else {}
+    hours = float(settings.get("meeting_question_hours", DEFAULT_QUESTION_HOURS))
+    rows = await work.session.scalars(
+        select(Meeting).where(
+            Meeting.group_id == group_id,
+            Meeting.status.in_(("awaiting", "planned")),
+            Meeting.starts_at <= to_db(work.now),
+        )
+    )
+    latest: datetime | None = None
+    for meeting in rows:
+        asked = from_db(meeting.starts_at) + timedelta(minutes=meeting.minutes)
+        if asked > work.now:
+            continue  # still going on: its question is not out yet
+        until = asked + timedelta(hours=hours)
+        if until > work.now and (latest is None or until > latest):
+            latest = until
+    return latest

@@ -96,3 +96,10 @@ def utc_day(when: datetime) -> str:
 
 
 __all__ = ["answer_round", "at", "latest"]
+
+
+async def hold_latest(pair: Pair) -> None:
+    """The meeting that just ended took place: both say so and answer the pulse."""
+    awaiting = [m for m in await pair.meetings() if m.status == "awaiting"]
+    assert awaiting, [(m.id, m.status) for m in await pair.meetings()]
+    await hold_meeting(pair, awaiting[-1].id)

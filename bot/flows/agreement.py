@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
+from bot import attention
 from bot.commands import CommandSpec
 from bot.content import LANGUAGES, ChecklistItem
 from bot.context import Ctx, Dialog, Work
@@ -783,6 +784,8 @@ async def remind(work: Work, job: Job) -> None:
         return
     current = await current_agreement(work.session, view.group.id)
     if current is None or current.id != view.agreement.id or view.group.status != "active":
+        return
+    if not await attention.may_send(work, view.group):
         return
     for member in view.members:
         if member.person_id is None:

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot import attention
 from bot.commands import GROUP, CommandSpec
 from bot.context import Ctx, Work
 from bot.flows.registry import Flows
@@ -330,7 +331,7 @@ async def activity(work: Work, job: Job) -> None:
     address = chat_address(group) if group else None
     if meeting is None or group is None or address is None or meeting.status != "planned":
         return
-    if group.status == "paused":
+    if group.status == "paused" or not await attention.may_send(work, group):
         return
     done = await work.session.scalar(
         select(func.count())

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from sqlalchemy import func, select, update
 
+from bot import attention
 from bot.coaching_choice import next_in_cycle
 from bot.commands import DM, CommandSpec
 from bot.context import Ctx, Dialog, Work
@@ -474,7 +475,7 @@ async def plan_prep(work: Work, meeting: Meeting) -> None:
 
 async def prep_job(work: Work, job: Job) -> None:
     facts = await facts_of(work, int(job.payload["meeting_id"]))
-    if facts is None:
+    if facts is None or not await attention.may_send(work, facts.group):
         return
     for seat, person in facts.mentees:
         reply = await _prep(work, facts, person)

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from bot import timefmt
+from bot import attention, timefmt
 from bot.content import EvalQuestion
 from bot.context import Ctx, Dialog, Work
 from bot.flows import health
@@ -67,6 +67,7 @@ def register(flows: Flows) -> None:
     flows.on_job("fb_round", round_job)
     flows.group_complete.append(plan_rounds)
     flows.meeting_held.append(start_pulse)
+    flows.meeting_answered.append(release_waiting)
 
 
 def setting(programme: Programme, name: str) -> int:
@@ -333,6 +334,11 @@ async def round_job(work: Work, job: Job) -> None:
             payload=dict(job.payload),
         )
         return
+    if await _wait_for_meeting_question(work, group, job):
+        return
+    sent = await attention.may_send(work, group)
+    if sent:
+        await attention.record_prompt(work, group.id, kind)
     params: dict[str, object] = {"programme": programme.name}
     if kind == "final":
         params["held"] = await work.session.scalar(
@@ -340,12 +346,13 @@ async def round_job(work: Work, job: Job) -> None:
                 Meeting.group_id == group.id, Meeting.status == "held"
             )
         )
-    await start_round(work, group, kind, round_, **params)
+    if sent:
+        await start_round(work, group, kind, round_, **params)
     if kind == "checkin":
         n = int(round_)
         every = timedelta(days=setting(programme, "checkin_every_days"))
         await schedule_checkin(work, group, programme, n + 1, work.now + every)
-        if n >= 2:
+        if n >= 2 and sent:
             await schedule(
                 work.session,
                 "health_checkins",
@@ -354,6 +361,41 @@ async def round_job(work: Work, job: Job) -> None:
                 group_id=group.id,
                 payload={"round": n},
             )
+
+
+WAITING = ":wait:"
+
+
+async def _wait_for_meeting_question(work: Work, group: Group, job: Job) -> bool:
+    """A survey never lands on top of an open "did you meet?": it waits until
+    the question is answered (see :func:`release_waiting`) or expires."""
+    until = await attention.open_question_until(work, group.id)
+    if until is None:
+        return False
+    await schedule(
+        work.session,
+        "fb_round",
+        until,
+        key=f"fb:{job.payload['kind']}:{group.id}:{job.payload['round']}{WAITING}{until.isoformat()}",
+        group_id=group.id,
+        payload=dict(job.payload),
+    )
+    return True
+
+
+async def release_waiting(work: Work, meeting: Meeting) -> None:
+    """The meeting question was answered: surveys that waited for it go out now."""
+    rows = await work.session.scalars(
+        select(Job).where(
+            Job.group_id == meeting.group_id,
+            Job.kind == "fb_round",
+            Job.done_at.is_(None),
+            Job.key.contains(WAITING),
+            Job.due_at > to_db(work.now),
+        )
+    )
+    for job in rows:
+        job.due_at = to_db(work.now)
 
 
 # -- answers ----------------------------------------------------------------------

@@ -14,7 +14,7 @@ from bot.commands import CommandRegistry
 
 if TYPE_CHECKING:
     from bot.context import Ctx, Dialog, Work
-    from bot.store.models import Group, Job, Meeting
+    from bot.store.models import Group, Job, Meeting, Member
 
 ChoiceHandler = Callable[["Ctx", list[str]], Awaitable[None]]
 TextHandler = Callable[["Ctx", "Dialog", str], Awaitable[None]]
@@ -22,6 +22,7 @@ JobHandler = Callable[["Work", "Job"], Awaitable[None]]
 GroupHook = Callable[["Ctx", "Group"], Awaitable[None]]
 MeetingHook = Callable[["Work", "Meeting"], Awaitable[None]]
 WorkGroupHook = Callable[["Work", "Group"], Awaitable[None]]
+AbsenteesHook = Callable[["Work", "Group", list["Member"]], Awaitable[None]]
 
 
 @dataclass
@@ -38,6 +39,11 @@ class Flows:
     meeting_planned: list[MeetingHook] = field(default_factory=list)
     #: called when a member says a meeting took place (feedback, reflection)
     meeting_held: list[MeetingHook] = field(default_factory=list)
+    #: called on any answer to "did you meet?" (surveys waiting for it go out)
+    meeting_answered: list[MeetingHook] = field(default_factory=list)
+    #: called by the organisers' never-joined digest once it has told them which
+    #: seats of a group are still empty (the members who wait are told)
+    absentees_reported: list[AbsenteesHook] = field(default_factory=list)
 
     def on_choice(self, prefix: str, handler: ChoiceHandler) -> None:
         if prefix in self.choices:
@@ -64,6 +70,7 @@ def build_flows() -> Flows:
         onboarding,
         organiser,
         privacy,
+        quiet,
         rhythm,
     )
 
@@ -81,6 +88,7 @@ def build_flows() -> Flows:
         health,
         privacy,
         circles,
+        quiet,
     )
     for module in modules:
         module.register(flows)

@@ -18,7 +18,7 @@ from bot.context import Work
 from bot.store.jobs import schedule
 from bot.store.models import Job
 from bot.types import Choice, Reply
-from tests.attention_steps import STHLM, hold_meeting, local
+from tests.attention_steps import STHLM, hold_latest, local
 from tests.feedback_steps import add_pair, at, book, programme, walk_agreement
 from tests.harness import Harness
 
@@ -40,7 +40,7 @@ async def test_reminder_and_coaching_question_arrive_as_one_message(h: Harness, 
     for day in ("2026-12-01", "2026-12-08", "2026-12-15"):
         await at(h, local(day, 16, 5))
         acted.add(h.clock.now())
-        await hold_meeting(pair, [m for m in await pair.meetings() if m.status == "awaiting"][-1].id)
+        await hold_latest(pair)
 
     # every day before a meeting, one message to the mentor holds both
     day_before = [

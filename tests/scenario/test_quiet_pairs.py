@@ -16,7 +16,7 @@ from tests.attention_steps import (
     after,
     days,
     flags_of,
-    hold_meeting,
+    hold_latest,
     is_question,
     is_resume,
     local,
@@ -40,8 +40,7 @@ async def test_a_quiet_pair_gets_two_questions_then_one_tap_resumes(h: Harness, 
     assert from_db(series.starts_at) == local("2026-12-01")
     for day in ("2026-12-01", "2026-12-08"):
         await at(h, local(day, 16, 5))
-        held = [m for m in await pair.meetings() if m.status == "awaiting"]
-        await hold_meeting(pair, held[-1].id)
+        await hold_latest(pair)
     quiet_since = h.clock.now()
 
     await at(h, local("2027-01-31", 12))
@@ -82,7 +81,7 @@ async def test_any_answer_ends_the_quiet_spell(h: Harness) -> None:
     await walk_agreement(pair, frequency_days=7)
     await book(pair, SERIES["sv"])
     await at(h, local("2026-12-01", 16, 5))
-    await hold_meeting(pair, [m for m in await pair.meetings() if m.status == "awaiting"][-1].id)
+    await hold_latest(pair)
     await at(h, local("2026-12-19", 12))  # two "did you meet?" unanswered, then paused
     notices = [s for s in world.to(pair.mentor) if is_resume(s.reply)]
     assert len(notices) == 1

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.store.db import to_db
 from bot.store.models import CoachingLog, Identity
-from tests.attention_steps import hold_meeting, local
+from tests.attention_steps import hold_latest, local
 from tests.feedback_steps import add_pair, at, book, programme, walk_agreement
 from tests.harness import Harness
 
@@ -50,7 +50,7 @@ async def test_reflection_prompts_rotate_then_repeat_the_least_recent(
     await book(pair, SERIES[lang])
     for day in ("2026-12-01", "2026-12-08", "2026-12-15"):
         await at(h, local(day, 16, 5))
-        await hold_meeting(pair, [m for m in await pair.meetings() if m.status == "awaiting"][-1].id)
+        await hold_latest(pair)
         await at(h, local(day, 18))
     prompts = [
         r.text for r in pair.mentor.inbox if any(c.id.startswith("coach:write:") for c in r.choices)

@@ -72,7 +72,7 @@ async def test_a_circle_hears_of_each_newcomer(h: Harness) -> None:
     async with h.core.db.transaction() as s:
         p = await s.get(Programme, world.programme_id)
         assert p is not None
-        group, invites = await create_group(
+        _group, invites = await create_group(
             s, p, "circle", "Anna", ["Bea", "Cleo", "Dora"], h.clock.now(), 30
         )
         codes = {i.name: i.code for i in invites}
