@@ -26,6 +26,7 @@ from sqlalchemy import select
 from bot.content import Content
 from bot.flows.agreement_view import current_agreement, view_of
 from bot.groups import members_of
+from bot.message_measure import messages_per_week
 from bot.store.db import from_db, to_db
 from bot.store.models import FeedbackAnswer, Group, Meeting, Programme, Rhythm, RiskFlag
 from bot.store.session import DbSession
@@ -80,6 +81,8 @@ class Report:
     groups: list[GroupRow]
     trend: list[TrendPoint]
     at_risk: list[RiskRow]
+    #: bot messages per participant per week: median, max, people counted
+    messages_per_week: dict[str, float | int] = field(default_factory=dict)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -135,6 +138,7 @@ async def build_report(
                 )
             )
     trend = await _trend(session, [g.id for g in groups], minimum)
+    speech = await messages_per_week(session, programme, now)
     return Report(
         slug=programme.slug,
         name=programme.name,
@@ -145,6 +149,7 @@ async def build_report(
         groups=rows,
         trend=trend,
         at_risk=risks,
+        messages_per_week=speech,
     )
 
 
@@ -284,6 +289,7 @@ def render_table(report: Report, content: Content) -> str:
         *(line(cells) for cells in body),
         "",
         w("totals", **totals),
+        _speech(w, report),
     ]
     if report.trend:
         out.append(w("trend_title"))
@@ -297,6 +303,13 @@ def render_table(report: Report, content: Content) -> str:
     else:
         out.append("  " + w("risk_none"))
     return "\n".join(out)
+
+
+def _speech(w: Words, report: Report) -> str:
+    m = report.messages_per_week or {"median": 0.0, "max": 0.0, "people": 0}
+    return w(
+        "messages_week", median=f"{m['median']:.1f}", max=f"{m['max']:.1f}", people=m["people"]
+    )
 
 
 def render_csv(report: Report) -> str:
@@ -465,6 +478,7 @@ section{{margin:2rem 0}} svg{{display:block;max-width:100%}}
 </style></head><body>
 <h1>{title}</h1>
 <p>{escape(w("generated", when=report.generated))} · {totals}</p>
+<p class="speech">{escape(_speech(w, report))}</p>
 <section id="meetings"><h2>{escape(w("chart_meetings"))}</h2>{meetings_chart(report, w)}</section>
 <section id="trend"><h2>{escape(w("chart_trend"))}</h2>{trend_chart(report, w)}</section>
 <section id="agreement"><h2>{escape(w("chart_agreement"))}</h2>
