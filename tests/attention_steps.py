@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.core.types import Reply
 from bot.store.models import Job, RiskFlag
-from bot.types import Reply
 from tests.feedback_steps import Pair, World, answer_round, at, latest, met, pulse
 from tests.harness import Harness, Stamped
 from tests.harness import Person as Member

@@ -21,7 +21,7 @@ scales with the rhythm – at most a quarter of the interval – so nudge and
 alert both come within 2.5 × the interval of the last meeting at every rhythm
 (weekly: nudge after 14.9 days, alert after 16.6), while monthly and slower
 rhythms keep their full margin against false alarms.  A group that stopped
-answering (:mod:`bot.attention`) gets the one-tap "switched off" notice
+answering (:mod:`bot.flows.attention`) gets the one-tap "switched off" notice
 instead of a nudge, and the alert says the pair is quiet.  A paused group is never
 flagged or alerted, and a pause restarts the meeting window: pauses count for
 nothing.
@@ -37,16 +37,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
-from bot import attention
-from bot.commands import CommandSpec
-from bot.context import Ctx, Work
+from bot.core.context import Ctx, Work
+from bot.core.types import Reply
+from bot.flows import attention
 from bot.flows.agreement_view import current_agreement
+from bot.flows.feedback_answers import answered
 from bot.flows.registry import Flows
-from bot.groups import members_of, organiser_programmes, organisers_of, seats_with_people
 from bot.store.db import from_db, to_db
+from bot.store.groups import members_of, organisers_of, seats_with_people
 from bot.store.jobs import schedule
 from bot.store.models import Group, Job, Meeting, Member, Person, Programme, Rhythm, RiskFlag
-from bot.types import Attachment, Reply
 
 REASONS = ("agreement", "no_meeting", "unbooked", "checkins", "ratings", "unreachable")
 DEFAULT_AGREEMENT_DAYS = 14
@@ -61,12 +61,6 @@ JOB = "health"
 
 
 def register(flows: Flows) -> None:
-    flows.commands.add(CommandSpec("report", report_command, organiser_only=True))
-    flows.commands.add(
-        CommandSpec(
-            "broadcast", broadcast_command, args="all|mentors|mentees text", organiser_only=True
-        )
-    )
     flows.on_job(JOB, check_job)
     flows.on_job("health_checkins", checkins_job)
     flows.on_job("_unreachable", unreachable_job)
@@ -447,8 +441,6 @@ async def on_meeting_held(work: Work, meeting: Meeting) -> None:
 
 async def checkins_job(work: Work, job: Job) -> None:
     """Some days after check-in n: who left both n-1 and n unanswered?"""
-    from bot.flows.feedback import answered
-
     group = await work.session.get(Group, job.group_id) if job.group_id else None
     number = int(job.payload.get("round", 0))
     if group is None or number < 2:
@@ -497,77 +489,3 @@ async def unreachable_job(work: Work, job: Job) -> None:
             programme = await work.session.get(Programme, group.programme_id)
             if programme is not None:
                 await alert(work, group, programme, flag)
-
-
-# -- organiser commands ------------------------------------------------------------
-async def report_command(ctx: Ctx, _args: str) -> None:
-    """The report in chat: the table, with the HTML (charts) and CSV files attached."""
-    from bot.reports import build_report, render_csv, render_html, render_table
-
-    for programme in await organiser_programmes(ctx.session, ctx.person.id):
-        report = await build_report(ctx.session, ctx.content, programme, ctx.now, ctx.lang)
-        stem = f"report-{programme.slug}-{ctx.now.date().isoformat()}"
-        ctx.reply(
-            render_table(report, ctx.content),
-            private=True,
-            attachments=(
-                Attachment(f"{stem}.html", render_html(report, ctx.content).encode(), "text/html"),
-                Attachment(f"{stem}.csv", render_csv(report).encode(), "text/csv"),
-            ),
-        )
-
-
-AUDIENCES = {"all": ("mentor", "mentee"), "mentors": ("mentor",), "mentees": ("mentee",)}
-AUDIENCE_WORDS = {"alla": "all", "mentorer": "mentors", "adepter": "mentees"}
-
-
-async def broadcast_command(ctx: Ctx, args: str) -> None:
-    """One message to every member of the organiser's programmes (or mentors/mentees only).
-
-    Each copy goes through the outbox with its own idempotency key, so a retry
-    never sends twice; the platform adapters pace delivery within rate limits.
-    """
-    import hashlib
-
-    first, _, rest = args.partition(" ")
-    audience = AUDIENCE_WORDS.get(first.lower(), first.lower())
-    if audience in AUDIENCES:
-        message = rest.strip()
-    else:
-        audience, message = "all", args.strip()
-    if not message:
-        ctx.say("health.broadcast.usage", private=True)
-        return
-    roles = AUDIENCES[audience]
-    stamp = hashlib.sha256(f"{ctx.person.id}|{ctx.now.isoformat()}|{args}".encode()).hexdigest()
-    sent, unreachable, seen = 0, 0, set()
-    for programme in await organiser_programmes(ctx.session, ctx.person.id):
-        seats = await ctx.session.scalars(
-            select(Member)
-            .where(
-                Member.programme_id == programme.id,
-                Member.role.in_(roles),
-                Member.person_id.is_not(None),
-                Member.left_at.is_(None),
-            )
-            .order_by(Member.id)
-        )
-        for seat in list(seats):
-            if seat.person_id in seen or seat.person_id == ctx.person.id:
-                continue
-            seen.add(seat.person_id)
-            person = await ctx.session.get(Person, seat.person_id)
-            if person is None or person.consent_at is None:
-                continue
-            if person.unreachable_at is not None:
-                unreachable += 1
-                continue
-            text = ctx.t_for(
-                person.language,
-                "health.broadcast.message",
-                programme=programme.name,
-                text=message,
-            )
-            await ctx.tell(person.id, Reply(text), key=f"bc:{stamp[:16]}:{person.id}")
-            sent += 1
-    ctx.say("health.broadcast.sent", count=sent, unreachable=unreachable, private=True)

@@ -1,7 +1,7 @@
 """The one-tap way back for a pair whose series paused itself (issue 23).
 
 The pause is not stored: a group is quiet while its questions stand
-unanswered (see :mod:`bot.attention`).  Pressing the button is itself an
+unanswered (see :mod:`bot.flows.attention`).  Pressing the button is itself an
 answer – the engine stamps the press as activity – so this step only has to
 check the button is the person's own and say that everything is on again.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.attention import RESUME
-from bot.context import Ctx
+from bot.core.context import Ctx
+from bot.flows.attention import RESUME
 from bot.flows.registry import Flows
 from bot.store.models import Meeting, Member
 

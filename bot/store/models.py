@@ -427,7 +427,7 @@ class Prompt(Base):
     """A question with buttons sent to a group's members at one moment.
 
     Prompts sent after the members' last activity are the unanswered ones; when
-    too many stand, the group's series pauses itself (see ``bot.attention``).
+    too many stand, the group's series pauses itself (see ``bot.flows.attention``).
     """
 
     __tablename__ = "prompts"

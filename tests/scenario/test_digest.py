@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.context import Work
+from bot.core.context import Work
+from bot.core.types import Choice, Reply
 from bot.store.jobs import schedule
 from bot.store.models import Job
-from bot.types import Choice, Reply
 from tests.attention_steps import STHLM, hold_latest, local
 from tests.feedback_steps import add_pair, at, book, programme, walk_agreement
 from tests.harness import Harness

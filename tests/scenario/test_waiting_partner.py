@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.context import Work
-from bot.programmes import create_group
+from bot.core.context import Work
+from bot.organiser.programmes import create_group
 from bot.store.models import Group, Member, Programme
 from tests.feedback_steps import join, programme
 from tests.harness import Harness

@@ -19,15 +19,15 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from bot.commands import CommandRegistry
 from bot.config import Settings
 from bot.content import Content
-from bot.context import Ctx, StaleState
+from bot.core.commands import CommandRegistry
+from bot.core.context import Ctx, StaleState
+from bot.core.ports import ChatFactory, Clock
+from bot.core.types import Actor, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
 from bot.flows.registry import Flows
-from bot.ports import ChatFactory, Clock
 from bot.store.db import Database, to_db
 from bot.store.models import DialogState, Identity, Member, Person
-from bot.types import Actor, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ class Engine:
         if person.unreachable_at is not None:
             person.unreachable_at = None  # they wrote to us, so they can be reached again
         # any event is an answer: prompts sent before it no longer count as unanswered,
-        # so a pair whose series paused itself (bot.attention) is back at once
+        # so a pair whose series paused itself (bot.flows.attention) is back at once
         person.last_active_at = to_db(now)
         await session.flush()
         return Ctx(

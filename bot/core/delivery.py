@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
-from bot.digest import Parcel, parcels
-from bot.ports import Clock, DeliveryError, Transport
+from bot.core.digest import Parcel, parcels
+from bot.core.ports import Clock, DeliveryError, Transport
 from bot.store.claims import claim
 from bot.store.db import Database, to_db
 from bot.store.models import OutboxMessage, Person

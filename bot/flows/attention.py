@@ -26,10 +26,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.context import Work
+from bot.core.context import Work
+from bot.core.types import Choice, Reply
 from bot.store.db import from_db, to_db
 from bot.store.models import Group, Meeting, Member, Person, Programme, Prompt
-from bot.types import Choice, Reply
 
 DEFAULT_QUIET_AFTER = 2
 DEFAULT_QUESTION_HOURS = 48

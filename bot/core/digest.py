@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.core.types import Outgoing, Reply
 from bot.store.models import OutboxMessage
 from bot.store.outbox import row_to_outgoing
-from bot.types import Outgoing, Reply
 
 MAX_CHOICES = 25
 MAX_TEXT = 3500
