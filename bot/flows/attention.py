@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from bot.core.context import Work
 from bot.core.types import Choice, Reply
 from bot.store.db import from_db, to_db
+from bot.store.groups import seats_with_people
 from bot.store.models import Group, Meeting, Member, Person, Programme, Prompt
 
 DEFAULT_QUIET_AFTER = 2
@@ -90,13 +91,7 @@ async def may_send(work: Work, group: Group) -> bool:
 async def tell_paused(work: Work, group: Group) -> None:
     since = await last_activity(work, group.id)
     spell = since.isoformat() if since is not None else "never"
-    seats = await work.session.execute(
-        select(Member, Person)
-        .join(Person, Person.id == Member.person_id)
-        .where(Member.group_id == group.id, Member.left_at.is_(None))
-        .order_by(Member.id)
-    )
-    for seat, person in seats.all():
+    for seat, person in await seats_with_people(work.session, group.id):
         if person.unreachable_at is not None or person.consent_at is None:
             continue
         lang = person.language

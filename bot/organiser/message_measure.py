@@ -37,10 +37,13 @@ async def messages_per_week(
             Member.joined_at.is_not(None),
         )
     )
-    for person_id, at in seats.all():
+    for row in seats.all():
+        person_id, at = tuple(row)
+        if person_id is None or at is None:
+            continue
         when = from_db(at)
         if person_id not in joined or when < joined[person_id]:
-            joined[int(person_id)] = when
+            joined[person_id] = when
     if not joined:
         return {"median": 0.0, "max": 0.0, "people": 0}
     one_message = func.coalesce(OutboxMessage.digest, cast(OutboxMessage.id, String))
@@ -53,7 +56,8 @@ async def messages_per_week(
         )
         .group_by(OutboxMessage.person_id)
     )
-    sent = {int(p): int(n) for p, n in counted.all()}
+    pairs = [tuple(row) for row in counted.all()]
+    sent = {int(p): int(n) for p, n in pairs if p is not None}
     rates = [
         sent.get(person_id, 0) / max((end - since) / timedelta(weeks=1), 1.0)
         for person_id, since in joined.items()
