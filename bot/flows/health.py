@@ -18,13 +18,12 @@ Every reason becomes a :class:`RiskFlag`.  The group gets a gentle nudge at
 once; if the flag is still open ``alert_after_days`` later (default 7) the
 organisers get an alert in chat naming the reason.  For ``no_meeting`` the wait
 scales with the rhythm – at most a quarter of the interval – so nudge and
-alert both come within 2.5 × the interval of the last meeting at every rhythm
-(weekly: nudge after 14.9 days, alert after 16.6), while monthly and slower
-rhythms keep their full margin against false alarms.  A group that stopped
-answering (:mod:`bot.flows.attention`) gets the one-tap "switched off" notice
-instead of a nudge, and the alert says the pair is quiet.  A paused group is never
-flagged or alerted, and a pause restarts the meeting window: pauses count for
-nothing.
+alert both come within 2.5 × the interval of the last meeting at every rhythm,
+while monthly and slower rhythms keep their full margin against false alarms.
+A group that stopped answering (:mod:`bot.flows.attention`) gets the one-tap
+"switched off" notice instead of a nudge, and the alert says the pair is quiet.
+A paused group is never flagged or alerted, and a pause restarts the meeting
+window: pauses count for nothing.
 
 Each group has at most one pending ``health`` job, due at the group's next
 deadline, so a scheduler tick costs what is due, not what exists.  Events of
@@ -37,14 +36,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
+from bot.core.commands import CommandSpec
 from bot.core.context import Ctx, Work
 from bot.core.types import Reply
 from bot.flows import attention
 from bot.flows.agreement_view import current_agreement
 from bot.flows.feedback_answers import answered
+from bot.flows.health_organisers import alert, broadcast_command, report_command
 from bot.flows.registry import Flows
 from bot.store.db import from_db, to_db
-from bot.store.groups import members_of, organisers_of, seats_with_people
+from bot.store.groups import seats_with_people
 from bot.store.jobs import schedule
 from bot.store.models import Group, Job, Meeting, Member, Person, Programme, Rhythm, RiskFlag
 
@@ -61,6 +62,12 @@ JOB = "health"
 
 
 def register(flows: Flows) -> None:
+    flows.commands.add(CommandSpec("report", report_command, organiser_only=True))
+    flows.commands.add(
+        CommandSpec(
+            "broadcast", broadcast_command, args="all|mentors|mentees text", organiser_only=True
+        )
+    )
     flows.on_job(JOB, check_job)
     flows.on_job("health_checkins", checkins_job)
     flows.on_job("_unreachable", unreachable_job)
@@ -251,41 +258,6 @@ async def resolve(work: Work, group_id: int, reason: str) -> bool:
         return False
     flag.resolved_at = to_db(work.now)
     return True
-
-
-async def alert(work: Work, group: Group, programme: Programme, flag: RiskFlag) -> None:
-    """Tell the organisers, in their language, which group needs help and why."""
-    flag.alerted_at = to_db(work.now)
-    names = " & ".join(s.name for s in await members_of(work.session, group.id))
-    unanswered = await attention.unanswered(work, group.id)
-    quiet = unanswered >= attention.quiet_after(programme)
-    for organiser in await organisers_of(work.session, programme.id):
-        lang = organiser.language
-        reason = work.t_for(lang, f"health.reason.{flag.reason}", **_reason_params(flag, work.now))
-        text = work.t_for(
-            lang,
-            "health.alert",
-            programme=programme.name,
-            group=group.name or names,
-            reason=reason,
-            since=from_db(flag.raised_at).date().isoformat(),
-        )
-        if quiet:
-            text += " " + work.t_for(lang, "health.alert_quiet", count=unanswered)
-        await work.tell(organiser.id, Reply(text), key=f"health:alert:{flag.id}:{organiser.id}")
-
-
-def _reason_params(flag: RiskFlag, now: datetime) -> dict[str, object]:
-    """Words for the alert; "no meeting for N days" counts up to the alert's day."""
-    detail = flag.detail or {}
-    days = detail.get("days", "")
-    if "since" in detail:
-        days = (now - datetime.fromisoformat(str(detail["since"]))).days
-    return {
-        "days": days,
-        "frequency": detail.get("frequency", ""),
-        "name": detail.get("name", ""),
-    }
 
 
 # -- evaluating a group ------------------------------------------------------------

@@ -1,30 +1,55 @@
-"""The organisers' commands in chat: ``/report`` and ``/broadcast``.
+"""What organisers see of programme health: the alert, ``/report`` and ``/broadcast``.
 
-Split from :mod:`bot.flows.health` (which watches the pairs): these only read
-the report and write to every member, in each person's language.
-"""
+An alert names the group and the reason in the organiser's language; only
+aggregates reach an organiser (see :mod:`bot.organiser.reports`)."""
 
 from __future__ import annotations
 
-import hashlib
+from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.core.commands import CommandSpec
-from bot.core.context import Ctx
+from bot.core.context import Ctx, Work
 from bot.core.types import Attachment, Reply
-from bot.flows.registry import Flows
-from bot.store.groups import organiser_programmes
-from bot.store.models import Member, Person
+from bot.flows import attention
+from bot.store.db import from_db, to_db
+from bot.store.groups import members_of, organiser_programmes, organisers_of
+from bot.store.models import Group, Member, Person, Programme, RiskFlag
 
 
-def register(flows: Flows) -> None:
-    flows.commands.add(CommandSpec("report", report_command, organiser_only=True))
-    flows.commands.add(
-        CommandSpec(
-            "broadcast", broadcast_command, args="all|mentors|mentees text", organiser_only=True
+async def alert(work: Work, group: Group, programme: Programme, flag: RiskFlag) -> None:
+    """Tell the organisers, in their language, which group needs help and why."""
+    flag.alerted_at = to_db(work.now)
+    names = " & ".join(s.name for s in await members_of(work.session, group.id))
+    unanswered = await attention.unanswered(work, group.id)
+    quiet = unanswered >= attention.quiet_after(programme)
+    for organiser in await organisers_of(work.session, programme.id):
+        lang = organiser.language
+        reason = work.t_for(lang, f"health.reason.{flag.reason}", **reason_params(flag, work.now))
+        text = work.t_for(
+            lang,
+            "health.alert",
+            programme=programme.name,
+            group=group.name or names,
+            reason=reason,
+            since=from_db(flag.raised_at).date().isoformat(),
         )
-    )
+        if quiet:  # the pair stopped answering; its reminders are paused
+            text += " " + work.t_for(lang, "health.alert_quiet", count=unanswered)
+        await work.tell(organiser.id, Reply(text), key=f"health:alert:{flag.id}:{organiser.id}")
+
+
+def reason_params(flag: RiskFlag, now: datetime) -> dict[str, object]:
+    """Words for the alert; "no meeting for N days" counts up to the alert's day."""
+    detail = flag.detail or {}
+    days = detail.get("days", "")
+    if "since" in detail:
+        days = (now - datetime.fromisoformat(str(detail["since"]))).days
+    return {
+        "days": days,
+        "frequency": detail.get("frequency", ""),
+        "name": detail.get("name", ""),
+    }
 
 
 async def report_command(ctx: Ctx, _args: str) -> None:
@@ -45,6 +70,8 @@ async def report_command(ctx: Ctx, _args: str) -> None:
 
 
 AUDIENCES = {"all": ("mentor", "mentee"), "mentors": ("mentor",), "mentees": ("mentee",)}
+
+
 AUDIENCE_WORDS = {"alla": "all", "mentorer": "mentors", "adepter": "mentees"}
 
 
@@ -54,6 +81,8 @@ async def broadcast_command(ctx: Ctx, args: str) -> None:
     Each copy goes through the outbox with its own idempotency key, so a retry
     never sends twice; the platform adapters pace delivery within rate limits.
     """
+    import hashlib
+
     first, _, rest = args.partition(" ")
     audience = AUDIENCE_WORDS.get(first.lower(), first.lower())
     if audience in AUDIENCES:
