@@ -265,6 +265,9 @@ class Engine:
             identity.dm_chat_id = actor.dm_chat_id
         if person.unreachable_at is not None:
             person.unreachable_at = None  # they wrote to us, so they can be reached again
+        # any event is an answer: prompts sent before it no longer count as unanswered,
+        # so a pair whose series paused itself (bot.flows.attention) is back at once
+        person.last_active_at = to_db(now)
         await session.flush()
         return Ctx(
             session,

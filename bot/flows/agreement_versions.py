@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from bot.core.context import Ctx, Work
 from bot.core.types import Choice, Reply
+from bot.flows import attention
 from bot.flows.agreement_render import item_reply
 from bot.flows.agreement_view import (
     AgreementView,
@@ -119,6 +120,8 @@ async def remind(work: Work, job: Job) -> None:
         return
     current = await current_agreement(work.session, view.group.id)
     if current is None or current.id != view.agreement.id or view.group.status != "active":
+        return
+    if not await attention.may_send(work, view.group):
         return
     for member in view.members:
         if member.person_id is None:

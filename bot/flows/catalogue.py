@@ -20,6 +20,7 @@ from bot.flows import (
     onboarding,
     organiser,
     privacy,
+    quiet,
     rhythm,
 )
 from bot.flows.registry import Flows
@@ -42,6 +43,7 @@ def build_flows() -> Flows:
         circles,
         intake,
         matching,
+        quiet,
     )
     for module in modules:
         module.register(flows)

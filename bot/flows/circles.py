@@ -19,6 +19,7 @@ from bot.core.choice_ids import parse_id
 from bot.core.commands import GROUP, CommandSpec
 from bot.core.context import Ctx, Work
 from bot.core.types import Address, Choice, Reply
+from bot.flows import attention
 from bot.flows.registry import Flows
 from bot.store.db import from_db, to_db
 from bot.store.groups import group_and_programme, members_of
@@ -332,7 +333,7 @@ async def activity(work: Work, job: Job) -> None:
     address = chat_address(group) if group else None
     if meeting is None or group is None or address is None or meeting.status != "planned":
         return
-    if group.status == "paused":
+    if group.status == "paused" or not await attention.may_send(work, group):
         return
     done = await work.session.scalar(
         select(func.count())

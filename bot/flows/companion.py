@@ -24,6 +24,7 @@ from bot.core.choice_ids import parse_id
 from bot.core.commands import DM, CommandSpec
 from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
+from bot.flows import attention
 from bot.flows.coaching import expired, fall_through, log_shown, shown_to
 from bot.flows.coaching_choice import next_in_cycle
 from bot.flows.companion_contact import (
@@ -317,7 +318,7 @@ async def plan_prep(work: Work, meeting: Meeting) -> None:
 
 async def prep_job(work: Work, job: Job) -> None:
     facts = await facts_of(work, int(job.payload["meeting_id"]))
-    if facts is None:
+    if facts is None or not await attention.may_send(work, facts.group):
         return
     for seat, person in facts.mentees:
         reply = await _prep(work, facts, person)

@@ -30,7 +30,7 @@ from bot.content import EvalQuestion
 from bot.core.choice_ids import parse_id, parse_int
 from bot.core.context import Ctx, Dialog
 from bot.core.types import Reply
-from bot.flows import health
+from bot.flows import health, survey_wait
 from bot.flows.feedback_answers import PULSE_RATING, answers_of, falling, issued, mentee_ratings
 from bot.flows.feedback_asking import (
     CODES,
@@ -60,6 +60,7 @@ def register(flows: Flows) -> None:
     flows.on_job("fb_round", round_job)
     flows.group_complete.append(plan_rounds)
     flows.meeting_held.append(start_pulse)
+    flows.meeting_answered.append(survey_wait.release_waiting)
 
 
 # -- answers ----------------------------------------------------------------------

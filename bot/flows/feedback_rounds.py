@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import func, select
 
 from bot.core.context import Work
-from bot.flows import health
+from bot.flows import attention, health, survey_wait
 from bot.flows.feedback_asking import (
     start_round,
 )
@@ -118,6 +118,11 @@ async def round_job(work: Work, job: Job) -> None:
             payload=dict(job.payload),
         )
         return
+    if await survey_wait.wait_for_meeting_question(work, group, job):
+        return
+    sent = await attention.may_send(work, group)
+    if sent:
+        await attention.record_prompt(work, group.id, kind)
     params: dict[str, object] = {"programme": programme.name}
     if kind == "final":
         params["held"] = await work.session.scalar(
@@ -125,12 +130,13 @@ async def round_job(work: Work, job: Job) -> None:
                 Meeting.group_id == group.id, Meeting.status == "held"
             )
         )
-    await start_round(work, group, kind, round_, **params)
+    if sent:
+        await start_round(work, group, kind, round_, **params)
     if kind == "checkin":
         n = int(round_)
         every = timedelta(days=setting(programme, "checkin_every_days"))
         await schedule_checkin(work, group, programme, n + 1, work.now + every)
-        if n >= 2:
+        if n >= 2 and sent:
             await schedule(
                 work.session,
                 "health_checkins",

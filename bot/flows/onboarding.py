@@ -4,6 +4,11 @@ Steps (one dialog, ``onboarding``): language → time zone (suggested,
 confirmed, or typed as a city or zone) → the role explained → privacy notice
 with consent.  When the last member of a pair or circle has consented, every
 member is told and the group's completion hooks (the agreement) start.
+
+Whoever waits for a partner is kept informed: each newcomer of a circle is
+announced to those already there, and when the organisers' never-joined
+digest has told them about an empty seat (the ``absentees_reported`` hook),
+the waiting members hear so, once per seat.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from sqlalchemy import select
 
 from bot.core.choice_ids import parse_id
 from bot.core.commands import CommandSpec
-from bot.core.context import Ctx, Dialog
+from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
 from bot.flows import basics
 from bot.flows.companion_contact import forward_waiting_contacts
@@ -32,6 +37,7 @@ def register(flows: Flows) -> None:
     flows.commands.add(CommandSpec("join", start, args="code"))
     flows.on_choice("onb", choose)
     flows.on_text(CONV, text)
+    flows.absentees_reported.append(tell_waiting)
 
 
 async def start(ctx: Ctx, args: str) -> None:
@@ -255,6 +261,15 @@ async def _finish(ctx: Ctx, member: Member) -> None:
     if waiting:
         key = "onboarding.done.waiting_pair" if group.kind == "pair" else "onboarding.done.waiting"
         ctx.say(key, names=join_names(ctx.lang, waiting))
+        for seat, person in ready:  # those already waiting hear of the newcomer
+            if person.id != ctx.person.id:
+                text = ctx.t_for(
+                    person.language,
+                    "onboarding.newcomer",
+                    name=member.name,
+                    names=join_names(person.language, waiting),
+                )
+                await ctx.tell(person.id, Reply(text), key=f"newcomer:{member.id}:{seat.id}")
         return
     await _complete(ctx, group, programme, ready)
 
@@ -274,3 +289,19 @@ async def _complete(
             await ctx.tell(person.id, Reply(text), key=f"complete:{group.id}:{seat.id}")
     for hook in ctx.flows.group_complete if ctx.flows is not None else []:
         await hook(ctx, group)
+
+
+async def tell_waiting(work: Work, group: Group, absent: list[Member]) -> None:
+    """The organisers were told these seats are still empty: tell whoever waits,
+    once per empty seat (a weekly digest does not repeat the news)."""
+    empty = [seat for seat in absent if seat.person_id is None and seat.left_at is None]
+    if not empty:
+        return
+    names = ", ".join(seat.name for seat in empty)
+    stamp = "-".join(str(seat.id) for seat in empty)
+    for seat in await members_of(work.session, group.id):
+        person = await work.session.get(Person, seat.person_id) if seat.person_id else None
+        if person is None or person.consent_at is None or person.unreachable_at is not None:
+            continue
+        text = work.t_for(person.language, f"onboarding.waiting_told.{group.kind}", names=names)
+        await work.tell(person.id, Reply(text), key=f"waiting:{group.id}:{stamp}:{seat.id}")

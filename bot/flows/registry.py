@@ -30,6 +30,7 @@ SeatHook = Callable[["Ctx", "Member"], Awaitable[None]]
 ExportHook = Callable[["Ctx"], Awaitable[dict[str, Any]]]
 EraseHook = Callable[["Ctx", list["Member"], set[str]], Awaitable[None]]
 MemberHook = Callable[["Ctx", "Group", "Member"], Awaitable[None]]
+AbsenteesHook = Callable[["Work", "Group", list["Member"]], Awaitable[None]]
 
 
 @dataclass
@@ -61,6 +62,11 @@ class Flows:
     #: called when a member has proposed a rhythm and others still have to:
     #: the member's walk through the agreement goes on
     rhythm_proposed: list[MemberHook] = field(default_factory=list)
+    #: called on any answer to "did you meet?" (surveys waiting for it go out)
+    meeting_answered: list[MeetingHook] = field(default_factory=list)
+    #: called by the organisers' never-joined digest once it has told them which
+    #: seats of a group are still empty (the members who wait are told)
+    absentees_reported: list[AbsenteesHook] = field(default_factory=list)
 
     def on_choice(self, prefix: str, handler: ChoiceHandler) -> None:
         if prefix in self.choices:

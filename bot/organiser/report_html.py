@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from bot.content import Content
-from bot.organiser.reports import COLUMNS, Report, Words, cells
+from bot.organiser.reports import COLUMNS, Report, Words, cells, speech
 
 PLANNED_COLOUR = "#9db4d3"
 HELD_COLOUR = "#2e7d5b"
@@ -155,6 +155,7 @@ section{{margin:2rem 0}} svg{{display:block;max-width:100%}}
 </style></head><body>
 <h1>{title}</h1>
 <p>{escape(w("generated", when=w.stamp(report.generated)))} · {totals}</p>
+<p class="speech">{escape(speech(w, report))}</p>
 <section id="meetings"><h2>{escape(w("chart_meetings"))}</h2>{meetings_chart(report, w)}</section>
 <section id="trend"><h2>{escape(w("chart_trend"))}</h2>{trend_chart(report, w)}</section>
 <section id="agreement"><h2>{escape(w("chart_agreement"))}</h2>

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from bot.content import Content
 from bot.flows.agreement_view import current_agreement, view_of
 from bot.organiser.csv_safe import SafeWriter
+from bot.organiser.message_measure import messages_per_week
 from bot.store.db import from_db, to_db
 from bot.store.groups import members_of
 from bot.store.models import FeedbackAnswer, Group, Meeting, Programme, Rhythm, RiskFlag
@@ -83,6 +84,8 @@ class Report:
     groups: list[GroupRow]
     trend: list[TrendPoint]
     at_risk: list[RiskRow]
+    #: bot messages per participant per week: median, max, people counted
+    messages_per_week: dict[str, float | int] = field(default_factory=dict)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -140,6 +143,7 @@ async def build_report(
                 )
             )
     trend = await _trend(session, [g.id for g in groups], minimum)
+    speech = await messages_per_week(session, programme, now)
     return Report(
         slug=programme.slug,
         name=programme.name,
@@ -150,6 +154,7 @@ async def build_report(
         groups=rows,
         trend=trend,
         at_risk=risks,
+        messages_per_week=speech,
     )
 
 
@@ -317,6 +322,7 @@ def render_table(report: Report, content: Content) -> str:
         *(line(cells) for cells in body),
         "",
         w.totals(report),
+        speech(w, report),
     ]
     if report.trend:
         out.append(w("trend_title"))
@@ -330,6 +336,14 @@ def render_table(report: Report, content: Content) -> str:
     else:
         out.append("  " + w("risk_none"))
     return "\n".join(out)
+
+
+def speech(w: Words, report: Report) -> str:
+    """How much the bot speaks: messages per participant per week (median, max)."""
+    m = report.messages_per_week or {"median": 0.0, "max": 0.0, "people": 0}
+    return w(
+        "messages_week", median=f"{m['median']:.1f}", max=f"{m['max']:.1f}", people=m["people"]
+    )
 
 
 def render_csv(report: Report) -> str:

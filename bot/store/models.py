@@ -54,6 +54,8 @@ class Person(Base):
     consent_at: Mapped[datetime | None]
     onboarded_at: Mapped[datetime | None]
     unreachable_at: Mapped[datetime | None]
+    #: the last time the person did anything; prompts sent later are unanswered
+    last_active_at: Mapped[datetime | None]
 
 
 class Identity(Base):
@@ -221,6 +223,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(200))
+    #: rows with the same digest for the same chat leave as one message
+    digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class Agreement(Base):
@@ -417,6 +421,21 @@ class RiskFlag(Base):
     nudged_at: Mapped[datetime | None]
     alerted_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
+
+
+class Prompt(Base):
+    """A question with buttons sent to a group's members at one moment.
+
+    Prompts sent after the members' last activity are the unanswered ones; when
+    too many stand, the group's series pauses itself (see ``bot.flows.attention``).
+    """
+
+    __tablename__ = "prompts"
+    __table_args__ = (Index("ix_prompts_group_sent", "group_id", "sent_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    sent_at: Mapped[datetime]
 
 
 __all__ = [

@@ -65,6 +65,7 @@ async def enqueue(
     edit_ref: str | None = None,
     dm: str | None = None,
     claimed_until: datetime | None = None,
+    digest: str | None = None,
 ) -> int | None:
     """Add a message; with a ``key`` already present, nothing is added (idempotent).
 
@@ -72,7 +73,8 @@ async def enqueue(
     ``replace`` reply edits), ``dm`` (the sender's private chat, for a private
     answer to a group that ends up sent from here) and ``claimed_until``: the
     handling worker delivers them right after the commit, so the sweep must
-    not take them meanwhile."""
+    not take them meanwhile.  Rows with the same ``digest`` for the same chat
+    are delivered as one message."""
     idem = key or f"u:{uuid.uuid4().hex}"
     if key is not None:
         found = await session.scalar(select(OutboxMessage.id).where(OutboxMessage.idem_key == key))
@@ -95,6 +97,7 @@ async def enqueue(
         next_attempt_at=to_db(now),
         attempts=0,
         claimed_until=to_db(claimed_until) if claimed_until is not None else None,
+        digest=digest,
     )
     session.add(row)
     await session.flush()

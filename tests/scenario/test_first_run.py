@@ -65,8 +65,8 @@ def test_demo_logs_you_in_as_a_mentee_of_a_joined_mentor(tmp_path: Path) -> None
     out = run.stdout
     assert "Ett demoprogram är klart" in out
     assert "→ me: Hej Me, och välkommen till Demo! Du är med som adept." in out
-    assert "→ me: You're complete – you and Anna are now a pair in Demo!" in out
-    assert "→ anna: Nu är ni kompletta – du och Me är ett par i Demo!" in out
+    assert "→ me: You're both here – you and Anna are now a pair in Demo!" in out
+    assert "→ anna: Nu är ni båda på plats – du och Me är ett par i Demo!" in out
     assert "$ program create" not in out  # the set-up stays quiet
     assert not (tmp_path / "first.db").exists()  # a scratch database, not the configured one
 
