@@ -76,9 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=cmd_content_check)
 
-    from bot import organiser_cli, report_cli
+    from bot import organiser_cli, report_cli, roster_cli
 
     organiser_cli.add_commands(sub)
+    roster_cli.add_commands(sub)
     report_cli.add_commands(sub)
     return parser
 
