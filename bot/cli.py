@@ -76,9 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=cmd_content_check)
 
-    from bot import organiser_cli, report_cli, roster_cli
+    from bot import lifecycle_cli, organiser_cli, report_cli, roster_cli
 
-    organiser_cli.add_commands(sub)
+    organiser_cli.add_commands(
+        sub,
+        program_extras=(lifecycle_cli.add_program_commands,),
+        pair_extras=(lifecycle_cli.add_pair_commands,),
+    )
     roster_cli.add_commands(sub)
     report_cli.add_commands(sub)
     return parser

@@ -34,8 +34,17 @@ from bot.store.db import Database
 from bot.store.models import Group, Member, Programme
 from bot.store.session import DbSession
 
+Extend = Callable[[Any], None]
 
-def add_commands(sub: Any) -> None:  # argparse's subparsers action has no public type
+
+def add_commands(
+    sub: Any,  # argparse's subparsers action has no public type
+    *,
+    program_extras: tuple[Extend, ...] = (),
+    pair_extras: tuple[Extend, ...] = (),
+) -> None:
+    """``program`` and ``pair`` with their subcommands; ``*_extras`` add more
+    subcommands (other modules' ``program update``, ``pair end``...)."""
     program = sub.add_parser("program", help="create, list and show programmes")
     p_sub = program.add_subparsers(dest="program_command", required=True)
     create = p_sub.add_parser("create", help="create a programme")
@@ -56,6 +65,8 @@ def add_commands(sub: Any) -> None:  # argparse's subparsers action has no publi
     show = p_sub.add_parser("show", help="one programme with its pairs and circles")
     show.add_argument("program")
     _common(show, cmd_program_show)
+    for extend in program_extras:
+        extend(p_sub)
 
     pair = sub.add_parser("pair", help="pairs")
     pair_sub = pair.add_subparsers(dest="pair_command", required=True)
@@ -64,6 +75,8 @@ def add_commands(sub: Any) -> None:  # argparse's subparsers action has no publi
     pc.add_argument("--mentor", required=True)
     pc.add_argument("--mentee", required=True)
     _common(pc, cmd_pair_create)
+    for extend in pair_extras:
+        extend(pair_sub)
 
     circle = sub.add_parser("circle", help="group-mentoring circles")
     circle_sub = circle.add_subparsers(dest="circle_command", required=True)

@@ -91,6 +91,7 @@ class ConsoleSession:
         await asyncio.to_thread(args.handler, args)
         for invite in _invites(getattr(args, "result", None) or {}):
             self.codes[invite["name"].casefold()] = invite["code"]
+        await self.core.delivery.deliver()  # what the command told people (pair end, replace...)
 
     def expand(self, text: str) -> str:
         return CODE_REF.sub(lambda m: self.codes.get(m["name"].casefold(), m[0]), text)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from bot.commands import CommandSpec
 from bot.content import LANGUAGES, ChecklistItem
@@ -59,7 +59,16 @@ def register(flows: Flows) -> None:
 async def on_group_complete(ctx: Ctx, group: Group) -> None:
     programme = await ctx.session.get(Programme, group.programme_id)
     assert programme is not None
-    agreement = await create_version(ctx, group, programme, version=1)
+    # After a new member took an empty seat the agreement starts again, as a new version.
+    latest = await ctx.session.scalar(
+        select(func.max(Agreement.version)).where(Agreement.group_id == group.id)
+    )
+    await ctx.session.execute(
+        update(Agreement)
+        .where(Agreement.group_id == group.id, Agreement.status.in_(("open", "complete")))
+        .values(status="superseded")
+    )
+    agreement = await create_version(ctx, group, programme, version=(latest or 0) + 1)
     view = await view_of(ctx.session, ctx.content, agreement)
     await send_to_all(ctx, view, "agreement.intro")
 

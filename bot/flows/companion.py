@@ -56,7 +56,7 @@ MAX_OPEN_POINTS = 20
 MAX_POINT = 500
 NOTES_SHOWN = 8
 NOTE_PREVIEW = 350
-GROUP_STATUSES = ("forming", "active", "paused")
+GROUP_STATUSES = ("invited", "active", "paused", "incomplete")
 
 
 def register(flows: Flows) -> None:

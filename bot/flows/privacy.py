@@ -20,6 +20,7 @@ from bot.commands import DM, CommandSpec
 from bot.context import Ctx
 from bot.flows.registry import Flows
 from bot.groups import members_of, organisers_of
+from bot.lifecycle import leave
 from bot.store.db import to_db
 from bot.store.models import (
     AgendaItem,
@@ -189,7 +190,12 @@ async def erase(ctx: Ctx) -> None:
     names = {person.display_name, *(m.name for m in seats)} - {""}
     partners: set[int] = set()
     for seat in seats:
-        await _tell_left(ctx, seat)
+        if seat.group_id is not None:
+            # /forget implies leaving: the group is told (without a name), its
+            # meetings cancelled, and it waits, flagged, for a new member
+            await leave(ctx, seat, forgetting=True)
+        else:
+            await _tell_left(ctx, seat)
         if seat.group_id is not None:
             partners |= {m.person_id for m in await members_of(s, seat.group_id) if m.person_id}
             rhythm = await s.get(Rhythm, seat.group_id)

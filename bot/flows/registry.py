@@ -14,7 +14,7 @@ from bot.commands import CommandRegistry
 
 if TYPE_CHECKING:
     from bot.context import Ctx, Dialog, Work
-    from bot.store.models import Group, Job, Meeting
+    from bot.store.models import Group, Job, Meeting, Programme
 
 ChoiceHandler = Callable[["Ctx", list[str]], Awaitable[None]]
 TextHandler = Callable[["Ctx", "Dialog", str], Awaitable[None]]
@@ -22,6 +22,9 @@ JobHandler = Callable[["Work", "Job"], Awaitable[None]]
 GroupHook = Callable[["Ctx", "Group"], Awaitable[None]]
 MeetingHook = Callable[["Work", "Meeting"], Awaitable[None]]
 WorkGroupHook = Callable[["Work", "Group"], Awaitable[None]]
+#: (work, group, person ids to send calendar cancellations to, whether the group stops)
+StopHook = Callable[["Work", "Group", list[int], bool], Awaitable[None]]
+ProgrammeHook = Callable[["Work", "Programme"], Awaitable[None]]
 
 
 @dataclass
@@ -38,6 +41,12 @@ class Flows:
     meeting_planned: list[MeetingHook] = field(default_factory=list)
     #: called when a member says a meeting took place (feedback, reflection)
     meeting_held: list[MeetingHook] = field(default_factory=list)
+    #: called when a group stops meeting, or someone leaves it (see bot.lifecycle)
+    meetings_stopping: list[StopHook] = field(default_factory=list)
+    #: called when a programme's dates change (the close, calendars, evaluations re-plan)
+    programme_dates: list[ProgrammeHook] = field(default_factory=list)
+    #: called for each open group at the programme's end, before it becomes completed
+    group_closing: list[WorkGroupHook] = field(default_factory=list)
 
     def on_choice(self, prefix: str, handler: ChoiceHandler) -> None:
         if prefix in self.choices:
@@ -55,16 +64,21 @@ def build_flows() -> Flows:
     from bot.flows import (
         agreement,
         basics,
+        chasing,
         circles,
+        closing,
         coaching,
         companion,
         feedback,
         health,
+        leaving,
+        meeting_stop,
         meetings,
         onboarding,
         organiser,
         privacy,
         rhythm,
+        which,
     )
 
     flows = Flows()
@@ -75,12 +89,17 @@ def build_flows() -> Flows:
         agreement,
         rhythm,
         meetings,
+        meeting_stop,
         coaching,
         companion,
         feedback,
         health,
         privacy,
         circles,
+        which,
+        leaving,
+        chasing,
+        closing,
     )
     for module in modules:
         module.register(flows)
