@@ -231,11 +231,13 @@ async def ask(
     await send(work, person, Reply(body, choices), key=f"{key}:ask")
 
 
-async def start_round(work: Work, group: Group, kind: str, round_: str, **params: object) -> None:
+async def start_round(
+    work: Work, group: Group, kind: str, round_: str, *, intro_key: str = "", **params: object
+) -> None:
     for seat, person in await people_of(work, group.id):
         if person.unreachable_at is not None:
             continue
-        intro = work.t_for(person.language, f"feedback.intro.{kind}", **params)
+        intro = work.t_for(person.language, intro_key or f"feedback.intro.{kind}", **params)
         await ask(work, group, seat, person, kind, round_, intro=intro)
 
 
@@ -334,13 +336,13 @@ async def round_job(work: Work, job: Job) -> None:
         )
         return
     params: dict[str, object] = {"programme": programme.name}
+    intro_key = ""
     if kind == "final":
-        params["held"] = await work.session.scalar(
-            select(func.count(Meeting.id)).where(
-                Meeting.group_id == group.id, Meeting.status == "held"
-            )
-        )
-    await start_round(work, group, kind, round_, **params)
+        held = await held_count(work, group)
+        params["held"] = held
+        # no praise of meetings that never took place
+        intro_key = {0: "feedback.intro.final_none", 1: "feedback.intro.final_one"}.get(held, "")
+    await start_round(work, group, kind, round_, intro_key=intro_key, **params)
     if kind == "checkin":
         n = int(round_)
         every = timedelta(days=setting(programme, "checkin_every_days"))
@@ -354,6 +356,13 @@ async def round_job(work: Work, job: Job) -> None:
                 group_id=group.id,
                 payload={"round": n},
             )
+
+
+async def held_count(work: Work, group: Group) -> int:
+    held = await work.session.scalar(
+        select(func.count(Meeting.id)).where(Meeting.group_id == group.id, Meeting.status == "held")
+    )
+    return int(held or 0)
 
 
 # -- answers ----------------------------------------------------------------------

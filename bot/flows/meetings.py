@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 
 from bot import timefmt
-from bot.calendar import meeting_ics
+from bot.calendar import meeting_ics, series_until
 from bot.commands import DM, CommandSpec
 from bot.context import Ctx, Dialog, Work
 from bot.flows.registry import Flows
@@ -236,6 +236,10 @@ async def propose(
     elif old is not None and not old.rrule and old.data.get("recurrence_id"):
         data["recurrence_id"] = old.data["recurrence_id"]  # moving a moved occurrence again
         data["series_tz"] = old.data.get("series_tz", old.tz)
+    if rule is not None:
+        data["until"] = series_until(
+            programme.end_date, result.tz if isinstance(result, Recurring) else ctx.person.timezone
+        )
     series = old.series_uid if old is not None else uuid.uuid4().hex
     meeting = Meeting(
         group_id=group.id,
@@ -510,7 +514,7 @@ async def advance_series(
         status="planned",
         proposed_by=meeting.proposed_by,
         sequence=meeting.sequence,
-        data={"exdates": sorted(skipped)},
+        data={"exdates": sorted(skipped), "until": meeting.data.get("until")},
         created_at=to_db(work.now),
         updated_at=to_db(work.now),
     )

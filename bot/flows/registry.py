@@ -70,6 +70,7 @@ def build_flows() -> Flows:
         coaching,
         companion,
         feedback,
+        final_round,
         health,
         leaving,
         meeting_stop,
@@ -78,6 +79,7 @@ def build_flows() -> Flows:
         organiser,
         privacy,
         rhythm,
+        series_end,
         which,
     )
 
@@ -100,6 +102,8 @@ def build_flows() -> Flows:
         leaving,
         chasing,
         closing,
+        final_round,
+        series_end,
     )
     for module in modules:
         module.register(flows)

@@ -58,3 +58,16 @@ def said(console: Console, who: str, out: list[str]) -> str:
         if mine:
             texts.append(line)
     return "\n".join(texts)
+
+
+def agree_and_book(mentor: str, mentee: str, when: str, *, goal: str = "Finish the thesis") -> str:
+    """The first agreement items, a rhythm (biweekly vs monthly -> a compromise), and the
+    first meeting booked at ``when`` — by button number, so it runs in either language."""
+    a, b = mentor.lower(), mentee.lower()
+    presses = [
+        (a, "[1]"), (b, "[1]"), (b, "[3]"), (b, "[6]"), (b, goal), (b, "[2]"), (b, "[1]"),
+        (b, "[2]"), (b, "[3]"), (b, "[1]"), (b, "tuesdays"),
+        (a, "[1]"), (a, "[1]"), (a, "[1]"), (a, "[3]"), (a, "[4]"), (a, "[1]"), (a, "[1]"),
+        (a, "[1]"), (b, "[1]"), (b, when), (a, "[1]"),
+    ]  # fmt: skip
+    return "\n".join(f"@{who} {what}" for who, what in presses)
