@@ -52,6 +52,9 @@ class GroupRow:
     rating: float | None
     ratings: int
     at_risk: list[str] = field(default_factory=list)
+    #: members who have joined, of all seats ("1/2"), and the names still to join
+    joined: str = ""
+    not_joined: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -89,6 +92,9 @@ class Report:
             "held": sum(g.held for g in self.groups),
             "agreements_complete": sum(1 for g in self.groups if g.agreement == "complete"),
             "at_risk": len({r.group for r in self.at_risk}),
+            "not_joined": sum(
+                len(g.not_joined) for g in self.groups if g.status not in ("completed", "ended")
+            ),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -188,7 +194,10 @@ async def _group_row(
         if agreement.completed_at is not None:
             done_on = from_db(agreement.completed_at).date().isoformat()
     rhythm = await session.get(Rhythm, group.id)
+    seats = await members_of(session, group.id)
     return GroupRow(
+        joined=f"{sum(1 for m in seats if m.person_id is not None)}/{len(seats)}",
+        not_joined=[m.name for m in seats if m.person_id is None],
         name=name,
         kind=group.kind,
         status=group.status,
@@ -248,12 +257,17 @@ class Words:
         return self(f"reason.{reason}")
 
 
-COLUMNS = ("group", "rhythm", "agreement", "held", "planned", "upcoming", "last", "rating", "risk")
+COLUMNS = (
+    "group", "status", "joined", "rhythm", "agreement", "held", "planned", "upcoming", "last",
+    "rating", "risk",
+)  # fmt: skip
 
 
 def _cells(w: Words, row: GroupRow) -> list[str]:
     return [
         row.name,
+        w.content.t(w.lang, f"organiser.status.{row.status}"),
+        row.joined + (f" ({', '.join(row.not_joined)})" if row.not_joined else ""),
         w("every_days", days=row.frequency_days) if row.frequency_days else "–",
         w.agreement(row),
         str(row.held),
@@ -306,7 +320,7 @@ def render_csv(report: Report) -> str:
         [
             "group", "kind", "status", "frequency_days", "agreement", "agreement_items",
             "agreement_date", "meetings_planned", "meetings_held", "meetings_upcoming",
-            "last_held", "average_rating", "ratings", "at_risk",
+            "last_held", "average_rating", "ratings", "at_risk", "joined", "not_joined",
         ]
     )  # fmt: skip
     for r in report.groups:
@@ -315,6 +329,7 @@ def render_csv(report: Report) -> str:
                 r.name, r.kind, r.status, r.frequency_days or "", r.agreement, r.agreement_items,
                 r.agreement_date or "", r.planned, r.held, r.upcoming, r.last_held or "",
                 f"{r.rating:.2f}" if r.rating is not None else "", r.ratings, ";".join(r.at_risk),
+                r.joined, ";".join(r.not_joined),
             ]
         )  # fmt: skip
     return buf.getvalue()

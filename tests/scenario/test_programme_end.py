@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -48,6 +49,12 @@ async def test_who_never_joins_is_chased_once_with_a_fresh_code(
     assert ("organisatörerna" if lang == "sv" else "organisers") in said(console, "anna", out)
     out = await console.run("wait 14d")
     assert said(console, "olga", out) == "" and said(console, "anna", out) == ""  # chased once
+    status = said(console, "olga", await console.run("@olga /program"))
+    assert ("har inte anslutit än: Bea" if lang == "sv" else "not joined yet: Bea") in status
+    out = await console.run("$ report --program stemup --json")
+    report = json.loads("\n".join(out[out.index("{") if "{" in out else 1 :]))
+    assert report["totals"]["not_joined"] == 1
+    assert [(g["joined"], g["not_joined"]) for g in report["groups"]] == [("1/2", ["Bea"])]
     out = await console.run(f"@bea /start {code}\n" + "\n".join(join_lines(lang, "bea")[1:]))
     assert "Bea" in said(console, "anna", out)
     [pair] = await pair_list(console)
