@@ -45,6 +45,8 @@ class Flows:
     meetings_stopping: list[StopHook] = field(default_factory=list)
     #: called when a programme's dates change (the close, calendars, evaluations re-plan)
     programme_dates: list[ProgrammeHook] = field(default_factory=list)
+    #: called when a group agrees a new rhythm (health re-plans, the agreement follows)
+    rhythm_changed: list[WorkGroupHook] = field(default_factory=list)
     #: called for each open group at the programme's end, before it becomes completed
     group_closing: list[WorkGroupHook] = field(default_factory=list)
 
@@ -79,6 +81,7 @@ def build_flows() -> Flows:
         organiser,
         privacy,
         rhythm,
+        rhythm_change,
         series_end,
         which,
     )
@@ -104,6 +107,7 @@ def build_flows() -> Flows:
         closing,
         final_round,
         series_end,
+        rhythm_change,
     )
     for module in modules:
         module.register(flows)
