@@ -26,7 +26,8 @@ from bot.flows.agreement_view import (
     view_of,
 )
 from bot.flows.registry import Flows
-from bot.groups import memberships
+from bot.flows.which import my_groups, pick
+from bot.lifecycle import OPEN
 from bot.store.db import from_db, to_db
 from bot.store.jobs import schedule
 from bot.store.models import (
@@ -625,19 +626,23 @@ async def agreement_command(ctx: Ctx, _args: str) -> None:
             return
         await group_next(ctx, view, always=True)
         return
-    shown = False
-    for seat in await memberships(ctx.session, ctx.person.id):
-        assert seat.group_id is not None
-        agreement = await current_agreement(ctx.session, seat.group_id)
-        if agreement is None:
-            continue
-        view = await view_of(ctx.session, ctx.content, agreement)
-        member = view.member_of(ctx.person.id)
-        if member is not None:
-            await show(ctx, view, member)
-            shown = True
-    if not shown:
+    with_agreement = []
+    for group in await my_groups(ctx, OPEN):
+        if await current_agreement(ctx.session, group.id) is not None:
+            with_agreement.append(group)
+    chosen = await pick(ctx, "agreement", _args, with_agreement)
+    if chosen is None:
+        if not with_agreement:
+            ctx.say("agreement.none")
+        return  # none, or asked which
+    agreement = await current_agreement(ctx.session, chosen.id)
+    assert agreement is not None
+    view = await view_of(ctx.session, ctx.content, agreement)
+    member = view.member_of(ctx.person.id)
+    if member is None:
         ctx.say("agreement.none")
+        return
+    await show(ctx, view, member)
 
 
 async def show(ctx: Ctx, view: AgreementView, member: Member) -> None:

@@ -22,6 +22,7 @@ from bot.calendar import meeting_ics, series_until
 from bot.commands import DM, CommandSpec
 from bot.context import Ctx, Dialog, Work
 from bot.flows.registry import Flows
+from bot.flows.which import pick
 from bot.groups import group_and_programme, memberships, seats_with_people
 from bot.store.db import from_db, to_db
 from bot.store.jobs import cancel_pending, schedule
@@ -399,28 +400,32 @@ async def _groups(ctx: Ctx) -> list[Group]:
     return out
 
 
-async def next_command(ctx: Ctx, _args: str) -> None:
+async def next_command(ctx: Ctx, args: str) -> None:
     groups = await _groups(ctx)
     if not groups:
         ctx.say("meetings.no_group")
         return
-    for group in groups:
-        meeting = await next_meeting(ctx, group.id)
-        if meeting is None:
-            ctx.say("meetings.none_planned")
-            continue
-        ctx.reply(
-            ctx.t("meetings.next", details=details(ctx, meeting, ctx.person)),
-            attachments=(ics(ctx, meeting, ctx.person),),
-        )
+    group = await pick(ctx, "next", args, groups)
+    if group is None:
+        return
+    meeting = await next_meeting(ctx, group.id)
+    if meeting is None:
+        ctx.say("meetings.none_planned")
+        return
+    ctx.reply(
+        ctx.t("meetings.next", details=details(ctx, meeting, ctx.person)),
+        attachments=(ics(ctx, meeting, ctx.person),),
+    )
 
 
-async def reschedule_command(ctx: Ctx, _args: str) -> None:
+async def reschedule_command(ctx: Ctx, args: str) -> None:
     groups = await _groups(ctx)
     if not groups:
         ctx.say("meetings.no_group")
         return
-    group = groups[0]
+    group = await pick(ctx, "reschedule", args, groups)
+    if group is None:
+        return
     meeting = await next_meeting(ctx, group.id)
     dialog = await ctx.dialog(CONV)
     dialog.reset()
@@ -428,9 +433,12 @@ async def reschedule_command(ctx: Ctx, _args: str) -> None:
     ctx.say("meetings.ask_new_time" if meeting else "meetings.book_first")
 
 
-async def cancel_command(ctx: Ctx, _args: str) -> None:
+async def cancel_command(ctx: Ctx, args: str) -> None:
     groups = await _groups(ctx)
-    meeting = await next_meeting(ctx, groups[0].id) if groups else None
+    group = await pick(ctx, "cancel", args, groups) if groups else None
+    if groups and group is None:
+        return  # asked which
+    meeting = await next_meeting(ctx, group.id) if group else None
     if meeting is None:
         ctx.say("meetings.none_planned")
         return
@@ -652,7 +660,9 @@ async def pause_command(ctx: Ctx, args: str) -> None:
     if not groups:
         ctx.say("meetings.no_group")
         return
-    group = groups[0]
+    group = await pick(ctx, "pause", args, groups)
+    if group is None:
+        return
     dialog = await ctx.dialog(CONV)
     dialog.reset()
     dialog.go("pause_until", group_id=group.id)
@@ -690,14 +700,17 @@ async def _pause_text(ctx: Ctx, dialog: Dialog, group: Group, seat: Member, mess
         await send(ctx, person, reply, key=f"pause:{group.id}:{until.isoformat()}:{other.id}")
 
 
-async def resume_command(ctx: Ctx, _args: str) -> None:
+async def resume_command(ctx: Ctx, args: str) -> None:
     groups = [g for g in await _groups(ctx) if g.status == "paused"]
     if not groups:
         ctx.say("meetings.not_paused")
         return
-    seat = await seat_in(ctx, groups[0].id)
-    await cancel_pending(ctx.session, key_prefix=f"resume:{groups[0].id}:")
-    await _resume(ctx, groups[0], seat.name if seat else "")
+    group = await pick(ctx, "resume", args, groups)
+    if group is None:
+        return
+    seat = await seat_in(ctx, group.id)
+    await cancel_pending(ctx.session, key_prefix=f"resume:{group.id}:")
+    await _resume(ctx, group, seat.name if seat else "")
 
 
 async def resume_job(work: Work, job: Job) -> None:
