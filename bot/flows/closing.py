@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.context import Ctx, Work
 from bot.flows.registry import Flows
-from bot.groups import organisers_of
+from bot.groups import organisers_of, seats_with_people
 from bot.lifecycle import OPEN, resolve_flag, stop_meetings
 from bot.programmes import CLOSE_JOB, plan_close
 from bot.store.db import to_db
@@ -66,6 +66,12 @@ async def close_programme(work: Work, programme: Programme) -> Counter[str]:
         if group.status in ("active", "paused", "incomplete"):
             for hook in work.flows.group_closing if work.flows else []:
                 await hook(work, group)
+        else:  # nobody else ever joined: whoever waited is thanked all the same
+            for seat, person in await seats_with_people(work.session, group.id):
+                text = work.t_for(
+                    person.language, "lifecycle.closing.never_joined", programme=programme.name
+                )
+                await work.tell(person.id, Reply(text), key=f"close:{group.id}:{seat.id}")
         group.status = "completed"
         group.closed_at = to_db(work.now)
         group.paused_until = None

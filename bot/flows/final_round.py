@@ -56,13 +56,15 @@ async def close_round(work: Work, group: Group) -> None:
         lang = person.language
         intro = work.t_for(lang, key, programme=programme.name, held=held)
         answers = await answers_of(work, group.id, seat.id, "final", "1")
+        dedupe = f"fb:close:{group.id}:{seat.id}"
         if next_step(questions_for(work, "final", seat.role), answers) is None:
             closing = work.t_for(lang, f"feedback.closing.{seat.role}")
-            await send(
-                work, person, Reply(intro + "\n\n" + closing), key=f"fb:close:{group.id}:{seat.id}"
-            )
-        else:
-            await ask(work, group, seat, person, "final", "1", intro=intro)
+            await send(work, person, Reply(intro + "\n\n" + closing), key=dedupe)
+            continue
+        await send(work, person, Reply(intro), key=dedupe)
+        # the evaluation's next question; one already sent (a week before the end,
+        # still unanswered) is not sent twice: the outbox knows its key
+        await ask(work, group, seat, person, "final", "1")
 
 
 async def replan(work: Work, programme: Programme) -> None:
