@@ -322,6 +322,12 @@ async def answer(
     ):
         ctx.say("basics.stale_button", private=True)
         return
+    if value == "change" and item.kind == "rhythm" and view.rhythm is not None:
+        # a new rhythm is agreed the way the first was, so that reminders and
+        # health checks follow it, not just the item's words
+        for hook in ctx.flows.rhythm_change_asked if ctx.flows else []:
+            await hook(ctx, view.group, member)
+        return
     if value == "change":
         dialog = await ctx.dialog(CONV)
         dialog.reset()

@@ -14,7 +14,7 @@ from bot.commands import CommandRegistry
 
 if TYPE_CHECKING:
     from bot.context import Ctx, Dialog, Work
-    from bot.store.models import Group, Job, Meeting, Programme
+    from bot.store.models import Group, Job, Meeting, Member, Programme
 
 ChoiceHandler = Callable[["Ctx", list[str]], Awaitable[None]]
 TextHandler = Callable[["Ctx", "Dialog", str], Awaitable[None]]
@@ -25,6 +25,7 @@ WorkGroupHook = Callable[["Work", "Group"], Awaitable[None]]
 #: (work, group, person ids to send calendar cancellations to, whether the group stops)
 StopHook = Callable[["Work", "Group", list[int], bool], Awaitable[None]]
 ProgrammeHook = Callable[["Work", "Programme"], Awaitable[None]]
+MemberHook = Callable[["Ctx", "Group", "Member"], Awaitable[None]]
 
 
 @dataclass
@@ -47,6 +48,8 @@ class Flows:
     programme_dates: list[ProgrammeHook] = field(default_factory=list)
     #: called when a group agrees a new rhythm (health re-plans, the agreement follows)
     rhythm_changed: list[WorkGroupHook] = field(default_factory=list)
+    #: called when a member asks to change the agreed rhythm from the agreement
+    rhythm_change_asked: list[MemberHook] = field(default_factory=list)
     #: called for each open group at the programme's end, before it becomes completed
     group_closing: list[WorkGroupHook] = field(default_factory=list)
 

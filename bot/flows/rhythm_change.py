@@ -29,6 +29,7 @@ def register(flows: Flows) -> None:
     flows.commands.add(CommandSpec("rhythm", rhythm_command, where=DM))
     flows.on_choice("rchg", choose)
     flows.rhythm_changed.append(agreement_follows)
+    flows.rhythm_change_asked.append(from_agreement)
 
 
 async def rhythm_command(ctx: Ctx, args: str) -> None:
@@ -68,6 +69,15 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
         ctx.say("lifecycle.rhythm.kept", replace=True)
         return
     await restart(ctx, group, mine, rhythm)
+
+
+async def from_agreement(ctx: Ctx, group: Group, member: Member) -> None:
+    """ "Change" on the agreement's rhythm item renegotiates the rhythm itself."""
+    rhythm = await ctx.session.get(Rhythm, group.id)
+    if rhythm is None or group.status not in LIVE:
+        ctx.say("lifecycle.rhythm.none")
+        return
+    await restart(ctx, group, member, rhythm)
 
 
 async def restart(ctx: Ctx, group: Group, member: Member, rhythm: Rhythm) -> None:

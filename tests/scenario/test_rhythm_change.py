@@ -63,3 +63,35 @@ async def test_a_pair_changes_its_rhythm_and_health_follows(console: Console, la
     # a stale accept button changes nothing and says so
     out = await console.run("@anna [1]")
     assert (await rhythm(console)).frequency_days == 7
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+async def test_change_on_the_agreements_rhythm_item_renegotiates_the_rhythm(
+    console: Console, lang: str
+) -> None:
+    from adapters.console.session import actor
+    from bot.store.models import Agreement
+    from bot.types import Address, ChoiceIn
+
+    await programme_with_pair(console, lang)
+    await console.run(agree_and_book("Anna", "Bea", NEXT[lang]))
+    async with console.core.db.transaction() as s:
+        aid = await s.scalar(select(Agreement.id).where(Agreement.group_id == 1))
+    item = next(i.id for i in console.core.content.agreement.items if i.kind == "rhythm")
+    start = len(console.lines)
+    event = ChoiceIn(
+        actor("bea"), Address("console", "bea", None, "dm"), f"agr:{aid}:{item}:change"
+    )
+    for out in await console.core.handle(event):
+        console.session.transport.show(out)
+    await console.core.deliver_outbox()
+    new = console.lines[start:]
+    # not a free-text rewrite of the item: the rhythm proposal starts for both
+    assert ("Hur ofta vill du ses?" if lang == "sv" else "How often") in said(console, "bea", new)
+    assert "Bea" in said(console, "anna", new)
+    out = await console.run(
+        "\n".join(f"@{who} [{n}]" for who in ("bea", "anna") for n in (3, 2, 1, 1))
+        + "\n@anna [1]\n@bea [1]"
+    )
+    assert CHANGED[lang] in said(console, "anna", out)
+    assert (await rhythm(console)).frequency_days == 30
