@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 
 from bot.context import Work
 from bot.groups import members_of, organisers_of, seats_with_people
-from bot.programmes import IssuedInvite, issue_invite
+from bot.programmes import IssuedInvite, issue_invite, plan_chase
 from bot.store.db import to_db
 from bot.store.jobs import cancel_pending
 from bot.store.models import (
@@ -254,6 +254,9 @@ async def replace_seat(
     work.session.add(member)
     await work.session.flush()
     invite = await issue_invite(work.session, member, work.now, invite_days)
+    programme = await work.session.get(Programme, group.programme_id)
+    if programme is not None:
+        await plan_chase(work.session, programme, work.now)  # chased too if they never come
     group.status = await status_after_change(work, group)
     for other, person in await seats_with_people(work.session, group.id):
         await _tell(
