@@ -11,6 +11,7 @@ are and ``/wait 3d``.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import re
 import shlex
@@ -20,7 +21,7 @@ from typing import Any
 
 from adapters.console.transport import PLATFORM, ConsoleTransport
 from bot.app import Core
-from bot.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
+from bot.core.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
 
 ACTION = re.compile(r"^@(?P<name>[\w.-]+)(?:#(?P<group>[\w.-]+))?\s*(?P<rest>.*)$", re.S)
 BUTTON = re.compile(r"^\[(?P<sel>[^\]]+)\]$")
@@ -44,10 +45,21 @@ def actor(name: str) -> Actor:
     return Actor(PLATFORM, name.lower(), name[:1].upper() + name[1:], None)
 
 
+#: Builds the parser of the organiser commands (``$ pair create ...``).  The
+#: command line passes its own in, so the console never imports the CLI.
+ParserFactory = Callable[[], argparse.ArgumentParser]
+
+
 class ConsoleSession:
-    def __init__(self, core: Core, write: Callable[[str], None]):
+    def __init__(
+        self,
+        core: Core,
+        write: Callable[[str], None],
+        parser: ParserFactory | None = None,
+    ):
         self.core = core
         self.write = write
+        self.parser = parser
         self.transport = ConsoleTransport(write)
         self.codes: dict[str, str] = {}
         core.add_transport(self.transport)
@@ -79,11 +91,11 @@ class ConsoleSession:
         ``{code:name}`` (the name as given to the command, any case; the newest
         code of that name), or ``{code:name@group}`` for a roster's group label.
         """
-        from bot.cli import build_parser
-
         self.write(f"$ {command}")
+        if self.parser is None:
+            raise ScriptError(f"organiser commands are not available here: {command!r}")
         try:
-            args = build_parser().parse_args(shlex.split(command))
+            args = self.parser().parse_args(shlex.split(command))
         except SystemExit:
             raise ScriptError(f"not an organiser command: {command!r}") from None
         args.settings = self.core.settings

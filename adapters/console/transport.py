@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from adapters.console.transcript import render
-from bot.types import Outgoing, Reply
+from bot.core.types import Outgoing, Reply
 
 PLATFORM = "console"
 

@@ -45,8 +45,8 @@ from adapters.discord.translate import (
 )
 from adapters.discord.transport import DiscordChatFactory, DiscordTransport, discord_files
 from bot.config import ConfigError
-from bot.ports import DeliveryError
-from bot.types import Event, Outgoing
+from bot.core.ports import DeliveryError
+from bot.core.types import Event, Outgoing
 
 _log = logging.getLogger(__name__)
 

@@ -14,13 +14,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.context import Work
+from bot.core.context import Work
+from bot.core.types import Reply
 from bot.flows.registry import Flows
-from bot.groups import organisers_of, seats_with_people
-from bot.programmes import CHASE_JOB, chase_days, deep_link, issue_invite
+from bot.organiser.programmes import CHASE_JOB, chase_days, deep_link, issue_invite
 from bot.store.db import from_db, to_db
+from bot.store.groups import organisers_of, seats_with_people
 from bot.store.models import Group, Invite, Job, Member, Programme
-from bot.types import Reply
 
 WAITING = ("invited", "incomplete")
 

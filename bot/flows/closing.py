@@ -15,14 +15,14 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from bot.context import Ctx, Work
+from bot.core.context import Ctx, Work
+from bot.core.types import Reply
 from bot.flows.registry import Flows
-from bot.groups import organisers_of, seats_with_people
-from bot.lifecycle import OPEN, resolve_flag, stop_meetings
-from bot.programmes import CLOSE_JOB, plan_close
+from bot.organiser.lifecycle import OPEN, resolve_flag, stop_meetings
+from bot.organiser.programmes import CLOSE_JOB, plan_close
 from bot.store.db import to_db
+from bot.store.groups import organisers_of, seats_with_people
 from bot.store.models import Group, Job, Programme
-from bot.types import Reply
 
 
 def register(flows: Flows) -> None:

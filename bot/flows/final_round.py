@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from sqlalchemy import delete, or_, select
 
-from bot.context import Work
+from bot.core.context import Work
+from bot.core.types import Reply
 from bot.flows.feedback import (
     answers_of,
     ask,
@@ -25,10 +26,9 @@ from bot.flows.feedback import (
     send,
 )
 from bot.flows.registry import Flows
-from bot.lifecycle import OPEN
+from bot.organiser.lifecycle import OPEN
 from bot.store.jobs import schedule
 from bot.store.models import Group, Job, Programme
-from bot.types import Reply
 
 
 def register(flows: Flows) -> None:

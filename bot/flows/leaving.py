@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.commands import DM, CommandSpec
-from bot.context import Ctx, Dialog
+from bot.core.commands import DM, CommandSpec
+from bot.core.context import Ctx, Dialog
 from bot.flows.registry import Flows
 from bot.flows.which import label, my_groups, pick
-from bot.lifecycle import OPEN, leave, tell_reason
+from bot.organiser.lifecycle import OPEN, leave, tell_reason
 from bot.store.models import Group, Member
 
 CONV = "leave"

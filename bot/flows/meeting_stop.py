@@ -1,6 +1,6 @@
 """Meetings when a group stops or someone leaves it: cancelled, with calendar files.
 
-:mod:`bot.lifecycle` calls the registry's ``meetings_stopping`` hook when a
+:mod:`bot.organiser.lifecycle` calls the registry's ``meetings_stopping`` hook when a
 member leaves, a pair is ended, or the programme closes.  Every future
 meeting is cancelled (a series as a whole: the .ics carries METHOD:CANCEL
 with the series' UID, so calendar apps remove every occurrence) and the
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.context import Work
+from bot.core.context import Work
+from bot.core.types import Reply
 from bot.flows.meetings import details, ics
 from bot.flows.registry import Flows
 from bot.store.db import to_db
 from bot.store.jobs import cancel_pending
 from bot.store.models import Group, Meeting, Person
-from bot.types import Reply
 
 
 def register(flows: Flows) -> None:

@@ -1,7 +1,9 @@
 """How flows plug into the engine: commands, button prefixes, text, jobs.
 
-Each flow module has a ``register(flows)`` function; :func:`build_flows`
-calls them all.  No global state: the engine owns its :class:`Flows`.
+Each flow module has a ``register(flows)`` function; ``build_flows`` in
+:mod:`bot.flows.catalogue` calls them all.  No global state: the engine owns its
+:class:`Flows`.  Flows never import each other in a circle: one flow reaches
+another through the hooks below (a flow appends its handler, another calls them).
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.commands import CommandRegistry
+from bot.core.commands import CommandRegistry
 
 if TYPE_CHECKING:
-    from bot.context import Ctx, Dialog, Work
+    from bot.core.context import Ctx, Dialog, Work
     from bot.store.models import Group, Job, Meeting, Member, Programme
 
 ChoiceHandler = Callable[["Ctx", list[str]], Awaitable[None]]
@@ -42,7 +44,14 @@ class Flows:
     meeting_planned: list[MeetingHook] = field(default_factory=list)
     #: called when a member says a meeting took place (feedback, reflection)
     meeting_held: list[MeetingHook] = field(default_factory=list)
-    #: called when a group stops meeting, or someone leaves it (see bot.lifecycle)
+    #: called when a group's meeting rhythm is agreed (by the pair, or by a
+    #: circle's poll): the agreement ticks its rhythm item, then meetings asks
+    #: for the first date -- in that order, the order the flows register in
+    rhythm_agreed: list[MemberHook] = field(default_factory=list)
+    #: called when a member has proposed a rhythm and others still have to:
+    #: the member's walk through the agreement goes on
+    rhythm_proposed: list[MemberHook] = field(default_factory=list)
+    #: called when a group stops meeting, or someone leaves it (see bot.organiser.lifecycle)
     meetings_stopping: list[StopHook] = field(default_factory=list)
     #: called when a programme's dates change (the close, calendars, evaluations re-plan)
     programme_dates: list[ProgrammeHook] = field(default_factory=list)
@@ -63,55 +72,3 @@ class Flows:
 
     def on_job(self, kind: str, handler: JobHandler) -> None:
         self.jobs[kind] = handler
-
-
-def build_flows() -> Flows:
-    from bot.flows import (
-        agreement,
-        basics,
-        chasing,
-        circles,
-        closing,
-        coaching,
-        companion,
-        feedback,
-        final_round,
-        health,
-        leaving,
-        meeting_stop,
-        meetings,
-        onboarding,
-        organiser,
-        privacy,
-        rhythm,
-        rhythm_change,
-        series_end,
-        which,
-    )
-
-    flows = Flows()
-    modules = (
-        basics,
-        onboarding,
-        organiser,
-        agreement,
-        rhythm,
-        meetings,
-        meeting_stop,
-        coaching,
-        companion,
-        feedback,
-        health,
-        privacy,
-        circles,
-        which,
-        leaving,
-        chasing,
-        closing,
-        final_round,
-        series_end,
-        rhythm_change,
-    )
-    for module in modules:
-        module.register(flows)
-    return flows

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from bot.commands import DM, CommandSpec
-from bot.context import Ctx, Work
+from bot.core.commands import DM, CommandSpec
+from bot.core.context import Ctx, Work
+from bot.core.types import Choice, Reply
 from bot.flows.registry import Flows
 from bot.flows.rhythm import CONV, FREQUENCIES, ask_proposal, describe_rhythm
 from bot.flows.which import my_groups, pick
-from bot.groups import seats_with_people
+from bot.store.groups import seats_with_people
 from bot.store.models import Agreement, Group, Member, Rhythm, RhythmProposal
-from bot.types import Choice, Reply
 
 LIVE = ("active", "paused")
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.calendar import series_until
-from bot.context import Work
+from bot.core.context import Work
+from bot.core.types import Reply
 from bot.flows.meetings import details, ics, people_of
 from bot.flows.registry import Flows
-from bot.lifecycle import OPEN
+from bot.organiser.lifecycle import OPEN
 from bot.store.db import to_db
 from bot.store.models import Group, Meeting, Programme
-from bot.types import Reply
+from bot.time.calendar import series_until
 
 
 def register(flows: Flows) -> None:

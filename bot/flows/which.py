@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.context import Ctx
+from bot.core.context import Ctx
+from bot.core.types import Choice
 from bot.flows.registry import Flows
-from bot.groups import members_of
+from bot.store.groups import members_of
 from bot.store.models import Group, Member
-from bot.types import Choice
 
 CONV = "which"
 MAX_ARGS = 500

@@ -70,8 +70,8 @@ async def test_change_on_the_agreements_rhythm_item_renegotiates_the_rhythm(
     console: Console, lang: str
 ) -> None:
     from adapters.console.session import actor
+    from bot.core.types import Address, ChoiceIn
     from bot.store.models import Agreement
-    from bot.types import Address, ChoiceIn
 
     await programme_with_pair(console, lang)
     await console.run(agree_and_book("Anna", "Bea", NEXT[lang]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.roster import parse, read_file
+from bot.organiser.roster import parse, read_file
 
 HEADER = "programme,kind,group,role,name\n"
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
-from bot.ports import Clock, DeliveryError, Transport
+from bot.core.ports import Clock, DeliveryError, Transport
 from bot.store.claims import claim
 from bot.store.db import Database, to_db
 from bot.store.models import OutboxMessage, Person

@@ -21,11 +21,18 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.content import load_content
-from bot.context import Work
-from bot.groups import members_of
-from bot.lifecycle import end_group, replace_seat
-from bot.organiser_cli import _common, _invite_json, _programme_json, _render_invites, _run
-from bot.programmes import SetupError, find_programme, parse_frequency
+from bot.core.context import Work
+from bot.flows.catalogue import build_flows
+from bot.organiser.lifecycle import end_group, replace_seat
+from bot.organiser.programme_cli import (
+    _common,
+    _invite_json,
+    _programme_json,
+    _render_invites,
+    _run,
+)
+from bot.organiser.programmes import SetupError, find_programme, parse_frequency
+from bot.store.groups import members_of
 from bot.store.models import Group, Member, Programme
 from bot.store.session import DbSession
 
@@ -69,8 +76,6 @@ def add_program_commands(p_sub: Any) -> None:
 # -- plumbing --------------------------------------------------------------------------
 async def work_in(session: DbSession, settings: Settings, now: datetime) -> Work:
     """A Work like the bot's own, so messages and hooks behave exactly as in chat."""
-    from bot.flows.registry import build_flows
-
     return Work(session, load_content(settings.content_dir), settings, now, flows=build_flows())
 
 

@@ -17,8 +17,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.programmes import IssuedInvite, add_organiser, create_group
-from bot.roster import Problem, Roster, RosterGroup, Seat
+from bot.organiser.programmes import IssuedInvite, add_organiser, create_group
+from bot.organiser.roster import Problem, Roster, RosterGroup, Seat
 from bot.store.models import Group, Member, Programme
 from bot.store.session import DbSession
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.organiser_cli import _common, _invite_json, _render_invites, output, run_work
-from bot.roster import read_file
-from bot.roster_import import import_roster
+from bot.organiser.programme_cli import _common, _invite_json, _render_invites, output, run_work
+from bot.organiser.roster import read_file
+from bot.organiser.roster_import import import_roster
 from bot.store.session import DbSession
 
 

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select
 
-from bot.context import Work
-from bot.groups import members_of, organisers_of, seats_with_people
-from bot.programmes import IssuedInvite, issue_invite, plan_chase
+from bot.core.context import Work
+from bot.core.types import Reply
+from bot.organiser.programmes import IssuedInvite, issue_invite, plan_chase
 from bot.store.db import to_db
+from bot.store.groups import members_of, organisers_of, seats_with_people
 from bot.store.jobs import cancel_pending
 from bot.store.models import (
     Group,
@@ -32,7 +33,6 @@ from bot.store.models import (
     RhythmProposal,
     RiskFlag,
 )
-from bot.types import Reply
 
 STATUSES = ("invited", "active", "paused", "incomplete", "completed", "ended")
 #: statuses of a group that still belongs to a running programme

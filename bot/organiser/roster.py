@@ -7,7 +7,7 @@ delimiter is found from the header (``,`` ``;`` or tab), case and spaces
 do not matter in roles, kinds and column names, and every problem is
 reported by line number, all of them in one pass and in line order, so an
 organiser fixes the file once.  Nothing here touches the database: the
-import (:mod:`bot.roster_import`) checks the rows against the programmes and
+import (:mod:`bot.organiser.roster_import`) checks the rows against the programmes and
 against what an earlier import already created.
 """
 
@@ -221,7 +221,7 @@ def _row(
 
 
 def _check_group(roster: Roster, group: RosterGroup) -> None:
-    from bot.programmes import MAX_CIRCLE_MENTEES, MIN_CIRCLE_MENTEES
+    from bot.organiser.programmes import MAX_CIRCLE_MENTEES, MIN_CIRCLE_MENTEES
 
     mentees = group.mentees
     if group.mentor is None:
