@@ -14,17 +14,9 @@ from sqlalchemy import delete, or_, select
 
 from bot.core.context import Work
 from bot.core.types import Reply
-from bot.flows.feedback import (
-    answers_of,
-    ask,
-    final_time,
-    held_count,
-    midpoint_time,
-    next_step,
-    people_of,
-    questions_for,
-    send,
-)
+from bot.flows.feedback_answers import answers_of
+from bot.flows.feedback_asking import ask, next_step, people_of, questions_for, send
+from bot.flows.feedback_rounds import final_time, held_count, midpoint_time
 from bot.flows.registry import Flows
 from bot.organiser.lifecycle import OPEN
 from bot.store.jobs import schedule

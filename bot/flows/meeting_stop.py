@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.core.context import Work
 from bot.core.types import Reply
-from bot.flows.meetings import details, ics
+from bot.flows.meeting_basics import details, ics
 from bot.flows.registry import Flows
 from bot.store.db import to_db
 from bot.store.jobs import cancel_pending

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.core.context import Work
 from bot.core.types import Reply
-from bot.flows.meetings import details, ics, people_of
+from bot.flows.meeting_basics import details, ics, people_of
 from bot.flows.registry import Flows
 from bot.organiser.lifecycle import OPEN
 from bot.store.db import to_db
