@@ -110,9 +110,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     from bot import demo
     from bot.matching import cli as matching_cli
-    from bot.organiser import invite_export, programme_cli, report_cli
+    from bot.organiser import invite_export, lifecycle_cli, programme_cli, report_cli, roster_cli
 
-    programme_cli.add_commands(sub)
+    programme_cli.add_commands(
+        sub,
+        program_extras=(lifecycle_cli.add_program_commands,),
+        pair_extras=(lifecycle_cli.add_pair_commands,),
+    )
+    roster_cli.add_commands(sub)
     report_cli.add_commands(sub)
     invite_export.add_commands(sub)
     matching_cli.add_commands(sub)

@@ -97,7 +97,8 @@ class ConsoleSession:
         """Run an organiser CLI command on this console's database and clock.
 
         Invite codes it prints can be used later in the script as
-        ``{code:name}`` (the name as given to the command, any case).
+        ``{code:name}`` (the name as given to the command, any case; the newest
+        code of that name), or ``{code:name@group}`` for a roster's group label.
         """
         self.write(f"$ {command}")
         if self.parser is None:
@@ -110,8 +111,9 @@ class ConsoleSession:
         args.clock = self.core.clock
         args.out = self.write
         await asyncio.to_thread(args.handler, args)
-        for invite in _invites(getattr(args, "result", None) or {}):
-            self.codes[invite["name"].casefold()] = invite["code"]
+        for key, code in _invites(getattr(args, "result", None) or {}):
+            self.codes[key.casefold()] = code
+        await self.core.delivery.deliver()  # what the command told people (pair end, replace...)
 
     def expand(self, text: str) -> str:
         return CODE_REF.sub(lambda m: self.codes.get(m["name"].casefold(), m[0]), text)
@@ -170,11 +172,18 @@ def _fmt(delta: timedelta) -> str:
     return f"{seconds}s"
 
 
-def _invites(result: dict[str, Any]) -> list[dict[str, Any]]:
-    found = list(result.get("invites", [])) + list(result.get("organisers", []))
+def _invites(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, code) for every invite a command printed; a group's invites also as
+    ``name@group`` (a mentor with two mentees has two codes: ``{code:Anna@p2}``)."""
+    found = [
+        (i["name"], i["code"])
+        for i in list(result.get("invites", [])) + list(result.get("organisers", []))
+    ]
     # sign-up codes (program create --signup) as {code:signup-mentor}, {code:signup-mentee}
-    found += [{"name": f"signup-{s['role']}", "code": s["code"]} for s in result.get("signup", [])]
+    found += [(f"signup-{s['role']}", s["code"]) for s in result.get("signup", [])]
     for item in result.get("groups", []):
         if isinstance(item, dict):
-            found += item.get("invites", [])
+            label = item.get("group", {}).get("name", "")
+            for i in item.get("invites", []):
+                found += [(i["name"], i["code"]), (f"{i['name']}@{label}", i["code"])]
     return found

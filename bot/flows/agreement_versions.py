@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import func, select, update
+
 from bot.core.context import Ctx, Work
 from bot.core.types import Choice, Reply
 from bot.flows import attention
@@ -33,7 +35,16 @@ DEFAULT_REMIND_DAYS = 7
 async def on_group_complete(ctx: Work, group: Group) -> None:
     programme = await ctx.session.get(Programme, group.programme_id)
     assert programme is not None
-    agreement = await create_version(ctx, group, programme, version=1)
+    # After a new member took an empty seat the agreement starts again, as a new version.
+    latest = await ctx.session.scalar(
+        select(func.max(Agreement.version)).where(Agreement.group_id == group.id)
+    )
+    await ctx.session.execute(
+        update(Agreement)
+        .where(Agreement.group_id == group.id, Agreement.status.in_(("open", "complete")))
+        .values(status="superseded")
+    )
+    agreement = await create_version(ctx, group, programme, version=(latest or 0) + 1)
     view = await view_of(ctx.session, ctx.content, agreement)
     await send_to_all(ctx, view, "agreement.intro")
 

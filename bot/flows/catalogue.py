@@ -9,19 +9,27 @@ from __future__ import annotations
 from bot.flows import (
     agreement,
     basics,
+    chasing,
     circles,
+    closing,
     coaching,
     companion,
     feedback,
+    final_round,
     health,
     intake,
+    leaving,
     matching,
+    meeting_stop,
     meetings,
     onboarding,
     organiser,
     privacy,
     quiet,
     rhythm,
+    rhythm_change,
+    series_end,
+    which,
 )
 from bot.flows.registry import Flows
 
@@ -35,6 +43,7 @@ def build_flows() -> Flows:
         agreement,
         rhythm,
         meetings,
+        meeting_stop,
         coaching,
         companion,
         feedback,
@@ -44,6 +53,13 @@ def build_flows() -> Flows:
         intake,
         matching,
         quiet,
+        which,
+        leaving,
+        chasing,
+        closing,
+        final_round,
+        series_end,
+        rhythm_change,
     )
     for module in modules:
         module.register(flows)

@@ -24,6 +24,7 @@ from sqlalchemy import delete, func, select
 
 from bot.core.context import Ctx, Work
 from bot.core.types import Reply
+from bot.organiser.lifecycle import leave
 from bot.store.db import WIPE_WAL, from_db, to_db
 from bot.store.groups import members_of, organisers_of
 from bot.store.models import (
@@ -74,7 +75,12 @@ async def erase(ctx: Ctx) -> None:
         await hook(ctx, seats, set(needles.names))
     partners: set[int] = set()
     for seat in seats:
-        await _tell_left(ctx, seat)
+        if seat.group_id is not None:
+            # /forget implies leaving: the group is told (without a name), its
+            # meetings cancelled, and it waits, flagged, for a new member
+            await leave(ctx, seat, forgetting=True)
+        else:
+            await _tell_left(ctx, seat)
         if seat.group_id is not None:
             partners |= {m.person_id for m in await members_of(s, seat.group_id) if m.person_id}
             rhythm = await s.get(Rhythm, seat.group_id)

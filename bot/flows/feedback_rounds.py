@@ -99,6 +99,13 @@ async def plan_rounds(ctx: Work, group: Group) -> None:
             )
 
 
+async def held_count(work: Work, group: Group) -> int:
+    held = await work.session.scalar(
+        select(func.count(Meeting.id)).where(Meeting.group_id == group.id, Meeting.status == "held")
+    )
+    return int(held or 0)
+
+
 async def round_job(work: Work, job: Job) -> None:
     group = await work.session.get(Group, job.group_id) if job.group_id else None
     if group is None or group.status not in health.LIVE:
@@ -124,14 +131,14 @@ async def round_job(work: Work, job: Job) -> None:
     if sent:
         await attention.record_prompt(work, group.id, kind)
     params: dict[str, object] = {"programme": programme.name}
+    intro_key = ""
     if kind == "final":
-        params["held"] = await work.session.scalar(
-            select(func.count(Meeting.id)).where(
-                Meeting.group_id == group.id, Meeting.status == "held"
-            )
-        )
+        held = await held_count(work, group)
+        params["held"] = held
+        # no praise of meetings that never took place
+        intro_key = {0: "feedback.intro.final_none", 1: "feedback.intro.final_one"}.get(held, "")
     if sent:
-        await start_round(work, group, kind, round_, **params)
+        await start_round(work, group, kind, round_, intro_key=intro_key, **params)
     if kind == "checkin":
         n = int(round_)
         every = timedelta(days=setting(programme, "checkin_every_days"))

@@ -74,6 +74,7 @@ def register(flows: Flows) -> None:
     flows.on_job("_unreachable", unreachable_job)
     flows.group_complete.append(on_group_event)
     flows.agreement_complete.append(on_agreement_complete)
+    flows.rhythm_changed.append(on_agreement_complete)  # judged by the new interval at once
     flows.meeting_planned.append(on_meeting_event)
     flows.meeting_held.append(on_meeting_held)
 

@@ -277,16 +277,24 @@ async def _finish(ctx: Ctx, member: Member) -> None:
 async def _complete(
     ctx: Ctx, group: Group, programme: Programme, ready: list[tuple[Member, Person]]
 ) -> None:
+    # A seat filled again after someone left: the others meet their new partner.
+    again = group.status == "incomplete"
     group.status = "active"
     group.completed_at = to_db(ctx.now)
+    newcomer = next((m for m, p in ready if p.id == ctx.person.id), None)
     for seat, person in ready:
         others = join_names(person.language, [m.name for m, _ in ready if m.id != seat.id])
         key = f"onboarding.complete.{group.kind}"
+        if again and newcomer is not None and seat.id != newcomer.id:
+            key, others = f"lifecycle.rejoined.{group.kind}", newcomer.name
         text = ctx.t_for(person.language, key, others=others, programme=programme.name)
         if person.id == ctx.person.id:
             ctx.reply(text)
         else:
-            await ctx.tell(person.id, Reply(text), key=f"complete:{group.id}:{seat.id}")
+            dedupe = f"complete:{group.id}:{seat.id}" + (
+                f":{newcomer.id}" if again and newcomer else ""
+            )
+            await ctx.tell(person.id, Reply(text), key=dedupe)
     for hook in ctx.flows.group_complete if ctx.flows is not None else []:
         await hook(ctx, group)
 

@@ -16,7 +16,7 @@ from bot.core.commands import CommandRegistry
 
 if TYPE_CHECKING:
     from bot.core.context import Ctx, Dialog, Work
-    from bot.store.models import Group, Job, Meeting, Member
+    from bot.store.models import Group, Job, Meeting, Member, Programme
 
 ChoiceHandler = Callable[["Ctx", list[str]], Awaitable[None]]
 TextHandler = Callable[["Ctx", "Dialog", str], Awaitable[None]]
@@ -29,6 +29,9 @@ CodeHook = Callable[["Ctx", str], Awaitable["Member | bool"]]
 SeatHook = Callable[["Ctx", "Member"], Awaitable[None]]
 ExportHook = Callable[["Ctx"], Awaitable[dict[str, Any]]]
 EraseHook = Callable[["Ctx", list["Member"], set[str]], Awaitable[None]]
+#: (work, group, person ids to send calendar cancellations to, whether the group stops)
+StopHook = Callable[["Work", "Group", list[int], bool], Awaitable[None]]
+ProgrammeHook = Callable[["Work", "Programme"], Awaitable[None]]
 MemberHook = Callable[["Ctx", "Group", "Member"], Awaitable[None]]
 AbsenteesHook = Callable[["Work", "Group", list["Member"]], Awaitable[None]]
 
@@ -67,6 +70,16 @@ class Flows:
     #: called by the organisers' never-joined digest once it has told them which
     #: seats of a group are still empty (the members who wait are told)
     absentees_reported: list[AbsenteesHook] = field(default_factory=list)
+    #: called when a group stops meeting, or someone leaves it (see bot.organiser.lifecycle)
+    meetings_stopping: list[StopHook] = field(default_factory=list)
+    #: called when a programme's dates change (the close, calendars, evaluations re-plan)
+    programme_dates: list[ProgrammeHook] = field(default_factory=list)
+    #: called when a group agrees a new rhythm (health re-plans, the agreement follows)
+    rhythm_changed: list[WorkGroupHook] = field(default_factory=list)
+    #: called when a member asks to change the agreed rhythm from the agreement
+    rhythm_change_asked: list[MemberHook] = field(default_factory=list)
+    #: called for each open group at the programme's end, before it becomes completed
+    group_closing: list[WorkGroupHook] = field(default_factory=list)
 
     def on_choice(self, prefix: str, handler: ChoiceHandler) -> None:
         if prefix in self.choices:

@@ -158,7 +158,9 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
         await accept(ctx, group, member, action[1])
         return
     if action == ["redo"]:
-        if await ctx.session.get(Rhythm, group.id) is not None:
+        if await ctx.session.get(Rhythm, group.id) is not None and not await renegotiating(
+            ctx, group
+        ):
             ctx.say("rhythm.already_agreed", private=True)
             return
         proposal = await _proposal(ctx, group, member)
@@ -370,8 +372,17 @@ async def present(
             await ctx.tell(seat.person_id, reply, key=f"rhy:{group.id}:{sig}:{round_}:{seat.id}")
 
 
+async def renegotiating(ctx: Work, group: Group) -> bool:
+    """A rhythm is agreed and someone asked to change it (``/rhythm``): proposals
+    are missing or not all accepted yet."""
+    proposals = await _all_proposals(ctx, group)
+    seats = await members_of(ctx.session, group.id)
+    return len(proposals) < len(seats) or not all(p.confirmed for p in proposals)
+
+
 async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
-    if await ctx.session.get(Rhythm, group.id) is not None:
+    current = await ctx.session.get(Rhythm, group.id)
+    if current is not None and not await renegotiating(ctx, group):
         ctx.say("rhythm.already_agreed", private=True)
         return
     proposals = await _all_proposals(ctx, group)
@@ -393,6 +404,9 @@ async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
         return
     _, programme = await group_and_programme(ctx.session, group.id)
     freq, minutes, mode, when = suggestion
+    if current is not None:
+        await changed(ctx, group, current, suggestion, outside_frame(programme, freq, minutes))
+        return
     rhythm = Rhythm(
         group_id=group.id,
         frequency_days=freq,
@@ -421,3 +435,32 @@ async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
 async def _continue_agreement(ctx: Ctx, group: Group, member: Member) -> None:
     for hook in ctx.flows.rhythm_proposed if ctx.flows else []:
         await hook(ctx, group, member)
+
+
+async def changed(
+    ctx: Ctx,
+    group: Group,
+    rhythm: Rhythm,
+    suggestion: tuple[int, int, str, str],
+    outside: bool,
+) -> None:
+    """A renegotiated rhythm replaces the agreed one; whatever reads it follows."""
+    rhythm.frequency_days, rhythm.minutes, rhythm.mode, rhythm.when_text = suggestion
+    rhythm.outside_frame = outside
+    rhythm.agreed_at = to_db(ctx.now)
+    await ctx.session.flush()
+    _, programme = await group_and_programme(ctx.session, group.id)
+    for seat in await members_of(ctx.session, group.id):
+        if seat.person_id is None:
+            continue
+        person = await ctx.session.get(Person, seat.person_id)
+        lang = person.language if person else programme.language
+        text = ctx.t_for(lang, "lifecycle.rhythm.changed", text=describe_rhythm(ctx, rhythm, lang))
+        if seat.person_id == ctx.person.id:
+            ctx.replies.append(ctx.out(Reply(text, replace=True)))
+        else:
+            await ctx.tell(
+                seat.person_id, Reply(text), key=f"rhy:{group.id}:changed:{ctx.now}:{seat.id}"
+            )
+    for hook in ctx.flows.rhythm_changed if ctx.flows else []:
+        await hook(ctx, group)

@@ -22,7 +22,7 @@ from bot.store.models import Group, Member, Person, Programme
 from bot.store.session import DbSession
 
 #: a group in these states still holds its members
-LIVE_GROUP = ("forming", "active", "paused")
+LIVE_GROUP = ("invited", "active", "paused", "incomplete")
 MATCH_ROLES = ("mentor", "mentee")
 
 

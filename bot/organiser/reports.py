@@ -56,6 +56,9 @@ class GroupRow:
     rating: float | None
     ratings: int
     at_risk: list[str] = field(default_factory=list)
+    #: members who have joined, of all seats ("1/2"), and the names still to join
+    joined: str = ""
+    not_joined: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -95,6 +98,9 @@ class Report:
             "held": sum(g.held for g in self.groups),
             "agreements_complete": sum(1 for g in self.groups if g.agreement == "complete"),
             "at_risk": len({r.group for r in self.at_risk}),
+            "not_joined": sum(
+                len(g.not_joined) for g in self.groups if g.status not in ("completed", "ended")
+            ),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -198,7 +204,10 @@ async def _group_row(
         if agreement.completed_at is not None:
             done_on = from_db(agreement.completed_at).date().isoformat()
     rhythm = await session.get(Rhythm, group.id)
+    seats = await members_of(session, group.id)
     return GroupRow(
+        joined=f"{sum(1 for m in seats if m.person_id is not None)}/{len(seats)}",
+        not_joined=[m.name for m in seats if m.person_id is None],
         name=name,
         kind=group.kind,
         status=group.status,
@@ -279,6 +288,7 @@ class Words:
             held=count("report.count.meetings_held", totals["planned"], held=totals["held"]),
             agreements=count("report.count.agreements_complete", totals["agreements_complete"]),
             at_risk=count("report.count.at_risk", totals["at_risk"]),
+            not_joined=count("report.count.not_joined", totals["not_joined"]),
         )
 
     def title(self, report: Report) -> str:
@@ -287,12 +297,17 @@ class Words:
         )
 
 
-COLUMNS = ("group", "rhythm", "agreement", "held", "planned", "upcoming", "last", "rating", "risk")
+COLUMNS = (
+    "group", "status", "joined", "rhythm", "agreement", "held", "planned", "upcoming", "last",
+    "rating", "risk",
+)  # fmt: skip
 
 
 def cells(w: Words, row: GroupRow) -> list[str]:
     return [
         row.name,
+        w.content.t(w.lang, f"organiser.status.{row.status}"),
+        row.joined + (f" ({', '.join(row.not_joined)})" if row.not_joined else ""),
         w.rhythm(row.frequency_days),
         w.agreement(row),
         str(row.held),
@@ -353,7 +368,7 @@ def render_csv(report: Report) -> str:
         [
             "group", "kind", "status", "frequency_days", "agreement", "agreement_items",
             "agreement_date", "meetings_planned", "meetings_held", "meetings_upcoming",
-            "last_held", "average_rating", "ratings", "at_risk",
+            "last_held", "average_rating", "ratings", "at_risk", "joined", "not_joined",
         ]
     )  # fmt: skip
     for r in report.groups:
@@ -362,6 +377,7 @@ def render_csv(report: Report) -> str:
                 r.name, r.kind, r.status, r.frequency_days or "", r.agreement, r.agreement_items,
                 r.agreement_date or "", r.planned, r.held, r.upcoming, r.last_held or "",
                 f"{r.rating:.2f}" if r.rating is not None else "", r.ratings, ";".join(r.at_risk),
+                r.joined, ";".join(r.not_joined),
             ]
         )  # fmt: skip
     return buf.getvalue()

@@ -89,7 +89,12 @@ class Programme(Base):
 
 
 class Group(Base):
-    """A mentoring relationship: a pair (kind ``pair``) or a circle (``circle``)."""
+    """A mentoring relationship: a pair (kind ``pair``) or a circle (``circle``).
+
+    ``status`` runs ``invited`` -> ``active`` -> (``paused``) -> ``completed`` at
+    the programme's end, or ``ended`` early (``closed_at``, ``close_reason``), or
+    ``incomplete`` while a seat is empty after someone left.
+    """
 
     __tablename__ = "groups"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -98,13 +103,15 @@ class Group(Base):
     )
     kind: Mapped[str] = mapped_column(String(8))
     name: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(16), default="forming")
+    status: Mapped[str] = mapped_column(String(16), default="invited")
     paused_until: Mapped[datetime | None]
     chat_platform: Mapped[str | None] = mapped_column(String(16))
     chat_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=0)
+    closed_at: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class Member(Base):
@@ -129,6 +136,8 @@ class Member(Base):
     role: Mapped[str] = mapped_column(String(16))
     joined_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]
+    #: when the organisers were told this seat was never taken
+    chased_at: Mapped[datetime | None]
 
 
 class Invite(Base):

@@ -176,6 +176,7 @@ async def test_six_months_alerts_fire_on_the_right_days(h: Harness) -> None:
     }
     assert report.totals == {
         "groups": 5, "planned": 14, "held": 14, "agreements_complete": 4, "at_risk": 3,
+        "not_joined": 0,
     }  # fmt: skip
     assert "Anna & Bea,pair,active,28,complete,10/10" in render_csv(report)
 

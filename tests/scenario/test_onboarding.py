@@ -148,7 +148,7 @@ async def test_bad_codes_are_refused_clearly(console: Console) -> None:
         mallory = await s.scalar(select(Person).where(Person.display_name == "Mallory"))
         assert mallory is not None and mallory.consent_at is None
         group = await s.scalar(select(Group))
-        assert group is not None and group.status == "forming"
+        assert group is not None and group.status == "invited"
 
 
 async def test_lost_invite_is_replaced_by_the_organiser(console: Console) -> None:
