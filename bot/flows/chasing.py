@@ -11,6 +11,7 @@ they are introduced as usual.  Each seat is chased once (``chased_at``).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -32,7 +33,7 @@ def register(flows: Flows) -> None:
 async def never_joined(work: Work, programme: Programme) -> list[tuple[Member, Group]]:
     """Open seats whose first invite is at least ``chase_days`` old and not chased yet."""
     cutoff = work.now - timedelta(days=chase_days(programme))
-    rows = await work.session.execute(
+    rows: Any = await work.session.execute(  # the facade's result type is loose
         select(Member, Group)
         .join(Group, Group.id == Member.group_id)
         .where(
@@ -45,8 +46,7 @@ async def never_joined(work: Work, programme: Programme) -> list[tuple[Member, G
         .order_by(Group.id, Member.id)
     )
     out = []
-    for row in rows.all():
-        seat, group = row[0], row[1]
+    for seat, group in rows.all():
         first = await work.session.scalar(
             select(func.min(Invite.created_at)).where(Invite.member_id == seat.id)
         )
