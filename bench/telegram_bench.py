@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import resource
+import socket
 import sys
 import time
 from collections import defaultdict
@@ -157,7 +158,13 @@ async def _seed(url: str, pairs: int) -> list[tuple[str, str]]:
         await core.close()
 
 
-def _env(fake: FakeTelegram, url: str | None) -> dict[str, str]:
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env(fake: FakeTelegram, url: str | None, mode: str) -> dict[str, str]:
     env = {
         **os.environ,
         "BENCH_API_URL": fake.url,
@@ -165,17 +172,23 @@ def _env(fake: FakeTelegram, url: str | None) -> dict[str, str]:
         "NO_PROXY": "127.0.0.1,localhost",
         "no_proxy": "127.0.0.1,localhost",
     }
+    env.pop("BENCH_WEBHOOK_PORT", None)
+    if mode == "webhook":
+        env["BENCH_WEBHOOK_PORT"] = str(_free_port())
     if url:
         env["MENTORBOT_DATABASE_URL"] = url
     return env
 
 
-async def _wait_polling(fake: FakeTelegram, worker: Worker) -> None:
+async def _wait_ready(fake: FakeTelegram, worker: Worker, mode: str) -> None:
+    """Polling: the first getUpdates; webhook: the webhook registered."""
     deadline = time.perf_counter() + 60
-    while not fake.calls_of("getupdates"):
+    method = "setwebhook" if mode == "webhook" else "getupdates"
+    while not fake.calls_of(method):
         if worker.proc.returncode is not None or time.perf_counter() > deadline:
-            raise RuntimeError("the bot process did not start polling")
+            raise RuntimeError(f"the bot process did not start ({mode})")
         await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)  # the webhook server listens before it registers; be safe
 
 
 async def _measure(
@@ -213,17 +226,21 @@ async def _measure(
     }
 
 
-async def _mentorbot(workdir: Path, pairs: int) -> dict[str, Any]:
-    url = f"sqlite+aiosqlite:///{workdir}/telegram.db"
+async def _mentorbot(workdir: Path, pairs: int, mode: str) -> dict[str, Any]:
+    url = f"sqlite+aiosqlite:///{workdir}/telegram-{mode}.db"
     codes = await _seed(url, pairs)
     async with FakeTelegram() as fake:
-        worker = await Worker.start("mentorbot", _env(fake, url), workdir / "mentorbot.log")
+        worker = await Worker.start(
+            "mentorbot", _env(fake, url, mode), workdir / f"mentorbot-{mode}.log"
+        )
         try:
-            await _wait_polling(fake, worker)
+            await _wait_ready(fake, worker, mode)
+            before = len(fake.calls)
             keyboards = Keyboards(fake)
             users = [(FIRST_USER + 2 * i, FIRST_USER + 2 * i + 1) for i in range(pairs)]
             names = {uid: (f"Anna{i}", f"Bea{i}") for i, uid in enumerate(u for u, _ in users)}
             missing = 0
+            missing_labels: dict[str, int] = defaultdict(int)
             # Steps depend on the bot's answers to the step before, so they are
             # built one at a time, right before they are injected.
             steps_done: list[dict[str, Any]] = []
@@ -243,6 +260,7 @@ async def _mentorbot(workdir: Path, pairs: int) -> dict[str, Any]:
                     update = _update(fake, keyboards, uid, name, action.replace("{code}", code))
                     if update is None:
                         missing += 1
+                        missing_labels[f"{k + 1}:{action}"] += 1
                     else:
                         step.append(update)
                 result = await _measure(fake, worker, [step], f"telegram mentorbot {k + 1}")
@@ -262,13 +280,31 @@ async def _mentorbot(workdir: Path, pairs: int) -> dict[str, Any]:
                 "per_second": busy_total["updates"] / secs if secs else 0.0,
                 "incomplete": busy_total["incomplete"],
                 "missing_buttons": missing,
+                "missing_labels": dict(missing_labels),
                 "cpu_fake": busy_total["cpu_fake_s"] / secs if secs else 0.0,
                 "cpu_bot": busy_total["cpu_bot_s"] / secs if secs else 0.0,
-                "api_calls": len(fake.calls) - len(fake.calls_of("getupdates")),
+                **_call_counts(fake, before),
                 "steps": [s["size"] for s in steps_done],
             }
         finally:
             await worker.stop()
+
+
+def _call_counts(fake: FakeTelegram, since: int) -> dict[str, Any]:
+    """Bot API requests the bot made while measured (polls not counted), and
+    the methods it gave in webhook answers instead of as requests."""
+    requests: dict[str, int] = defaultdict(int)
+    inline: dict[str, int] = defaultdict(int)
+    for call in fake.calls[since:]:
+        if call.via_webhook:
+            inline[call.method] += 1
+        elif call.method != "getupdates":
+            requests[call.method] += 1
+    return {
+        "api_calls": sum(requests.values()),
+        "calls_by_method": dict(requests),
+        "webhook_answers": sum(inline.values()),
+    }
 
 
 def _update(
@@ -306,11 +342,12 @@ def _update(
     return {"message": message}
 
 
-async def _echo(workdir: Path, sizes: list[int]) -> dict[str, Any]:
+async def _echo(workdir: Path, sizes: list[int], mode: str) -> dict[str, Any]:
     async with FakeTelegram() as fake:
-        worker = await Worker.start("echo", _env(fake, None), workdir / "echo.log")
+        worker = await Worker.start("echo", _env(fake, None, mode), workdir / f"echo-{mode}.log")
         try:
-            await _wait_polling(fake, worker)
+            await _wait_ready(fake, worker, mode)
+            before = len(fake.calls)
             steps = []
             for k, size in enumerate(sizes):
                 step = []
@@ -318,19 +355,25 @@ async def _echo(workdir: Path, sizes: list[int]) -> dict[str, Any]:
                     uid = FIRST_USER + i
                     step.append(_update(fake, Keyboards(fake), uid, f"P{i}", f"hej {k}"))
                 steps.append([u for u in step if u is not None])
-            return await _measure(fake, worker, steps, "telegram echo")
+            result = await _measure(fake, worker, steps, f"telegram echo ({mode})")
+            return {**result, **_call_counts(fake, before)}
         finally:
             await worker.stop()
 
 
-async def run_telegram(workdir: Path, *, pairs: int) -> dict[str, Any]:
-    say("telegram", f"Mentorbot: {pairs} pairs through the pair script ({len(PHASE_A)} steps)")
-    mentorbot = await _mentorbot(workdir, pairs)
-    say("telegram", "bare echo bot: the same number of updates in bursts of the same size")
-    echo = await _echo(workdir, mentorbot["steps"])
+async def run_telegram(workdir: Path, *, pairs: int, mode: str = "polling") -> dict[str, Any]:
+    """One mode: Mentorbot and the echo bot, both polling or both on a webhook."""
+    say("telegram", f"{mode}: Mentorbot, {pairs} pairs through the pair script")
+    mentorbot = await _mentorbot(workdir, pairs, mode)
+    say("telegram", f"{mode}: bare echo bot, the same number of updates in same-size bursts")
+    echo = await _echo(workdir, mentorbot["steps"], mode)
+    handled = mentorbot["updates"] or 1
     return {
+        "mode": mode,
         "pairs": pairs,
         "mentorbot": mentorbot,
         "echo": echo,
         "ratio": mentorbot["per_second"] / echo["per_second"] if echo["per_second"] else 0.0,
+        "calls_per_update": mentorbot["api_calls"] / handled,
+        "webhook_answers_per_update": mentorbot["webhook_answers"] / handled,
     }

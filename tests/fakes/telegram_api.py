@@ -95,6 +95,8 @@ class Call:
     method: str
     params: JSON
     files: dict[str, tuple[str, bytes]]
+    #: given in the body of the bot's answer to a webhook POST, not as a request
+    via_webhook: bool = False
 
 
 class ApiFailure(Exception):
@@ -556,7 +558,26 @@ class FakeTelegram:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
         async with self._session.post(self.webhook["url"], json=update, headers=headers) as resp:
             self.webhook_statuses.append(resp.status)
+            body = await resp.read()
+        if resp.status == 200 and body and resp.content_type == "application/json":
+            await self._webhook_reply(json.loads(body))
         self._changed.set()
+
+    async def _webhook_reply(self, params: JSON) -> None:
+        """Run the one method a webhook's answer may carry, as Telegram does:
+        its result goes nowhere, and a failure is not reported to the bot."""
+        method = str(params.pop("method", "")).lower()
+        if not method:
+            return
+        self.calls.append(Call(method, params, {}, via_webhook=True))
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return
+        try:
+            self._check_failures(method, params)
+            await handler(params, {})
+        except ApiFailure:
+            pass
 
 
 def _commands_key(params: JSON) -> tuple[str, str]:
