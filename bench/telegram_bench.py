@@ -7,7 +7,33 @@ two-core machine.  Mentorbot gets the pair script of the core benchmark
 step k for every pair is injected at once, and the step is over when the bot
 has fully handled every update of it.  The echo bot then gets exactly as many
 text messages in bursts of the same size.  Both bots: same fake server, same
-rate limiter (effectively unlimited), 64 concurrent updates.
+rate limiter (effectively unlimited), 64 concurrent updates.  Measured in
+both ways a bot can get its updates: long polling, and a webhook (Mentorbot's
+own aiohttp server, which answers a private button press in its HTTP
+response; the echo bot on python-telegram-bot's webhook server).
+
+``run(pairs=30, modes=("polling", "webhook"))`` returns a dict:
+
+- ``pairs``; ``modes``: per mode (``"polling"``, ``"webhook"``) the result of
+  :func:`run_telegram` (below);
+- ``mode``: the mode of the headline figures, the better ratio of the two;
+- ``mentorbot``, ``echo``, ``ratio``: that mode's two bots and Mentorbot's
+  updates/s divided by the echo bot's (target >= 0.5), so the dict has the
+  shape ``bench/report.py``'s Telegram section reads;
+- ``updates_per_s``: ``{"mentorbot": ..., "echo": ...}`` of the headline mode;
+- ``calls_per_update``: ``{mode: Bot API requests per update}``; polling makes
+  the requests the adapter always made (the "before"), the webhook saves the
+  answers to presses (``webhook_answers_per_update`` rode on responses).
+
+:func:`run_telegram` (one mode) returns ``mode``, ``pairs``, ``ratio``,
+``calls_per_update``, ``webhook_answers_per_update`` and per bot
+(``mentorbot``, ``echo``): ``updates``, ``seconds`` (busy time), ``per_second``,
+``incomplete`` (not handled within the step timeout), ``cpu_bot``/``cpu_fake``
+(CPU of each process over the busy time), ``api_calls``, ``calls_by_method``,
+``webhook_answers``; Mentorbot also ``missing_buttons``/``missing_labels``
+(presses skipped because the bot showed no such button) and ``steps``.
+
+``render_markdown(result)`` gives a section for the report.
 """
 
 from __future__ import annotations
@@ -17,6 +43,7 @@ import os
 import resource
 import socket
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -377,3 +404,79 @@ async def run_telegram(workdir: Path, *, pairs: int, mode: str = "polling") -> d
         "calls_per_update": mentorbot["api_calls"] / handled,
         "webhook_answers_per_update": mentorbot["webhook_answers"] / handled,
     }
+
+
+async def run(
+    pairs: int = 30,
+    *,
+    modes: tuple[str, ...] = ("polling", "webhook"),
+    workdir: Path | None = None,
+) -> dict[str, Any]:
+    """Both modes, Mentorbot and the echo bot each (see the module docstring)."""
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="mentorbot-telegram-") as tmp:
+            return await run(pairs, modes=modes, workdir=Path(tmp))
+    by_mode = {mode: await run_telegram(workdir, pairs=pairs, mode=mode) for mode in modes}
+    best = max(by_mode.values(), key=lambda r: r["ratio"])
+    return {
+        "pairs": pairs,
+        "modes": by_mode,
+        "mode": best["mode"],
+        "mentorbot": best["mentorbot"],
+        "echo": best["echo"],
+        "ratio": best["ratio"],
+        "updates_per_s": {
+            "mentorbot": best["mentorbot"]["per_second"],
+            "echo": best["echo"]["per_second"],
+        },
+        "calls_per_update": {mode: r["calls_per_update"] for mode, r in by_mode.items()},
+        "webhook_answers_per_update": {
+            mode: r["webhook_answers_per_update"] for mode, r in by_mode.items()
+        },
+    }
+
+
+def render_markdown(r: dict[str, Any]) -> str:
+    """Mentorbot against the echo bot, per mode, with the Bot API calls per update."""
+    if "error" in r:
+        return f"## Telegram end to end\n\nNot measured: {r['error']}\n"
+    lines = [
+        "## Telegram end to end, polling and webhook",
+        "",
+        f"{r['pairs']} pairs through the pair script as real updates; the echo bot gets as "
+        "many text messages in bursts of the same size. Requests per update count every Bot "
+        "API request the bot made while measured (not the polls); on the webhook, the answer "
+        "to a private button press rides on the HTTP response instead.",
+        "",
+        "| mode | Mentorbot updates/s | echo updates/s | ratio | requests/update | "
+        "answers in responses/update | Mentorbot CPU | echo CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for mode, m in r["modes"].items():
+        lines.append(
+            f"| {mode} | {m['mentorbot']['per_second']:.1f} | {m['echo']['per_second']:.1f} | "
+            f"{m['ratio']:.0%} | {m['calls_per_update']:.2f} | "
+            f"{m['webhook_answers_per_update']:.2f} | {m['mentorbot']['cpu_bot']:.0%} | "
+            f"{m['echo']['cpu_bot']:.0%} |"
+        )
+    verdict = "met" if r["ratio"] >= 0.5 else "**not met**"
+    lines += ["", f"Best ratio {r['ratio']:.0%} ({r['mode']}); target 50%: {verdict}.", ""]
+    for mode, m in r["modes"].items():
+        calls = ", ".join(f"{k} {v}" for k, v in sorted(m["mentorbot"]["calls_by_method"].items()))
+        lines.append(f"- {mode}: Mentorbot's requests: {calls}.")
+    lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="Telegram end to end against the echo bot")
+    parser.add_argument("--pairs", type=int, default=30)
+    parser.add_argument("--mode", action="append", choices=("polling", "webhook"))
+    args = parser.parse_args()
+    out = asyncio.run(run(args.pairs, modes=tuple(args.mode or ("polling", "webhook"))))
+    slim = {k: v for k, v in out.items() if k not in ("modes", "mentorbot", "echo")}
+    print(json.dumps(slim, indent=1))
+    print(render_markdown(out))

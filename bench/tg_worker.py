@@ -38,7 +38,14 @@ def _done() -> None:
 
 
 def _limiter() -> ChatRateLimiter:
-    return ChatRateLimiter(overall_max_rate=UNLIMITED, chat_max_rate=UNLIMITED)
+    """Unlimited, or the rates in ``BENCH_RATE`` (overall, per second) and
+    ``BENCH_CHAT_RATE`` per ``BENCH_CHAT_PERIOD`` seconds (the fan-out bench)."""
+    env = os.environ
+    return ChatRateLimiter(
+        overall_max_rate=float(env.get("BENCH_RATE", UNLIMITED)),
+        chat_max_rate=float(env.get("BENCH_CHAT_RATE", UNLIMITED)),
+        chat_time_period=float(env.get("BENCH_CHAT_PERIOD", 3)),
+    )
 
 
 async def mentorbot(stop: asyncio.Event) -> None:

@@ -30,6 +30,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.fakes.hold import Holds, MessageHold
+from tests.fakes.telegram_limits import FloodLimits
 
 JSON = dict[str, Any]
 
@@ -143,6 +144,8 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._holds = Holds()
+        #: set to enforce Telegram's flood limits on messages (429 beyond)
+        self.limits: FloodLimits | None = None
 
     # --- lifecycle -------------------------------------------------------
 
@@ -402,6 +405,14 @@ class FakeTelegram:
             if chat_id > 0:
                 raise ApiFailure(403, "Forbidden: bot can't initiate conversation with a user")
             raise ApiFailure(400, "Bad Request: chat not found")
+        if self.limits is not None and method in _MESSAGE_METHODS and isinstance(chat_id, int):
+            retry_after = self.limits.admit(chat_id)
+            if retry_after is not None:
+                raise ApiFailure(
+                    429,
+                    f"Too Many Requests: retry after {retry_after}",
+                    {"retry_after": retry_after},
+                )
 
     async def _api_getme(self, params: JSON, files: Any) -> JSON:
         return self.bot_user
