@@ -19,7 +19,8 @@ the same rates (``MENTORBOT_TELEGRAM_RATE_LIMIT`` in a real deployment).
 - ``ratio``: ``achieved / rate`` (target >= 0.9);
 - ``count_429``: requests the fake refused with 429 (target 0);
   ``refused_overall``/``refused_chat``: which limit they hit;
-- ``delivered``: recipients who got the message; ``lost``: who got none;
+- ``delivered``: recipients who got the message; ``lost``: who got none
+  (by the end: the broadcast handled and ten seconds without a new message);
   ``duplicates``: messages beyond one per recipient (targets 0 and 0);
 - ``seconds``: from the update to the last message; ``handler_seconds``: from
   the update to the first message (the broadcast handler's own work);
@@ -132,7 +133,8 @@ async def run(
             cpu = _proc_cpu(worker.proc.pid)
             started = time.monotonic()
             fake.inject_command(ORGANISER, "broadcast", MESSAGE, first_name="Olga")
-            within = count / (TARGET_RATIO * rate) * 2 + 120
+            # Generous: a slow machine shows as a low rate, not as losses.
+            within = count / (0.1 * rate) + 300
             handled = await worker.wait_done(1, within)
             # The scheduler's sweep may be sending some of them too: wait for
             # every recipient, or for ten seconds without a new message.

@@ -463,7 +463,11 @@ def render_markdown(r: dict[str, Any]) -> str:
     lines += ["", f"Best ratio {r['ratio']:.0%} ({r['mode']}); target 50%: {verdict}.", ""]
     for mode, m in r["modes"].items():
         calls = ", ".join(f"{k} {v}" for k, v in sorted(m["mentorbot"]["calls_by_method"].items()))
-        lines.append(f"- {mode}: Mentorbot's requests: {calls}.")
+        lines.append(
+            f"- {mode}: Mentorbot's requests: {calls}; "
+            f"{m['mentorbot']['missing_buttons']} presses skipped (no such button shown yet), "
+            f"{m['mentorbot']['incomplete']} updates not handled in time."
+        )
     lines.append("")
     return "\n".join(lines)
 
