@@ -3,67 +3,48 @@
 Each member proposes how often, how long, how (online, face to face,
 hybrid) and when suits them.  When every proposal is in, everyone sees them
 side by side with a suggested compromise; when all accept it, the rhythm is
-agreed, the agreement's rhythm item is filled in, and scheduling starts.  A
-rhythm outside the programme's recommended frame is allowed, but said and
-recorded.
+agreed, the agreement's rhythm item is filled in, and scheduling starts.  The
+compromise stays inside the programme's frame wherever somebody's wish allows;
+a rhythm outside it waits for an organiser's yes (:mod:`bot.flows.rhythm_frame`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-from statistics import mean
 
 from sqlalchemy import func, select
 
 from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
 from bot.flows.registry import Flows
+from bot.flows.rhythm_frame import (
+    ask_organisers,
+    decide,
+    describe,
+    describe_rhythm,
+    frame_text,
+    outside_frame,
+    settle,
+    signature,
+    suggest,
+)
 from bot.store.db import to_db
 from bot.store.groups import group_and_programme, members_of
 from bot.store.models import Group, Member, Person, Programme, Rhythm, RhythmProposal
-from bot.wording import frequency_phrase, join_names
+from bot.wording import join_names
+
+__all__ = ["ask_proposal", "describe_rhythm", "register"]
 
 CONV = "rhythm"
 FREQUENCIES = {"weekly": 7, "biweekly": 14, "monthly": 30}
 MINUTES = (20, 30, 45, 60)
 MODES = ("online", "face_to_face", "hybrid")
-STANDARD_DAYS = (7, 14, 21, 30, 42, 60)
-COMMON_MINUTES = (20, 30, 45, 60, 75, 90, 120)
 
 
 def register(flows: Flows) -> None:
     flows.on_choice("rhy", choose)
     flows.on_text(CONV, text)
-
-
-# -- describing ----------------------------------------------------------------
-def frequency_label(work: Work, lang: str, days: int) -> str:
-    return frequency_phrase(work.content, lang, days)
-
-
-def mode_label(work: Work, lang: str, mode: str) -> str:
-    return work.t_for(lang, f"agreement.mode.{mode}")
-
-
-def describe(work: Work, lang: str, days: int, minutes: int, mode: str, when: str) -> str:
-    text = work.t_for(
-        lang,
-        "rhythm.summary",
-        freq=frequency_label(work, lang, days),
-        minutes=minutes,
-        mode=mode_label(work, lang, mode),
-    )
-    return f"{text} · {when}" if when else text
-
-
-def describe_rhythm(work: Work, rhythm: Rhythm, lang: str) -> str:
-    text = describe(
-        work, lang, rhythm.frequency_days, rhythm.minutes, rhythm.mode, rhythm.when_text
-    )
-    if rhythm.outside_frame:
-        text += "\n" + work.t_for(lang, "rhythm.outside_note")
-    return text
+    flows.on_choice("rfr", decide)
 
 
 # -- asking ----------------------------------------------------------------------
@@ -82,16 +63,6 @@ async def ask_proposal(ctx: Ctx, group: Group, member: Member) -> bool:
     )
     await ask(ctx, dialog)
     return True
-
-
-def frame_text(work: Work, lang: str, programme: Programme) -> str:
-    return work.t_for(
-        lang,
-        "rhythm.frame",
-        freq=frequency_label(work, lang, programme.frequency_days),
-        min=programme.min_minutes,
-        max=programme.max_minutes,
-    )
 
 
 async def ask(ctx: Ctx, dialog: Dialog, *, replace: bool = False) -> None:
@@ -292,40 +263,11 @@ async def _all_proposals(ctx: Work, group: Group) -> list[RhythmProposal]:
     )
 
 
-def compromise(proposals: list[RhythmProposal]) -> tuple[int, int, str, str]:
-    """Middle ground: the mean interval and the mean length, each rounded to a
-    common value (the longer one on a tie), one shared mode or else hybrid."""
-    days = mean(p.frequency_days or 30 for p in proposals)
-    freq = min(STANDARD_DAYS, key=lambda d: (abs(d - days), -d))
-    exact = {p.frequency_days for p in proposals}
-    if len(exact) == 1:
-        freq = exact.pop() or 30
-    wanted = mean(p.minutes or 30 for p in proposals)
-    minutes = min(COMMON_MINUTES, key=lambda m: (abs(m - wanted), -m))
-    if len({p.minutes for p in proposals}) == 1:
-        minutes = proposals[0].minutes or minutes
-    modes = {p.mode for p in proposals}
-    mode = modes.pop() if len(modes) == 1 else "hybrid"
-    whens = [p.when_text for p in proposals if p.when_text]
-    return freq, minutes, mode or "online", " / ".join(dict.fromkeys(whens))
-
-
-def signature(proposal: tuple[int, int, str, str]) -> str:
-    return hashlib.sha1(repr(proposal).encode()).hexdigest()[:8]
-
-
-def outside_frame(programme: Programme, freq: int, minutes: int) -> bool:
-    return (
-        not programme.frequency_days / 2 <= freq <= programme.frequency_days * 1.5
-        or not programme.min_minutes <= minutes <= programme.max_minutes
-    )
-
-
 async def present(
     ctx: Ctx, group: Group, seats: list[Member], proposals: list[RhythmProposal]
 ) -> None:
     _, programme = await group_and_programme(ctx.session, group.id)
-    suggestion = compromise(proposals)
+    suggestion = suggest(programme, proposals)
     sig = signature(suggestion)
     for p in proposals:
         p.confirmed = False
@@ -377,9 +319,13 @@ async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
     if len([p for p in proposals if p.when_text is not None]) < len(seats):
         ctx.say("basics.stale_button", private=True)
         return
-    suggestion = compromise(proposals)
+    _, programme = await group_and_programme(ctx.session, group.id)
+    suggestion = suggest(programme, proposals)
     if signature(suggestion) != sig:
         ctx.say("rhythm.changed", private=True)
+        return
+    if all(p.confirmed for p in proposals):  # already asked the organisers
+        ctx.say("rhythm.frame_waiting", private=True)
         return
     mine = next(p for p in proposals if p.member_id == member.id)
     mine.confirmed = True
@@ -389,31 +335,15 @@ async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
         ]
         ctx.say("rhythm.accepted_waiting", names=join_names(ctx.lang, waiting), replace=True)
         return
-    _, programme = await group_and_programme(ctx.session, group.id)
-    freq, minutes, mode, when = suggestion
-    rhythm = Rhythm(
-        group_id=group.id,
-        frequency_days=freq,
-        minutes=minutes,
-        mode=mode,
-        when_text=when,
-        outside_frame=outside_frame(programme, freq, minutes),
-        agreed_at=to_db(ctx.now),
-    )
-    ctx.session.add(rhythm)
-    await ctx.session.flush()
-    for seat in seats:
-        if seat.person_id is None:
-            continue
-        person = await ctx.session.get(Person, seat.person_id)
-        lang = person.language if person else programme.language
-        reply = Reply(ctx.t_for(lang, "rhythm.agreed", text=describe_rhythm(ctx, rhythm, lang)))
-        if seat.person_id == ctx.person.id:
-            ctx.replies.append(ctx.out(Reply(reply.text, replace=True)))
-        else:
-            await ctx.tell(seat.person_id, reply, key=f"rhy:{group.id}:agreed:{seat.id}")
-    for hook in ctx.flows.rhythm_agreed if ctx.flows else []:
-        await hook(ctx, group, member)
+    if _waits(programme, suggestion):
+        await ask_organisers(ctx, group, suggestion, sig)
+        return
+    await settle(ctx, group, member, suggestion)
+
+
+def _waits(programme: Programme, suggestion: tuple[int, int, str, str]) -> bool:
+    """Outside the frame, a rhythm waits for an organiser's yes."""
+    return outside_frame(programme, suggestion[0], suggestion[1])
 
 
 async def _continue_agreement(ctx: Ctx, group: Group, member: Member) -> None:
