@@ -59,7 +59,8 @@ def reason_params(flag: RiskFlag, now: datetime) -> dict[str, object]:
 
 async def report_command(ctx: Ctx, _args: str) -> None:
     """The report in chat: the table, with the HTML (charts) and CSV files attached."""
-    from bot.organiser.reports import build_report, render_csv, render_html, render_table
+    from bot.organiser.report_html import render_html
+    from bot.organiser.reports import build_report, render_csv, render_table
 
     for programme in await organiser_programmes(ctx.session, ctx.person.id):
         report = await build_report(ctx.session, ctx.content, programme, ctx.now, ctx.lang)
