@@ -3,8 +3,9 @@
 :func:`build_report` reads one programme into a :class:`Report` (plain data,
 also the ``--json`` output); ``render_table``, ``render_csv`` and
 ``render_html`` (in :mod:`bot.organiser.report_html`) turn it into a
-terminal table, a CSV file, and a self-contained HTML page with inline SVG charts (meetings held against planned
-per pair, the rating trend, agreement completion) and the at-risk list.
+terminal table, a CSV file, and a self-contained HTML page with inline SVG
+charts (meetings held against planned per pair, the rating trend, agreement
+completion) and the at-risk list.
 
 Only counts, dates, statuses and averages leave the database here: no private
 note, no written feedback answer (shared or not), no single rating.  A
