@@ -103,6 +103,8 @@ class Group(Base):
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=0)
+    #: the video link an online or hybrid group meets at (``/link``)
+    meeting_link: Mapped[str | None] = mapped_column(String(500))
 
 
 class Member(Base):

@@ -1,0 +1,83 @@
+"""``/link``: an online pair saves its video link once; it shows in the
+reminders and in the calendar file's LOCATION and URL (issue 19, behaviour 7).
+
+The calendar files are parsed back with icalendar, as a calendar app would."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.store.models import Group
+from tests.harness import Harness
+from tests.meeting_steps import agree_rhythm, book, event_of, latest_ics, make_pair
+
+LINK = "https://meet.jit.si/anna-och-bea"
+
+
+async def saved_link(h: Harness, group_id: int) -> str | None:
+    async with h.core.db.sessions() as s:
+        group = await s.get(Group, group_id)
+        assert group is not None
+        return group.meeting_link
+
+
+async def test_an_online_pair_saves_a_link_for_reminders_and_calendar(h: Harness) -> None:
+    pair = await make_pair(h, mentee_lang="en")
+    anna, bea = pair.people
+    await agree_rhythm(pair, mode="online")
+    meeting = await book(pair, anna, "nästa tisdag kl 15", bea)
+    assert "LOCATION" not in event_of(latest_ics(anna))
+    # bad input: a clear answer, nothing saved
+    await anna.says("/link meet.jit.si/anna")
+    assert anna.last.text.startswith("Det ser inte ut som en webblänk.")
+    await bea.says("/link ftp://example.org/room")
+    assert bea.last.text.startswith("That doesn't look like a web link.")
+    await bea.says("/link https://example.org/" + "x" * 600)
+    assert bea.last.text.startswith("That link is too long – up to 500 characters will do.")
+    assert await saved_link(h, pair.group_id) is None
+    # saved once, for the pair; both get the calendar file again with the link in it
+    await anna.says(f"/link {LINK}")
+    assert anna.last.text == (
+        f"Tack! Er videolänk är sparad: {LINK}\nDen kommer med i påminnelserna och i kalenderfilen."
+    )
+    assert bea.last.text == (
+        f"Anna has saved your video link: {LINK}\n"
+        "It will be in the reminders and in the calendar file."
+    )
+    assert await saved_link(h, pair.group_id) == LINK
+    for who in pair.people:
+        event = event_of(latest_ics(who))
+        assert str(event["LOCATION"]) == LINK
+        assert str(event["URL"]) == LINK
+        assert int(event["SEQUENCE"]) == meeting.sequence + 1
+    await bea.says("/link")
+    assert bea.last.text.startswith(f"Your video link: {LINK}\n")
+    # the reminders the day before and the hour before carry it, in each language
+    start = pair.mark()
+    await h.wait(timedelta(days=8))
+    anna_reminders = [
+        s.reply.text
+        for s in pair.received(anna, start)
+        if s.reply.text.startswith(("Påminnelse: ni ses", "Snart dags! Ni ses"))
+    ]
+    bea_reminders = [
+        s.reply.text
+        for s in pair.received(bea, start)
+        if s.reply.text.startswith(("Reminder: you're meeting", "Almost time! You're meeting"))
+    ]
+    assert len(anna_reminders) == 2 and len(bea_reminders) == 2
+    assert all(t.endswith(f"\nVideolänk: {LINK}") for t in anna_reminders)
+    assert all(t.endswith(f"\nVideo link: {LINK}") for t in bea_reminders)
+
+
+async def test_a_face_to_face_pair_is_told_a_link_is_not_needed(h: Harness) -> None:
+    pair = await make_pair(h, mentor_lang="en")
+    anna, bea = pair.people
+    await agree_rhythm(pair, mode="face_to_face")
+    await anna.says(f"/link {LINK}")
+    assert anna.last.text.startswith("You've agreed to meet in person, so a video link")
+    await bea.says(f"/link {LINK}")
+    assert bea.last.text.startswith("Ni har kommit överens om att ses på plats")
+    assert await saved_link(h, pair.group_id) is None
+    await bea.says("/link")
+    assert bea.last.text.startswith("Skriv /link följt av er videolänk")
