@@ -17,6 +17,7 @@ from bot.flows import (
     meetings,
     onboarding,
     organiser,
+    primer,
     privacy,
     rhythm,
 )
@@ -38,6 +39,7 @@ def build_flows() -> Flows:
         health,
         privacy,
         circles,
+        primer,
     )
     for module in modules:
         module.register(flows)

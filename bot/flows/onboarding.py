@@ -228,6 +228,8 @@ async def _finish(ctx: Ctx, member: Member) -> None:
         return
     assert member.group_id is not None
     group, programme = await group_and_programme(ctx.session, member.group_id)
+    for hook in ctx.flows.member_joined if ctx.flows is not None else []:
+        await hook(ctx, group, member)
     seats = await members_of(ctx.session, group.id)
     ready: list[tuple[Member, Person]] = []
     for seat in seats:
