@@ -4,9 +4,10 @@ One action a line (the script format of DESIGN.md):
 ``@name text`` (a command if it starts with ``/``), ``@name [label]`` or
 ``@name [2]`` (press a button on the newest message to ``name`` that has
 buttons), ``@name#group text`` (speak in the group chat ``group``),
-``wait 3d`` (m, h, d, w: the clock moves and due jobs fire) and ``# comment``.
-Interactively the same actions are typed, plus ``/as name`` to change who you
-are and ``/wait 3d``.
+``wait 3d`` or ``/wait 3d`` (m, h, d, w: the clock moves and due jobs fire),
+``$ organiser command`` and ``# comment``.  Interactively every such line is
+accepted as typed, plus ``/as name`` to change who you are and plain text
+(or a ``/command``) to write as yourself.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from adapters.console.transport import PLATFORM, ConsoleTransport
 from bot.app import Core
+from bot.core.sanitize import clean_event
 from bot.core.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
 
 ACTION = re.compile(r"^@(?P<name>[\w.-]+)(?:#(?P<group>[\w.-]+))?\s*(?P<rest>.*)$", re.S)
@@ -73,22 +75,30 @@ class ConsoleSession:
         if text.startswith("$ "):
             await self.organiser(text[2:])
             return
-        if text.startswith("wait "):
+        if text.startswith(("wait ", "/wait ")):
             try:
-                await self.wait(parse_duration(text[5:]))
+                await self.wait(parse_duration(text.split(" ", 1)[1]))
             except ScriptError as exc:
                 raise ScriptError(where + str(exc)) from None
             return
         match = ACTION.match(text)
         if not match:
-            raise ScriptError(f"{where}expected '@name text', '@name [button]' or 'wait 3d'")
+            raise ScriptError(
+                f"{where}expected '@name text', '@name [button]', '$ command' or 'wait 3d'"
+            )
         await self.act(match["name"], match["rest"].strip(), group=match["group"])
+
+    @staticmethod
+    def is_script_line(text: str) -> bool:
+        """A line in script form (as opposed to plain text from the current person)."""
+        return text.startswith(("@", "#", "$ ", "wait ", "/wait "))
 
     async def organiser(self, command: str) -> None:
         """Run an organiser CLI command on this console's database and clock.
 
         Invite codes it prints can be used later in the script as
-        ``{code:name}`` (the name as given to the command, any case).
+        ``{code:name}`` (the name as given to the command, any case; the newest
+        code of that name), or ``{code:name@group}`` for a roster's group label.
         """
         self.write(f"$ {command}")
         if self.parser is None:
@@ -101,8 +111,9 @@ class ConsoleSession:
         args.clock = self.core.clock
         args.out = self.write
         await asyncio.to_thread(args.handler, args)
-        for invite in _invites(getattr(args, "result", None) or {}):
-            self.codes[invite["name"].casefold()] = invite["code"]
+        for key, code in _invites(getattr(args, "result", None) or {}):
+            self.codes[key.casefold()] = code
+        await self.core.delivery.deliver()  # what the command told people (pair end, replace...)
 
     def expand(self, text: str) -> str:
         return CODE_REF.sub(lambda m: self.codes.get(m["name"].casefold(), m[0]), text)
@@ -130,7 +141,7 @@ class ConsoleSession:
             event = CommandIn(who, address, cmd, args)
         else:
             event = TextIn(who, address, text)
-        for out in await self.core.handle(event):
+        for out in await self.core.handle(clean_event(event)):
             self.transport.show(out)
         await self.core.deliver_outbox()
 
@@ -161,9 +172,18 @@ def _fmt(delta: timedelta) -> str:
     return f"{seconds}s"
 
 
-def _invites(result: dict[str, Any]) -> list[dict[str, Any]]:
-    found = list(result.get("invites", [])) + list(result.get("organisers", []))
+def _invites(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, code) for every invite a command printed; a group's invites also as
+    ``name@group`` (a mentor with two mentees has two codes: ``{code:Anna@p2}``)."""
+    found = [
+        (i["name"], i["code"])
+        for i in list(result.get("invites", [])) + list(result.get("organisers", []))
+    ]
+    # sign-up codes (program create --signup) as {code:signup-mentor}, {code:signup-mentee}
+    found += [(f"signup-{s['role']}", s["code"]) for s in result.get("signup", [])]
     for item in result.get("groups", []):
         if isinstance(item, dict):
-            found += item.get("invites", [])
+            label = item.get("group", {}).get("name", "")
+            for i in item.get("invites", []):
+                found += [(i["name"], i["code"]), (f"{i['name']}@{label}", i["code"])]
     return found

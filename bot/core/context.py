@@ -71,6 +71,8 @@ class Work:
     flows: Flows | None = field(default=None, kw_only=True)
     #: platform -> group-chat creator (see bot.core.ports.ChatFactory)
     chats: dict[str, Any] = field(default_factory=dict, kw_only=True)
+    #: the scheduler's mark for one moment: what jobs tell a person then is one message
+    digest: str | None = field(default=None, kw_only=True)
 
     def t_for(self, lang: str, key: str, /, **params: object) -> str:
         return self.content.t(lang, key, **params)
@@ -82,7 +84,7 @@ class Work:
             return
         address = Address(ident.platform, ident.dm_chat_id, None, "dm")
         msg_id = await outbox.enqueue(
-            self.session, address, reply, self.now, person_id=person_id, key=key
+            self.session, address, reply, self.now, person_id=person_id, key=key, digest=self.digest
         )
         if msg_id is not None:
             self.outbox_ids.append(msg_id)

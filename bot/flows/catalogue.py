@@ -9,17 +9,28 @@ from __future__ import annotations
 from bot.flows import (
     agreement,
     basics,
+    chasing,
     circles,
+    closing,
     coaching,
     companion,
     feedback,
+    final_round,
     health,
+    intake,
+    leaving,
+    matching,
+    meeting_stop,
     meetings,
     onboarding,
     organiser,
     primer,
     privacy,
+    quiet,
     rhythm,
+    rhythm_change,
+    series_end,
+    which,
 )
 from bot.flows.registry import Flows
 
@@ -33,6 +44,7 @@ def build_flows() -> Flows:
         agreement,
         rhythm,
         meetings,
+        meeting_stop,
         coaching,
         companion,
         feedback,
@@ -40,6 +52,16 @@ def build_flows() -> Flows:
         privacy,
         circles,
         primer,
+        intake,
+        matching,
+        quiet,
+        which,
+        leaving,
+        chasing,
+        closing,
+        final_round,
+        series_end,
+        rhythm_change,
     )
     for module in modules:
         module.register(flows)

@@ -22,8 +22,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from bot.content import Question
+from bot.core.choice_ids import parse_id
 from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
+from bot.flows import attention
 from bot.flows.coaching_choice import Shown, choose_questions, choose_tip, next_in_cycle
 from bot.flows.meeting_basics import people_of
 from bot.flows.meeting_facts import (
@@ -118,7 +120,7 @@ async def plan_nudge(work: Work, meeting: Meeting) -> None:
 
 async def nudge_job(work: Work, job: Job) -> None:
     facts = await facts_of(work, int(job.payload["meeting_id"]))
-    if facts is None:
+    if facts is None or not await attention.may_send(work, facts.group):
         return
     needs = await support_needs(work.session, facts.group.id, [m for m, _ in facts.mentees])
     agenda = await open_agenda(work.session, facts.group.id)
@@ -220,10 +222,11 @@ def _verdict_buttons(work: Work, lang: str, log_id: int, meeting_id: int) -> tup
 
 # -- buttons -------------------------------------------------------------------
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if not parts or not all(p.isdigit() for p in parts[1:]) or len(parts) < 2:
+    numbers = [parse_id(p) for p in parts[1:]]
+    if len(parts) < 2 or None in numbers:
         ctx.say("basics.stale_button", private=True)
         return
-    action, log = parts[0], await ctx.session.get(CoachingLog, int(parts[1]))
+    action, log = parts[0], await ctx.session.get(CoachingLog, numbers[0])
     if log is None:
         ctx.say("basics.stale_button", private=True)
         return
@@ -303,7 +306,7 @@ async def plan_reflection(work: Work, meeting: Meeting) -> None:
 
 async def reflection_job(work: Work, job: Job) -> None:
     group = await work.session.get(Group, job.group_id) if job.group_id else None
-    if group is None:
+    if group is None or not await attention.may_send(work, group):
         return
     members = await people_of(work, group.id)
     for seat, person in members:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.core.context import Ctx, Work
 from bot.core.types import Attachment, Reply
+from bot.flows import attention
 from bot.store.db import from_db, to_db
 from bot.store.groups import members_of, organiser_programmes, organisers_of
 from bot.store.models import Group, Member, Person, Programme, RiskFlag
@@ -21,6 +22,8 @@ async def alert(work: Work, group: Group, programme: Programme, flag: RiskFlag) 
     """Tell the organisers, in their language, which group needs help and why."""
     flag.alerted_at = to_db(work.now)
     names = [s.name for s in await members_of(work.session, group.id)]
+    unanswered = await attention.unanswered(work, group.id)
+    quiet = unanswered >= attention.quiet_after(programme)
     for organiser in await organisers_of(work.session, programme.id):
         lang = organiser.language
         params = in_words(work, lang, reason_params(flag, work.now))
@@ -33,6 +36,8 @@ async def alert(work: Work, group: Group, programme: Programme, flag: RiskFlag) 
             reason=reason,
             since=prose_date(lang, from_db(flag.raised_at).date()),
         )
+        if quiet:  # the pair stopped answering; its reminders are paused
+            text += " " + work.t_for(lang, "health.alert_quiet", count=unanswered)
         await work.tell(organiser.id, Reply(text), key=f"health:alert:{flag.id}:{organiser.id}")
 
 

@@ -47,17 +47,19 @@ async def programme_status(ctx: Ctx, programme: Programme) -> str:
     for group in groups:
         seats = await members_of(ctx.session, group.id)
         joined = sum(1 for s in seats if s.person_id is not None)
-        lines.append(
-            ctx.t(
-                "organiser.program.group",
-                name=group.name,
-                kind=ctx.t(f"organiser.kind.{group.kind}"),
-                joined=joined,
-                total=len(seats),
-                status=ctx.t(f"organiser.status.{group.status}"),
-                agreement=await agreement_status(ctx, group),
-            )
+        line = ctx.t(
+            "organiser.program.group",
+            name=group.name,
+            kind=ctx.t(f"organiser.kind.{group.kind}"),
+            joined=joined,
+            total=len(seats),
+            status=ctx.t(f"organiser.status.{group.status}"),
+            agreement=await agreement_status(ctx, group),
         )
+        waiting = [s.name for s in seats if s.person_id is None]
+        if waiting and group.status not in ("completed", "ended"):
+            line += ctx.t("organiser.program.waiting", names=", ".join(waiting))
+        lines.append(line)
     return "\n".join(lines)
 
 

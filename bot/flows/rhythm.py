@@ -14,6 +14,7 @@ import re
 
 from sqlalchemy import func, select
 
+from bot.core.choice_ids import parse_id, parse_int
 from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
 from bot.flows.registry import Flows
@@ -114,10 +115,11 @@ async def _proposal(ctx: Work, group: Group, member: Member) -> RhythmProposal:
 
 
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) < 2 or not parts[0].isdigit():
+    group_id = parse_id(parts[0]) if len(parts) >= 2 else None
+    if group_id is None:
         ctx.say("basics.stale_button", private=True)
         return
-    found = await _member(ctx, int(parts[0]))
+    found = await _member(ctx, group_id)
     if found is None:
         ctx.say("basics.not_yours", private=True)
         return
@@ -127,7 +129,9 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
         await accept(ctx, group, member, action[1])
         return
     if action == ["redo"]:
-        if await ctx.session.get(Rhythm, group.id) is not None:
+        if await ctx.session.get(Rhythm, group.id) is not None and not await renegotiating(
+            ctx, group
+        ):
             ctx.say("rhythm.already_agreed", private=True)
             return
         proposal = await _proposal(ctx, group, member)
@@ -145,7 +149,7 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
     elif step == "freq" and value in FREQUENCIES:
         proposal.frequency_days = FREQUENCIES[value]
         dialog.go("minutes")
-    elif step == "minutes" and value.isdigit() and int(value) in MINUTES:
+    elif step == "minutes" and parse_int(value) in MINUTES:
         proposal.minutes = int(value)
         dialog.go("mode")
     elif step == "mode" and value in MODES:
@@ -310,8 +314,17 @@ async def present(
             await ctx.tell(seat.person_id, reply, key=f"rhy:{group.id}:{sig}:{round_}:{seat.id}")
 
 
+async def renegotiating(ctx: Work, group: Group) -> bool:
+    """A rhythm is agreed and someone asked to change it (``/rhythm``): proposals
+    are missing or not all accepted yet."""
+    proposals = await _all_proposals(ctx, group)
+    seats = await members_of(ctx.session, group.id)
+    return len(proposals) < len(seats) or not all(p.confirmed for p in proposals)
+
+
 async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
-    if await ctx.session.get(Rhythm, group.id) is not None:
+    current = await ctx.session.get(Rhythm, group.id)
+    if current is not None and not await renegotiating(ctx, group):
         ctx.say("rhythm.already_agreed", private=True)
         return
     proposals = await _all_proposals(ctx, group)
@@ -335,6 +348,10 @@ async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
         ]
         ctx.say("rhythm.accepted_waiting", names=join_names(ctx.lang, waiting), replace=True)
         return
+    freq, minutes, _mode, _when = suggestion
+    if current is not None:
+        await changed(ctx, group, current, suggestion, outside_frame(programme, freq, minutes))
+        return
     if _waits(programme, suggestion):
         await ask_organisers(ctx, group, suggestion, sig)
         return
@@ -342,10 +359,39 @@ async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
 
 
 def _waits(programme: Programme, suggestion: tuple[int, int, str, str]) -> bool:
-    """Outside the frame, a rhythm waits for an organiser's yes."""
+    """Outside the frame, a first rhythm waits for an organiser's yes."""
     return outside_frame(programme, suggestion[0], suggestion[1])
 
 
 async def _continue_agreement(ctx: Ctx, group: Group, member: Member) -> None:
     for hook in ctx.flows.rhythm_proposed if ctx.flows else []:
         await hook(ctx, group, member)
+
+
+async def changed(
+    ctx: Ctx,
+    group: Group,
+    rhythm: Rhythm,
+    suggestion: tuple[int, int, str, str],
+    outside: bool,
+) -> None:
+    """A renegotiated rhythm replaces the agreed one; whatever reads it follows."""
+    rhythm.frequency_days, rhythm.minutes, rhythm.mode, rhythm.when_text = suggestion
+    rhythm.outside_frame = outside
+    rhythm.agreed_at = to_db(ctx.now)
+    await ctx.session.flush()
+    _, programme = await group_and_programme(ctx.session, group.id)
+    for seat in await members_of(ctx.session, group.id):
+        if seat.person_id is None:
+            continue
+        person = await ctx.session.get(Person, seat.person_id)
+        lang = person.language if person else programme.language
+        text = ctx.t_for(lang, "lifecycle.rhythm.changed", text=describe_rhythm(ctx, rhythm, lang))
+        if seat.person_id == ctx.person.id:
+            ctx.replies.append(ctx.out(Reply(text, replace=True)))
+        else:
+            await ctx.tell(
+                seat.person_id, Reply(text), key=f"rhy:{group.id}:changed:{ctx.now}:{seat.id}"
+            )
+    for hook in ctx.flows.rhythm_changed if ctx.flows else []:
+        await hook(ctx, group)

@@ -1,14 +1,15 @@
-"""The organiser report as a self-contained HTML page with inline SVG charts:
-meetings held against planned per pair, the rating trend, agreement
-completion, and the at-risk list.  Reads only the aggregates in a
-:class:`~bot.organiser.reports.Report`."""
+"""The programme report as one HTML page with inline SVG charts (no JavaScript, no CDN).
+
+It renders a :class:`bot.organiser.reports.Report` in the organiser's language;
+like the table and the CSV it shows aggregates only.
+"""
 
 from __future__ import annotations
 
 from html import escape
 
 from bot.content import Content
-from bot.organiser.reports import COLUMNS, Report, Words, _cells
+from bot.organiser.reports import COLUMNS, Report, Words, cells, speech
 
 PLANNED_COLOUR = "#9db4d3"
 HELD_COLOUR = "#2e7d5b"
@@ -122,7 +123,7 @@ def render_html(report: Report, content: Content) -> str:
     w = Words(content, report.language)
     head = "".join(f"<th>{escape(w(f'col.{c}'))}</th>" for c in COLUMNS)
     rows = "".join(
-        "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in _cells(w, r)) + "</tr>"
+        "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells(w, r)) + "</tr>"
         for r in report.groups
     )
     if report.at_risk:
@@ -154,6 +155,7 @@ section{{margin:2rem 0}} svg{{display:block;max-width:100%}}
 </style></head><body>
 <h1>{title}</h1>
 <p>{escape(w("generated", when=w.stamp(report.generated)))} · {totals}</p>
+<p class="speech">{escape(speech(w, report))}</p>
 <section id="meetings"><h2>{escape(w("chart_meetings"))}</h2>{meetings_chart(report, w)}</section>
 <section id="trend"><h2>{escape(w("chart_trend"))}</h2>{trend_chart(report, w)}</section>
 <section id="agreement"><h2>{escape(w("chart_agreement"))}</h2>

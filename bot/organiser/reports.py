@@ -1,11 +1,10 @@
 """The organiser report: how each pair and circle is doing, in aggregates only.
 
 :func:`build_report` reads one programme into a :class:`Report` (plain data,
-also the ``--json`` output); ``render_table``, ``render_csv`` and
-``render_html`` (in :mod:`bot.organiser.report_html`) turn it into a
-terminal table, a CSV file, and a self-contained HTML page with inline SVG
-charts (meetings held against planned per pair, the rating trend, agreement
-completion) and the at-risk list.
+also the ``--json`` output); ``render_table`` and ``render_csv`` turn it into a
+terminal table and a CSV file, and :mod:`bot.organiser.report_html` into a
+self-contained HTML page with inline SVG charts (meetings held against planned
+per pair, the rating trend, agreement completion) and the at-risk list.
 
 Only counts, dates, statuses and averages leave the database here: no private
 note, no written feedback answer (shared or not), no single rating.  A
@@ -15,7 +14,6 @@ answers (default 3), so no one answer can be read off it.
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 from collections.abc import Iterable
@@ -28,6 +26,8 @@ from sqlalchemy import select
 
 from bot.content import Content
 from bot.flows.agreement_view import current_agreement, view_of
+from bot.organiser.csv_safe import SafeWriter
+from bot.organiser.message_measure import messages_per_week
 from bot.store.db import from_db, to_db
 from bot.store.groups import members_of
 from bot.store.models import FeedbackAnswer, Group, Meeting, Programme, Rhythm, RiskFlag
@@ -56,6 +56,9 @@ class GroupRow:
     rating: float | None
     ratings: int
     at_risk: list[str] = field(default_factory=list)
+    #: members who have joined, of all seats ("1/2"), and the names still to join
+    joined: str = ""
+    not_joined: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +87,8 @@ class Report:
     groups: list[GroupRow]
     trend: list[TrendPoint]
     at_risk: list[RiskRow]
+    #: bot messages per participant per week: median, max, people counted
+    messages_per_week: dict[str, float | int] = field(default_factory=dict)
 
     @property
     def totals(self) -> dict[str, int]:
@@ -93,6 +98,9 @@ class Report:
             "held": sum(g.held for g in self.groups),
             "agreements_complete": sum(1 for g in self.groups if g.agreement == "complete"),
             "at_risk": len({r.group for r in self.at_risk}),
+            "not_joined": sum(
+                len(g.not_joined) for g in self.groups if g.status not in ("completed", "ended")
+            ),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -141,6 +149,7 @@ async def build_report(
                 )
             )
     trend = await _trend(session, [g.id for g in groups], minimum)
+    speech = await messages_per_week(session, programme, now)
     return Report(
         slug=programme.slug,
         name=programme.name,
@@ -151,6 +160,7 @@ async def build_report(
         groups=rows,
         trend=trend,
         at_risk=risks,
+        messages_per_week=speech,
     )
 
 
@@ -194,7 +204,10 @@ async def _group_row(
         if agreement.completed_at is not None:
             done_on = from_db(agreement.completed_at).date().isoformat()
     rhythm = await session.get(Rhythm, group.id)
+    seats = await members_of(session, group.id)
     return GroupRow(
+        joined=f"{sum(1 for m in seats if m.person_id is not None)}/{len(seats)}",
+        not_joined=[m.name for m in seats if m.person_id is None],
         name=name,
         kind=group.kind,
         status=group.status,
@@ -275,6 +288,7 @@ class Words:
             held=count("report.count.meetings_held", totals["planned"], held=totals["held"]),
             agreements=count("report.count.agreements_complete", totals["agreements_complete"]),
             at_risk=count("report.count.at_risk", totals["at_risk"]),
+            not_joined=count("report.count.not_joined", totals["not_joined"]),
         )
 
     def title(self, report: Report) -> str:
@@ -283,12 +297,17 @@ class Words:
         )
 
 
-COLUMNS = ("group", "rhythm", "agreement", "held", "planned", "upcoming", "last", "rating", "risk")
+COLUMNS = (
+    "group", "status", "joined", "rhythm", "agreement", "held", "planned", "upcoming", "last",
+    "rating", "risk",
+)  # fmt: skip
 
 
-def _cells(w: Words, row: GroupRow) -> list[str]:
+def cells(w: Words, row: GroupRow) -> list[str]:
     return [
         row.name,
+        w.content.t(w.lang, f"organiser.status.{row.status}"),
+        row.joined + (f" ({', '.join(row.not_joined)})" if row.not_joined else ""),
         w.rhythm(row.frequency_days),
         w.agreement(row),
         str(row.held),
@@ -303,7 +322,7 @@ def _cells(w: Words, row: GroupRow) -> list[str]:
 def render_table(report: Report, content: Content) -> str:
     w = Words(content, report.language)
     head = [w(f"col.{c}") for c in COLUMNS]
-    body = [_cells(w, row) for row in report.groups]
+    body = [cells(w, row) for row in report.groups]
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
 
     def line(cells: list[str]) -> str:
@@ -318,6 +337,7 @@ def render_table(report: Report, content: Content) -> str:
         *(line(cells) for cells in body),
         "",
         w.totals(report),
+        speech(w, report),
     ]
     if report.trend:
         out.append(w("trend_title"))
@@ -333,14 +353,22 @@ def render_table(report: Report, content: Content) -> str:
     return "\n".join(out)
 
 
+def speech(w: Words, report: Report) -> str:
+    """How much the bot speaks: messages per participant per week (median, max)."""
+    m = report.messages_per_week or {"median": 0.0, "max": 0.0, "people": 0}
+    return w(
+        "messages_week", median=f"{m['median']:.1f}", max=f"{m['max']:.1f}", people=m["people"]
+    )
+
+
 def render_csv(report: Report) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = SafeWriter(buf)
     writer.writerow(
         [
             "group", "kind", "status", "frequency_days", "agreement", "agreement_items",
             "agreement_date", "meetings_planned", "meetings_held", "meetings_upcoming",
-            "last_held", "average_rating", "ratings", "at_risk",
+            "last_held", "average_rating", "ratings", "at_risk", "joined", "not_joined",
         ]
     )  # fmt: skip
     for r in report.groups:
@@ -349,9 +377,7 @@ def render_csv(report: Report) -> str:
                 r.name, r.kind, r.status, r.frequency_days or "", r.agreement, r.agreement_items,
                 r.agreement_date or "", r.planned, r.held, r.upcoming, r.last_held or "",
                 f"{r.rating:.2f}" if r.rating is not None else "", r.ratings, ";".join(r.at_risk),
+                r.joined, ";".join(r.not_joined),
             ]
         )  # fmt: skip
     return buf.getvalue()
-
-
-# -- HTML with inline SVG -----------------------------------------------------------

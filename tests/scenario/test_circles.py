@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from bot.store.models import Group, Meeting, Rhythm, RiskFlag
+from bot.store.models import Group, Meeting, Programme, Rhythm, RiskFlag
 from tests.conftest import START, database_url
 from tests.console_harness import Console
 
@@ -205,6 +205,10 @@ async def test_a_circle_that_stops_meeting_is_nudged_then_its_organiser_alerted(
             "--format group --organiser Olga\n"
             "$ circle create --program c --mentor Greta --mentee Hanna --mentee Ines --mentee Jo"
         )
+        # nobody answers "did you meet?" here; the series would pause itself after two
+        # (issue 23, see test_quiet_pairs), so this circle's programme never backs off
+        async with console.core.db.transaction() as s:
+            await s.execute(update(Programme).values(settings={"quiet_after_prompts": 1000}))
         for name in ("Olga", "Greta", "Hanna", "Ines", "Jo"):
             words = EN if name == "Ines" else SV
             await console.run(JOIN.format(who=name.lower(), name=name, **words))
@@ -220,7 +224,7 @@ async def test_a_circle_that_stops_meeting_is_nudged_then_its_organiser_alerted(
 
         # they never met, so the nudge does not speak of a "last meeting"
         nudge_sv = (
-            "Ni kom överens om att ses ungefär varannan vecka, men på 28 dagar har jag inte hört"
+            "Ni kom överens om att ses ungefär varannan vecka, men på 29 dagar har jag inte hört"
         )
         for name in ("greta", "hanna", "jo"):
             got = [
@@ -229,21 +233,22 @@ async def test_a_circle_that_stops_meeting_is_nudged_then_its_organiser_alerted(
                 for x in out
                 if x.startswith(f"→ {name}: ") and nudge_sv in x
             ]
-            assert got == [27], name
+            assert got == [28], name  # twice the rhythm and a day's grace
         ines = [
             d
             for d, out in enumerate(by_day)
             for x in out
             if x.startswith("→ ines: ")
-            and "You agreed to meet about every other week, but in 28 days I haven't heard" in x
+            and "You agreed to meet about every other week, but in 29 days I haven't heard" in x
         ]
-        assert ines == [27]
+        assert ines == [28]
         assert not any(nudge_sv in x for out in by_day for x in out if x.startswith("→ #cirkel"))
         alert = "→ olga: ⚠️ Greta, Hanna, Ines & Jo (Cirklar) kan behöva din hjälp: inget möte"
-        assert days_of(alert) == [34]
+        # within 2.5 × the rhythm (35 days): a quarter of the rhythm after the nudge
+        assert days_of(alert) == [32]
         assert any(
-            "inget möte på 35 dagar (de kom överens om att ses varannan vecka)" in x
-            for x in by_day[34]
+            "inget möte på 32 dagar (de kom överens om att ses varannan vecka)" in x
+            for x in by_day[32]
         )
 
         # They meet again: the next "did you meet?" answered yes closes the flag.

@@ -170,6 +170,10 @@ async def test_six_months_of_a_monthly_rhythm(h: Harness, lang: str, phrase: str
     other = "en" if lang == "sv" else "sv"
     pair = await make_pair(h, mentor_lang=lang, mentee_lang=other)
     anna, bea = pair.people
+    # This pair never answers; the series would pause itself after two unanswered
+    # questions (issue 23, tested in test_quiet_pairs).  Here the timing across
+    # months and the DST change is under test, so the programme never backs off.
+    await pair.set_programme(settings={"quiet_after_prompts": 1000})
     await agree_rhythm(pair, freq="monthly", minutes=60)
     meeting = await book(pair, anna, phrase, bea)
     assert meeting.rrule == "FREQ=MONTHLY;BYDAY=1MO;BYHOUR=18;BYMINUTE=0"
@@ -231,7 +235,8 @@ async def test_six_months_of_a_monthly_rhythm(h: Harness, lang: str, phrase: str
                     "Type /agenda followed by your point."
                 )
                 check = f"How did it go – did the meeting on {day} at 18:00 happen?"
-            assert reminders[2 * n].reply.text == reminder  # the day before
+            # the day before; the mentor's coaching question rides along in one message
+            assert reminders[2 * n].reply.text.split("\n\n")[0] == reminder
             assert reminders[2 * n + 1].reply.text == soon  # an hour before
             assert checks[n].reply.text == check
         assert checks[0].reply.choices and len(checks[0].reply.choices) == 4
@@ -239,7 +244,8 @@ async def test_six_months_of_a_monthly_rhythm(h: Harness, lang: str, phrase: str
         sent = await pair.meeting_sends(who, booked_at)
         assert sent["mtg_remind"] == 12 and sent["mtg_check"] == 6, sent
         assert sent["mtg"] == 0 and sent["?"] == 0, sent
-        assert sum(sent.values()) == len(got)  # every delivery is accounted for
+        # every delivery is accounted for; coaching questions ride with a reminder
+        assert sum(sent.values()) - sent["coach_nudge"] == len(got)
     # the series has rolled on: six meetings awaiting answers, the seventh planned
     meetings = [m for m in await pair.meetings() if m.status != "replaced"]
     assert [m.status for m in meetings] == ["awaiting"] * 6 + ["planned"]

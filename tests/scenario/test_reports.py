@@ -81,6 +81,7 @@ async def test_report_matches_history_and_shows_no_answers(h: Harness, tmp_path:
     assert dana["at_risk"] == ["agreement"]  # not agreed 14 days after joining
     assert data["totals"] == {
         "groups": 2, "planned": 4, "held": 3, "agreements_complete": 1, "at_risk": 1,
+        "not_joined": 0,
     }  # fmt: skip
     assert [(p["month"], p["average"], p["ratings"]) for p in data["trend"]] == [
         ("2026-12", 4.25, 4),  # January has only two ratings: too few to show

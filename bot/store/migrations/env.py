@@ -9,6 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import bot.matching.models  # noqa: F401  (tables defined outside bot.store)
 from bot.store.models import Base
 
 target_metadata = Base.metadata
