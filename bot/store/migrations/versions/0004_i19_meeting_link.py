@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_i19"
+revision: str = "0004_i19"
 down_revision: str | None = "0003_i17"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
