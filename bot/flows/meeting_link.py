@@ -3,7 +3,9 @@
 The link is the group's, not one meeting's: it is added to every reminder and
 to the calendar file (LOCATION and URL) of each meeting that is not face to
 face.  Saving it sends the next planned meeting's calendar file again, with a
-higher SEQUENCE, so calendar apps pick the link up.  Only an http(s) address
+higher SEQUENCE, so calendar apps pick the link up.  The group remembers
+whose seat saved it: it may be that person's own room, so ``/forget`` takes it
+away with them.  Only an http(s) address
 of reasonable length is taken; anything else gets a clear answer and changes
 nothing.
 """
@@ -60,7 +62,7 @@ async def link_command(ctx: Ctx, args: str) -> None:
             ctx.say("meetings.link.usage")
         return
     if wanted.lower() in REMOVE_WORDS:
-        group.meeting_link = None
+        group.meeting_link = group.meeting_link_by = None
         ctx.say("meetings.link.removed")
         return
     if await group_mode(ctx, group) == "face_to_face":
@@ -71,11 +73,12 @@ async def link_command(ctx: Ctx, args: str) -> None:
         key = "meetings.link.too_long" if len(wanted) > MAX_LENGTH else "meetings.link.invalid"
         ctx.say(key, max=MAX_LENGTH)
         return
+    people = await people_of(ctx, group.id)
     group.meeting_link = link
+    group.meeting_link_by = next((s.id for s, p in people if p.id == ctx.person.id), None)
     meeting = await next_meeting(ctx, group.id)
     if meeting is not None:
         meeting.sequence += 1
-    people = await people_of(ctx, group.id)
     name = next((s.name for s, p in people if p.id == ctx.person.id), ctx.person.display_name)
     for seat, person in people:
         key = "meetings.link.saved" if person.id == ctx.person.id else "meetings.link.shared"

@@ -15,6 +15,8 @@ from bot.flows.registry import Flows
 from bot.store.models import Group, Member
 
 SECTIONS = 8
+#: the pages as they travel in a button (ASCII digits only: "٣" is no page)
+PAGES = {str(n) for n in range(1, SECTIONS + 1)}
 
 
 def register(flows: Flows) -> None:
@@ -50,7 +52,7 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
     if parts == ["later"]:
         ctx.say("primer.later_ok", replace=True)
         return
-    if len(parts) != 1 or not parts[0].isdigit() or not 1 <= int(parts[0]) <= SECTIONS:
+    if len(parts) != 1 or parts[0] not in PAGES:
         ctx.say("basics.stale_button", private=True)
         return
     show(ctx, int(parts[0]))

@@ -114,6 +114,8 @@ class Group(Base):
     close_reason: Mapped[str | None] = mapped_column(String(500))
     #: the video link an online or hybrid group meets at (``/link``)
     meeting_link: Mapped[str | None] = mapped_column(String(500))
+    #: the seat (member id) that saved it: /forget of that person removes it
+    meeting_link_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class Member(Base):

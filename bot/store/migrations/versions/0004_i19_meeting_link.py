@@ -1,6 +1,6 @@
-"""a pair's or circle's video link for online meetings
+"""a pair's or circle's video link for online meetings, and whose seat saved it
 
-Revision ID: 0002_i19
+Revision ID: 0004_i19
 Revises: 0003_i17
 Create Date: 2026-11-30 08:50:00
 """
@@ -19,8 +19,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("groups") as batch:
         batch.add_column(sa.Column("meeting_link", sa.String(length=500), nullable=True))
+        batch.add_column(sa.Column("meeting_link_by", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("groups") as batch:
+        batch.drop_column("meeting_link_by")
         batch.drop_column("meeting_link")
