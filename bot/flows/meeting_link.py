@@ -12,11 +12,13 @@ nothing.
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from bot.core.context import Ctx
 from bot.core.types import Reply
 from bot.flows.meeting_basics import ics, member_groups, next_meeting, people_of, send
+from bot.flows.which import pick
 from bot.store.groups import group_and_programme
 from bot.store.models import Group, Rhythm
 
@@ -53,7 +55,9 @@ async def link_command(ctx: Ctx, args: str) -> None:
     if not groups:
         ctx.say("meetings.no_group")
         return
-    group = groups[0]
+    group = await pick(ctx, "link", args, groups)
+    if group is None:
+        return  # asked which mentorship the link is for
     wanted = args.strip()
     if not wanted:
         if group.meeting_link:
@@ -62,8 +66,10 @@ async def link_command(ctx: Ctx, args: str) -> None:
             ctx.say("meetings.link.usage")
         return
     if wanted.lower() in REMOVE_WORDS:
-        group.meeting_link = group.meeting_link_by = None
-        ctx.say("meetings.link.removed")
+        if group.meeting_link is None:
+            ctx.say("meetings.link.usage")
+        else:
+            await store_and_share(ctx, group, None)
         return
     if await group_mode(ctx, group) == "face_to_face":
         ctx.say("meetings.link.face_to_face")
@@ -73,20 +79,30 @@ async def link_command(ctx: Ctx, args: str) -> None:
         key = "meetings.link.too_long" if len(wanted) > MAX_LENGTH else "meetings.link.invalid"
         ctx.say(key, max=MAX_LENGTH)
         return
+    await store_and_share(ctx, group, link)
+
+
+async def store_and_share(ctx: Ctx, group: Group, link: str | None) -> None:
+    """Save (or, with None, remove) the link and tell every member, each with the
+    next meeting's calendar file again so their calendar follows."""
     people = await people_of(ctx, group.id)
+    mine = next((s for s, p in people if p.id == ctx.person.id), None)
     group.meeting_link = link
-    group.meeting_link_by = next((s.id for s, p in people if p.id == ctx.person.id), None)
+    group.meeting_link_by = mine.id if mine is not None and link is not None else None
     meeting = await next_meeting(ctx, group.id)
     if meeting is not None:
         meeting.sequence += 1
-    name = next((s.name for s, p in people if p.id == ctx.person.id), ctx.person.display_name)
+    name = mine.name if mine is not None else ctx.person.display_name
+    own, others = ("saved", "shared") if link is not None else ("removed", "removed_shared")
+    # one message per change, even two changes in the same instant
+    what = hashlib.sha1((link or "").encode()).hexdigest()[:8]
     for seat, person in people:
-        key = "meetings.link.saved" if person.id == ctx.person.id else "meetings.link.shared"
-        text = ctx.t_for(person.language, key, link=link, name=name)
+        key = f"meetings.link.{own if person.id == ctx.person.id else others}"
+        text = ctx.t_for(person.language, key, link=link or "", name=name)
         attachments = (await ics(ctx, meeting, person),) if meeting is not None else ()
         await send(
             ctx,
             person,
             Reply(text, attachments=attachments),
-            key=f"mtg:link:{group.id}:{ctx.now.isoformat()}:{seat.id}",
+            key=f"mtg:link:{group.id}:{ctx.now.isoformat()}:{what}:{seat.id}",
         )

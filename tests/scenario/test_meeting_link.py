@@ -5,11 +5,21 @@ The calendar files are parsed back with icalendar, as a calendar app would."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+
+import pytest
 
 from bot.store.models import Group
 from tests.harness import Harness
-from tests.meeting_steps import agree_rhythm, book, event_of, latest_ics, make_pair
+from tests.meeting_steps import (
+    agree_rhythm,
+    book,
+    event_of,
+    latest_choice,
+    latest_ics,
+    make_pair,
+)
 
 LINK = "https://meet.jit.si/anna-och-bea"
 
@@ -82,3 +92,88 @@ async def test_a_face_to_face_pair_is_told_a_link_is_not_needed(h: Harness) -> N
     assert await saved_link(h, pair.group_id) is None
     await bea.says("/link")
     assert bea.last.text.startswith("Skriv /link följt av er videolänk")
+
+
+#: what each language says, word for word (content in that language)
+SAID = {
+    "sv": {
+        "invalid": "Det ser inte ut som en webblänk.",
+        "saved": f"Tack! Er videolänk är sparad: {LINK}\n",
+        "shared": f"Bea har sparat er videolänk: {LINK}\n",
+        "in_reminder": f"\nVideolänk: {LINK}",
+        "remove": "/link ta bort",
+        "removed": "Videolänken är borttagen.",
+        "removed_shared": "Bea har tagit bort er videolänk, så den finns inte längre med",
+        "reminder": "Påminnelse: ni ses",
+    },
+    "en": {
+        "invalid": "That doesn't look like a web link.",
+        "saved": f"Thanks! Your video link is saved: {LINK}\n",
+        "shared": f"Bea has saved your video link: {LINK}\n",
+        "in_reminder": f"\nVideo link: {LINK}",
+        "remove": "/link remove",
+        "removed": "The video link has been removed.",
+        "removed_shared": "Bea has removed your video link, so it's no longer in",
+        "reminder": "Reminder: you're meeting",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+async def test_a_link_saved_before_booking_is_in_the_booked_calendar_and_can_be_removed(
+    h: Harness, lang: str
+) -> None:
+    said = SAID[lang]
+    pair = await make_pair(h, mentor_lang=lang, mentee_lang=lang)
+    anna, bea = pair.people
+    await agree_rhythm(pair, mode="hybrid")
+    # addresses that are not http(s) are refused, in the person's language, and nothing is kept
+    for bad in ("javascript:alert(1)", "mailto:anna@example.org", "https://", "meet jit si"):
+        await bea.says(f"/link {bad}")
+        assert bea.last.text.startswith(said["invalid"]), bad
+    assert await saved_link(h, pair.group_id) is None
+    await bea.says(f"/link {LINK}")
+    assert bea.last.text.startswith(said["saved"])
+    assert anna.last.text.startswith(said["shared"])
+    assert not bea.last.attachments  # nothing booked yet, no calendar file to update
+    # booked afterwards: the calendar file carries it from the start
+    meeting = await book(pair, anna, "nästa tisdag kl 15", bea)
+    for who in pair.people:
+        event = event_of(latest_ics(who))
+        assert (str(event["LOCATION"]), str(event["URL"])) == (LINK, LINK)
+    start = pair.mark()
+    await h.wait(timedelta(days=5, hours=6))  # 30 November 16:00: past the reminder the day before
+    for who in pair.people:
+        [reminder] = [
+            s.reply.text
+            for s in pair.received(who, start)
+            if s.reply.text.startswith(said["reminder"])
+        ]
+        assert said["in_reminder"] in reminder.split("\n\n")[0]
+    # removed: both are told, and the calendar file comes again without it
+    await bea.says(said["remove"])
+    assert bea.last.text == said["removed"]
+    assert anna.last.text.startswith(said["removed_shared"])
+    assert await saved_link(h, pair.group_id) is None
+    for who in pair.people:
+        event = event_of(latest_ics(who))
+        assert "LOCATION" not in event and "URL" not in event
+        assert int(event["SEQUENCE"]) == meeting.sequence + 1
+    await bea.says(said["remove"])  # nothing left to remove: how to add one
+    assert bea.last.text == h.core.content.t(lang, "meetings.link.usage")
+
+
+async def test_forget_takes_the_link_only_from_the_person_who_saved_it(h: Harness) -> None:
+    pair = await make_pair(h, mentee_lang="en")
+    anna, bea = pair.people
+    await agree_rhythm(pair, mode="online")
+    room = "https://meet.jit.si/kvantlabbet-4711"
+    await anna.says(f"/link {room}")
+    mydata = (await anna.says("/mydata"))[0].attachments[0].content.decode()
+    assert json.loads(mydata)["memberships"][0]["meeting_link"] == room
+    await bea.says("/forget")
+    await bea.presses(latest_choice(bea, "priv:forget:yes"))
+    assert await saved_link(h, pair.group_id) == room  # Anna's room, Anna's to keep
+    await anna.says("/forget")
+    await anna.presses(latest_choice(anna, "priv:forget:yes"))
+    assert await saved_link(h, pair.group_id) is None
