@@ -19,7 +19,9 @@ from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
 from bot.flows.registry import Flows
 from bot.flows.rhythm_frame import (
+    applied,
     ask_organisers,
+    changed,
     decide,
     describe,
     describe_rhythm,
@@ -31,7 +33,7 @@ from bot.flows.rhythm_frame import (
 )
 from bot.store.db import to_db
 from bot.store.groups import group_and_programme, members_of
-from bot.store.models import Group, Member, Person, Programme, Rhythm, RhythmProposal
+from bot.store.models import Group, Member, Person, Rhythm, RhythmProposal
 from bot.wording import join_names
 
 __all__ = ["ask_proposal", "describe_rhythm", "register"]
@@ -316,10 +318,17 @@ async def present(
 
 async def renegotiating(ctx: Work, group: Group) -> bool:
     """A rhythm is agreed and someone asked to change it (``/rhythm``): proposals
-    are missing or not all accepted yet."""
+    are missing or not all accepted yet, or all accepted a rhythm outside the
+    frame that waits for an organiser's yes."""
     proposals = await _all_proposals(ctx, group)
     seats = await members_of(ctx.session, group.id)
-    return len(proposals) < len(seats) or not all(p.confirmed for p in proposals)
+    if len(proposals) < len(seats) or not all(p.confirmed for p in proposals):
+        return True
+    rhythm = await ctx.session.get(Rhythm, group.id)
+    if rhythm is None or any(p.when_text is None for p in proposals):
+        return False
+    _, programme = await group_and_programme(ctx.session, group.id)
+    return not applied(rhythm, suggest(programme, proposals))
 
 
 async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
@@ -348,50 +357,16 @@ async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
         ]
         ctx.say("rhythm.accepted_waiting", names=join_names(ctx.lang, waiting), replace=True)
         return
-    freq, minutes, _mode, _when = suggestion
-    if current is not None:
-        await changed(ctx, group, current, suggestion, outside_frame(programme, freq, minutes))
-        return
-    if _waits(programme, suggestion):
+    if outside_frame(programme, suggestion[0], suggestion[1]):
+        # a first rhythm, or a change, outside the frame waits for an organiser's yes
         await ask_organisers(ctx, group, suggestion, sig)
         return
+    if current is not None:
+        await changed(ctx, group, current, suggestion, False)
+        return
     await settle(ctx, group, member, suggestion)
-
-
-def _waits(programme: Programme, suggestion: tuple[int, int, str, str]) -> bool:
-    """Outside the frame, a first rhythm waits for an organiser's yes."""
-    return outside_frame(programme, suggestion[0], suggestion[1])
 
 
 async def _continue_agreement(ctx: Ctx, group: Group, member: Member) -> None:
     for hook in ctx.flows.rhythm_proposed if ctx.flows else []:
         await hook(ctx, group, member)
-
-
-async def changed(
-    ctx: Ctx,
-    group: Group,
-    rhythm: Rhythm,
-    suggestion: tuple[int, int, str, str],
-    outside: bool,
-) -> None:
-    """A renegotiated rhythm replaces the agreed one; whatever reads it follows."""
-    rhythm.frequency_days, rhythm.minutes, rhythm.mode, rhythm.when_text = suggestion
-    rhythm.outside_frame = outside
-    rhythm.agreed_at = to_db(ctx.now)
-    await ctx.session.flush()
-    _, programme = await group_and_programme(ctx.session, group.id)
-    for seat in await members_of(ctx.session, group.id):
-        if seat.person_id is None:
-            continue
-        person = await ctx.session.get(Person, seat.person_id)
-        lang = person.language if person else programme.language
-        text = ctx.t_for(lang, "lifecycle.rhythm.changed", text=describe_rhythm(ctx, rhythm, lang))
-        if seat.person_id == ctx.person.id:
-            ctx.replies.append(ctx.out(Reply(text, replace=True)))
-        else:
-            await ctx.tell(
-                seat.person_id, Reply(text), key=f"rhy:{group.id}:changed:{ctx.now}:{seat.id}"
-            )
-    for hook in ctx.flows.rhythm_changed if ctx.flows else []:
-        await hook(ctx, group)

@@ -7,8 +7,10 @@ something outside it, the rhythm only applies once an organiser of the
 programme has said yes.  The request is asked with buttons in each organiser's
 language; the pair waits for the answer, and after a no it is asked again.
 
-The state of a request lives in the proposals: every member has accepted the
-suggestion (``confirmed``) and no :class:`Rhythm` exists yet.
+The same holds for a change asked for with ``/rhythm``: the agreed rhythm stays
+in force until an organiser approves the new one.  The state of a request
+lives in the proposals: every member has accepted the suggestion
+(``confirmed``) and the group's :class:`Rhythm` is not (yet) that suggestion.
 """
 
 from __future__ import annotations
@@ -142,6 +144,12 @@ async def current_suggestion(
     return suggestion, signature(suggestion), all(p.confirmed for p in complete)
 
 
+def applied(rhythm: Rhythm, suggestion: Suggestion) -> bool:
+    """Whether ``rhythm`` is already what the members agreed (an approved or
+    inside-the-frame suggestion), as against one still waiting for an organiser."""
+    return (rhythm.frequency_days, rhythm.minutes, rhythm.mode, rhythm.when_text) == suggestion
+
+
 # -- agreeing ------------------------------------------------------------------
 async def settle(ctx: Ctx, group: Group, member: Member | None, suggestion: Suggestion) -> None:
     """The rhythm applies: store it, tell everyone, and let the other flows go on."""
@@ -174,6 +182,35 @@ async def settle(ctx: Ctx, group: Group, member: Member | None, suggestion: Sugg
         return
     for hook in ctx.flows.rhythm_agreed if ctx.flows else []:
         await hook(ctx, group, first)
+
+
+async def changed(
+    ctx: Ctx,
+    group: Group,
+    rhythm: Rhythm,
+    suggestion: tuple[int, int, str, str],
+    outside: bool,
+) -> None:
+    """A renegotiated rhythm replaces the agreed one; whatever reads it follows."""
+    rhythm.frequency_days, rhythm.minutes, rhythm.mode, rhythm.when_text = suggestion
+    rhythm.outside_frame = outside
+    rhythm.agreed_at = to_db(ctx.now)
+    await ctx.session.flush()
+    _, programme = await group_and_programme(ctx.session, group.id)
+    for seat in await members_of(ctx.session, group.id):
+        if seat.person_id is None:
+            continue
+        person = await ctx.session.get(Person, seat.person_id)
+        lang = person.language if person else programme.language
+        text = ctx.t_for(lang, "lifecycle.rhythm.changed", text=describe_rhythm(ctx, rhythm, lang))
+        if seat.person_id == ctx.person.id:
+            ctx.replies.append(ctx.out(Reply(text, replace=True)))
+        else:
+            await ctx.tell(
+                seat.person_id, Reply(text), key=f"rhy:{group.id}:changed:{ctx.now}:{seat.id}"
+            )
+    for hook in ctx.flows.rhythm_changed if ctx.flows else []:
+        await hook(ctx, group)
 
 
 async def ask_organisers(ctx: Ctx, group: Group, suggestion: Suggestion, sig: str) -> None:
@@ -268,14 +305,20 @@ async def decide(ctx: Ctx, parts: list[str]) -> None:
         ctx.say("basics.not_yours", private=True)
         return
     suggestion, sig, all_confirmed = await current_suggestion(ctx, group, programme)
-    if await ctx.session.get(Rhythm, group.id) is not None or not all_confirmed or sig != parts[1]:
+    rhythm = await ctx.session.get(Rhythm, group.id)
+    if suggestion is None or not all_confirmed or sig != parts[1]:
         ctx.say("rhythm.frame_decided", private=True)
         return
-    assert suggestion is not None
+    if rhythm is not None and applied(rhythm, suggestion):
+        ctx.say("rhythm.frame_decided", private=True)
+        return
     names = join_names(ctx.lang, [s.name for s in await members_of(ctx.session, group.id)])
     if parts[2] == "yes":
         ctx.say("rhythm.frame_approved", names=names, replace=True)
-        await settle(ctx, group, None, suggestion)
+        if rhythm is None:
+            await settle(ctx, group, None, suggestion)
+        else:  # a change asked for with /rhythm: the new one replaces the agreed one
+            await changed(ctx, group, rhythm, suggestion, True)
     else:
         ctx.say("rhythm.frame_declined", names=names, replace=True)
         seats = await members_of(ctx.session, group.id)

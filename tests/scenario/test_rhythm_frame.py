@@ -9,7 +9,7 @@ suggest again.  Only an organiser of the pair's programme may answer.
 from __future__ import annotations
 
 from tests.harness import Harness
-from tests.meeting_steps import latest_choice, make_pair, propose_rhythm
+from tests.meeting_steps import agree_rhythm, latest_choice, make_pair, propose_rhythm
 
 
 def side_by_side(texts: list[str]) -> str:
@@ -138,3 +138,44 @@ async def test_without_an_organiser_the_pair_is_asked_to_stay_within_the_frame(
         "The rhythm is outside the programme's frame, and the programme has no organiser"
     )
     assert bea.last.text.startswith("Rytmen ligger utanför programmets ram")
+
+
+async def test_a_change_outside_the_frame_waits_and_a_no_keeps_the_agreed_rhythm(
+    h: Harness,
+) -> None:
+    pair = await make_pair(h, mentor_lang="en", organiser_lang="en")
+    anna, bea = pair.people
+    olga = h.person("olga")
+    await agree_rhythm(pair, freq="monthly", minutes=60)
+    await anna.says("/rhythm")
+    await anna.presses(f"rchg:{pair.group_id}:start")
+    for who in pair.people:
+        await propose_rhythm(pair, who, freq="weekly", minutes=60)
+    for who in pair.people:
+        await who.presses(latest_choice(who, f"rhy:{pair.group_id}:accept:"))
+    assert olga.last.text.startswith(
+        "Anna and Bea in STEM Up would like to meet outside the programme's frame: "
+        "every week · 60 min · online\n"
+    )
+    rhythm = await pair.rhythm()
+    assert rhythm is not None and (rhythm.frequency_days, rhythm.outside_frame) == (30, False)
+    assert anna.last.text.startswith("You're agreed! As the rhythm is outside the programme's")
+    assert bea.last.text.startswith("Ni är överens! Eftersom rytmen ligger utanför")
+    # pressing accept again only says that the organisers are asked
+    await bea.presses(latest_choice(bea, f"rhy:{pair.group_id}:accept:"))
+    assert bea.last.text.startswith("Ni är överens! Eftersom rytmen ligger utanför")
+    await olga.presses(olga.last.choices[1].id)  # stay within the frame
+    rhythm = await pair.rhythm()
+    assert rhythm is not None and (rhythm.frequency_days, rhythm.outside_frame) == (30, False)
+    assert bea.last.text.startswith("Organisatörerna vill att ni håller er inom programmets ram.")
+    assert anna.last.text.startswith("The organisers would like you to stay within")
+    # asked again, a change within the frame applies at once
+    await anna.presses("Suggest a new rhythm")
+    assert anna.last.text == "How often would you like to meet?"
+    for who in pair.people:
+        await propose_rhythm(pair, who, freq="monthly", minutes=45)
+    for who in pair.people:
+        await who.presses(latest_choice(who, f"rhy:{pair.group_id}:accept:"))
+    rhythm = await pair.rhythm()
+    assert rhythm is not None and (rhythm.frequency_days, rhythm.minutes) == (30, 45)
+    assert not rhythm.outside_frame
