@@ -55,6 +55,7 @@ DEFAULTS = {"goals_mid_days_before": 2, "goals_end_days_before": 14}
 #: late afternoon UTC: apart from the morning surveys, so the two never merge
 SEND_AT = time(15, 0, tzinfo=UTC)
 DEFAULT_COACH_HOURS = 24.0
+AFTER_PAUSE = timedelta(hours=6)
 
 
 def register(flows: Flows) -> None:
@@ -136,9 +137,13 @@ async def check_job(work: Work, job: Job) -> None:
         return
     programme = await work.session.get(Programme, group.programme_id)
     assert programme is not None
-    wait_until = await attention.open_question_until(work, group.id)
-    if health.paused_now(group, work.now) and group.paused_until is not None:
-        wait_until = from_db(group.paused_until)
+    if health.paused_now(group, work.now):
+        if group.paused_until is None:
+            return  # paused until further notice: the goals wait for the next round
+        # a few hours after the pause: what waited for its end goes out first
+        wait_until: datetime | None = from_db(group.paused_until) + AFTER_PAUSE
+    else:
+        wait_until = await attention.open_question_until(work, group.id)
     if wait_until is not None:  # after the pause, or once "did you meet?" is answered
         await schedule(
             work.session,

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.context import Work
-from bot.store.db import from_db
-from bot.store.models import FeedbackAnswer, Job, Member, Programme
+from bot.store.db import from_db, to_db
+from bot.store.models import FeedbackAnswer, Group, Job, Member, Programme
 from bot.wording import ordinal_word
 from tests.agreement_steps import MENTEE, MENTOR, Pairing
 from tests.conftest import START, database_url
@@ -317,3 +317,24 @@ async def test_forget_scrubs_the_goal_and_match_answers(console: Console, tmp_pa
             seat = await s.get(Member, row.member_id) if row.member_id else None
             assert seat is None or (seat.person_id is None and seat.name == "–")
             assert row.text is None
+
+
+async def test_a_pause_over_the_midpoint_holds_the_goals_until_it_ends(h: Harness) -> None:
+    pair = await make_pair(h, end=date(2027, 6, 1))
+    await set_goals(h, pair.group_id, {pair.mentee_seat: ["Disputera i tid"]})
+    async with h.core.db.transaction() as s:  # what /pause leaves behind
+        group = await s.get(Group, pair.group_id)
+        assert group is not None
+        group.status, group.paused_until = "paused", to_db(datetime(2027, 3, 10, 8, tzinfo=UTC))
+    await h.wait(datetime(2027, 3, 9, 12, tzinfo=UTC) - h.clock.now())
+    assert not any("Disputera i tid" in x for x in pair.mentee.texts())
+    await h.wait(datetime(2027, 3, 10, 15, tzinfo=UTC) - h.clock.now())
+    asked = [s for s in pair.delivered(pair.mentee) if "Disputera i tid" in s.reply.text]
+    # six hours after the pause, apart from the surveys that waited for its end
+    assert [s.at for s in asked] == [datetime(2027, 3, 10, 14, tzinfo=UTC)]
+    assert [c.id.split(":")[-1] for c in asked[0].reply.choices] == [
+        "little",
+        "halfway",
+        "mostly",
+        "done",
+    ]
