@@ -169,6 +169,8 @@ def templates(n: dict[str, int]) -> dict[str, list[str]]:
         "itk": [str(n["member"]), "mode", "online"],
         "gde": ["later"],
         "rfr": [str(n["group"]), "00000000", "yes"],
+        "goal": [str(n["group"]), "mid", "0", "halfway"],
+        "match": [str(n["group"]), "1", "good"],
     }
 
 
