@@ -89,9 +89,7 @@ def main() -> None:
     pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 6
     with tempfile.TemporaryDirectory(prefix="mentorbot-profile-") as tmp:
         r = asyncio.run(profile_core(Path(tmp), pairs))
-    print(
-        f"{r['pairs']} pairs, {r['events']} events, {r['statements']:.1f} statements per event\n"
-    )
+    print(f"{r['pairs']} pairs, {r['events']} events, {r['statements']:.1f} statements per event\n")
     print("By cumulative time:\n")
     print(r["cumulative"])
     print("\nBy own time:\n")

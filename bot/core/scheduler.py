@@ -29,6 +29,7 @@ from bot.flows.registry import Flows
 from bot.store.claims import claim
 from bot.store.db import Database, from_db, to_db
 from bot.store.models import Job
+from bot.store.retention import compact_delivered_outbox
 from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ MAX_ROUNDS = 100_000
 #: jobs run in one transaction (each in its own savepoint); small enough that
 #: a batch holds SQLite's write turn for only a few milliseconds
 JOBS_PER_TRANSACTION = 20
+#: how often a tick also drops the words of long-delivered messages
+COMPACT_EVERY = timedelta(hours=1)
 
 
 class Scheduler:
@@ -61,6 +64,8 @@ class Scheduler:
         self._wake = asyncio.Event()
         #: run at the start of every tick (the core's inbox sweep)
         self.before_tick: list[Callable[[], Awaitable[int]]] = []
+        #: when the next tick compacts the outbox (at the first tick after start)
+        self._compact_at: datetime | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -90,6 +95,10 @@ class Scheduler:
             if len(jobs) < limit:
                 break
         await self.delivery.deliver()
+        if self._compact_at is None or now >= self._compact_at:
+            async with self.db.transaction() as session:
+                await compact_delivered_outbox(session, now)
+            self._compact_at = now + COMPACT_EVERY
         return ran
 
     async def next_due(self) -> datetime | None:
