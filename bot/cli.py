@@ -156,6 +156,16 @@ async def _serve(settings: Settings) -> int:
         waiting.discard(name)
         if not waiting:
             print("mentorbot: ready", flush=True)
+            warm_up_later()
+
+    def warm_up_later() -> None:
+        """Load dateparser's data, Babel's and the other lazily imported
+        libraries in a thread once the adapters listen: on two cores, the
+        thread would otherwise compete with the start for the interpreter."""
+        from bot.time.parsing import warm_up
+
+        if not any(t.get_name() == "warm-up" for t in tasks):
+            tasks.append(asyncio.create_task(asyncio.to_thread(warm_up), name="warm-up"))
 
     if settings.telegram_token:
         from adapters.telegram.runner import serve as serve_telegram
@@ -175,10 +185,6 @@ async def _serve(settings: Settings) -> int:
                 name="discord",
             )
         )
-    from bot.time.parsing import warm_up
-
-    # dateparser loads its language data lazily (~0.2 s): pay it now, off the start-up path
-    tasks.append(asyncio.create_task(asyncio.to_thread(warm_up), name="warm-up"))
     failure: BaseException | None = None
     stopper: asyncio.Task[Any] = asyncio.create_task(stop.wait())
     try:
