@@ -85,6 +85,41 @@ async def profile_core(workdir: Path, pairs: int) -> dict[str, Any]:
     }
 
 
+def section(after: dict[str, Any] | None) -> list[str]:
+    """Profile before (kept in bench/profile_before.txt) and after (this run)."""
+    lines = [
+        "## Profile of the core's events",
+        "",
+        "cProfile over the measured events of a small core run on SQLite (`python -m "
+        "bench.profile_core`); the profiler slows Python several times, so only the shares "
+        "count. Paths are shortened to the package.",
+        "",
+        "### Before the hot-path work",
+        "",
+    ]
+    before = BEFORE.read_text(encoding="utf-8") if BEFORE.is_file() else "(missing)"
+    lines += ["```", before.strip("\n"), "```", "", "### After (this run)", ""]
+    if not after or "error" in after:
+        problem = after.get("error") if after else "not run"
+        return [*lines, f"Not measured in this run ({problem}).", ""]
+    lines += [
+        f"{after['pairs']} pairs, {after['events']} events, {after['statements']:.1f} "
+        "statements per event",
+        "",
+        "```",
+        "By cumulative time:",
+        "",
+        after["cumulative"],
+        "",
+        "By own time:",
+        "",
+        after["tottime"],
+        "```",
+        "",
+    ]
+    return lines
+
+
 def main() -> None:
     pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 6
     with tempfile.TemporaryDirectory(prefix="mentorbot-profile-") as tmp:

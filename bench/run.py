@@ -42,10 +42,22 @@ class Sizes:
     startup_runs: int
     storage_pairs: int
     core_runs: int
+    profile_pairs: int
 
 
-FULL = Sizes(20, 3, 30, (1_000, 10_000, 100_000), 100, 5, 4, 3)
-QUICK = Sizes(4, 1, 5, (200, 2_000), 20, 2, 1, 1)
+FULL = Sizes(20, 3, 30, (1_000, 10_000, 100_000), 100, 5, 4, 3, 6)
+QUICK = Sizes(4, 1, 5, (200, 2_000), 20, 2, 1, 1, 2)
+
+
+def _fanout_runner() -> Callable[[Path, bool], Awaitable[dict[str, Any]]] | None:
+    """The fan-out benchmark's entry point ``run_fanout(workdir, quick)``, where
+    its module exists (it is kept with the Telegram adapter's benchmarks)."""
+    try:
+        from bench import fanout_bench  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    run = getattr(fanout_bench, "run_fanout", None)
+    return run if callable(run) else None
 
 
 def _postgres_server() -> tuple[str | None, str]:
@@ -86,6 +98,7 @@ async def _section(
 
 async def main(quick: bool, out: Path, only: str | None = None) -> dict[str, Any]:
     from bench.core_bench import run_core, run_inbox_cost
+    from bench.profile_core import profile_core
     from bench.scheduler_bench import run_scheduler
     from bench.startup_bench import run_startup
     from bench.storage_bench import run_storage
@@ -167,6 +180,9 @@ async def main(quick: bool, out: Path, only: str | None = None) -> dict[str, Any
         await _section(
             results, "telegram", lambda: run_telegram(sub("tg"), pairs=sizes.telegram_pairs)
         )
+        fanout = _fanout_runner()
+        if fanout is not None:
+            await _section(results, "fanout", lambda: fanout(sub("fanout"), quick))
         await _section(
             results,
             "scheduler",
@@ -174,6 +190,9 @@ async def main(quick: bool, out: Path, only: str | None = None) -> dict[str, Any
         )
         await _section(results, "startup", lambda: run_startup(sub("start"), sizes.startup_runs))
         await _section(results, "storage", lambda: run_storage(sub("store"), sizes.storage_pairs))
+        await _section(
+            results, "profile", lambda: profile_core(sub("profile"), sizes.profile_pairs)
+        )
         await _section(
             results,
             "sqlite_synchronous",

@@ -58,7 +58,7 @@ async def sampled_tick(path: Path, due: int, sample: int) -> dict[str, Any]:
         for start in range(0, min(sample, len(jobs)), JOBS_PER_TRANSACTION):
             chunk = jobs[start : min(start + JOBS_PER_TRANSACTION, sample)]
             queued += await scheduler.run_jobs(chunk, now, digest)
-        await core.delivery.deliver(queued)
+        await core.delivery.deliver_claimed(queued)
         run_s = time.perf_counter() - run_started
     finally:
         await core.close()

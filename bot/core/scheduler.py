@@ -90,7 +90,7 @@ class Scheduler:
                     jobs[start : start + JOBS_PER_TRANSACTION], now, digest
                 )
             if queued:
-                await self.delivery.deliver(queued)
+                await self.delivery.deliver_claimed(queued)
             ran += len(jobs)
             if len(jobs) < limit:
                 break
@@ -178,6 +178,8 @@ class Scheduler:
                     if fresh is None or fresh.done_at is not None:
                         continue  # cancelled, or another worker finished it
                     queued += await self._run_one(session, fresh, now, digest)
+                # the tick sends these right after the commit; claimed here, not apart
+                await self.delivery.hold(session, queued, now)
         except DBAPIError:
             if len(jobs) == 1:
                 log.exception("job %s (%s) failed", jobs[0].id, jobs[0].kind)
