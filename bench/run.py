@@ -3,6 +3,7 @@
     python -m bench.run            # the full run (about three minutes on two cores)
     python -m bench.run --quick    # a smoke run with small sizes (about two minutes)
     python -m bench.run --only inbox_cost   # one section, printed (the report is left alone)
+    python -m bench.run --skip telegram     # leave sections out (reported as not measured)
 
 PostgreSQL numbers need a server: ``MENTORBOT_BENCH_POSTGRES_URL`` (an
 asyncpg URL to a maintenance database), else ``scripts/test-postgres start``
@@ -89,6 +90,10 @@ async def _section(
     results: dict[str, Any], name: str, run: Callable[[], Awaitable[dict[str, Any]]]
 ) -> None:
     """Run one benchmark; a failure is recorded in the report, not fatal."""
+    if name in results.get("skipped", ()):
+        say(name, "skipped (--skip)")
+        results[name] = {"error": "skipped in this run (--skip)"}
+        return
     try:
         results[name] = await run()
     except Exception as exc:
@@ -96,7 +101,9 @@ async def _section(
         results[name] = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
 
 
-async def main(quick: bool, out: Path, only: str | None = None) -> dict[str, Any]:
+async def main(
+    quick: bool, out: Path, only: str | None = None, skip: tuple[str, ...] = ()
+) -> dict[str, Any]:
     from bench.core_bench import run_core, run_inbox_cost
     from bench.profile_core import profile_core
     from bench.scheduler_bench import run_scheduler
@@ -112,6 +119,7 @@ async def main(quick: bool, out: Path, only: str | None = None) -> dict[str, Any
     say("bench", f"{'quick' if quick else 'full'} run; machine: {results['machine']['cpu']}")
     server, how = _postgres_server()
     results["postgres"] = {"server": bool(server), "how": how}
+    results["skipped"] = list(skip)
     say("bench", f"PostgreSQL: {'available via ' + how if server else how}")
 
     with tempfile.TemporaryDirectory(prefix="mentorbot-bench-") as tmp:
@@ -219,8 +227,26 @@ def cli() -> None:
     parser.add_argument(
         "--only", choices=["inbox_cost"], help="run one section and print it (no report)"
     )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=[
+            "core_sqlite",
+            "inbox_cost",
+            "core_postgres",
+            "telegram",
+            "fanout",
+            "scheduler",
+            "startup",
+            "storage",
+            "profile",
+            "sqlite_synchronous",
+        ],
+        help="leave a section out (repeatable); the report says it was not measured",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.quick, args.out, args.only))
+    asyncio.run(main(args.quick, args.out, args.only, tuple(args.skip)))
 
 
 if __name__ == "__main__":

@@ -38,7 +38,10 @@ def _problem(section: Any) -> str | None:
     if not isinstance(section, dict) or not section:
         return NOT_RUN
     if "error" in section:
-        return f"{NOT_RUN} (failed: `{str(section['error'])[:120]}`)"
+        error = str(section["error"])
+        if error.startswith("skipped"):
+            return f"{NOT_RUN} ({error})"
+        return f"{NOT_RUN} (failed: `{error[:120]}`)"
     return None
 
 
