@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,14 +159,18 @@ async def _serve(settings: Settings) -> int:
             print("mentorbot: ready", flush=True)
             warm_up_later()
 
+    warming: list[threading.Thread] = []
+
     def warm_up_later() -> None:
         """Load dateparser's data, Babel's and the other lazily imported
-        libraries in a thread once the adapters listen: on two cores, the
-        thread would otherwise compete with the start for the interpreter."""
+        libraries in a thread once the adapters listen (started earlier, the
+        thread would compete with the start for the interpreter).  A daemon
+        thread: stopping never waits for it."""
         from bot.time.parsing import warm_up
 
-        if not any(t.get_name() == "warm-up" for t in tasks):
-            tasks.append(asyncio.create_task(asyncio.to_thread(warm_up), name="warm-up"))
+        if not warming:
+            warming.append(threading.Thread(target=warm_up, name="warm-up", daemon=True))
+            warming[0].start()
 
     if settings.telegram_token:
         from adapters.telegram.runner import serve as serve_telegram
