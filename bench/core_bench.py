@@ -135,10 +135,15 @@ async def run_core(
         result["floor_sqlite3"] = summary(floor.simple_sqlite3(workdir / "floor3.db", structure))
         for snap in ("snap_a", "snap_b"):
             _backup(workdir / f"{snap}.db", workdir / f"{snap}_sync.db")
+            _backup(workdir / f"{snap}.db", workdir / f"{snap}_same.db")
         sync_a, sfail_a = floor.exact_sqlite3(workdir / "snap_a_sync.db", logs_a)
         sync_b, sfail_b = floor.exact_sqlite3(workdir / "snap_b_sync.db", logs_b)
         result["exact_sqlite3"] = summary(sync_a + sync_b)
         result["exact_sqlite3_failures"] = sfail_a + sfail_b
+        # the same replay with the core's own durability (synchronous, secure_delete)
+        same_a, _ = floor.exact_sqlite3(workdir / "snap_a_same.db", logs_a, as_core=synchronous)
+        same_b, _ = floor.exact_sqlite3(workdir / "snap_b_same.db", logs_b, as_core=synchronous)
+        result["exact_sqlite3_same"] = summary(same_a + same_b)
         times_a, fail_a = await floor.exact_aiosqlite(workdir / "snap_a.db", logs_a)
         times_b, fail_b = await floor.exact_aiosqlite(workdir / "snap_b.db", logs_b)
         result["exact_aiosqlite"] = summary(times_a + times_b)

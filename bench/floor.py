@@ -194,13 +194,26 @@ async def simple_asyncpg(dsn: str, events: Structure) -> list[float]:
         await conn.close()
 
 
-def exact_sqlite3(snapshot: Path, logs: Sequence[StatementLog]) -> tuple[list[float], int]:
+def exact_sqlite3(
+    snapshot: Path, logs: Sequence[StatementLog], *, as_core: str | None = None
+) -> tuple[list[float], int]:
     """The same replay on the synchronous sqlite3 module: the time SQLite itself
-    needs for the core's statements, with no thread hop and no ORM."""
+    needs for the core's statements, with no thread hop and no ORM.
+
+    ``as_core`` replays with the core's own settings (that ``synchronous``
+    level, and ``secure_delete``), so the replay pays the same disk flushes per
+    commit as the core; without it, the floors' ``synchronous=NORMAL``."""
     out = []
     failures = 0
     conn = sqlite3.connect(snapshot, isolation_level=None)
-    for pragma in PRAGMAS:
+    pragmas = PRAGMAS
+    if as_core is not None:
+        pragmas = (
+            *(p for p in PRAGMAS if "synchronous" not in p),
+            f"PRAGMA synchronous={as_core}",
+            "PRAGMA secure_delete=ON",
+        )
+    for pragma in pragmas:
         conn.execute(pragma)
     for log in logs:
         started = time.perf_counter()

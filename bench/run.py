@@ -3,6 +3,7 @@
     python -m bench.run            # the full run (about three minutes on two cores)
     python -m bench.run --quick    # a smoke run with small sizes (about two minutes)
     python -m bench.run --only inbox_cost   # one section, printed (the report is left alone)
+    python -m bench.run --skip telegram     # leave sections out (reported as not measured)
 
 PostgreSQL numbers need a server: ``MENTORBOT_BENCH_POSTGRES_URL`` (an
 asyncpg URL to a maintenance database), else ``scripts/test-postgres start``
@@ -42,10 +43,22 @@ class Sizes:
     startup_runs: int
     storage_pairs: int
     core_runs: int
+    profile_pairs: int
 
 
-FULL = Sizes(20, 3, 30, (1_000, 10_000, 100_000), 100, 5, 4, 3)
-QUICK = Sizes(4, 1, 5, (200, 2_000), 20, 2, 1, 1)
+FULL = Sizes(20, 3, 30, (1_000, 10_000, 100_000), 100, 5, 4, 3, 6)
+QUICK = Sizes(4, 1, 5, (200, 2_000), 20, 2, 1, 1, 2)
+
+
+def _fanout_runner() -> Callable[[Path, bool], Awaitable[dict[str, Any]]] | None:
+    """The fan-out benchmark's entry point ``run_fanout(workdir, quick)``, where
+    its module exists (it is kept with the Telegram adapter's benchmarks)."""
+    try:
+        from bench import fanout_bench  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    run = getattr(fanout_bench, "run_fanout", None)
+    return run if callable(run) else None
 
 
 def _postgres_server() -> tuple[str | None, str]:
@@ -77,6 +90,10 @@ async def _section(
     results: dict[str, Any], name: str, run: Callable[[], Awaitable[dict[str, Any]]]
 ) -> None:
     """Run one benchmark; a failure is recorded in the report, not fatal."""
+    if name in results.get("skipped", ()):
+        say(name, "skipped (--skip)")
+        results[name] = {"error": "skipped in this run (--skip)"}
+        return
     try:
         results[name] = await run()
     except Exception as exc:
@@ -84,8 +101,11 @@ async def _section(
         results[name] = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
 
 
-async def main(quick: bool, out: Path, only: str | None = None) -> dict[str, Any]:
+async def main(
+    quick: bool, out: Path, only: str | None = None, skip: tuple[str, ...] = ()
+) -> dict[str, Any]:
     from bench.core_bench import run_core, run_inbox_cost
+    from bench.profile_core import profile_core
     from bench.scheduler_bench import run_scheduler
     from bench.startup_bench import run_startup
     from bench.storage_bench import run_storage
@@ -99,6 +119,7 @@ async def main(quick: bool, out: Path, only: str | None = None) -> dict[str, Any
     say("bench", f"{'quick' if quick else 'full'} run; machine: {results['machine']['cpu']}")
     server, how = _postgres_server()
     results["postgres"] = {"server": bool(server), "how": how}
+    results["skipped"] = list(skip)
     say("bench", f"PostgreSQL: {'available via ' + how if server else how}")
 
     with tempfile.TemporaryDirectory(prefix="mentorbot-bench-") as tmp:
@@ -167,6 +188,9 @@ async def main(quick: bool, out: Path, only: str | None = None) -> dict[str, Any
         await _section(
             results, "telegram", lambda: run_telegram(sub("tg"), pairs=sizes.telegram_pairs)
         )
+        fanout = _fanout_runner()
+        if fanout is not None:
+            await _section(results, "fanout", lambda: fanout(sub("fanout"), quick))
         await _section(
             results,
             "scheduler",
@@ -174,6 +198,9 @@ async def main(quick: bool, out: Path, only: str | None = None) -> dict[str, Any
         )
         await _section(results, "startup", lambda: run_startup(sub("start"), sizes.startup_runs))
         await _section(results, "storage", lambda: run_storage(sub("store"), sizes.storage_pairs))
+        await _section(
+            results, "profile", lambda: profile_core(sub("profile"), sizes.profile_pairs)
+        )
         await _section(
             results,
             "sqlite_synchronous",
@@ -200,8 +227,26 @@ def cli() -> None:
     parser.add_argument(
         "--only", choices=["inbox_cost"], help="run one section and print it (no report)"
     )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=[
+            "core_sqlite",
+            "inbox_cost",
+            "core_postgres",
+            "telegram",
+            "fanout",
+            "scheduler",
+            "startup",
+            "storage",
+            "profile",
+            "sqlite_synchronous",
+        ],
+        help="leave a section out (repeatable); the report says it was not measured",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.quick, args.out, args.only))
+    asyncio.run(main(args.quick, args.out, args.only, tuple(args.skip)))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from bench.stats import say
 from bot.app import Core
 from bot.config import load_settings
 from bot.core.ports import FakeClock
+from bot.core.scheduler import JOBS_PER_TRANSACTION
 
 BATCH = 500  # Scheduler.tick claims this many jobs at a time
 
@@ -51,9 +52,13 @@ async def sampled_tick(path: Path, due: int, sample: int) -> dict[str, Any]:
         jobs = await scheduler._claim(BATCH)
         claim_s = time.perf_counter() - started
         run_started = time.perf_counter()
-        for job in jobs[:sample]:
-            await scheduler._run(job)
-        await core.delivery.deliver()
+        now = core.clock.now()
+        digest = f"t:{now.isoformat()}"
+        queued: list[int] = []
+        for start in range(0, min(sample, len(jobs)), JOBS_PER_TRANSACTION):
+            chunk = jobs[start : min(start + JOBS_PER_TRANSACTION, sample)]
+            queued += await scheduler.run_jobs(chunk, now, digest)
+        await core.delivery.deliver_claimed(queued)
         run_s = time.perf_counter() - run_started
     finally:
         await core.close()

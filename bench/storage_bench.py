@@ -50,6 +50,17 @@ def _vacuumed_size(path: Path) -> int:
     return path.stat().st_size
 
 
+def _outbox(path: Path) -> dict[str, int]:
+    """Delivered rows, how many hold only their key (words dropped), distinct keys."""
+    conn = sqlite3.connect(path)
+    sent, compact, keys = conn.execute(
+        "SELECT count(sent_at), sum(sent_at IS NOT NULL AND length(payload) <= 2), "
+        "count(DISTINCT idem_key) FROM outbox"
+    ).fetchone()
+    conn.close()
+    return {"sent": sent or 0, "compacted": compact or 0, "keys": keys or 0}
+
+
 def _rows(path: Path) -> dict[str, int]:
     conn = sqlite3.connect(path)
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
@@ -97,4 +108,5 @@ async def run_storage(workdir: Path, pairs: int) -> dict[str, Any]:
         "per_pair": size / pairs,
         "per_pair_net": (size - empty_bytes) / pairs,
         "rows": _rows(path),
+        "outbox": _outbox(path),
     }

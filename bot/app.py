@@ -43,6 +43,7 @@ class Core:
         self.engine = Engine(db, content, clock, settings, self.flows)
         self.delivery = Delivery(db, clock)
         self.delivery.on_unreachable = self._on_unreachable
+        self.engine.hold = self.delivery.hold
         self.scheduler = Scheduler(db, clock, self.flows, content, settings, self.delivery)
         self.scheduler.before_tick.append(self.sweep_inbox)
 
@@ -91,7 +92,7 @@ class Core:
         adapter delivered itself, ``skip``), then messages to others."""
         replies = [msg_id for msg_id, _ in processed.replies if msg_id not in skip]
         await self.delivery.deliver_claimed(replies)
-        await self.delivery.deliver(processed.others)
+        await self.delivery.deliver_claimed(processed.others)  # held by the engine
 
     async def mark_sent(self, ids: Sequence[int]) -> None:
         await self.delivery.mark_sent(list(ids))
@@ -130,7 +131,7 @@ class Core:
         """Send what handled events queued for other people (after their commit)."""
         ids, self.engine.pending_outbox = self.engine.pending_outbox, []
         if ids:
-            await self.delivery.deliver(ids)
+            await self.delivery.deliver_claimed(ids)  # held in the event's transaction
 
     async def mark_unreachable(self, platform: str, chat_id: str) -> None:
         """A transport learned a person cannot be reached (blocked the bot, left)."""

@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -157,6 +158,20 @@ async def _serve(settings: Settings) -> int:
         waiting.discard(name)
         if not waiting:
             print("mentorbot: ready", flush=True)
+            warm_up_later()
+
+    warming: list[threading.Thread] = []
+
+    def warm_up_later() -> None:
+        """Load dateparser's data, Babel's and the other lazily imported
+        libraries in a thread once the adapters listen (started earlier, the
+        thread would compete with the start for the interpreter).  A daemon
+        thread: stopping never waits for it."""
+        from bot.time.parsing import warm_up
+
+        if not warming:
+            warming.append(threading.Thread(target=warm_up, name="warm-up", daemon=True))
+            warming[0].start()
 
     if settings.telegram_token:
         from adapters.telegram.runner import serve as serve_telegram
@@ -176,10 +191,6 @@ async def _serve(settings: Settings) -> int:
                 name="discord",
             )
         )
-    from bot.time.parsing import warm_up
-
-    # dateparser loads its language data lazily (~0.2 s): pay it now, off the start-up path
-    tasks.append(asyncio.create_task(asyncio.to_thread(warm_up), name="warm-up"))
     failure: BaseException | None = None
     stopper: asyncio.Task[Any] = asyncio.create_task(stop.wait())
     try:

@@ -22,11 +22,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from babel import Locale
-from babel.dates import format_date
-from babel.lists import format_list
-from num2words import num2words
-
 from bot.content import Content
 
 #: up to this number Swedish ordinals are written as words ("tionde")
@@ -37,6 +32,8 @@ NAMED_FREQUENCIES = {7: "weekly", 14: "biweekly", 30: "monthly"}
 
 def plural_category(lang: str, n: int) -> str:
     """CLDR plural category of ``n`` in ``lang`` ("one", "other", ...)."""
+    from babel import Locale  # Babel and num2words load on first use, off the start-up path
+
     return str(Locale.parse(lang).plural_form(n))
 
 
@@ -72,6 +69,8 @@ def join_names(lang: str, names: Iterable[str]) -> str:
     items = [n for n in names if n]
     if not items:
         return ""
+    from babel.lists import format_list
+
     return str(format_list(items, locale=_locale(lang)))
 
 
@@ -88,11 +87,15 @@ def group_label(names: list[str]) -> str:
 
 def prose_date(lang: str, day: date) -> str:
     """ "1 juni 2027" / "1 June 2027": a date as it is written in a sentence."""
+    from babel.dates import format_date
+
     return str(format_date(day, "d MMMM y", locale=_locale(lang)))
 
 
 def ordinal_word(lang: str, n: int) -> str:
     """ "tredje" / "third" for small numbers; numeric beyond (see module doc)."""
+    from num2words import num2words
+
     if lang == "sv":
         if 1 <= n <= SV_ORDINAL_WORDS_UP_TO:
             return str(num2words(n, lang="sv", to="ordinal"))
@@ -105,6 +108,8 @@ def ordinal_number(lang: str, n: int) -> str:
     if lang == "sv":
         suffix = "a" if n % 10 in (1, 2) and n % 100 not in (11, 12) else "e"
         return f"{n}:{suffix}"
+    from num2words import num2words
+
     return str(num2words(n, lang="en", to="ordinal_num"))
 
 

@@ -64,6 +64,23 @@ class Delivery:
             if len(batch) < limit:
                 return sent
 
+    async def hold(self, session: DbSession, ids: list[int], now: datetime) -> None:
+        """Claim, inside the transaction that wrote them, the messages this
+        worker sends right after the commit (:meth:`deliver_claimed`): those for
+        the platforms it has a transport for.  The claim then costs no
+        transaction of its own, and the sweep leaves them alone meanwhile, as it
+        does the direct replies; if this worker dies first, the claim runs out
+        and the sweep sends them."""
+        platforms = list(self.transports)
+        if not ids or not platforms:
+            return
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.platform.in_(platforms))
+            .values(claimed_until=to_db(now + CLAIM_FOR))
+            .execution_options(synchronize_session=False)
+        )
+
     async def deliver_claimed(self, ids: list[int]) -> int:
         """Send messages this worker already holds: the direct replies an
         event wrote, claimed in its own transaction so the sweep leaves them

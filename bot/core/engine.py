@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 import traceback
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,6 +81,9 @@ class Engine:
         self.limiter = RateLimiter(settings.messages_per_minute)
         #: "slow down" is said at most once a minute to one sender
         self.slow_down_said = Throttle(60.0)
+        #: claims an event's messages to others in its own transaction, for this
+        #: worker to send right after the commit (the core sets ``Delivery.hold``)
+        self.hold: Callable[[DbSession, list[int], datetime], Awaitable[None]] | None = None
 
     @property
     def commands(self) -> CommandRegistry:
@@ -102,6 +106,7 @@ class Engine:
                     lang = ctx.lang
                     await self._dispatch(ctx)
                     await ctx.save_dialogs()
+                    await self._hold(session, ctx)
                 self.pending_outbox.extend(ctx.outbox_ids)
                 return ctx.replies
             except Exception as exc:
@@ -141,6 +146,7 @@ class Engine:
                     lang = ctx.lang
                     await self._dispatch(ctx)
                     await ctx.save_dialogs()
+                    await self._hold(session, ctx)
                     replies = await self._enqueue_replies(session, ctx, edit_ref)
                     _mark_handled(row, ctx.now, "handled")
                 return Processed(replies, list(ctx.outbox_ids))
@@ -182,6 +188,10 @@ class Engine:
                 session, out.address, out.reply, now, claimed_until=now + DIRECT_CLAIM
             )
         return Processed([(msg_id, out)] if msg_id is not None else [])
+
+    async def _hold(self, session: DbSession, ctx: Ctx) -> None:
+        if self.hold is not None and ctx.outbox_ids:
+            await self.hold(session, ctx.outbox_ids, ctx.now)
 
     async def _enqueue_replies(
         self, session: DbSession, ctx: Ctx, edit_ref: str | None

@@ -3,7 +3,10 @@
 A tick claims only what is due (an indexed range scan on ``jobs.due_at``), so
 its cost follows what is due, not how many pairs exist.  A job's effects and
 its ``done_at`` are committed in one transaction: after a crash a job either
-ran completely or runs again, never half.  On PostgreSQL, claims use
+ran completely or runs again, never half.  Jobs run in small batches, one
+transaction per batch and a savepoint per job: a job that fails is rolled
+back alone (and counted for its backoff) while the others commit, and a
+commit costs one disk flush per batch instead of one per job.  On PostgreSQL, claims use
 ``FOR UPDATE SKIP LOCKED`` so several workers share the work.
 """
 
@@ -15,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import DBAPIError
 
 from bot.config import Settings
 from bot.content import Content
@@ -25,6 +29,8 @@ from bot.flows.registry import Flows
 from bot.store.claims import claim
 from bot.store.db import Database, from_db, to_db
 from bot.store.models import Job
+from bot.store.retention import compact_delivered_outbox
+from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +38,11 @@ CLAIM_FOR = timedelta(minutes=5)
 MAX_JOB_ATTEMPTS = 5
 #: run_until gives up after this many rounds at one simulated instant
 MAX_ROUNDS = 100_000
+#: jobs run in one transaction (each in its own savepoint); small enough that
+#: a batch holds SQLite's write turn for only a few milliseconds
+JOBS_PER_TRANSACTION = 20
+#: how often a tick also drops the words of long-delivered messages
+COMPACT_EVERY = timedelta(hours=1)
 
 
 class Scheduler:
@@ -53,6 +64,8 @@ class Scheduler:
         self._wake = asyncio.Event()
         #: run at the start of every tick (the core's inbox sweep)
         self.before_tick: list[Callable[[], Awaitable[int]]] = []
+        #: when the next tick compacts the outbox (at the first tick after start)
+        self._compact_at: datetime | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -72,14 +85,20 @@ class Scheduler:
         while True:
             jobs = await self._claim(limit)
             queued: list[int] = []
-            for job in jobs:
-                queued += await self._run(job, now, digest)
+            for start in range(0, len(jobs), JOBS_PER_TRANSACTION):
+                queued += await self.run_jobs(
+                    jobs[start : start + JOBS_PER_TRANSACTION], now, digest
+                )
             if queued:
-                await self.delivery.deliver(queued)
+                await self.delivery.deliver_claimed(queued)
             ran += len(jobs)
             if len(jobs) < limit:
                 break
         await self.delivery.deliver()
+        if self._compact_at is None or now >= self._compact_at:
+            async with self.db.transaction() as session:
+                await compact_delivered_outbox(session, now)
+            self._compact_at = now + COMPACT_EVERY
         return ran
 
     async def next_due(self) -> datetime | None:
@@ -143,31 +162,65 @@ class Scheduler:
             limit=limit,
         )
 
-    async def _run(self, job: Job, now: datetime, digest: str) -> list[int]:
-        """Run one job in its own transaction; returns the outbox rows it queued."""
-        handler = self.flows.jobs.get(job.kind)
+    async def run_jobs(self, jobs: list[Job], now: datetime, digest: str) -> list[int]:
+        """Run claimed jobs in one transaction, each in a savepoint; returns
+        the outbox rows they queued.  If the batch cannot commit, every job
+        runs again on its own, so one bad job never holds the others back."""
+        if not jobs:
+            return []
         try:
             async with self.db.transaction() as session:
-                work = Work(
-                    session, self.content, self.settings, now, flows=self.flows, digest=digest
-                )
-                fresh = await session.get(Job, job.id)
-                if fresh is None or fresh.done_at is not None:
-                    return []  # cancelled, or another worker finished it
+                rows = await session.scalars(select(Job).where(Job.id.in_([j.id for j in jobs])))
+                fresh_by_id = {row.id: row for row in rows}
+                queued: list[int] = []
+                for job in jobs:
+                    fresh = fresh_by_id.get(job.id)
+                    if fresh is None or fresh.done_at is not None:
+                        continue  # cancelled, or another worker finished it
+                    queued += await self._run_one(session, fresh, now, digest)
+                # the tick sends these right after the commit; claimed here, not apart
+                await self.delivery.hold(session, queued, now)
+        except DBAPIError:
+            if len(jobs) == 1:
+                log.exception("job %s (%s) failed", jobs[0].id, jobs[0].kind)
+                await self._failed(jobs[0].id, now)
+                return []
+            log.warning("a batch of %d jobs could not commit; running them one by one", len(jobs))
+            queued = []
+            for job in jobs:
+                queued += await self.run_jobs([job], now, digest)
+        return queued
+
+    async def _run_one(self, session: DbSession, job: Job, now: datetime, digest: str) -> list[int]:
+        """One job inside the batch's transaction, in its own savepoint."""
+        work = Work(session, self.content, self.settings, now, flows=self.flows, digest=digest)
+        handler = self.flows.jobs.get(job.kind)
+        try:
+            async with session.begin_nested():
                 if handler is None:
                     log.error("no handler for job kind %s", job.kind)
                 else:
-                    await handler(work, fresh)
-                fresh.done_at = to_db(now)
-                fresh.claimed_until = None
+                    await handler(work, job)
+                job.done_at = to_db(now)
+                job.claimed_until = None
+                await session.flush()
         except Exception:
             log.exception("job %s (%s) failed", job.id, job.kind)
-            async with self.db.transaction() as session:
-                fresh = await session.get(Job, job.id)
-                if fresh is not None:
-                    fresh.attempts += 1
-                    if fresh.attempts >= MAX_JOB_ATTEMPTS:
-                        fresh.done_at = to_db(now)
-                    fresh.claimed_until = to_db(now + timedelta(minutes=2**fresh.attempts))
+            _count_failure(job, now)
             return []
         return work.outbox_ids
+
+    async def _failed(self, job_id: int, now: datetime) -> None:
+        async with self.db.transaction() as session:
+            fresh = await session.get(Job, job_id)
+            if fresh is not None:
+                _count_failure(fresh, now)
+
+
+def _count_failure(job: Job, now: datetime) -> None:
+    """A failed job waits out a growing backoff (as a claim), and is given up after
+    MAX_JOB_ATTEMPTS."""
+    job.attempts += 1
+    if job.attempts >= MAX_JOB_ATTEMPTS:
+        job.done_at = to_db(now)
+    job.claimed_until = to_db(now + timedelta(minutes=2**job.attempts))

@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from sqlalchemy import func, select, update
 
 from bot.core.choice_ids import parse_id
@@ -198,6 +197,8 @@ async def note_command(ctx: Ctx, args: str) -> None:
     lines = [ctx.t("companion.note.head")]
     if total > len(latest):
         lines.append(ctx.t("companion.note.more", shown=len(latest), count=total))
+    from babel.dates import format_datetime  # Babel loads on first use
+
     pattern = ctx.t("companion.note.date_format")
     zone = ZoneInfo(ctx.person.timezone)
     for note in reversed(latest):

@@ -13,8 +13,6 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale
-
 MODES = ("online", "face_to_face", "hybrid")
 #: career stages with how far along each is; "changing career" sits with early career
 STAGE_LEVELS = {
@@ -64,6 +62,8 @@ def fold(text: str) -> str:
 
 @cache
 def _language_names() -> dict[str, str]:
+    from babel import Locale  # Babel loads on first use, off the start-up path
+
     names: dict[str, str] = {}
     for display in ("en", "sv"):
         for code, name in Locale.parse(display).languages.items():
@@ -85,6 +85,8 @@ def language_code(text: str) -> str | None:
 @cache
 def language_name(code: str, lang: str) -> str:
     """The language's name in ``lang`` ("sv" in English is "Swedish")."""
+    from babel import Locale
+
     name = Locale.parse(lang).languages.get(code)
     return name if name else code
 

@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from babel.dates import format_datetime
 from sqlalchemy import select
 
 from bot.content import Content
@@ -274,6 +273,8 @@ class Words:
     def stamp(self, iso: str) -> str:
         """When the report was made, in words ("30 november 2026 kl. 05:36 UTC")."""
         pattern = self("stamp_format")
+        from babel.dates import format_datetime  # Babel loads on first use
+
         return str(format_datetime(datetime.fromisoformat(iso), pattern, locale=self.lang))
 
     def rhythm(self, days: int | None) -> str:

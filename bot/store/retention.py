@@ -1,4 +1,4 @@
-"""How long the bot keeps people who never joined.
+"""How long the bot keeps people who never joined, and delivered messages' words.
 
 Anyone who writes to the bot becomes a ``Person`` (with their platform name and
 id) before they redeem an invite.  Someone who never redeems one and never
@@ -6,17 +6,30 @@ consents is a stranger: 30 days after their last activity everything about
 them is deleted by a job (``stranger_purge``, handled in
 :mod:`bot.flows.erasure`).  The job is planned when the person is first seen;
 state is in the database and time comes from the Clock, like every job.
+
+A delivered outbox message keeps its words (the payload: text, buttons,
+attached calendar files) for :data:`OUTBOX_KEEP`, then only what the rest of
+the bot still reads: its ``idem_key`` (queueing with a key stays idempotent,
+and forwarded /contact messages are recognised by theirs), who it went to and
+when, and its digest mark (the organisers' message measure).  Over a
+programme the words are most of what the database holds.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import String, cast, func, update
+
+from bot.store.db import to_db
 from bot.store.jobs import schedule
+from bot.store.models import OutboxMessage
 from bot.store.session import DbSession
 
 STRANGER_JOB = "stranger_purge"
 STRANGER_DAYS = timedelta(days=30)
+#: how long a delivered message keeps its words
+OUTBOX_KEEP = timedelta(days=7)
 
 
 async def plan_stranger_purge(session: DbSession, person_id: int, at: datetime) -> None:
@@ -30,3 +43,19 @@ async def plan_stranger_purge(session: DbSession, person_id: int, at: datetime) 
         # person it deletes (that column cascades)
         payload={"person_id": person_id},
     )
+
+
+async def compact_delivered_outbox(session: DbSession, now: datetime) -> int:
+    """Drop the words of messages delivered more than OUTBOX_KEEP ago; returns
+    how many rows were compacted (the rows themselves stay)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.sent_at.is_not(None),
+            OutboxMessage.sent_at < to_db(now - OUTBOX_KEEP),
+            func.length(cast(OutboxMessage.payload, String)) > 2,
+        )
+        .values(payload={})
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -18,7 +18,8 @@ of blocking it in SQLite's busy handler.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Executable, Result, ScalarResult
@@ -70,6 +71,13 @@ class SyncBackedSession:
 
     async def commit(self) -> None:
         self.sync_session.commit()
+
+    @asynccontextmanager
+    async def begin_nested(self) -> AsyncIterator[None]:
+        """A savepoint, as ``async with AsyncSession.begin_nested()``: rolled
+        back alone when its block raises, the transaction goes on."""
+        with self.sync_session.begin_nested():
+            yield
 
     async def rollback(self) -> None:
         self.sync_session.rollback()

@@ -15,8 +15,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vRecur
-
 from bot.store.db import from_db
 from bot.store.models import Meeting
 
@@ -34,6 +32,9 @@ def meeting_ics(
 ) -> bytes:
     """One meeting (or series) as a calendar file; ``link``, an online
     meeting's video link, is its LOCATION and URL, so calendar apps offer it."""
+    # icalendar loads on first use (about 0.1 s), off the start-up path
+    from icalendar import Calendar, Event, vRecur
+
     zone = ZoneInfo(meeting.tz)
     start = from_db(meeting.starts_at).astimezone(zone)
     cal = Calendar()
@@ -79,6 +80,8 @@ def meeting_ics(
 def _vtimezone_ical(name: str) -> bytes:
     """A zone's VTIMEZONE block, serialised.  Building it costs ~20 ms and
     serialising it another ~1.5 ms per file, so both happen once per zone."""
+    from icalendar import Timezone
+
     return bytes(Timezone.from_tzinfo(ZoneInfo(name)).to_ical())
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, get_day_names
 from dateutil.rrule import rrulestr
 
 from bot.content import Content
@@ -16,17 +15,23 @@ WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 
 def when(content: Content, lang: str, instant: datetime, tz: str) -> str:
     """ "tisdag 1 december kl. 15:00" / "Tuesday 1 December at 15:00"."""
+    from babel.dates import format_datetime  # Babel loads on first use, off the start-up path
+
     pattern = content.t(lang, "meetings.datetime_format")
     return format_datetime(instant.astimezone(ZoneInfo(tz)), pattern, locale=lang)
 
 
 def day(content: Content, lang: str, instant: datetime, tz: str) -> str:
     """ "söndag 10 januari" / "Sunday 10 January": a date without its time (a pause's end)."""
+    from babel.dates import format_datetime
+
     pattern = content.t(lang, "meetings.date_format")
     return format_datetime(instant.astimezone(ZoneInfo(tz)), pattern, locale=lang)
 
 
 def day_name(lang: str, weekday: int) -> str:
+    from babel.dates import get_day_names
+
     return str(get_day_names("wide", locale=lang)[weekday])
 
 

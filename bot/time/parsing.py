@@ -314,7 +314,17 @@ def with_time(result: OneOff | Recurring, hour: int, minute: int, tz: str) -> On
 
 def warm_up() -> None:
     """Pay dateparser's lazy loading (language data, regex compilation; about 0.2 s) at
-    start-up instead of in the first person's reply."""
+    start-up instead of in the first person's reply, and load what the words of
+    replies need (Babel's data, num2words, icalendar), which are imported on
+    first use so that they are not on the way to ready."""
+    from bot.time.calendar import _vtimezone_ical
+    from bot.wording import ordinal_word, plural_category, prose_date
+
+    for lang in ("sv", "en"):
+        plural_category(lang, 2)
+        prose_date(lang, datetime.now(UTC).date())
+        ordinal_word(lang, 3)
+    _vtimezone_ical("Europe/Stockholm")
     now = datetime.now(UTC)
     parse_when("den 3 december kl 10", now=now, tz="Europe/Stockholm", lang="sv")
     parse_when("December 3 at 10am", now=now, tz="Europe/Stockholm", lang="en")

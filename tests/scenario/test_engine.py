@@ -165,3 +165,26 @@ async def test_a_failing_job_backs_off_and_never_hangs_the_clock(h: Harness) -> 
     async with h.core.db.sessions() as s:
         job = await s.scalar(select(Job).where(Job.key == "broken:1"))
         assert job is not None and job.done_at is not None and job.attempts == 5
+
+
+async def test_a_failing_job_in_a_batch_is_rolled_back_alone(h: Harness) -> None:
+    """Due jobs run in batches, one transaction per batch: the jobs around a
+    failing one keep their effects, the failing one's own writes are undone
+    and it is counted for its backoff."""
+
+    async def plans(work, job):  # type: ignore[no-untyped-def]
+        await schedule(work.session, "later", work.now + timedelta(days=9), key=job.key + ":next")
+        if job.payload.get("fail"):
+            raise RuntimeError("bug in one job")
+
+    h.core.flows.on_job("plans", plans)
+    async with h.core.db.transaction() as s:
+        for n in range(5):
+            await schedule(s, "plans", START, key=f"plans:{n}", payload={"fail": n == 2})
+    await h.tick()
+    async with h.core.db.sessions() as s:
+        planned = set(await s.scalars(select(Job.key).where(Job.kind == "later")))
+        assert planned == {f"plans:{n}:next" for n in (0, 1, 3, 4)}
+        done = {j.key: j for j in await s.scalars(select(Job).where(Job.kind == "plans"))}
+        assert all(done[f"plans:{n}"].done_at is not None for n in (0, 1, 3, 4))
+        assert done["plans:2"].done_at is None and done["plans:2"].attempts == 1
