@@ -120,34 +120,14 @@ def _core_section(r: dict[str, Any], title: str) -> list[str]:
 
 
 def _telegram_section(r: dict[str, Any]) -> list[str]:
+    """Both modes against the echo bot, as the Telegram benchmark renders them."""
     lines = ["## 2. End to end through the Telegram adapter", ""]
     problem = _failed(r)
     if problem:
         return [*lines, problem, ""]
-    m, e = r["mentorbot"], r["echo"]
-    lines += [
-        f"Mentorbot: {r['pairs']} pairs through the pair script as real updates (commands, "
-        "button presses, free text), one step for every pair injected at once "
-        f"({len(m['steps'])} steps); the bare echo bot: the same number of text messages in "
-        "bursts of the same size. Both poll the same in-process fake Bot API from their own "
-        "process, with an unlimited rate limiter and 64 concurrent updates.",
-        "",
-        "| bot | updates | seconds | updates/s | bot process CPU | fake server CPU |",
-        "|---|---:|---:|---:|---:|---:|",
-        f"| Mentorbot | {m['updates']:,} | {m['seconds']:.1f} | {m['per_second']:.1f} | "
-        f"{m['cpu_bot']:.0%} | {m['cpu_fake']:.0%} |",
-        f"| bare python-telegram-bot echo | {e['updates']:,} | {e['seconds']:.1f} | "
-        f"{e['per_second']:.1f} | {e['cpu_bot']:.0%} | {e['cpu_fake']:.0%} |",
-        "",
-        f"Mentorbot reaches {r['ratio']:.0%} of the echo bot (target "
-        f"{TARGET_RATIO:.0%}: {_verdict(r['ratio'] >= TARGET_RATIO)}). Mentorbot made "
-        f"{m['api_calls']:,} Bot API calls for its {m['updates']:,} updates (answers to "
-        "button presses, edits, messages to the partner, calendar files); "
-        f"{m['incomplete']} updates were not handled in time, "
-        f"{m['missing_buttons']} presses skipped for a missing button.",
-        "",
-    ]
-    return lines
+    from bench.telegram_bench import render_markdown
+
+    return [*lines, *render_markdown(r).splitlines()[2:], ""]
 
 
 def _fanout_section(r: dict[str, Any] | None) -> list[str]:

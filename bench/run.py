@@ -54,7 +54,7 @@ def _fanout_runner() -> Callable[[Path, bool], Awaitable[dict[str, Any]]] | None
     """The fan-out benchmark's entry point ``run_fanout(workdir, quick)``, where
     its module exists (it is kept with the Telegram adapter's benchmarks)."""
     try:
-        from bench import fanout_bench  # type: ignore[attr-defined]
+        from bench import fanout_bench
     except ImportError:
         return None
     run = getattr(fanout_bench, "run_fanout", None)
@@ -110,7 +110,7 @@ async def main(
     from bench.startup_bench import run_startup
     from bench.storage_bench import run_storage
     from bench.sync_bench import run_synchronous
-    from bench.telegram_bench import run_telegram
+    from bench.telegram_bench import run as run_telegram
 
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
     os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
@@ -186,7 +186,7 @@ async def main(
 
             await _section(results, "core_postgres", core_pg)
         await _section(
-            results, "telegram", lambda: run_telegram(sub("tg"), pairs=sizes.telegram_pairs)
+            results, "telegram", lambda: run_telegram(sizes.telegram_pairs, workdir=sub("tg"))
         )
         fanout = _fanout_runner()
         if fanout is not None:
