@@ -22,6 +22,7 @@ from bot.flows import (
     matching,
     meeting_stop,
     meetings,
+    next_steps,
     onboarding,
     organiser,
     privacy,
@@ -60,6 +61,7 @@ def build_flows() -> Flows:
         final_round,
         series_end,
         rhythm_change,
+        next_steps,
     )
     for module in modules:
         module.register(flows)

@@ -31,6 +31,7 @@ from bot.store.models import (
     Meeting,
     MeetingCheck,
     Member,
+    Person,
     Rhythm,
 )
 from bot.time import formatting as timefmt
@@ -49,17 +50,23 @@ async def remind(work: Work, job: Job) -> None:
     # The last reminder before a meeting says it is close and invites an agenda point.
     soon = float(job.payload.get("hours", 24)) <= SOON_HOURS
     for seat, person in await people_of(work, group.id):
-        await work.tell(
-            person.id,
-            Reply(
-                work.t_for(
-                    person.language,
-                    "meetings.reminder_soon" if soon else "meetings.reminder",
-                    details=details(work, meeting, person, single=True),
-                )
-            ),
-            key=f"job:{job.id}:{seat.id}",
+        text = work.t_for(
+            person.language,
+            "meetings.reminder_soon" if soon else "meetings.reminder",
+            details=details(work, meeting, person, single=True),
         )
+        text = "\n\n".join([text, *await before_meeting(work, meeting, person)])
+        await work.tell(person.id, Reply(text), key=f"job:{job.id}:{seat.id}")
+
+
+async def before_meeting(work: Work, meeting: Meeting, person: Person) -> list[str]:
+    """What other flows add to a message before a meeting (the open next steps)."""
+    extra = []
+    for hook in work.flows.before_meeting if work.flows else []:
+        found = await hook(work, meeting, person)
+        if found:
+            extra.append(found)
+    return extra
 
 
 async def check(work: Work, job: Job) -> None:
