@@ -49,6 +49,7 @@ def build_flows() -> Flows:
         meeting_stop,
         coaching,
         companion,
+        next_steps,  # before feedback: its rating buttons stay the newest after "we met"
         feedback,
         health,
         privacy,
@@ -65,7 +66,6 @@ def build_flows() -> Flows:
         last_meeting,
         series_end,
         rhythm_change,
-        next_steps,
     )
     for module in modules:
         module.register(flows)

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from adapters.console.session import actor
-from bot.core.types import Address, ChoiceIn
-from bot.store.models import Member
+from bot.core.types import Address, Choice, ChoiceIn
+from bot.store.models import Group, Member
 from bot.store.steps_model import NextStep
 from tests.conftest import START, database_url
 from tests.console_harness import Console
@@ -90,6 +90,19 @@ async def press_id(console: Console, name: str, choice_id: str) -> list[str]:
     return console.lines[start:]
 
 
+async def group_id(console: Console) -> int:
+    async with console.core.db.sessions() as s:
+        found = await s.scalar(select(Group.id))
+        assert found is not None
+        return found
+
+
+def offered(console: Console, chat: str) -> list[Choice]:
+    """Every button sent to ``chat`` so far."""
+    log = console.session.transport.log
+    return [c for o in log if o.address.chat_id == chat for c in o.reply.choices]
+
+
 async def steps(console: Console) -> dict[str, NextStep]:
     async with console.core.db.sessions() as s:
         return {r.text: r for r in await s.scalars(select(NextStep).order_by(NextStep.id))}
@@ -115,9 +128,14 @@ async def test_a_next_step_is_shown_before_the_next_meeting_and_asked_about_afte
     out = await console.run("wait 6d\nwait 7h")  # the first meeting, Tuesday 1 December 15-16
     out = await console.run(f"@anna [{w['met']}]")
     assert w["offer"] in said(console, "anna", out) and w["offer"] in said(console, "bea", out)
-    out = await console.run(f"wait 1m\n@anna [{w['add']}]\n@anna {w['step_a']}")
+    # the offer's button (the feedback pulse's ratings came after it)
+    add = f"nxt:add:{await group_id(console)}"
+    assert any(c.id == add and c.label.startswith(w["add"]) for c in offered(console, "bea"))
+    out = await console.run("wait 1m") + await press_id(console, "anna", add)
+    out += await console.run(f"@anna {w['step_a']}")
     assert w["told_added"].format(w["step_a"]) in said(console, "bea", out)
-    out = await console.run(f"wait 1m\n@bea [{w['add']}]\n@bea {w['step_b']}")
+    out = await console.run("wait 1m") + await press_id(console, "bea", add)
+    out += await console.run(f"@bea {w['step_b']}")
     assert w["step_b"] in said(console, "anna", out)
     # each is stored once, with who noted it
     found = await steps(console)
