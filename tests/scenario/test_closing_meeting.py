@@ -235,3 +235,42 @@ async def test_a_circle_gets_the_guide_and_its_mentor_the_acknowledgement(
     assert c["count"] in document and c["period"] in document
     for mentee in ("hanna", "ines", "jo"):
         assert c["file"] not in files(console, mentee)
+
+
+ALONE = {
+    "sv": {
+        "leave": "Ja, jag lämnar",
+        "skip": "Hoppa över",
+        "line": "Tack för ditt mentorskap i STEM Up. Att vara mentor är värt något",
+        "count": "Under den tiden höll Anna ett mentorsmöte med sin adept.",
+        "alone": "Ert mentorskap saknade en partner på slutet",
+    },
+    "en": {
+        "leave": "Yes, I'm leaving",
+        "skip": "Skip",
+        "line": "Thank you for your mentorship in STEM Up. Being a mentor is worth something",
+        "count": "During that time Anna held one mentoring meeting with a mentee.",
+        "alone": "Your mentorship was missing a partner at the end",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+async def test_a_mentor_left_alone_still_gets_the_acknowledgement_without_a_party(
+    console: Console, lang: str
+) -> None:
+    w, a = W[lang], ALONE[lang]
+    await programme_with_pair(console, lang)
+    await never_quiet(console)
+    await console.run(agree_and_book("Anna", "Bea", w["first"]))
+    await console.run(f"wait 6d\nwait 7h\n@anna [{w['met']}]")
+    await console.run(f"wait 1d\n@bea /leave\n@bea [{a['leave']}]\n@bea [{a['skip']}]")
+    [pair] = await pair_list(console)
+    assert pair["status"] == "incomplete"
+    out = await console.run("wait 190d")  # past the end, 1 June 2027
+    to_anna = said(console, "anna", out)
+    assert a["line"] in to_anna and a["alone"] in to_anna
+    assert "🎉" not in to_anna  # no celebration for a pair that ended apart
+    document = files(console, "anna")[w["file"]]
+    assert a["count"] in document and "1 december 2026" in document.lower()
+    assert said(console, "bea", out) == ""  # whoever left hears nothing more
