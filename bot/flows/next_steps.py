@@ -195,8 +195,9 @@ async def _add(ctx: Ctx, seat: Member, group: Group, typed: str) -> None:
     for other, person in await people_of(ctx, group.id):
         if other.id == seat.id:
             continue
-        told = Reply(ctx.t_for(person.language, "next_steps.added_other", name=seat.name,
-                               text=step.text))  # fmt: skip
+        told = Reply(
+            ctx.t_for(person.language, "next_steps.added_other", name=seat.name, text=step.text)
+        )
         await ctx.tell(person.id, told, key=f"nxt:added:{step.id}:{other.id}")
 
 
@@ -286,12 +287,11 @@ async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
 
 # -- /mydata and /forget -------------------------------------------------------------
 async def export(ctx: Ctx) -> dict[str, Any]:
-    seat_ids = [s.id for s, _ in await seats_of(ctx, ctx.person.id)]
-    seat_ids += list(
+    seat_ids = list(
         await ctx.session.scalars(select(Member.id).where(Member.person_id == ctx.person.id))
     )
     rows = await ctx.session.scalars(
-        select(NextStep).where(NextStep.member_id.in_(set(seat_ids))).order_by(NextStep.id)
+        select(NextStep).where(NextStep.member_id.in_(seat_ids)).order_by(NextStep.id)
     )
     return {
         "next_steps": [
