@@ -42,7 +42,7 @@ W = {
         "step_a": "Skicka ansökan till forskarskolan",
         "step_b": "Boka samtal med studievägledaren",
         "offer": "Kom ni överens om något att göra innan ni ses igen?",
-        "before": "Era nästa steg, att följa upp på mötet:",
+        "before": "Era nästa steg – följ gärna upp dem på mötet:",
         "ask": "Ett av era nästa steg: ”{}”. Hann ni med det?",
         "reminder": "Påminnelse: ni ses",
         "told_added": "Anna har skrivit ner ett nästa steg som ni kom överens om: ”{}”",
