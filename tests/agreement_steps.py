@@ -42,6 +42,10 @@ ITEMS = (
     "contact",
     "feedback",
     "closing",
+    "boundaries",
+    "cancelling",
+    "mentor_goals",
+    "ending",
 )
 PROGRAMME = (
     '$ program create --name "STEM Up" --slug stemup --goal "{goal}" '

@@ -177,6 +177,18 @@ async def walk_agreement(pair: Pair, *, frequency_days: int, minutes: int = 60) 
                 await who.presses(pick)
             pressed.add(f"{who.name}|{pick}")
             progress = True
+        # a rhythm outside the programme's frame waits for the organiser's yes
+        organiser = pair.world.organiser
+        approve = [
+            c.id
+            for r in organiser.inbox
+            for c in r.choices
+            if c.id.startswith(f"rfr:{pair.group_id}:") and c.id.endswith(":yes")
+        ]
+        if approve and f"org|{approve[-1]}" not in pressed:
+            await organiser.presses(approve[-1])
+            pressed.add(f"org|{approve[-1]}")
+            progress = True
         if not progress:
             break
     if not await pair.agreement_done():

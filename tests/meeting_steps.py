@@ -23,7 +23,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from bot.core.types import Reply
-from bot.organiser.programmes import create_group, create_programme
+from bot.organiser.programmes import add_organiser, create_group, create_programme
 from bot.store.db import to_db
 from bot.store.models import (
     DialogState,
@@ -146,8 +146,10 @@ async def make_pair(
     max_minutes: int = 60,
     start: date = date(2026, 12, 1),
     end: date = date(2027, 11, 30),
+    organiser_lang: str | None = None,
 ) -> Pair:
-    """Programme, pair, and both members onboarded (mentor Anna, mentee Bea)."""
+    """Programme, pair, and both members onboarded (mentor Anna, mentee Bea);
+    with ``organiser_lang``, an organiser (Olga) has joined first."""
     async with h.core.db.transaction() as s:
         programme = await create_programme(
             s,
@@ -168,9 +170,14 @@ async def make_pair(
             s, programme, "pair", "Anna", ["Bea"], h.clock.now(), 30
         )
         codes = {i.name: i.code for i in invites}
+        if organiser_lang is not None:
+            olga = await add_organiser(s, programme, "Olga", h.clock.now(), 30)
+            codes["Olga"] = olga.code
         group_id, programme_id = group.id, programme.id
     log: list[Stamped] = []
     stamp_deliveries(h, log)
+    if organiser_lang is not None:
+        await join(h.person("olga"), codes["Olga"], organiser_lang, None)
     mentor, mentee = h.person("anna"), h.person("bea")
     await join(mentor, codes["Anna"], mentor_lang, None)
     await join(mentee, codes["Bea"], mentee_lang, mentee_city)

@@ -53,6 +53,7 @@ def item_text(ctx: Work, view: AgreementView, item: ChecklistItem, lang: str) ->
         format=ctx.t_for(lang, f"agreement.format.{view.programme.format}"),
         mode=ctx.t_for(lang, f"agreement.mode.{mode}"),
         end_date=prose_date(lang, view.programme.end_date),
+        support=ctx.t_for(lang, "agreement.support_links"),
     )
 
 

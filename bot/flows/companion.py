@@ -226,7 +226,7 @@ async def _save_note(ctx: Ctx, body: str) -> None:
 
 # -- /resources ----------------------------------------------------------------
 async def resources_command(ctx: Ctx, _args: str) -> None:
-    lines = [ctx.t("companion.resources.intro")]
+    lines = [ctx.t("companion.resources.guide"), "", ctx.t("companion.resources.intro")]
     for resource in ctx.content.resources.resources:
         lines.append(
             ctx.t("companion.resources.item", text=resource.text(ctx.lang), url=resource.url)

@@ -33,6 +33,7 @@ from bot.store.models import (
     Base,
     DialogState,
     FeedbackAnswer,
+    Group,
     Identity,
     Job,
     Member,
@@ -87,6 +88,10 @@ async def erase(ctx: Ctx) -> None:
             rhythm = await s.get(Rhythm, seat.group_id)
             if rhythm is not None:
                 rhythm.when_text = ""  # built from the members' own words
+            group = await s.get(Group, seat.group_id)
+            if group is not None and group.meeting_link_by == seat.id:
+                # perhaps the person's own video room: it goes with them
+                group.meeting_link = group.meeting_link_by = None
     partners.discard(person.id)
     for seat in seats:
         await s.execute(delete(AgendaItem).where(AgendaItem.member_id == seat.id))
@@ -153,6 +158,15 @@ async def typed_texts(ctx: Ctx, seats: list[Member]) -> set[str]:
     }
     group_ids = {m.group_id for m in seats if m.group_id is not None}
     if group_ids:
+        texts |= {
+            link
+            for link in await s.scalars(
+                select(Group.meeting_link).where(
+                    Group.id.in_(group_ids), Group.meeting_link_by.in_(seat_ids)
+                )
+            )
+            if link
+        }
         for agreement in await s.scalars(
             select(Agreement).where(Agreement.group_id.in_(group_ids))
         ):

@@ -76,8 +76,18 @@ def details(work: Work, meeting: Meeting, person: Person, *, single: bool = Fals
     )
 
 
-def ics(work: Work, meeting: Meeting, person: Person, *, cancelled: bool = False) -> Attachment:
+def online_link(group: Group | None, meeting: Meeting) -> str | None:
+    """The group's video link, for a meeting that is not face to face."""
+    if group is None or meeting.mode == "face_to_face":
+        return None
+    return group.meeting_link
+
+
+async def ics(
+    work: Work, meeting: Meeting, person: Person, *, cancelled: bool = False
+) -> Attachment:
     lang = person.language
+    group = await work.session.get(Group, meeting.group_id)
     data = meeting_ics(
         meeting,
         summary=work.t_for(lang, "meetings.ics.summary"),
@@ -89,6 +99,7 @@ def ics(work: Work, meeting: Meeting, person: Person, *, cancelled: bool = False
         ),
         now=work.now,
         cancelled=cancelled,
+        link=online_link(group, meeting),
     )
     return Attachment(work.t_for(lang, "meetings.ics.filename"), data, "text/calendar")
 

@@ -20,6 +20,7 @@ from bot.flows.meeting_basics import (
     advance_series,
     details,
     next_meeting,
+    online_link,
     paused,
     people_of,
     read_back_single,
@@ -49,12 +50,15 @@ async def remind(work: Work, job: Job) -> None:
         return  # the pair stopped answering: no reminders until one of them is back
     # The last reminder before a meeting says it is close and invites an agenda point.
     soon = float(job.payload.get("hours", 24)) <= SOON_HOURS
+    link = online_link(group, meeting)
     for seat, person in await people_of(work, group.id):
         text = work.t_for(
             person.language,
             "meetings.reminder_soon" if soon else "meetings.reminder",
             details=details(work, meeting, person, single=True),
         )
+        if link:
+            text += "\n" + work.t_for(person.language, "meetings.link.in_reminder", link=link)
         text = "\n\n".join([text, *await before_meeting(work, meeting, person)])
         await work.tell(person.id, Reply(text), key=f"job:{job.id}:{seat.id}")
 

@@ -57,6 +57,6 @@ async def on_stopping(work: Work, group: Group, people: list[int], whole: bool) 
                     "lifecycle.meetings_cancelled",
                     details=details(work, meeting, person),
                 ),
-                attachments=(ics(work, meeting, person, cancelled=True),),
+                attachments=(await ics(work, meeting, person, cancelled=True),),
             )
             await work.tell(person.id, reply, key=f"stop:{meeting.id}:{person.id}")

@@ -42,6 +42,7 @@ from bot.flows.meeting_basics import (
     set_dialog_for,
 )
 from bot.flows.meeting_checks import check, met, remind
+from bot.flows.meeting_link import link_command
 from bot.flows.meeting_pause import pause_command, pause_text, resume_command, resume_job
 from bot.flows.registry import Flows
 from bot.flows.which import pick
@@ -71,6 +72,7 @@ def register(flows: Flows) -> None:
     add(CommandSpec("cancel", cancel_command, where=DM))
     add(CommandSpec("pause", pause_command, args="until", where=DM))
     add(CommandSpec("resume", resume_command, where=DM))
+    add(CommandSpec("link", link_command, args="url"))
     flows.on_choice("mtg", choose)
     flows.on_text(CONV, text)
     flows.on_job("mtg_remind", remind)
@@ -248,7 +250,7 @@ async def plan(work: Work, meeting: Meeting, group: Group) -> None:
         key = "meetings.rescheduled" if replaced else "meetings.booked"
         reply = Reply(
             work.t_for(person.language, key, details=details(work, meeting, person)),
-            attachments=(ics(work, meeting, person),),
+            attachments=(await ics(work, meeting, person),),
         )
         await send(work, person, reply, key=f"mtg:{meeting.id}:booked:{seat.id}")
 
@@ -326,7 +328,7 @@ async def next_command(ctx: Ctx, args: str) -> None:
         return
     ctx.reply(
         ctx.t("meetings.next", details=details(ctx, meeting, ctx.person)),
-        attachments=(ics(ctx, meeting, ctx.person),),
+        attachments=(await ics(ctx, meeting, ctx.person),),
     )
 
 
@@ -381,12 +383,12 @@ async def skip_one(ctx: Ctx, meeting: Meeting, group: Group) -> None:
                     "meetings.skipped_series",
                     details=details(ctx, successor, person, single=True),
                 ),
-                attachments=(ics(ctx, successor, person),),
+                attachments=(await ics(ctx, successor, person),),
             )
         else:
             reply = Reply(
                 ctx.t_for(person.language, "meetings.skipped"),
-                attachments=(ics(ctx, meeting, person, cancelled=True),),
+                attachments=(await ics(ctx, meeting, person, cancelled=True),),
             )
         await send(ctx, person, reply, key=f"mtg:{meeting.id}:skipped:{seat.id}")
     if successor is not None:
@@ -400,6 +402,6 @@ async def cancel_all(ctx: Ctx, meeting: Meeting, group: Group) -> None:
     for seat, person in await people_of(ctx, group.id):
         reply = Reply(
             ctx.t_for(person.language, "meetings.cancelled_all"),
-            attachments=(ics(ctx, meeting, person, cancelled=True),),
+            attachments=(await ics(ctx, meeting, person, cancelled=True),),
         )
         await send(ctx, person, reply, key=f"mtg:{meeting.id}:cancelled:{seat.id}")

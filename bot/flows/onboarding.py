@@ -270,8 +270,16 @@ async def _finish(ctx: Ctx, member: Member) -> None:
                     names=join_names(person.language, waiting),
                 )
                 await ctx.tell(person.id, Reply(text), key=f"newcomer:{member.id}:{seat.id}")
+        await _joined(ctx, group, member)
         return
+    # before the agreement starts, so that its first item is the newest question
+    await _joined(ctx, group, member)
     await _complete(ctx, group, programme, ready)
+
+
+async def _joined(ctx: Ctx, group: Group, member: Member) -> None:
+    for joined in ctx.flows.member_joined if ctx.flows is not None else []:
+        await joined(ctx, group, member)
 
 
 async def _complete(

@@ -129,6 +129,7 @@ async def export(ctx: Ctx) -> dict[str, Any]:
                 **_row(seat),
                 "programme": programme.name if programme else None,
                 "group": group.name if group else None,
+                "meeting_link": group.meeting_link if group else None,
             }
         )
         if seat.group_id is None:

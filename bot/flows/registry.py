@@ -44,6 +44,9 @@ class Flows:
     choices: dict[str, ChoiceHandler] = field(default_factory=dict)
     texts: dict[str, TextHandler] = field(default_factory=dict)
     jobs: dict[str, JobHandler] = field(default_factory=dict)
+    #: called when a mentor or mentee has finished joining (consented): after
+    #: "we wait for ...", before the agreement starts (the mentor primer offers its tour)
+    member_joined: list[MemberHook] = field(default_factory=list)
     #: called when the last member of a pair or circle has joined (or a match is approved)
     group_complete: list[GroupHook] = field(default_factory=list)
     #: asked in turn about a /start code that is no personal invite (sign-up links)

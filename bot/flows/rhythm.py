@@ -3,16 +3,14 @@
 Each member proposes how often, how long, how (online, face to face,
 hybrid) and when suits them.  When every proposal is in, everyone sees them
 side by side with a suggested compromise; when all accept it, the rhythm is
-agreed, the agreement's rhythm item is filled in, and scheduling starts.  A
-rhythm outside the programme's recommended frame is allowed, but said and
-recorded.
+agreed, the agreement's rhythm item is filled in, and scheduling starts.  The
+compromise stays inside the programme's frame wherever somebody's wish allows;
+a rhythm outside it waits for an organiser's yes (:mod:`bot.flows.rhythm_frame`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-from statistics import mean
 
 from sqlalchemy import func, select
 
@@ -20,51 +18,36 @@ from bot.core.choice_ids import parse_id, parse_int
 from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
 from bot.flows.registry import Flows
+from bot.flows.rhythm_frame import (
+    applied,
+    ask_organisers,
+    changed,
+    decide,
+    describe,
+    describe_rhythm,
+    frame_text,
+    outside_frame,
+    settle,
+    signature,
+    suggest,
+)
 from bot.store.db import to_db
 from bot.store.groups import group_and_programme, members_of
-from bot.store.models import Group, Member, Person, Programme, Rhythm, RhythmProposal
-from bot.wording import frequency_phrase, join_names
+from bot.store.models import Group, Member, Person, Rhythm, RhythmProposal
+from bot.wording import join_names
+
+__all__ = ["ask_proposal", "describe_rhythm", "register"]
 
 CONV = "rhythm"
 FREQUENCIES = {"weekly": 7, "biweekly": 14, "monthly": 30}
 MINUTES = (20, 30, 45, 60)
 MODES = ("online", "face_to_face", "hybrid")
-STANDARD_DAYS = (7, 14, 21, 30, 42, 60)
-COMMON_MINUTES = (20, 30, 45, 60, 75, 90, 120)
 
 
 def register(flows: Flows) -> None:
     flows.on_choice("rhy", choose)
     flows.on_text(CONV, text)
-
-
-# -- describing ----------------------------------------------------------------
-def frequency_label(work: Work, lang: str, days: int) -> str:
-    return frequency_phrase(work.content, lang, days)
-
-
-def mode_label(work: Work, lang: str, mode: str) -> str:
-    return work.t_for(lang, f"agreement.mode.{mode}")
-
-
-def describe(work: Work, lang: str, days: int, minutes: int, mode: str, when: str) -> str:
-    text = work.t_for(
-        lang,
-        "rhythm.summary",
-        freq=frequency_label(work, lang, days),
-        minutes=minutes,
-        mode=mode_label(work, lang, mode),
-    )
-    return f"{text} · {when}" if when else text
-
-
-def describe_rhythm(work: Work, rhythm: Rhythm, lang: str) -> str:
-    text = describe(
-        work, lang, rhythm.frequency_days, rhythm.minutes, rhythm.mode, rhythm.when_text
-    )
-    if rhythm.outside_frame:
-        text += "\n" + work.t_for(lang, "rhythm.outside_note")
-    return text
+    flows.on_choice("rfr", decide)
 
 
 # -- asking ----------------------------------------------------------------------
@@ -83,16 +66,6 @@ async def ask_proposal(ctx: Ctx, group: Group, member: Member) -> bool:
     )
     await ask(ctx, dialog)
     return True
-
-
-def frame_text(work: Work, lang: str, programme: Programme) -> str:
-    return work.t_for(
-        lang,
-        "rhythm.frame",
-        freq=frequency_label(work, lang, programme.frequency_days),
-        min=programme.min_minutes,
-        max=programme.max_minutes,
-    )
 
 
 async def ask(ctx: Ctx, dialog: Dialog, *, replace: bool = False) -> None:
@@ -296,40 +269,11 @@ async def _all_proposals(ctx: Work, group: Group) -> list[RhythmProposal]:
     )
 
 
-def compromise(proposals: list[RhythmProposal]) -> tuple[int, int, str, str]:
-    """Middle ground: the mean interval and the mean length, each rounded to a
-    common value (the longer one on a tie), one shared mode or else hybrid."""
-    days = mean(p.frequency_days or 30 for p in proposals)
-    freq = min(STANDARD_DAYS, key=lambda d: (abs(d - days), -d))
-    exact = {p.frequency_days for p in proposals}
-    if len(exact) == 1:
-        freq = exact.pop() or 30
-    wanted = mean(p.minutes or 30 for p in proposals)
-    minutes = min(COMMON_MINUTES, key=lambda m: (abs(m - wanted), -m))
-    if len({p.minutes for p in proposals}) == 1:
-        minutes = proposals[0].minutes or minutes
-    modes = {p.mode for p in proposals}
-    mode = modes.pop() if len(modes) == 1 else "hybrid"
-    whens = [p.when_text for p in proposals if p.when_text]
-    return freq, minutes, mode or "online", " / ".join(dict.fromkeys(whens))
-
-
-def signature(proposal: tuple[int, int, str, str]) -> str:
-    return hashlib.sha1(repr(proposal).encode()).hexdigest()[:8]
-
-
-def outside_frame(programme: Programme, freq: int, minutes: int) -> bool:
-    return (
-        not programme.frequency_days / 2 <= freq <= programme.frequency_days * 1.5
-        or not programme.min_minutes <= minutes <= programme.max_minutes
-    )
-
-
 async def present(
     ctx: Ctx, group: Group, seats: list[Member], proposals: list[RhythmProposal]
 ) -> None:
     _, programme = await group_and_programme(ctx.session, group.id)
-    suggestion = compromise(proposals)
+    suggestion = suggest(programme, proposals)
     sig = signature(suggestion)
     for p in proposals:
         p.confirmed = False
@@ -374,10 +318,17 @@ async def present(
 
 async def renegotiating(ctx: Work, group: Group) -> bool:
     """A rhythm is agreed and someone asked to change it (``/rhythm``): proposals
-    are missing or not all accepted yet."""
+    are missing or not all accepted yet, or all accepted a rhythm outside the
+    frame that waits for an organiser's yes."""
     proposals = await _all_proposals(ctx, group)
     seats = await members_of(ctx.session, group.id)
-    return len(proposals) < len(seats) or not all(p.confirmed for p in proposals)
+    if len(proposals) < len(seats) or not all(p.confirmed for p in proposals):
+        return True
+    rhythm = await ctx.session.get(Rhythm, group.id)
+    if rhythm is None or any(p.when_text is None for p in proposals):
+        return False
+    _, programme = await group_and_programme(ctx.session, group.id)
+    return not applied(rhythm, suggest(programme, proposals))
 
 
 async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
@@ -390,9 +341,13 @@ async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
     if len([p for p in proposals if p.when_text is not None]) < len(seats):
         ctx.say("basics.stale_button", private=True)
         return
-    suggestion = compromise(proposals)
+    _, programme = await group_and_programme(ctx.session, group.id)
+    suggestion = suggest(programme, proposals)
     if signature(suggestion) != sig:
         ctx.say("rhythm.changed", private=True)
+        return
+    if all(p.confirmed for p in proposals):  # already asked the organisers
+        ctx.say("rhythm.frame_waiting", private=True)
         return
     mine = next(p for p in proposals if p.member_id == member.id)
     mine.confirmed = True
@@ -402,65 +357,16 @@ async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
         ]
         ctx.say("rhythm.accepted_waiting", names=join_names(ctx.lang, waiting), replace=True)
         return
-    _, programme = await group_and_programme(ctx.session, group.id)
-    freq, minutes, mode, when = suggestion
-    if current is not None:
-        await changed(ctx, group, current, suggestion, outside_frame(programme, freq, minutes))
+    if outside_frame(programme, suggestion[0], suggestion[1]):
+        # a first rhythm, or a change, outside the frame waits for an organiser's yes
+        await ask_organisers(ctx, group, suggestion, sig)
         return
-    rhythm = Rhythm(
-        group_id=group.id,
-        frequency_days=freq,
-        minutes=minutes,
-        mode=mode,
-        when_text=when,
-        outside_frame=outside_frame(programme, freq, minutes),
-        agreed_at=to_db(ctx.now),
-    )
-    ctx.session.add(rhythm)
-    await ctx.session.flush()
-    for seat in seats:
-        if seat.person_id is None:
-            continue
-        person = await ctx.session.get(Person, seat.person_id)
-        lang = person.language if person else programme.language
-        reply = Reply(ctx.t_for(lang, "rhythm.agreed", text=describe_rhythm(ctx, rhythm, lang)))
-        if seat.person_id == ctx.person.id:
-            ctx.replies.append(ctx.out(Reply(reply.text, replace=True)))
-        else:
-            await ctx.tell(seat.person_id, reply, key=f"rhy:{group.id}:agreed:{seat.id}")
-    for hook in ctx.flows.rhythm_agreed if ctx.flows else []:
-        await hook(ctx, group, member)
+    if current is not None:
+        await changed(ctx, group, current, suggestion, False)
+        return
+    await settle(ctx, group, member, suggestion)
 
 
 async def _continue_agreement(ctx: Ctx, group: Group, member: Member) -> None:
     for hook in ctx.flows.rhythm_proposed if ctx.flows else []:
         await hook(ctx, group, member)
-
-
-async def changed(
-    ctx: Ctx,
-    group: Group,
-    rhythm: Rhythm,
-    suggestion: tuple[int, int, str, str],
-    outside: bool,
-) -> None:
-    """A renegotiated rhythm replaces the agreed one; whatever reads it follows."""
-    rhythm.frequency_days, rhythm.minutes, rhythm.mode, rhythm.when_text = suggestion
-    rhythm.outside_frame = outside
-    rhythm.agreed_at = to_db(ctx.now)
-    await ctx.session.flush()
-    _, programme = await group_and_programme(ctx.session, group.id)
-    for seat in await members_of(ctx.session, group.id):
-        if seat.person_id is None:
-            continue
-        person = await ctx.session.get(Person, seat.person_id)
-        lang = person.language if person else programme.language
-        text = ctx.t_for(lang, "lifecycle.rhythm.changed", text=describe_rhythm(ctx, rhythm, lang))
-        if seat.person_id == ctx.person.id:
-            ctx.replies.append(ctx.out(Reply(text, replace=True)))
-        else:
-            await ctx.tell(
-                seat.person_id, Reply(text), key=f"rhy:{group.id}:changed:{ctx.now}:{seat.id}"
-            )
-    for hook in ctx.flows.rhythm_changed if ctx.flows else []:
-        await hook(ctx, group)

@@ -47,6 +47,6 @@ async def move_until(work: Work, programme: Programme) -> None:
                 work.t_for(person.language, "lifecycle.until_moved", end=programme.end_date)
                 + "\n"
                 + details(work, meeting, person),
-                attachments=(ics(work, meeting, person),),
+                attachments=(await ics(work, meeting, person),),
             )
             await work.tell(person.id, reply, key=f"until:{meeting.id}:{until}:{seat.id}")

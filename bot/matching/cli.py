@@ -26,6 +26,7 @@ from bot.matching.csvimport import read_intake_csv
 from bot.matching.models import Intake, MatchRule
 from bot.matching.signup import programme_fields
 from bot.matching.store import Pool, load_pool
+from bot.organiser.cli_words import cli_count
 from bot.organiser.programme_cli import _common, _invite_json, _render_invites, _run, output
 from bot.organiser.programmes import SetupError, find_programme, issue_invite
 from bot.store.db import to_db
@@ -112,7 +113,7 @@ def cmd_intake_import(args: argparse.Namespace) -> int:
     def render(r: dict[str, Any]) -> str:
         return "\n".join(
             [
-                f"imported {r['imported']} applications from {args.file}",
+                cli_count(args, "imported_applications", r["imported"], file=args.file),
                 *_render_invites(r["invites"]),
             ]
         )
@@ -140,7 +141,7 @@ def _failed(args: argparse.Namespace, errors: list[str]) -> int:
             print(f"{args.file}: {error}", file=sys.stderr)
             if getattr(args, "out", None):
                 out(f"{args.file}: {error}")
-        print(f"mentorbot: nothing imported ({len(errors)} error(s))", file=sys.stderr)
+        print(cli_count(args, "nothing_imported", len(errors)), file=sys.stderr)
     return 1
 
 
@@ -245,7 +246,7 @@ def cmd_match_approve(args: argparse.Namespace) -> int:
         return {"approved": approved, "skipped": skipped}
 
     def render(r: dict[str, Any]) -> str:
-        lines = [f"approved {len(r['approved'])} group(s)"]
+        lines = [cli_count(args, "approved_groups", len(r["approved"]))]
         lines += [
             f"  {a['kind']} #{a['group']}: {a['mentor']} – {', '.join(a['mentees'])}"
             for a in r["approved"]

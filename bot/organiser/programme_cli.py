@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from bot.config import Settings, load_settings
 from bot.core.ports import Clock, SystemClock
 from bot.matching import signup_cli as matching_cli
+from bot.organiser.cli_words import cli_count
 from bot.organiser.programmes import (
     FORMATS,
     MODES,
@@ -235,7 +236,8 @@ def cmd_program_list(args: argparse.Namespace) -> int:
         if not r["programmes"]:
             return "no programmes yet (mentorbot program create --help)"
         return "\n".join(
-            f"{p['slug']:<20} {p['name']:<30} {p['start']} – {p['end']}  {p['groups']} groups"
+            f"{p['slug']:<20} {p['name']:<30} {p['start']} – {p['end']}  "
+            + cli_count(args, "groups", p["groups"])
             for p in r["programmes"]
         )
 

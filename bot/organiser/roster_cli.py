@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
+from bot.organiser.cli_words import cli_count
 from bot.organiser.programme_cli import _common, _invite_json, _render_invites, output, run_work
 from bot.organiser.roster import read_file
 from bot.organiser.roster_import import import_roster
@@ -78,7 +79,7 @@ def _render(args: argparse.Namespace, r: dict[str, Any]) -> str:
             f"  would create {w['kind']} {w['name']} in {w['programme']}" for w in r["would_create"]
         ]
     else:
-        lines.append(f"imported {r['imported']} groups from {args.file}")
+        lines.append(cli_count(args, "imported_groups", r["imported"], file=args.file))
     lines += [f"  line {a['line']}: {a['what']} – already there" for a in r["already_there"]]
     if r["organisers"]:
         lines.append("organisers:")
@@ -101,7 +102,7 @@ def _failed(args: argparse.Namespace, r: dict[str, Any]) -> int:
         print(f"{args.file}: {error}", file=sys.stderr)
         if getattr(args, "out", None):
             out(f"{args.file}: {error}")
-    message = f"mentorbot: nothing imported ({len(errors)} error(s))"
+    message = cli_count(args, "nothing_imported", len(errors))
     print(message, file=sys.stderr)
     if getattr(args, "out", None):
         out(message)

@@ -112,6 +112,10 @@ class Group(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     closed_at: Mapped[datetime | None]
     close_reason: Mapped[str | None] = mapped_column(String(500))
+    #: the video link an online or hybrid group meets at (``/link``)
+    meeting_link: Mapped[str | None] = mapped_column(String(500))
+    #: the seat (member id) that saved it: /forget of that person removes it
+    meeting_link_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class Member(Base):

@@ -24,8 +24,16 @@ PRODID = "-//Mentorbot//mentorbot//SV"
 
 
 def meeting_ics(
-    meeting: Meeting, *, summary: str, description: str, now: datetime, cancelled: bool = False
+    meeting: Meeting,
+    *,
+    summary: str,
+    description: str,
+    now: datetime,
+    cancelled: bool = False,
+    link: str | None = None,
 ) -> bytes:
+    """One meeting (or series) as a calendar file; ``link``, an online
+    meeting's video link, is its LOCATION and URL, so calendar apps offer it."""
     zone = ZoneInfo(meeting.tz)
     start = from_db(meeting.starts_at).astimezone(zone)
     cal = Calendar()
@@ -39,6 +47,9 @@ def meeting_ics(
     event.add("dtend", start + timedelta(minutes=meeting.minutes))
     event.add("summary", summary)
     event.add("description", description)
+    if link:
+        event.add("location", link)
+        event.add("url", link)
     event.add("sequence", meeting.sequence)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     moved_from = meeting.data.get("recurrence_id")

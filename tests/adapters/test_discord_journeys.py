@@ -80,6 +80,10 @@ CONFIRM_ITEMS = {
     "contact",
     "feedback",
     "closing",
+    "boundaries",
+    "cancelling",
+    "mentor_goals",
+    "ending",
     "circle_privacy",
 }
 VIEW_CHANNEL = 1 << 10
@@ -354,14 +358,14 @@ async def test_a_pair_onboards_and_makes_its_agreement_in_dms(
         complete = await j.onboard(BEA, codes["Bea"])
         # Bea completes the pair: both get the agreement's first item with buttons
         for user_id, dm in ((ANNA, anna_dm), (BEA, bea_dm)):
-            assert "1/10" in complete.text(dm)
+            assert "1/14" in complete.text(dm)
             assert fake.find_button(user_id, dm, "Vi är överens")
         assert complete.posted(anna_dm), "Anna's news goes through the transport"
 
         await j.press(ANNA, "Vi är överens")
         step = await j.press(BEA, "Vi är överens")
         assert step.answer().type == CALLBACK_UPDATE  # the item shows her answer
-        assert "2/10" in step.text(bea_dm)
+        assert "2/14" in step.text(bea_dm)
 
         # the mentee's support areas: a toggle, then "Klar"
         toggled = await j.press(BEA, "Karriär")
@@ -369,7 +373,7 @@ async def test_a_pair_onboards_and_makes_its_agreement_in_dms(
         labels = [b["label"] for b in toggled.answer().buttons]
         assert any(label.startswith("✓ Karriär") for label in labels), labels
         done = await j.press(BEA, "Klar")
-        assert "3/10" in done.text(bea_dm)
+        assert "3/14" in done.text(bea_dm)
         assert "Karriär" in done.text(anna_dm)  # Anna is asked to look at the choice
 
         # her goals: one typed as a plain DM, one through the "Skriv ett mål" form
@@ -389,7 +393,7 @@ async def test_a_pair_onboards_and_makes_its_agreement_in_dms(
         goals = await j.press(BEA, "Klar")
         assert "Disputera inom två år" in goals.text(anna_dm)
         assert "Bygga ett nätverk i industrin" in goals.text(anna_dm)
-        assert "4/10" in goals.text(bea_dm)
+        assert "4/14" in goals.text(bea_dm)
 
         # roles, then the rhythm questions
         await j.press(BEA, "Vi är överens")
@@ -407,10 +411,10 @@ async def test_a_pair_onboards_and_makes_its_agreement_in_dms(
         assert fake.find_button(BEA, bea_dm, "Det funkar")
         await j.press(ANNA, "Det funkar")
         accepted = await j.press(BEA, "Det funkar")
-        assert "6/10" in accepted.text(bea_dm) and "6/10" in accepted.text(anna_dm)
+        assert "6/14" in accepted.text(bea_dm) and "6/14" in accepted.text(anna_dm)
 
-        # items 6–10, each answered by both
-        for _ in range(5):
+        # items 6–14, each answered by both
+        for _ in range(9):
             await j.press(ANNA, "Vi är överens")
             last = await j.press(BEA, "Vi är överens")
 
@@ -447,7 +451,7 @@ async def test_a_circle_makes_its_agreement_and_runs_a_session_cycle_in_a_channe
         assert (group.chat_platform, group.chat_id) == ("discord", channel)
 
         shown = await j.slash(GRETA, "agreement", channel=channel)
-        assert shown.answer().content.startswith("1/11")
+        assert shown.answer().content.startswith("1/15")
         assert not shown.answer().ephemeral
 
         # items 1, 4, 6–11 together in the channel; 2, 3 and 5 are private
@@ -456,7 +460,19 @@ async def test_a_circle_makes_its_agreement_and_runs_a_session_cycle_in_a_channe
             step = await agree_in_channel(j, channel)
             texts = step.texts(channel)
             numbers.append(texts[-1].split(" ", 1)[0] if texts else "")
-        assert numbers[:-1] == ["4/11", "6/11", "7/11", "8/11", "9/11", "10/11", "11/11"]
+        assert numbers[:-1] == [
+            "4/15",
+            "6/15",
+            "7/15",
+            "8/15",
+            "9/15",
+            "10/15",
+            "11/15",
+            "12/15",
+            "13/15",
+            "14/15",
+            "15/15",
+        ]
         assert "Mötesrytm" in step.text(channel)  # the private items are named
         answers = await agreement_answers(core)
         assert {a.item_id for a in answers} == CONFIRM_ITEMS
@@ -539,7 +555,7 @@ async def test_bind_private_creates_a_members_only_channel(core: Core, fake: Fak
         assert len(welcome) == 1 and all(name in welcome[0].content for name in CIRCLE)
         # and the circle's channel works: /agreement there shows the first item
         shown = await j.slash(HANNA, "agreement", channel=new_channel)
-        assert shown.answer().content.startswith("1/11")
+        assert shown.answer().content.startswith("1/15")
 
     overwrites = {o["id"]: o for o in created["permission_overwrites"]}
     everyone = overwrites.pop(fake.guild_id)

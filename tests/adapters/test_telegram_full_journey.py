@@ -210,13 +210,13 @@ async def test_a_pair_joins_agrees_and_books_a_meeting_with_buttons_and_free_tex
         assert "du och Anna är ett par" in complete.texts(BEA)
         assert "du och Bea är ett par" in complete.texts(ANNA)
         for user in (ANNA, BEA):
-            assert "1/10" in complete.texts(user)
+            assert "1/14" in complete.texts(user)
 
         # --- the agreement: item 1, then the mentee's own items -----------
         (await j.press(ANNA, AGREE)).assert_edits_pressed(ANNA)
         step = await j.press(BEA, AGREE)
         step.assert_edits_pressed(BEA)
-        assert "2/10" in step.texts(BEA)
+        assert "2/14" in step.texts(BEA)
         toggled = (await j.press(BEA, "Karriär")).assert_edits_pressed(BEA)
         assert "✓ Karriär" in str(toggled.buttons)
         toggled = (await j.press(BEA, "Känslo")).assert_edits_pressed(BEA)
@@ -281,16 +281,16 @@ async def test_a_pair_joins_agrees_and_books_a_meeting_with_buttons_and_free_tex
         }
         assert len(uids) == 1  # one meeting, in both calendars
 
-        # --- items 6 to 10: the mentor first, the mentee completes each ---
+        # --- items 6 to 14: the mentor first, the mentee completes each ---
         agreement_docs: dict[int, list[tuple[str, bytes]]] = {ANNA: [], BEA: []}
-        for item in range(6, 11):
-            last = item == 10
+        for item in range(6, 15):
+            last = item == 14
             step = await j.press(ANNA, AGREE)
             step.assert_edits_pressed(ANNA)
             step = await j.press(BEA, AGREE, to={ANNA, BEA} if last else {BEA})
             step.assert_edits_pressed(BEA)
             if not last:
-                assert f"{item + 1}/10" in step.texts(BEA)
+                assert f"{item + 1}/14" in step.texts(BEA)
             for user in (ANNA, BEA):
                 agreement_docs[user] += step.documents(user)
         for user in (ANNA, BEA):
@@ -299,7 +299,7 @@ async def test_a_pair_joins_agrees_and_books_a_meeting_with_buttons_and_free_tex
             text = data.decode("utf-8")
             assert "Anna" in text and "Bea" in text and "Disputera inom två år" in text
             assert compromise in text
-            for item in range(1, 11):
+            for item in range(1, 15):
                 assert f"{item}. ✓" in text  # every item agreed
 
         # A keyboard left on an answered message cannot book the meeting twice.
@@ -310,7 +310,8 @@ async def test_a_pair_joins_agrees_and_books_a_meeting_with_buttons_and_free_tex
     assert {s.chat_id for s in tg_fake.sent} == {ANNA, BEA}
     answered = [c.params["callback_query_id"] for c in tg_fake.calls_of("answerCallbackQuery")]
     assert sorted(answered) == sorted(j.query_ids) and len(set(answered)) == len(answered)
-    assert len(j.query_ids) == 39  # every button press of the script
+    # every button press of the script (47 since the agreement has 14 items, 4 more per person)
+    assert len(j.query_ids) == 47
     # Replace replies edited the pressed message (33 were checked step by step),
     # and no edit failed and fell back to a new message.
     edit_calls = tg_fake.calls_of("editMessageText")

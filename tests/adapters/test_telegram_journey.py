@@ -67,7 +67,9 @@ async def test_mentor_and_mentee_join_by_deep_link_and_complete_onboarding(
     await tg_run(tg_core, tg_settings())
 
     waiting = await onboard(tg_fake, MENTOR, "Maria", mentor_code)
-    assert not waiting.is_edit and "Ada" in (waiting.text or "")  # waits for her mentee
+    assert not waiting.is_edit and "Ada" in (waiting.text or "")  # waits for the mentee
+    offer = await tg_fake.next_message(MENTOR)  # then the guide's tour, offered to a mentor
+    assert data_ending(offer, "gde:1") and data_ending(offer, "gde:later")
 
     done = await onboard(tg_fake, MENTEE, "Ada", mentee_code)
     assert "Maria" in (done.text or "")

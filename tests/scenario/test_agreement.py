@@ -352,12 +352,12 @@ async def test_both_answer_the_last_item_at_once_on_two_workers(p: Pairing) -> N
     await p.mentor_confirms()
     await p.accept_rhythm(MENTOR)
     await p.accept_rhythm(MENTEE)
-    await p.agree_until(MENTEE, stop="closing")
-    await p.agree_until(MENTOR, stop="closing")
-    choice = f"agr:{(await p.agreement()).id}:closing:agree"
+    await p.agree_until(MENTEE, stop="ending")
+    await p.agree_until(MENTOR, stop="ending")
+    choice = f"agr:{(await p.agreement()).id}:ending:agree"
     await on_two_workers(p, p.event(MENTOR, choice), p.event(MENTEE, choice))
     answers = await p.answers()
-    assert answers[("closing", MENTOR)] == answers[("closing", MENTEE)] == "agree"
+    assert answers[("ending", MENTOR)] == answers[("ending", MENTEE)] == "agree"
     assert (await p.agreement()).status == "complete"
     for who in (MENTOR, MENTEE):
         assert len(completions(p, who)) == 1, f"{who} should get the agreement exactly once"
@@ -393,11 +393,11 @@ async def test_the_last_item_and_the_rhythm_at_once_on_two_workers(p: Pairing) -
     await p.accept_rhythm(MENTOR)
     await p.says(MENTOR, "/agreement")
     await p.press(MENTOR, p.t("agreement.buttons.continue"))
-    await p.agree_until(MENTOR, stop="closing")
+    await p.agree_until(MENTOR, stop="ending")
     accept = next(c.id for r in p.inbox(MENTEE) for c in r.choices if ":accept:" in c.id)
-    closing = f"agr:{(await p.agreement()).id}:closing:agree"
+    closing = f"agr:{(await p.agreement()).id}:ending:agree"
     await on_two_workers(p, p.event(MENTOR, closing), p.event(MENTEE, accept))
-    assert await p.status("rhythm") == await p.status("closing") == "agreed"
+    assert await p.status("rhythm") == await p.status("ending") == "agreed"
     assert (await p.agreement()).status == "complete"
     for who in (MENTOR, MENTEE):
         assert len(completions(p, who)) == 1, f"{who} should get the agreement exactly once"

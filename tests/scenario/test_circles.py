@@ -134,14 +134,14 @@ async def test_bind_private_without_the_right_binds_this_chat(circle: Console) -
 async def test_the_circle_answers_its_agreement_together_in_the_chat(circle: Console) -> None:
     await circle.run("@greta#cirkel /bind")
     out = await circle.run("@greta#cirkel /agreement")
-    assert out[1].startswith("→ #cirkel: 1/11 · Programmets mål och ramar")
+    assert out[1].startswith("→ #cirkel: 1/15 · Programmets mål och ramar")
     out = await circle.run("@greta#cirkel [1]\n@hanna#cirkel [1]\n@ines#cirkel [1]")
     assert "Greta: överens ✓ · Hanna: har inte svarat" in "\n".join(out)
     out = await circle.run("@jo#cirkel [1]")
-    assert any(line.startswith("→ #cirkel: 4/11 · Roller") for line in out)  # items 2, 3 private
+    assert any(line.startswith("→ #cirkel: 4/15 · Roller") for line in out)  # items 2, 3 private
     # every confirm item, the circle item included, answered by all four in the chat
     walked: list[str] = []
-    for _ in range(7):
+    for _ in range(11):
         walked += await circle.run(
             "\n".join(f"@{n}#cirkel [1]" for n in ("greta", "hanna", "ines", "jo"))
         )
@@ -152,10 +152,10 @@ async def test_the_circle_answers_its_agreement_together_in_the_chat(circle: Con
     # ...and those private points reach each mentee's private chat
     for name in ("hanna", "jo"):
         assert any(
-            line.startswith(f"→ {name}: 2/11 · Vad adepten vill ha stöd med") for line in walked
+            line.startswith(f"→ {name}: 2/15 · Vad adepten vill ha stöd med") for line in walked
         )
     assert any(
-        line.startswith("→ ines: 2/11 · What the mentee wants support with") for line in walked
+        line.startswith("→ ines: 2/15 · What the mentee wants support with") for line in walked
     )
     async with circle.core.db.sessions() as s:
         from bot.store.models import AgreementAnswer
@@ -169,6 +169,10 @@ async def test_the_circle_answers_its_agreement_together_in_the_chat(circle: Con
             "contact",
             "feedback",
             "closing",
+            "boundaries",
+            "cancelling",
+            "mentor_goals",
+            "ending",
             "circle_privacy",
         }
         assert {a.item_id for a in answers} == confirm_items

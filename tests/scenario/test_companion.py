@@ -180,8 +180,11 @@ async def test_resources_lists_the_guides_toolbox_in_both_languages(h: Harness) 
         assert f"{resource.sv}\n  {resource.url}" in sv
         assert f"{resource.en}\n  {resource.url}" in en
     assert "https://women-stem-up.eu/mentoring/" in sv
-    assert sv.startswith(pair.content.t("sv", "companion.resources.intro"))
-    assert en.startswith(pair.content.t("en", "companion.resources.intro"))
+    # the guide itself comes first (issue 19), then its toolbox
+    assert sv.startswith(pair.content.t("sv", "companion.resources.guide") + "\n\n")
+    assert en.startswith(pair.content.t("en", "companion.resources.guide") + "\n\n")
+    assert "\n" + pair.content.t("sv", "companion.resources.intro") + "\n" in sv
+    assert "\n" + pair.content.t("en", "companion.resources.intro") + "\n" in en
 
 
 async def test_the_mentee_gets_a_fresh_preparation_prompt_before_each_meeting(

@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 
 from adapters.console.session import actor
 from bot.core.types import Address, ChoiceIn
-from bot.store.models import Agreement, Member, Note, Person, RiskFlag
+from bot.store.models import Agreement, Group, Member, Note, Person, RiskFlag
+from tests.agreement_steps import ITEMS
 from tests.conftest import START, database_url
 from tests.console_harness import Console
 from tests.pair_steps import AGREE_AND_BOOK, SETUP
@@ -24,7 +25,10 @@ WHEN = "torsdagar efter lunch"
 NOTE = "Orolig inför halvtidsseminariet hos Lindqvist"
 CONTACT = "Min handledare Gunnarsson svarar aldrig på mejl"
 AGENDA = "Hur skriver jag en ansökan till Vetenskapsrådet"
-TYPED = (GOAL, WHEN, NOTE, CONTACT, AGENDA)
+LINK = "https://meet.jit.si/kvantoptik-torsdagar-4711"  # perhaps the person's own room
+TYPED = (GOAL, WHEN, NOTE, CONTACT, AGENDA, LINK)
+#: the agreement items after the five that come before booking
+LATER_ITEMS = len(ITEMS) - 5
 
 SCRIPT = (
     (SETUP + AGREE_AND_BOOK)
@@ -32,9 +36,9 @@ SCRIPT = (
     .replace("@bea", "@" + NAME.lower())
     .replace("Disputera inom två år", GOAL)
     .replace("tisdagar efter 15", WHEN)
-    + "\n@zelmira [Vi är överens]" * 5
+    + "\n@zelmira [Vi är överens]" * LATER_ITEMS
     + "\n@anna /agreement\n@anna [Fortsätt]"
-    + "\n@anna [Vi är överens]" * 5
+    + "\n@anna [Vi är överens]" * LATER_ITEMS
 )
 
 
@@ -82,7 +86,9 @@ async def test_forget_leaves_nothing_of_the_person_in_the_file_or_the_wal(
 ) -> None:
     who = "@" + NAME.lower()
     await console.run(SCRIPT)
-    await console.run(f"{who} /note {NOTE}\n{who} /contact {CONTACT}\n{who} /agenda {AGENDA}")
+    await console.run(
+        f"{who} /note {NOTE}\n{who} /contact {CONTACT}\n{who} /agenda {AGENDA}\n{who} /link {LINK}"
+    )
     await console.core.mark_unreachable("console", NAME.lower())  # raises a risk flag with the name
     await console.run(f"{who} /help")  # she is back: reachable again
     path = db_file(tmp_path)
@@ -94,6 +100,7 @@ async def test_forget_leaves_nothing_of_the_person_in_the_file_or_the_wal(
         flag = await s.scalar(select(RiskFlag).where(RiskFlag.reason == "unreachable"))
         assert flag is not None and flag.detail["name"] == NAME
         assert await s.scalar(select(func.count()).select_from(Note)) == 1
+        assert await s.scalar(select(Group.meeting_link)) == LINK
     # before: the file scan sees her (the test can fail)
     before = leftovers(path, [NAME, *TYPED])
     assert len(before) >= len(TYPED), before
@@ -112,6 +119,8 @@ async def test_forget_leaves_nothing_of_the_person_in_the_file_or_the_wal(
         assert "Anna" in text["sv"]  # the partner's part of the agreement stays
         flag = await s.scalar(select(RiskFlag).where(RiskFlag.reason == "unreachable"))
         assert flag is not None and NAME not in json.dumps(flag.detail)
+        group = await s.scalar(select(Group))
+        assert group is not None and group.meeting_link is None and group.meeting_link_by is None
     # and SQLite still reads the file as a sound database
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

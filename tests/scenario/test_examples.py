@@ -58,7 +58,8 @@ def test_the_programme_lifecycle_example_runs_from_roster_to_close(tmp_path: Pat
     # the mentor with two mentees is asked which, and moves Cilla's meeting
     assert "→ anna: /reschedule: vilket av dina mentorskap menar du?" in out
     assert "→ cilla: Anna suggests a meeting: Friday 4 December at 10:00" in out
-    # a pair changes its rhythm
+    # a pair changes its rhythm; outside the programme's frame, the organiser approves it first
+    assert "→ olga: Anna och Bea i STEM Up vill träffas utanför programmets ram" in out
     assert "→ anna: Ny rytm överenskommen: varje vecka · 45 min · online" in out
     # Fia leaves, Gun gets Hedda via pair replace, and is introduced
     assert "→ gun: Fia har behövt lämna ert mentorskap." in out

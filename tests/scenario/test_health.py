@@ -164,7 +164,7 @@ async def test_six_months_alerts_fire_on_the_right_days(h: Harness) -> None:
     assert rows["Eva & Fatima"].rating is None and rows["Eva & Fatima"].ratings == 2
     assert rows["Ines & Jo"].rating == 5.0
     assert [r.agreement for r in rows.values()] == ["complete"] * 3 + ["open", "complete"]
-    assert rows["Greta & Hanna"].agreement_items == "0/10"
+    assert rows["Greta & Hanna"].agreement_items == "0/14"
     assert [r.frequency_days for r in rows.values()] == [28, 14, 30, None, 28]
     assert rows["Anna & Bea"].last_held == "2027-05-25"
     assert {(r.group, r.reason) for r in report.at_risk} == {
@@ -178,7 +178,7 @@ async def test_six_months_alerts_fire_on_the_right_days(h: Harness) -> None:
         "groups": 5, "planned": 14, "held": 14, "agreements_complete": 4, "at_risk": 3,
         "not_joined": 0,
     }  # fmt: skip
-    assert "Anna & Bea,pair,active,28,complete,10/10" in render_csv(report)
+    assert "Anna & Bea,pair,active,28,complete,14/14" in render_csv(report)
 
 
 def _answer_checkins(pair: Pair, who) -> Callable[[], Awaitable[object]]:  # type: ignore[no-untyped-def]

@@ -101,10 +101,10 @@ $ circle create --program stemup --mentor Greta --mentee Hanna --mentee Ines --m
         "STEM Up (1 december 2026 – 30 november 2027): 4 par och grupper, varav 4 igång."
         in status[1]
     )
-    assert "• Anna & Bea (par): 2/2 har anslutit – aktiv – överenskommelse: 0 av 10" in status[2]
+    assert "• Anna & Bea (par): 2/2 har anslutit – aktiv – överenskommelse: 0 av 14" in status[2]
     await console.run("@anna [Vi är överens]\n@bea [We agree]")  # Bea chose English
     status = await console.run("@olga /program")
-    assert "överenskommelse: 1 av 10 punkter klara" in status[2]
+    assert "överenskommelse: 1 av 14 punkter klara" in status[2]
 
 
 async def test_roster_import_creates_the_same(console: Console, tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ async def test_report_matches_history_and_shows_no_answers(h: Harness, tmp_path:
     anna = groups["Anna & Bea"]
     assert (anna["planned"], anna["held"], anna["upcoming"]) == (4, 3, 1)
     assert anna["rating"] == round((5 + 4 + 4 + 4 + 3 + 5) / 6, 2) and anna["ratings"] == 6
-    assert anna["agreement"] == "complete" and anna["agreement_items"] == "10/10"
+    assert anna["agreement"] == "complete" and anna["agreement_items"] == "14/14"
     assert anna["last_held"] == "2027-01-26" and anna["frequency_days"] == 21
     dana = groups["Cecilia & Dana"]
     assert (dana["planned"], dana["held"], dana["agreement"], dana["rating"]) == (

@@ -50,10 +50,16 @@ async def test_a_pair_changes_its_rhythm_and_health_follows(console: Console, la
     )
     assert (await rhythm(console)).frequency_days == 21  # the old one holds until both accept
     out = await console.run("@anna [1]\n@bea [1]")
+    # every week lies outside the programme's monthly frame: it waits for the organiser (issue 19)
+    assert CHANGED[lang] not in said(console, "anna", out)
+    assert (await rhythm(console)).frequency_days == 21
+    asked = said(console, "olga", out)
+    assert ("utanför programmets ram" if lang == "sv" else "outside the programme's frame") in asked
+    out = await console.run("@olga [1]")  # approve
     assert CHANGED[lang] in said(console, "anna", out)
     assert CHANGED[lang] in said(console, "bea", out)
     after = await rhythm(console)
-    assert (after.frequency_days, after.minutes) == (7, 30)
+    assert (after.frequency_days, after.minutes, after.outside_frame) == (7, 30, True)
     async with console.core.db.transaction() as s:
         due = await s.scalar(
             select(Job.due_at).where(Job.kind == "health", Job.done_at.is_(None), Job.group_id == 1)

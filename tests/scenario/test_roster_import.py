@@ -92,7 +92,7 @@ def test_every_bad_line_at_once_in_order_and_nothing_created(tmp_path: Path) -> 
         "line 6",
         "line 7",
     ]
-    assert "nothing imported (4 error(s))" in run.stderr
+    assert "nothing imported (4 errors)" in run.stderr  # counted, not "error(s)" (issue 19)
     assert _groups(tmp_path) == []
 
 
@@ -115,3 +115,27 @@ def test_a_label_already_used_by_other_people_is_an_error_not_a_duplicate(tmp_pa
         "`mentorbot pair list --program stemup`)"
     ]
     assert len(_groups(tmp_path)) == 1
+
+
+def test_counts_agree_with_their_number_zero_one_two(tmp_path: Path) -> None:
+    """ "imported 1 group", never "imported 1 groups" (issue 19)."""
+    _programme(tmp_path)
+    head = "programme,kind,group,role,name\n"
+    one, two, bad = (tmp_path / f"{n}.csv" for n in ("one", "two", "bad"))
+    one.write_text(head + "stemup,pair,p1,mentor,Anna\nstemup,pair,p1,mentee,Bea\n")
+    two.write_text(
+        head + "stemup,pair,p2,mentor,Cecilia\nstemup,pair,p2,mentee,Dana\n"
+        "stemup,pair,p3,mentor,Eva\nstemup,pair,p3,mentee,Fia\n"
+    )
+    bad.write_text(head + "stemup,pair,p4,Boss,Gun\n")
+    for file, expected in ((one, "imported 1 group from"), (two, "imported 2 groups from")):
+        run = cli(tmp_path, "roster", "import", str(file))
+        assert run.returncode == 0, run.stderr
+        assert f"{expected} {file}\n" in run.stdout, run.stdout
+    again = cli(tmp_path, "roster", "import", str(one))
+    assert f"imported 0 groups from {one}\n" in again.stdout
+    listed = cli(tmp_path, "program", "list")
+    assert listed.stdout.rstrip().endswith("3 groups"), listed.stdout
+    failed = cli(tmp_path, "roster", "import", str(bad))
+    assert failed.returncode == 1
+    assert "mentorbot: nothing imported (1 error)\n" in failed.stderr, failed.stderr

@@ -75,3 +75,17 @@ async def test_pause_the_right_pair(console: Console, lang: str) -> None:
     assert said(console, "bea", out) != "" and said(console, "cilla", out) == ""
     statuses = [p["status"] for p in await pair_list(console)]
     assert statuses == ["paused", "active"]
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+async def test_link_asks_which_and_saves_it_for_that_pair_only(console: Console, lang: str) -> None:
+    await two_mentees(console, lang)
+    room = "https://meet.jit.si/anna-cilla-4711"
+    out = await console.run(f"@anna /link {room}")
+    assert asked_which(console, out, lang)
+    assert room not in said(console, "cilla", out) + said(console, "bea", out)
+    out = await console.run(f"@anna [{WITH[lang]} Cilla]")
+    assert room in said(console, "anna", out) and room in said(console, "cilla", out)
+    assert said(console, "bea", out) == ""
+    out = await console.run("@bea /link")  # Bea's pair has none
+    assert room not in said(console, "bea", out)

@@ -52,7 +52,10 @@ async def test_the_waiting_partner_hears_when_organisers_are_told_and_when_the_s
         codes, gid = {i.name: i.code for i in invites}, group.id
     anna, bea = h.person("anna"), h.person("bea")
     await join(anna, codes["Anna"], lang)
-    assert WAITING[lang] in anna.last.text
+    waiting, offer = anna.inbox[-2:]
+    assert WAITING[lang] in waiting.text
+    # then, as a mentor, the offer of the guide's tour (issue 19)
+    assert [c.id for c in offer.choices] == ["gde:1", "gde:later"]
     before = len(anna.inbox)
 
     await _report_absent(h, gid)

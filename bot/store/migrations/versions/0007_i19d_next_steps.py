@@ -1,7 +1,7 @@
 """next steps between meetings (guide section 2)
 
 Revision ID: 0007_i19d
-Revises: 0003_i17
+Revises: 0004_i19
 Create Date: 2026-11-30 10:30:00
 
 * ``next_steps`` – what a pair or circle agreed to do before the next meeting:
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_i19d"
-down_revision: str | None = "0003_i17"
+down_revision: str | None = "0004_i19"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
