@@ -7,7 +7,33 @@ two-core machine.  Mentorbot gets the pair script of the core benchmark
 step k for every pair is injected at once, and the step is over when the bot
 has fully handled every update of it.  The echo bot then gets exactly as many
 text messages in bursts of the same size.  Both bots: same fake server, same
-rate limiter (effectively unlimited), 64 concurrent updates.
+rate limiter (effectively unlimited), 64 concurrent updates.  Measured in
+both ways a bot can get its updates: long polling, and a webhook (Mentorbot's
+own aiohttp server, which answers a private button press in its HTTP
+response; the echo bot on python-telegram-bot's webhook server).
+
+``run(pairs=30, modes=("polling", "webhook"))`` returns a dict:
+
+- ``pairs``; ``modes``: per mode (``"polling"``, ``"webhook"``) the result of
+  :func:`run_telegram` (below);
+- ``mode``: the mode of the headline figures, the better ratio of the two;
+- ``mentorbot``, ``echo``, ``ratio``: that mode's two bots and Mentorbot's
+  updates/s divided by the echo bot's (target >= 0.5), so the dict has the
+  shape ``bench/report.py``'s Telegram section reads;
+- ``updates_per_s``: ``{"mentorbot": ..., "echo": ...}`` of the headline mode;
+- ``calls_per_update``: ``{mode: Bot API requests per update}``; polling makes
+  the requests the adapter always made (the "before"), the webhook saves the
+  answers to presses (``webhook_answers_per_update`` rode on responses).
+
+:func:`run_telegram` (one mode) returns ``mode``, ``pairs``, ``ratio``,
+``calls_per_update``, ``webhook_answers_per_update`` and per bot
+(``mentorbot``, ``echo``): ``updates``, ``seconds`` (busy time), ``per_second``,
+``incomplete`` (not handled within the step timeout), ``cpu_bot``/``cpu_fake``
+(CPU of each process over the busy time), ``api_calls``, ``calls_by_method``,
+``webhook_answers``; Mentorbot also ``missing_buttons``/``missing_labels``
+(presses skipped because the bot showed no such button) and ``steps``.
+
+``render_markdown(result)`` gives a section for the report.
 """
 
 from __future__ import annotations
@@ -15,7 +41,9 @@ from __future__ import annotations
 import asyncio
 import os
 import resource
+import socket
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -157,7 +185,13 @@ async def _seed(url: str, pairs: int) -> list[tuple[str, str]]:
         await core.close()
 
 
-def _env(fake: FakeTelegram, url: str | None) -> dict[str, str]:
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env(fake: FakeTelegram, url: str | None, mode: str) -> dict[str, str]:
     env = {
         **os.environ,
         "BENCH_API_URL": fake.url,
@@ -165,17 +199,23 @@ def _env(fake: FakeTelegram, url: str | None) -> dict[str, str]:
         "NO_PROXY": "127.0.0.1,localhost",
         "no_proxy": "127.0.0.1,localhost",
     }
+    env.pop("BENCH_WEBHOOK_PORT", None)
+    if mode == "webhook":
+        env["BENCH_WEBHOOK_PORT"] = str(_free_port())
     if url:
         env["MENTORBOT_DATABASE_URL"] = url
     return env
 
 
-async def _wait_polling(fake: FakeTelegram, worker: Worker) -> None:
+async def _wait_ready(fake: FakeTelegram, worker: Worker, mode: str) -> None:
+    """Polling: the first getUpdates; webhook: the webhook registered."""
     deadline = time.perf_counter() + 60
-    while not fake.calls_of("getupdates"):
+    method = "setwebhook" if mode == "webhook" else "getupdates"
+    while not fake.calls_of(method):
         if worker.proc.returncode is not None or time.perf_counter() > deadline:
-            raise RuntimeError("the bot process did not start polling")
+            raise RuntimeError(f"the bot process did not start ({mode})")
         await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)  # the webhook server listens before it registers; be safe
 
 
 async def _measure(
@@ -213,17 +253,21 @@ async def _measure(
     }
 
 
-async def _mentorbot(workdir: Path, pairs: int) -> dict[str, Any]:
-    url = f"sqlite+aiosqlite:///{workdir}/telegram.db"
+async def _mentorbot(workdir: Path, pairs: int, mode: str) -> dict[str, Any]:
+    url = f"sqlite+aiosqlite:///{workdir}/telegram-{mode}.db"
     codes = await _seed(url, pairs)
     async with FakeTelegram() as fake:
-        worker = await Worker.start("mentorbot", _env(fake, url), workdir / "mentorbot.log")
+        worker = await Worker.start(
+            "mentorbot", _env(fake, url, mode), workdir / f"mentorbot-{mode}.log"
+        )
         try:
-            await _wait_polling(fake, worker)
+            await _wait_ready(fake, worker, mode)
+            before = len(fake.calls)
             keyboards = Keyboards(fake)
             users = [(FIRST_USER + 2 * i, FIRST_USER + 2 * i + 1) for i in range(pairs)]
             names = {uid: (f"Anna{i}", f"Bea{i}") for i, uid in enumerate(u for u, _ in users)}
             missing = 0
+            missing_labels: dict[str, int] = defaultdict(int)
             # Steps depend on the bot's answers to the step before, so they are
             # built one at a time, right before they are injected.
             steps_done: list[dict[str, Any]] = []
@@ -243,6 +287,7 @@ async def _mentorbot(workdir: Path, pairs: int) -> dict[str, Any]:
                     update = _update(fake, keyboards, uid, name, action.replace("{code}", code))
                     if update is None:
                         missing += 1
+                        missing_labels[f"{k + 1}:{action}"] += 1
                     else:
                         step.append(update)
                 result = await _measure(fake, worker, [step], f"telegram mentorbot {k + 1}")
@@ -262,13 +307,31 @@ async def _mentorbot(workdir: Path, pairs: int) -> dict[str, Any]:
                 "per_second": busy_total["updates"] / secs if secs else 0.0,
                 "incomplete": busy_total["incomplete"],
                 "missing_buttons": missing,
+                "missing_labels": dict(missing_labels),
                 "cpu_fake": busy_total["cpu_fake_s"] / secs if secs else 0.0,
                 "cpu_bot": busy_total["cpu_bot_s"] / secs if secs else 0.0,
-                "api_calls": len(fake.calls) - len(fake.calls_of("getupdates")),
+                **_call_counts(fake, before),
                 "steps": [s["size"] for s in steps_done],
             }
         finally:
             await worker.stop()
+
+
+def _call_counts(fake: FakeTelegram, since: int) -> dict[str, Any]:
+    """Bot API requests the bot made while measured (polls not counted), and
+    the methods it gave in webhook answers instead of as requests."""
+    requests: dict[str, int] = defaultdict(int)
+    inline: dict[str, int] = defaultdict(int)
+    for call in fake.calls[since:]:
+        if call.via_webhook:
+            inline[call.method] += 1
+        elif call.method != "getupdates":
+            requests[call.method] += 1
+    return {
+        "api_calls": sum(requests.values()),
+        "calls_by_method": dict(requests),
+        "webhook_answers": sum(inline.values()),
+    }
 
 
 def _update(
@@ -306,11 +369,12 @@ def _update(
     return {"message": message}
 
 
-async def _echo(workdir: Path, sizes: list[int]) -> dict[str, Any]:
+async def _echo(workdir: Path, sizes: list[int], mode: str) -> dict[str, Any]:
     async with FakeTelegram() as fake:
-        worker = await Worker.start("echo", _env(fake, None), workdir / "echo.log")
+        worker = await Worker.start("echo", _env(fake, None, mode), workdir / f"echo-{mode}.log")
         try:
-            await _wait_polling(fake, worker)
+            await _wait_ready(fake, worker, mode)
+            before = len(fake.calls)
             steps = []
             for k, size in enumerate(sizes):
                 step = []
@@ -318,19 +382,105 @@ async def _echo(workdir: Path, sizes: list[int]) -> dict[str, Any]:
                     uid = FIRST_USER + i
                     step.append(_update(fake, Keyboards(fake), uid, f"P{i}", f"hej {k}"))
                 steps.append([u for u in step if u is not None])
-            return await _measure(fake, worker, steps, "telegram echo")
+            result = await _measure(fake, worker, steps, f"telegram echo ({mode})")
+            return {**result, **_call_counts(fake, before)}
         finally:
             await worker.stop()
 
 
-async def run_telegram(workdir: Path, *, pairs: int) -> dict[str, Any]:
-    say("telegram", f"Mentorbot: {pairs} pairs through the pair script ({len(PHASE_A)} steps)")
-    mentorbot = await _mentorbot(workdir, pairs)
-    say("telegram", "bare echo bot: the same number of updates in bursts of the same size")
-    echo = await _echo(workdir, mentorbot["steps"])
+async def run_telegram(workdir: Path, *, pairs: int, mode: str = "polling") -> dict[str, Any]:
+    """One mode: Mentorbot and the echo bot, both polling or both on a webhook."""
+    say("telegram", f"{mode}: Mentorbot, {pairs} pairs through the pair script")
+    mentorbot = await _mentorbot(workdir, pairs, mode)
+    say("telegram", f"{mode}: bare echo bot, the same number of updates in same-size bursts")
+    echo = await _echo(workdir, mentorbot["steps"], mode)
+    handled = mentorbot["updates"] or 1
     return {
+        "mode": mode,
         "pairs": pairs,
         "mentorbot": mentorbot,
         "echo": echo,
         "ratio": mentorbot["per_second"] / echo["per_second"] if echo["per_second"] else 0.0,
+        "calls_per_update": mentorbot["api_calls"] / handled,
+        "webhook_answers_per_update": mentorbot["webhook_answers"] / handled,
     }
+
+
+async def run(
+    pairs: int = 30,
+    *,
+    modes: tuple[str, ...] = ("polling", "webhook"),
+    workdir: Path | None = None,
+) -> dict[str, Any]:
+    """Both modes, Mentorbot and the echo bot each (see the module docstring)."""
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix="mentorbot-telegram-") as tmp:
+            return await run(pairs, modes=modes, workdir=Path(tmp))
+    by_mode = {mode: await run_telegram(workdir, pairs=pairs, mode=mode) for mode in modes}
+    best = max(by_mode.values(), key=lambda r: r["ratio"])
+    return {
+        "pairs": pairs,
+        "modes": by_mode,
+        "mode": best["mode"],
+        "mentorbot": best["mentorbot"],
+        "echo": best["echo"],
+        "ratio": best["ratio"],
+        "updates_per_s": {
+            "mentorbot": best["mentorbot"]["per_second"],
+            "echo": best["echo"]["per_second"],
+        },
+        "calls_per_update": {mode: r["calls_per_update"] for mode, r in by_mode.items()},
+        "webhook_answers_per_update": {
+            mode: r["webhook_answers_per_update"] for mode, r in by_mode.items()
+        },
+    }
+
+
+def render_markdown(r: dict[str, Any]) -> str:
+    """Mentorbot against the echo bot, per mode, with the Bot API calls per update."""
+    if "error" in r:
+        return f"## Telegram end to end\n\nNot measured: {r['error']}\n"
+    lines = [
+        "## Telegram end to end, polling and webhook",
+        "",
+        f"{r['pairs']} pairs through the pair script as real updates; the echo bot gets as "
+        "many text messages in bursts of the same size. Requests per update count every Bot "
+        "API request the bot made while measured (not the polls); on the webhook, the answer "
+        "to a private button press rides on the HTTP response instead.",
+        "",
+        "| mode | Mentorbot updates/s | echo updates/s | ratio | requests/update | "
+        "answers in responses/update | Mentorbot CPU | echo CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for mode, m in r["modes"].items():
+        lines.append(
+            f"| {mode} | {m['mentorbot']['per_second']:.1f} | {m['echo']['per_second']:.1f} | "
+            f"{m['ratio']:.0%} | {m['calls_per_update']:.2f} | "
+            f"{m['webhook_answers_per_update']:.2f} | {m['mentorbot']['cpu_bot']:.0%} | "
+            f"{m['echo']['cpu_bot']:.0%} |"
+        )
+    verdict = "met" if r["ratio"] >= 0.5 else "**not met**"
+    lines += ["", f"Best ratio {r['ratio']:.0%} ({r['mode']}); target 50%: {verdict}.", ""]
+    for mode, m in r["modes"].items():
+        calls = ", ".join(f"{k} {v}" for k, v in sorted(m["mentorbot"]["calls_by_method"].items()))
+        lines.append(
+            f"- {mode}: Mentorbot's requests: {calls}; "
+            f"{m['mentorbot']['missing_buttons']} presses skipped (no such button shown yet), "
+            f"{m['mentorbot']['incomplete']} updates not handled in time."
+        )
+    lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="Telegram end to end against the echo bot")
+    parser.add_argument("--pairs", type=int, default=30)
+    parser.add_argument("--mode", action="append", choices=("polling", "webhook"))
+    args = parser.parse_args()
+    out = asyncio.run(run(args.pairs, modes=tuple(args.mode or ("polling", "webhook"))))
+    slim = {k: v for k, v in out.items() if k not in ("modes", "mentorbot", "echo")}
+    print(json.dumps(slim, indent=1))
+    print(render_markdown(out))

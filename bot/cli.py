@@ -29,6 +29,7 @@ from bot.config import (
     unknown_settings,
 )
 from bot.content import ContentError, check_content
+from bot.wording import counted
 
 log = logging.getLogger("mentorbot")
 
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mentorbot: unavailable: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     except ContentError as exc:
-        print("mentorbot: content error(s):", file=sys.stderr)
+        print("mentorbot: errors in the content:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
@@ -277,7 +278,7 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     elif problems:
         for problem in problems:
             print(problem)
-        print(f"{len(problems)} problem(s) in {directory}")
+        print(f"{counted(len(problems), 'problem', 'problems')} in {directory}")
     else:
         print(f"content OK: {directory}")
     return 1 if problems else 0

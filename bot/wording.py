@@ -52,6 +52,21 @@ def plural(content: Content, lang: str, key: str, n: int, /, **params: object) -
     return content.t(lang, variant, n=n, **params)
 
 
+def counted(n: int, one: str, other: str) -> str:
+    """``n`` with the English noun that agrees with it ("1 problem", "4 problems").
+
+    For the operator's English lines that must read right even when content
+    itself is what failed to load (start-up, ``content check``), so they
+    cannot use :func:`plural`; the choice still follows CLDR's rule.
+    """
+    return f"{n} {english_noun(n, one, other)}"
+
+
+def english_noun(n: int, one: str, other: str) -> str:
+    """The English noun that agrees with ``n`` ("column" / "columns"), by CLDR's rule."""
+    return one if plural_category("en", n) == "one" else other
+
+
 def join_names(lang: str, names: Iterable[str]) -> str:
     """ "Greta, Hanna och Ines" / "Greta, Hanna and Ines"."""
     items = [n for n in names if n]

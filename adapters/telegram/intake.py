@@ -77,33 +77,53 @@ class TelegramIntake:
         self._warned = Throttle(60.0)
         self._background: set[asyncio.Task[Any]] = set()
 
-    async def accept(self, updates: Sequence[Update]) -> None:
+    async def accept(
+        self, updates: Sequence[Update], *, answer_inline: bool = False
+    ) -> list[CallbackQuery]:
         """Store the updates worth handling, then queue their handling.
 
         Returns once they are stored, so the caller may confirm them.  An
         update dropped for flooding, or that the core has no use for, is
-        confirmed without being stored (its button stops spinning)."""
+        confirmed without being stored (its button stops spinning).
+
+        With ``answer_inline`` (the webhook), the plain answers to presses --
+        the ones that only stop the spinner -- are not requested here but
+        returned, for the caller to give in its HTTP response (Telegram runs
+        one method given there, and saves a Bot API call per press).  Presses
+        in groups are still answered after the core (their answer may be a
+        private alert)."""
         loop = asyncio.get_running_loop()
+        inline: list[CallbackQuery] = []
+
+        def answer(query: CallbackQuery) -> None:
+            if answer_inline:
+                inline.append(query)
+            else:
+                self._later(_answer(query))
+
         admitted: list[tuple[Incoming, asyncio.Future[int | None]]] = []
         for update in updates:
             query = update.callback_query
             event = update_to_event(update, self._bot.username)
             if event is None:
                 if query is not None:
-                    self._later(_answer(query))
+                    answer(query)
                 continue
             item = Incoming(str(update.update_id), event, _pressed_message_id(update))
             stored: asyncio.Future[int | None] = loop.create_future()
             sender = (event.actor.platform, event.actor.user_id)
-            if self.queue.submit(sender, self._job(item, query, stored)):
+            answered = answer_inline and query is not None and event.address.kind != "group"
+            if self.queue.submit(sender, self._job(item, query, stored, answered)):
                 admitted.append((item, stored))
+                if answered and query is not None:
+                    inline.append(query)
                 continue
             if query is not None:
-                self._later(_answer(query))
+                answer(query)
             if self._warned.first(sender, time.monotonic()):
                 self._later(self._core.slow_down(event))
         if not admitted:
-            return
+            return inline
         try:
             ids = await self._core.receive([item for item, _ in admitted])
         except BaseException as exc:
@@ -112,9 +132,14 @@ class TelegramIntake:
             raise
         for item, stored in admitted:
             stored.set_result(ids.get(item.update_id))
+        return inline
 
     def _job(
-        self, item: Incoming, query: CallbackQuery | None, stored: asyncio.Future[int | None]
+        self,
+        item: Incoming,
+        query: CallbackQuery | None,
+        stored: asyncio.Future[int | None],
+        answered: bool = False,
     ) -> Any:
         async def run() -> None:
             try:
@@ -123,17 +148,20 @@ class TelegramIntake:
                 return  # not stored: Telegram sends it again
             if inbox_id is None:
                 return  # stored before; whoever stored it handles it
-            await self.handle(inbox_id, item.event, query)
+            await self.handle(inbox_id, item.event, query, answered=answered)
 
         return run
 
-    async def handle(self, inbox_id: int, event: Event, query: CallbackQuery | None) -> None:
-        """Answer a press at once (the spinner stops), let the core handle
-        the stored update, then deliver its replies.  A press in a group is
+    async def handle(
+        self, inbox_id: int, event: Event, query: CallbackQuery | None, *, answered: bool = False
+    ) -> None:
+        """Answer a press at once (the spinner stops; not again if the
+        webhook ``answered`` it in its response), let the core handle the
+        stored update, then deliver its replies.  A press in a group is
         answered after the core, so that a short private answer ("that button
         is someone else's") shows as an alert only the presser sees."""
         in_group = event.address.kind == "group"
-        if query is not None and not in_group:
+        if query is not None and not in_group and not answered:
             await _answer(query)
         processed = await self._core.process(inbox_id)
         skip: list[int] = []

@@ -1,10 +1,14 @@
 """Outgoing rate limits for the Bot API.
 
-PTB's :class:`~telegram.ext.AIORateLimiter` covers the overall limit (about 30
-messages per second) and the group limit (20 per minute) and waits out a 429
-while holding back every other request, which is what Telegram expects after a
-flood warning.  It has no per-chat limit for private chats (about one message
-per second), so :class:`ChatRateLimiter` adds one.
+PTB's :class:`~telegram.ext.AIORateLimiter` covers the group limit (20 per
+minute) and waits out a 429 while holding back every other request, which is
+what Telegram expects after a flood warning.  Its overall limit (about 30
+messages per second) is a leaky bucket that lets nearly twice the rate arrive
+within one second after a pause, and it has no per-chat limit for private
+chats (about one message per second), so :class:`ChatRateLimiter` replaces
+the one and adds the other, both as sliding windows
+(:class:`~adapters.telegram.pacing.SlidingWindow`): a fan-out to thousands
+of people goes at the overall rate without a single 429.
 
 It also keeps the :class:`SendGate`: while the outbox delivers a message
 (:data:`HOLD_UNTIL_SETTLED` is set), its message-creating request passes the
@@ -22,8 +26,9 @@ from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram.ext import AIORateLimiter
+
+from adapters.telegram.pacing import SlidingWindow
 
 JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -66,9 +71,9 @@ class SendGate:
 
 
 class ChatRateLimiter(AIORateLimiter):
-    """AIORateLimiter plus a leaky bucket per private chat.
+    """AIORateLimiter with a sliding overall window and one per private chat.
 
-    The defaults are Telegram's published limits; a per-chat bucket of 3 per
+    The defaults are Telegram's published limits; a per-chat window of 3 per
     3 seconds keeps the average at one a second while letting a reply of two
     or three messages go out without a pause.  Tests pass faster limits.
     """
@@ -85,24 +90,32 @@ class ChatRateLimiter(AIORateLimiter):
         max_retries: int = 3,
     ) -> None:
         super().__init__(
-            overall_max_rate=overall_max_rate,
-            overall_time_period=overall_time_period,
+            overall_max_rate=0,  # replaced by the sliding window below
+            overall_time_period=0,
             group_max_rate=group_max_rate,
             group_time_period=group_time_period,
             max_retries=max_retries,
         )
+        self._overall = (
+            SlidingWindow(overall_max_rate, overall_time_period)
+            if overall_max_rate and overall_time_period
+            else None
+        )
         self._chat_max_rate = chat_max_rate
         self._chat_time_period = chat_time_period
-        self._chat_limiters: dict[int, AsyncLimiter] = {}
+        self._chat_limiters: dict[int, SlidingWindow] = {}
         self.gate = SendGate()
 
-    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
+    def _chat_limiter(self, chat_id: int) -> SlidingWindow:
         if len(self._chat_limiters) > _MAX_IDLE_LIMITERS:
+            now = asyncio.get_running_loop().time()
             for key, limiter in list(self._chat_limiters.items()):
-                if key != chat_id and limiter.has_capacity(limiter.max_rate):
+                if key != chat_id and limiter.idle(now):
                     del self._chat_limiters[key]
         if chat_id not in self._chat_limiters:
-            self._chat_limiters[chat_id] = AsyncLimiter(self._chat_max_rate, self._chat_time_period)
+            self._chat_limiters[chat_id] = SlidingWindow(
+                self._chat_max_rate, self._chat_time_period
+            )
         return self._chat_limiters[chat_id]
 
     async def process_request(
@@ -114,6 +127,8 @@ class ChatRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> JSONResult:
+        if self._overall is not None and data.get("chat_id") is not None:
+            callback = self._paced(callback)
         if endpoint in GATED_ENDPOINTS and HOLD_UNTIL_SETTLED.get():
             callback = self._gated(callback)
         chat_id = _private_chat_id(data.get("chat_id"))
@@ -125,6 +140,18 @@ class ChatRateLimiter(AIORateLimiter):
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )
+
+    def _paced(
+        self, callback: Callable[..., Coroutine[Any, Any, JSONResult]]
+    ) -> Callable[..., Coroutine[Any, Any, JSONResult]]:
+        overall = self._overall
+        assert overall is not None
+
+        async def paced(*args: Any, **kwargs: Any) -> JSONResult:
+            async with overall:
+                return await callback(*args, **kwargs)
+
+        return paced
 
     def _gated(
         self, callback: Callable[..., Coroutine[Any, Any, JSONResult]]

@@ -60,9 +60,16 @@ class TelegramTransport:
     here (on top of the rate limiter's own retries) before the error goes to
     the core as transient, so the outbox retries later instead of a worker
     sleeping forever.
+
+    ``lanes``: how many chats the outbox may send to at once.  Requests still
+    go one at a time through the send gate; the lanes only let one chat wait
+    for its per-chat pace while the others go on (see ``bot.core.delivery``).
     """
 
     platform = PLATFORM
+    #: default for ``lanes``: more chats than a second of the overall rate
+    #: can leave waiting for their own pace
+    LANES = 32
 
     def __init__(
         self,
@@ -70,8 +77,10 @@ class TelegramTransport:
         *,
         max_flood_waits: int = 10,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        lanes: int = LANES,
     ) -> None:
         self._bot = bot
+        self.lanes = lanes
         self._max_flood_waits = max_flood_waits
         self._sleep = sleep
 

@@ -10,6 +10,12 @@ the bot hold bodies of up to 100 MB in memory.  This server is aiohttp's:
    and one without a length stops at the limit (aiohttp's ``client_max_size``);
 3. the update is stored in the core's inbox, and only then answered 200, so
    Telegram sends it again if the bot dies before the store.
+
+A button press in a private chat is answered (its spinner stopped) in that
+200 itself: the Bot API runs one method given in a webhook's response, so
+the press costs no ``answerCallbackQuery`` request of its own.  Only that
+answer rides on the response -- never a message, whose delivery must be
+recorded (the outbox); a lost response only lets the spinner time out.
 """
 
 from __future__ import annotations
@@ -49,11 +55,15 @@ def webhook_app(bot: Bot, intake: TelegramIntake, path: str, secret: str) -> web
         if update is None:
             return web.Response(status=400)
         try:
-            await intake.accept([update])
+            queries = await intake.accept([update], answer_inline=True)
         except Exception as exc:
             # Not stored: a 5xx makes Telegram send it again later.
             _log.warning("could not store a Telegram update (%s)", type(exc).__name__)
             return web.Response(status=503)
+        if queries:  # one update per request, so at most one press
+            return web.json_response(
+                {"method": "answerCallbackQuery", "callback_query_id": queries[0].id}
+            )
         return web.Response(status=200)
 
     app = web.Application(client_max_size=MAX_BODY)

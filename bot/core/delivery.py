@@ -2,6 +2,10 @@
 
 Each message is marked sent in its own short transaction right after the
 transport accepted it, so a crash repeats at most the message in flight.
+A transport that paces each chat (Telegram: about one message a second per
+person) declares ``lanes``: a batch is then sent on that many lanes, each
+taking whole chats in turn, so one person's pace never holds up a fan-out
+to everyone else; a chat's messages still leave in order, on one lane.
 Rows the scheduler marked as one moment's digest leave as one message
 (:mod:`bot.digest`).  Transient errors back off exponentially (or as long as the server asks);
 permanent ones mark the person unreachable and stop, with no retry storm.
@@ -9,8 +13,9 @@ permanent ones mark the person unreachable and stop, with no retry storm.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -42,14 +47,21 @@ class Delivery:
         self.transports[transport.platform] = transport
 
     async def deliver(self, ids: list[int] | None = None, limit: int = 200) -> int:
-        """Send due messages (only ``ids`` if given); returns how many were sent."""
+        """Send due messages (only ``ids`` if given); returns how many were sent.
+
+        Given ``ids`` (an event's messages to others, e.g. a broadcast to
+        thousands), all of them are sent, ``limit`` at a time; each is tried
+        once here (what fails waits for its retry time, the sweep's job)."""
         sent = 0
+        tried: set[int] = set()
         while True:
-            batch = await self._claim(ids, limit)
+            wanted = None if ids is None else [i for i in ids if i not in tried]
+            batch = await self._claim(wanted, limit)
             if not batch:
                 return sent
+            tried.update(row.id for row in batch)
             sent += await self._send_batch(batch)
-            if ids is not None or len(batch) < limit:
+            if len(batch) < limit:
                 return sent
 
     async def deliver_claimed(self, ids: list[int]) -> int:
@@ -88,9 +100,31 @@ class Delivery:
             )
 
     async def _send_batch(self, batch: list[OutboxMessage]) -> int:
+        todo = parcels(batch)
+        lanes = min(
+            (getattr(self.transports[p.rows[0].platform], "lanes", 1) for p in todo), default=1
+        )
+        if lanes <= 1:
+            return await self._send_in_order(todo)
+        by_chat: dict[tuple[str, str], list[Parcel]] = {}
+        for parcel in todo:
+            by_chat.setdefault((parcel.rows[0].platform, parcel.rows[0].chat_id), []).append(parcel)
+        chats = iter(list(by_chat.values()))
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(self._lane(chats)) for _ in range(min(lanes, len(by_chat)))]
+        return sum(task.result() for task in tasks)
+
+    async def _lane(self, chats: Iterator[list[Parcel]]) -> int:
+        """Send whole chats, one after the other, until none is left."""
+        sent = 0
+        for chat in chats:  # shared by the lanes: each chat goes to one lane
+            sent += await self._send_in_order(chat)
+        return sent
+
+    async def _send_in_order(self, todo: list[Parcel]) -> int:
         sent = 0
         blocked: set[tuple[str, str]] = set()
-        for parcel in parcels(batch):
+        for parcel in todo:
             first = parcel.rows[0]
             chat = (first.platform, first.chat_id)
             if chat in blocked:  # keep a chat's messages in order
@@ -152,7 +186,8 @@ class Delivery:
                 for row in parcel.rows:
                     await self._failed(row, DeliveryError(type(exc).__name__, permanent=False))
                 return False
-            async with self.db.transaction() as session:
+            # Not waiting for the disk: a lost mark only resends (see transaction).
+            async with self.db.transaction(durable=False) as session:
                 await session.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.id.in_([row.id for row in parcel.rows]))

@@ -15,6 +15,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from bot.wording import counted
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -46,9 +48,9 @@ async def with_retries(
             return await attempt()
         except transient as exc:
             if number == retries:
+                tries = counted(retries + 1, "attempt", "attempts")
                 raise Unavailable(
-                    f"{setting}: {what} did not answer after {retries + 1} attempt(s): "
-                    f"{one_line(exc)}"
+                    f"{setting}: {what} did not answer after {tries}: {one_line(exc)}"
                 ) from None
             log.warning("%s did not answer (%s); retrying in %.1f s", what, one_line(exc), pause)
             await asyncio.sleep(pause)

@@ -25,6 +25,7 @@ from bot.organiser.programmes import SetupError, create_group
 from bot.store.db import to_db
 from bot.store.jobs import schedule
 from bot.store.models import Group
+from bot.wording import counted
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,9 @@ def check(pool: Pool, mentor_key: int, mentee_keys: list[int], weights: Weights)
     if mentor is None or mentor.role != "mentor":
         raise SetupError("that mentor cannot take a mentee now (matched, full, or not ready)")
     if len(mentee_keys) > mentor.capacity:
-        raise SetupError(f"{mentor.name} has room for {mentor.capacity} more mentee(s)")
+        raise SetupError(
+            f"{mentor.name} has room for {counted(mentor.capacity, 'more mentee', 'more mentees')}"
+        )
     for key in mentee_keys:
         mentee = pool.profile(key)
         if mentee is None or mentee.role != "mentee":

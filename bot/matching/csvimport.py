@@ -27,6 +27,7 @@ from bot.matching.profile import (
     language_code,
 )
 from bot.time.zones import resolve_zone
+from bot.wording import english_noun
 
 COLUMNS = (
     "programme",
@@ -122,7 +123,8 @@ def parse_intake_csv(
         return [], [f"line 1: {exc}"]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        return [], [f"line 1: missing column(s): {', '.join(missing)}"]
+        noun = english_noun(len(missing), "column", "columns")
+        return [], [f"line 1: missing {noun}: {', '.join(missing)}"]
     errors: list[str] = []  # other columns (a form's timestamp...) are ignored
     labels = {k.casefold(): v for k, v in (support_labels or {}).items()}
     rows: list[IntakeRow] = []

@@ -31,6 +31,7 @@ from bot.organiser.programme_cli import output, run_work
 from bot.organiser.programmes import deep_link, find_programme, issue_invite
 from bot.store.models import Group, Member, Programme
 from bot.store.session import DbSession
+from bot.wording import counted
 
 COLUMNS = ("name", "role", "group", "status", "code", "telegram_link", "discord", "expires")
 
@@ -76,13 +77,14 @@ def cmd_invites_export(args: argparse.Namespace) -> int:
         output(args)(text.rstrip("\n"))
     fresh = sum(1 for r in rows if r["code"])
     notes = [
-        f"issued {fresh} fresh code(s); earlier codes of these people no longer work",
+        f"issued {counted(fresh, 'fresh code', 'fresh codes')};"
+        " earlier codes of these people no longer work",
     ]
     if args.qr is not None:
         written = write_qr_codes(rows, args.qr)
-        notes.append(f"wrote {len(written)} QR code(s) to {args.qr}")
+        notes.append(f"wrote {counted(len(written), 'QR code', 'QR codes')} to {args.qr}")
     if args.output is not None:
-        notes.append(f"wrote {len(rows)} row(s) to {args.output}")
+        notes.append(f"wrote {counted(len(rows), 'row', 'rows')} to {args.output}")
     for note in notes:
         print(f"mentorbot: {note}", file=sys.stderr)
     return 0

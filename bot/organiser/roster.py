@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from bot.wording import english_noun
+
 COLUMNS = ("programme", "kind", "group", "role", "name")
 ALIASES = {"program": "programme", "programm": "programme", "organizer": "organiser"}
 DELIMITERS = (",", ";", "\t")
@@ -122,7 +124,8 @@ def parse(text: str) -> Roster:
         roster.problems.append(
             Problem(
                 first + 1,
-                f"missing column(s): {', '.join(missing)} "
+                f"missing {english_noun(len(missing), 'column', 'columns')}: "
+                f"{', '.join(missing)} "
                 f"(expected a header row {','.join(COLUMNS)}, separated by , ; or tab)",
             )
         )

@@ -96,6 +96,13 @@ class Database:
             self.sync_engine: Engine = create_engine(sync_sqlite_url(url), connect_args=args)
             _sqlite_pragmas(self.sync_engine, begin="BEGIN IMMEDIATE", synchronous=synchronous)
             self._sync_sessions = sessionmaker(self.sync_engine, expire_on_commit=False)
+            # Bookkeeping whose loss on power failure only repeats work (a
+            # message marked sent) commits without waiting for the disk:
+            # its own connections, synchronous=NORMAL (see ``transaction``).
+            self._lazy_engine = create_engine(sync_sqlite_url(url), connect_args=args)
+            lazy = "NORMAL" if synchronous in ("EXTRA", "FULL") else synchronous
+            _sqlite_pragmas(self._lazy_engine, begin="BEGIN IMMEDIATE", synchronous=lazy)
+            self._lazy_sessions = sessionmaker(self._lazy_engine, expire_on_commit=False)
             # Reads begin deferred, need no turn and never wait for a writer (WAL).
             self._read_engine = create_engine(sync_sqlite_url(url), connect_args=args)
             _sqlite_pragmas(self._read_engine, begin="BEGIN", synchronous=synchronous)
@@ -124,27 +131,38 @@ class Database:
             yield SyncBackedSession(sync)
 
     @asynccontextmanager
-    async def _session(self) -> AsyncIterator[DbSession]:
+    async def _session(self, *, durable: bool = True) -> AsyncIterator[DbSession]:
         if self.engine is not None:
             async with self._async_sessions() as session:
                 yield session
             return
         async with self._turn():
-            with self._sync_sessions() as sync:
+            with (self._sync_sessions if durable else self._lazy_sessions)() as sync:
                 yield SyncBackedSession(sync)
 
     @asynccontextmanager
-    async def transaction(self, *, serializable: bool = False) -> AsyncIterator[DbSession]:
+    async def transaction(
+        self, *, serializable: bool = False, durable: bool = True
+    ) -> AsyncIterator[DbSession]:
         """One unit of work: committed on success, rolled back on any error.
 
         ``serializable`` asks PostgreSQL for SERIALIZABLE isolation, so that two
         events deciding on the same pair (both members accepting at once) cannot
         both miss each other; the engine retries a serialization failure.  On
         SQLite every transaction is already serial (BEGIN IMMEDIATE).
+
+        ``durable=False`` is for bookkeeping whose loss only repeats work, such
+        as marking an outbox message sent: the commit survives the crash of
+        this process (and so a ``kill -9``) but not a power loss, and does not
+        wait for the disk (SQLite ``synchronous=NORMAL``, PostgreSQL
+        ``synchronous_commit=off``).  A power loss can then resend a message;
+        it never loses one.
         """
-        async with self._session() as session:
+        async with self._session(durable=durable) as session:
             if serializable and not self.is_sqlite:
                 await session.connection(execution_options={"isolation_level": "SERIALIZABLE"})
+            if not durable and not self.is_sqlite:
+                await session.execute(text("SET LOCAL synchronous_commit TO OFF"))
             try:
                 yield session
                 await session.commit()
@@ -233,6 +251,7 @@ class Database:
         else:
             self.sync_engine.dispose()
             self._read_engine.dispose()
+            self._lazy_engine.dispose()
 
 
 #: per event loop, per SQLite file: whose turn it is to write

@@ -99,7 +99,7 @@ async def test_nothing_listening_at_the_bot_api_is_retried_then_fails(tmp_path: 
     code, lines = await _run(tmp_path, env)
     assert code == 69, lines
     _assert_short(lines)
-    assert "MENTORBOT_TELEGRAM_API_URL" in lines[-1] and "after 3 attempt(s)" in lines[-1]
+    assert "MENTORBOT_TELEGRAM_API_URL" in lines[-1] and "after 3 attempts" in lines[-1]
     assert sum("retrying in" in line for line in lines) == 2  # bounded: two retries
 
 

@@ -71,6 +71,39 @@ async def test_a_pressed_button_is_answered_and_edits_its_message(
     )
 
 
+async def test_a_webhook_press_is_answered_in_the_response_not_by_a_request(
+    tg_fake: FakeTelegram,
+    tg_standin: TgStandInCore,
+    tg_settings: Callable[..., Settings],
+    tg_run: Run,
+    tg_free_port: int,
+) -> None:
+    url = f"http://127.0.0.1:{tg_free_port}/tg/hook"
+    settings = tg_settings(
+        telegram_webhook_url=url,
+        telegram_webhook_secret="s3cret-token",
+        telegram_webhook_listen=f"127.0.0.1:{tg_free_port}",
+    )
+    await tg_run(tg_standin, settings)
+    tg_fake.inject_command(ADA, "start")
+    first = await tg_fake.next_message(ADA)
+    press = tg_fake.inject_callback(ADA, first.button("yes"), message_id=first.message_id)
+    edited = await tg_fake.next_message(ADA)
+    assert (edited.method, edited.message_id, edited.text) == (
+        "editmessagetext",
+        first.message_id,
+        "chose c:yes",
+    )
+    # The spinner was stopped by the webhook's answer, with no request of its own;
+    # the edit is still a request of its own (through the outbox).
+    (answer,) = tg_fake.calls_of("answerCallbackQuery")
+    assert answer.via_webhook
+    assert answer.params == {"callback_query_id": press["callback_query"]["id"]}
+    assert not any(c.via_webhook for c in tg_fake.calls if c.method != "answercallbackquery")
+    assert tg_fake.webhook_statuses == [200, 200]
+    assert [type(e).__name__ for e in tg_standin.events] == ["CommandIn", "ChoiceIn"]
+
+
 async def test_attachments_are_sent_as_documents(
     tg_fake: FakeTelegram,
     tg_standin: TgStandInCore,

@@ -30,6 +30,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.fakes.hold import Holds, MessageHold
+from tests.fakes.telegram_limits import FloodLimits
 
 JSON = dict[str, Any]
 
@@ -95,6 +96,8 @@ class Call:
     method: str
     params: JSON
     files: dict[str, tuple[str, bytes]]
+    #: given in the body of the bot's answer to a webhook POST, not as a request
+    via_webhook: bool = False
 
 
 class ApiFailure(Exception):
@@ -141,6 +144,8 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self._holds = Holds()
+        #: set to enforce Telegram's flood limits on messages (429 beyond)
+        self.limits: FloodLimits | None = None
 
     # --- lifecycle -------------------------------------------------------
 
@@ -400,6 +405,14 @@ class FakeTelegram:
             if chat_id > 0:
                 raise ApiFailure(403, "Forbidden: bot can't initiate conversation with a user")
             raise ApiFailure(400, "Bad Request: chat not found")
+        if self.limits is not None and method in _MESSAGE_METHODS and isinstance(chat_id, int):
+            retry_after = self.limits.admit(chat_id)
+            if retry_after is not None:
+                raise ApiFailure(
+                    429,
+                    f"Too Many Requests: retry after {retry_after}",
+                    {"retry_after": retry_after},
+                )
 
     async def _api_getme(self, params: JSON, files: Any) -> JSON:
         return self.bot_user
@@ -556,7 +569,26 @@ class FakeTelegram:
             headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
         async with self._session.post(self.webhook["url"], json=update, headers=headers) as resp:
             self.webhook_statuses.append(resp.status)
+            body = await resp.read()
+        if resp.status == 200 and body and resp.content_type == "application/json":
+            await self._webhook_reply(json.loads(body))
         self._changed.set()
+
+    async def _webhook_reply(self, params: JSON) -> None:
+        """Run the one method a webhook's answer may carry, as Telegram does:
+        its result goes nowhere, and a failure is not reported to the bot."""
+        method = str(params.pop("method", "")).lower()
+        if not method:
+            return
+        self.calls.append(Call(method, params, {}, via_webhook=True))
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return
+        try:
+            self._check_failures(method, params)
+            await handler(params, {})
+        except ApiFailure:
+            pass
 
 
 def _commands_key(params: JSON) -> tuple[str, str]:

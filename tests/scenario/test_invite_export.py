@@ -84,7 +84,7 @@ def test_csv_lists_everyone_with_fresh_codes_and_inert_formulas(tmp_path: Path) 
         assert row["discord"] == f"/join {row['code']}"
         assert row["expires"]
         assert _code_problem(tmp_path, row["code"]) is None  # a working code
-    assert "issued 6 fresh code(s)" in first.stderr
+    assert "issued 6 fresh codes" in first.stderr
 
     again = mentorbot(tmp_path, "invites", "export", "--program", "stemup", "--format", "csv")
     fresh = list(csv.DictReader(io.StringIO(again.stdout)))
@@ -113,7 +113,7 @@ def test_json_to_a_file(tmp_path: Path) -> None:
     assert set(rows[0]) == {
         "name", "role", "group", "status", "code", "telegram_link", "discord", "expires"
     }  # fmt: skip
-    assert "wrote 6 row(s)" in done.stderr
+    assert "wrote 6 rows" in done.stderr
 
 
 def test_qr_codes_decode_to_the_deep_links(tmp_path: Path) -> None:

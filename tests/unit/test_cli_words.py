@@ -6,7 +6,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.content import load_content
-from bot.wording import plural
+from bot.wording import counted, english_noun, plural
 
 EXPECTED = {
     "en": {
@@ -45,3 +45,12 @@ def test_zero_one_and_two(lang: str) -> None:
             assert expected in text, (key, n, text)
             if lang == "en" and n == 1:
                 assert "s " not in text.split(" from ")[0] + " ", text  # no "1 groups"
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"), [(0, "0 problems"), (1, "1 problem"), (2, "2 problems")]
+)
+def test_operator_lines_count_without_content(n: int, expected: str) -> None:
+    """Lines printed when content itself may be broken still agree with their number."""
+    assert counted(n, "problem", "problems") == expected
+    assert english_noun(n, "column", "columns") == expected.split()[1].replace("problem", "column")

@@ -71,7 +71,7 @@ def test_every_bad_row_is_named_with_its_line_in_one_pass() -> None:
 
 def test_missing_columns_and_empty_files_are_explained(tmp_path: Path) -> None:
     assert parse_intake_csv("programme,role,name\nx,mentor,A\n")[1] == [
-        "line 1: missing column(s): languages"
+        "line 1: missing column: languages"
     ]
     assert parse_intake_csv("")[1] == ["line 1: the file is empty"]
     bad = tmp_path / "latin1.csv"

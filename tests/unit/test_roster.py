@@ -99,7 +99,7 @@ def test_line_numbers_count_quoted_line_breaks_and_blank_lines() -> None:
 
 def test_a_header_that_is_not_one_says_what_is_expected() -> None:
     found = problems("namn;roll\nAnna;mentor\n")
-    assert found[0].startswith("line 1: missing column(s): programme, kind, group, role, name")
+    assert found[0].startswith("line 1: missing columns: programme, kind, group, role, name")
     assert problems("") == ["line 1: the file is empty; expected a header row"]
 
 
