@@ -3,10 +3,12 @@
 The morning after the end date (a job planned when the programme is created
 and re-planned whenever ``program update`` moves the end) each open group
 closes: its future meetings and pending reminders, nudges and check-ins
-stop, the registry's ``group_closing`` hooks run (the feedback flow sends the
-final evaluation to whoever has not given it, opened by a closing message
-that counts the meetings actually held), and the group becomes
-``completed``.  The organisers get one summary.
+stop, the registry's ``group_closing`` hooks run (a group that met is
+celebrated and each mentor gets an acknowledgement, see
+:mod:`bot.flows.celebration`; the feedback flow sends the final evaluation to
+whoever has not given it), and the group becomes ``completed``.  Three weeks
+earlier :mod:`bot.flows.last_meeting` has sent a guide for the last meeting.
+The organisers get one summary.
 """
 
 from __future__ import annotations

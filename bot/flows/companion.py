@@ -41,6 +41,7 @@ from bot.flows.companion_seats import (
     seats_of,
     start_step,
 )
+from bot.flows.meeting_checks import before_meeting
 from bot.flows.meeting_facts import (
     MeetingFacts,
     facts_of,
@@ -354,6 +355,7 @@ async def _prep(work: Work, facts: MeetingFacts, person: Person) -> Reply:
             work.t_for(lang, "companion.prep.bonding", mode=mode, prompt=bonding.text(lang))
         )
     parts.append(await _agenda_listing(work, lang, facts.group))
+    parts.extend(await before_meeting(work, facts.meeting, person))
     parts.append(work.t_for(lang, "companion.prep.add", names=mentor_names))
     choices = (
         Choice(f"cmp:agenda:{facts.group.id}", work.t_for(lang, "companion.buttons.add_agenda")),

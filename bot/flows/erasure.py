@@ -3,8 +3,8 @@
 Forgetting keeps the programme's statistics whole but anonymous: the seat
 stays (so counts and ratings still add up) with no name and no person behind
 it.  Everything the person typed is deleted where it is theirs alone (notes,
-agenda points, proposals, messages to organisers, feedback texts, their raw
-updates) and rewritten where it is shared history: a completed agreement keeps
+agenda points, next steps, proposals, messages to organisers, feedback texts,
+their raw updates) and rewritten where it is shared history: a completed agreement keeps
 its agreed text, with the person's name replaced by their role ("the mentee",
 in the text's own language) and their own words by a neutral mark.  Finally
 every other table is searched for the person's names and typed texts
@@ -46,6 +46,7 @@ from bot.store.models import (
 )
 from bot.store.retention import STRANGER_DAYS, plan_stranger_purge
 from bot.store.scrub import Needles, delete_rows_sent_by, scrub_tables
+from bot.store.steps_model import NextStep
 
 #: the agreed text of a completed version, per language (see flows.agreement)
 SNAPSHOT = "text"
@@ -140,6 +141,7 @@ async def typed_texts(ctx: Ctx, seats: list[Member]) -> set[str]:
     if not seat_ids:
         return texts
     texts |= set(await s.scalars(select(AgendaItem.text).where(AgendaItem.member_id.in_(seat_ids))))
+    texts |= set(await s.scalars(select(NextStep.text).where(NextStep.member_id.in_(seat_ids))))
     texts |= {
         t
         for t in await s.scalars(

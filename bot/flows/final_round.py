@@ -1,11 +1,12 @@
 """The end-of-programme evaluation at the close, and its timing when the dates move.
 
 At the programme's close (:mod:`bot.flows.closing`) each member who has not
-given the final evaluation gets it now, opened by a closing message that fits
-what happened: how many meetings the group actually held, none at all, or a
-partner missing at the end.  Whoever answered already gets the closing
-words.  When ``program update`` moves the dates, the mid-programme and final
-evaluations move with them.
+given the final evaluation gets it now.  A group that met has just been
+celebrated (:mod:`bot.flows.celebration`, which counts the meetings), so its
+questions only get a short lead-in; a group that never met, or that missed a
+partner at the end, gets words that fit that instead.  Whoever answered
+already gets the closing words.  When ``program update`` moves the dates,
+the mid-programme and final evaluations move with them.
 """
 
 from __future__ import annotations
@@ -28,12 +29,13 @@ def register(flows: Flows) -> None:
     flows.programme_dates.append(replan)
 
 
-def closing_key(group: Group, held: int) -> str:
+def closing_key(group: Group, held: int) -> str | None:
+    """The words that open the evaluation; None when the celebration
+    (:mod:`bot.flows.celebration`) has already said the programme ended and
+    what the group did, so only the evaluation's own lead-in is needed."""
     if group.status == "incomplete":
         return "lifecycle.closing.alone"
-    return {0: "lifecycle.closing.none", 1: "lifecycle.closing.held_one"}.get(
-        held, "lifecycle.closing.held_many"
-    )
+    return "lifecycle.closing.none" if held == 0 else None
 
 
 async def close_round(work: Work, group: Group) -> None:
@@ -46,14 +48,20 @@ async def close_round(work: Work, group: Group) -> None:
         if person.unreachable_at is not None:
             continue
         lang = person.language
-        intro = work.t_for(lang, key, programme=programme.name, held=held)
         answers = await answers_of(work, group.id, seat.id, "final", "1")
         dedupe = f"fb:close:{group.id}:{seat.id}"
         if next_step(questions_for(work, "final", seat.role), answers) is None:
+            intro = work.t_for(lang, key, programme=programme.name) if key else ""
             closing = work.t_for(lang, f"feedback.closing.{seat.role}")
-            await send(work, person, Reply(intro + "\n\n" + closing), key=dedupe)
+            await send(work, person, Reply("\n\n".join(filter(None, [intro, closing]))), key=dedupe)
             continue
-        await send(work, person, Reply(intro), key=dedupe)
+        if key is None:
+            # celebrated already: the lead-in goes with the next question, and a
+            # question already sent (a week before the end) is not sent twice
+            lead_in = work.t_for(lang, "lifecycle.closing.evaluation")
+            await ask(work, group, seat, person, "final", "1", intro=lead_in)
+            continue
+        await send(work, person, Reply(work.t_for(lang, key, programme=programme.name)), key=dedupe)
         # the evaluation's next question; one already sent (a week before the end,
         # still unanswered) is not sent twice: the outbox knows its key
         await ask(work, group, seat, person, "final", "1")

@@ -32,6 +32,7 @@ from bot.store.models import (
     Meeting,
     MeetingCheck,
     Member,
+    Person,
     Rhythm,
 )
 from bot.time import formatting as timefmt
@@ -58,7 +59,18 @@ async def remind(work: Work, job: Job) -> None:
         )
         if link:
             text += "\n" + work.t_for(person.language, "meetings.link.in_reminder", link=link)
+        text = "\n\n".join([text, *await before_meeting(work, meeting, person)])
         await work.tell(person.id, Reply(text), key=f"job:{job.id}:{seat.id}")
+
+
+async def before_meeting(work: Work, meeting: Meeting, person: Person) -> list[str]:
+    """What other flows add to a message before a meeting (the open next steps)."""
+    extra = []
+    for hook in work.flows.before_meeting if work.flows else []:
+        found = await hook(work, meeting, person)
+        if found:
+            extra.append(found)
+    return extra
 
 
 async def check(work: Work, job: Job) -> None:

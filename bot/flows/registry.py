@@ -16,7 +16,7 @@ from bot.core.commands import CommandRegistry
 
 if TYPE_CHECKING:
     from bot.core.context import Ctx, Dialog, Work
-    from bot.store.models import Group, Job, Meeting, Member, Programme
+    from bot.store.models import Group, Job, Meeting, Member, Person, Programme
 
 ChoiceHandler = Callable[["Ctx", list[str]], Awaitable[None]]
 TextHandler = Callable[["Ctx", "Dialog", str], Awaitable[None]]
@@ -34,6 +34,8 @@ StopHook = Callable[["Work", "Group", list[int], bool], Awaitable[None]]
 ProgrammeHook = Callable[["Work", "Programme"], Awaitable[None]]
 MemberHook = Callable[["Ctx", "Group", "Member"], Awaitable[None]]
 AbsenteesHook = Callable[["Work", "Group", list["Member"]], Awaitable[None]]
+#: (work, meeting, person): a paragraph to add to what they hear before the meeting, or None
+BeforeMeetingHook = Callable[["Work", "Meeting", "Person"], Awaitable["str | None"]]
 
 
 @dataclass
@@ -83,6 +85,9 @@ class Flows:
     rhythm_change_asked: list[MemberHook] = field(default_factory=list)
     #: called for each open group at the programme's end, before it becomes completed
     group_closing: list[WorkGroupHook] = field(default_factory=list)
+    #: asked for paragraphs to add to a meeting's reminder and the mentee's
+    #: preparation (the open next steps)
+    before_meeting: list[BeforeMeetingHook] = field(default_factory=list)
 
     def on_choice(self, prefix: str, handler: ChoiceHandler) -> None:
         if prefix in self.choices:

@@ -167,6 +167,7 @@ def templates(n: dict[str, int]) -> dict[str, list[str]]:
         "quiet": [str(n["group"]), "on"],
         "mt": ["a", str(n["member"]), str(n["member"])],
         "itk": [str(n["member"]), "mode", "online"],
+        "nxt": ["add", str(n["group"])],
         "gde": ["later"],
         "rfr": [str(n["group"]), "00000000", "yes"],
         "goal": [str(n["group"]), "mid", "0", "halfway"],

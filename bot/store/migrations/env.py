@@ -10,6 +10,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import bot.matching.models  # noqa: F401  (tables defined outside bot.store)
+from bot.store import steps_model  # noqa: F401  (next steps)
 from bot.store.models import Base
 
 target_metadata = Base.metadata
