@@ -1,0 +1,177 @@
+"""Issue 20: the defects a whole pair's journey found, one scenario each.
+
+Each test reproduces one defect the way a person met it (through the console
+on the real core, a fake clock and a SQLite file) and states what they should
+get instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.conftest import START, database_url
+from tests.console_harness import Console
+from tests.pair_steps import SETUP
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+TO_RHYTHM = """
+@anna [Vi är överens]
+@bea [Vi är överens]
+@bea [Karriär]
+@bea [Klar]
+@bea Disputera inom två år
+@bea [Klar]
+@bea [Vi är överens]
+"""
+
+
+@pytest.fixture
+async def console(tmp_path: Path) -> AsyncIterator[Console]:
+    c = await Console.open(database_url(tmp_path), START)
+    yield c
+    await c.close()
+
+
+def last_to(console: Console, name: str, lines: list[str]) -> str:
+    found = console.to(name, lines)
+    assert found, f"nothing to {name} in {lines}"
+    return found[-1]
+
+
+# --------------------------------------------------------------------- rhythm words
+
+
+@pytest.mark.parametrize(
+    "typed", ["var tredje vecka", "var tionde dag", "var sjätte vecka", "varannan månad"]
+)
+async def test_custom_frequency_accepts_the_bots_own_swedish_examples(
+    console: Console, typed: str
+) -> None:
+    await console.run(SETUP + TO_RHYTHM)
+    asked = await console.run("@bea [Annat]")
+    assert "Skriv hur ofta" in last_to(console, "bea", asked)
+    answered = await console.run(f"@bea {typed}")
+    assert "Hur långa möten" in last_to(console, "bea", answered), answered
+
+
+async def test_one_hour_in_words_is_a_meeting_length(console: Console) -> None:
+    await console.run(SETUP + TO_RHYTHM + "@bea [Varannan]\n@bea [Annat]")
+    answered = await console.run("@bea en timme")
+    assert "Hur vill du helst ses" in last_to(console, "bea", answered), answered
+
+
+# --------------------------------------------------------------------- console scripts
+
+
+async def test_program_show_runs_in_a_console_script(console: Console) -> None:
+    await console.run(SETUP)
+    shown = await console.run("$ program show stemup")
+    assert shown[0] == "$ program show stemup"
+    assert any("Anna & Bea" in line for line in shown), shown
+
+
+async def test_roster_errors_appear_in_the_script_transcript(
+    console: Console, tmp_path: Path
+) -> None:
+    await console.run(SETUP)
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "programme,kind,group,role,name\nstemup,trio,g1,mentor,Cleo\n", encoding="utf-8"
+    )
+    out = await console.run(f"$ roster import {roster}")
+    assert any("kind must be pair or circle" in line for line in out), out
+    assert any("nothing imported" in line for line in out), out
+
+
+async def test_a_button_on_an_older_message_can_be_pressed_by_its_text(
+    console: Console,
+) -> None:
+    await console.run(SETUP)
+    # Anna's agreement item 1 is open; Bea's /help menu arrives later for Bea only,
+    # so give Anna a newer message with buttons of another kind: /help.
+    await console.run("@anna /help")
+    pressed = await console.run('@anna [Vi är överens] in "1/10"')
+    assert "du har svarat överens" in "\n".join(pressed), pressed
+
+
+async def test_a_press_that_finds_no_button_makes_the_script_fail(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "s.txt"
+    script.write_text("@anna /start\n@anna [9]\n@anna /help\n", encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--script", str(script)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert run.returncode == 1, run.stdout
+    assert "   (no button [9] for anna)" in run.stdout.splitlines()
+    assert "@anna /help" in run.stdout  # the rest of the script still ran
+    assert "line 2" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_piping_cli_output_into_a_closed_reader_is_quiet(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MENTORBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/cli.db"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "content", "check"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # like `| head -0`: the reader is gone before anything is written
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+# --------------------------------------------------------------------- meeting times
+
+
+async def test_a_rule_without_a_day_asks_only_for_the_day(console: Console) -> None:
+    from tests.pair_steps import AGREE_AND_BOOK
+
+    booking = AGREE_AND_BOOK.split("@bea nästa tisdag kl 15")[0]
+    await console.run(SETUP + booking)
+    asked = await console.run("@bea varannan vecka kl 15")
+    question = last_to(console, "bea", asked)
+    assert "Vilken dag" in question, asked
+    answered = await console.run("@bea tisdagar")
+    assert any("Anna" in line for line in console.to("bea", answered)), answered
+    assert any("Bea föreslår" in line for line in console.to("anna", answered)), answered
+
+
+async def test_a_recurrence_typed_at_its_own_time_does_not_start_now(tmp_path: Path) -> None:
+    from bot.timeparse import Recurring, parse_when
+
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=STOCKHOLM)  # a Wednesday, 10:00
+    found = parse_when("var tredje onsdag kl 10", now=now, tz="Europe/Stockholm", lang="sv")
+    assert isinstance(found, Recurring)
+    assert found.first > now
+    assert found.first.astimezone(STOCKHOLM) == datetime(2026, 12, 2, 10, 0, tzinfo=STOCKHOLM)
+
+
+def test_next_friday_on_a_thursday_is_asked_about() -> None:
+    from bot.timeparse import ParseFailure, parse_when
+
+    thursday = datetime(2026, 11, 26, 10, 0, tzinfo=STOCKHOLM)
+    found = parse_when("nästa fredag kl 15", now=thursday, tz="Europe/Stockholm", lang="sv")
+    assert isinstance(found, ParseFailure) and found.reason == "next_or_this"
+    wednesday = datetime(2026, 11, 25, 10, 0, tzinfo=STOCKHOLM)
+    clear = parse_when("nästa fredag kl 15", now=wednesday, tz="Europe/Stockholm", lang="sv")
+    assert not isinstance(clear, ParseFailure)
