@@ -64,6 +64,10 @@ class Core:
     async def handle(self, event: Event) -> list[Outgoing]:
         return await self.engine.handle(event)
 
+    async def note_sent(self, out: Outgoing, ref: str | None) -> None:
+        """An adapter sent a direct reply as platform message ``ref``."""
+        await self.delivery.sent(out, ref)
+
     async def deliver_outbox(self) -> None:
         """Send what handled events queued for other people (after their commit)."""
         ids, self.engine.pending_outbox = self.engine.pending_outbox, []

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from bot.commands import CommandRegistry
 from bot.config import Settings
 from bot.content import Content
+from bot.questions import Questions
 from bot.store import outbox
 from bot.store.db import to_db
 from bot.store.models import DialogState, Identity, Person
@@ -71,6 +72,14 @@ class Work:
     flows: Flows | None = field(default=None, kw_only=True)
     #: platform -> group-chat creator (see bot.ports.ChatFactory)
     chats: dict[str, Any] = field(default_factory=dict, kw_only=True)
+    _questions: Questions | None = field(default=None, kw_only=True, repr=False)
+
+    @property
+    def questions(self) -> Questions:
+        """The live-question rule for this transaction (see :mod:`bot.questions`)."""
+        if self._questions is None:
+            self._questions = Questions(self.session, self.now, self.outbox_ids)
+        return self._questions
 
     def t_for(self, lang: str, key: str, /, **params: object) -> str:
         return self.content.t(lang, key, **params)
@@ -81,6 +90,10 @@ class Work:
         if ident is None or ident.dm_chat_id is None:
             return
         address = Address(ident.platform, ident.dm_chat_id, None, "dm")
+        asked = await self.questions.asked(address, person_id, reply)
+        if asked is None:
+            return
+        reply = asked
         msg_id = await outbox.enqueue(
             self.session, address, reply, self.now, person_id=person_id, key=key
         )
@@ -109,6 +122,10 @@ class Work:
 
     async def post(self, address: Address, reply: Reply, *, key: str | None = None) -> None:
         """Queue ``reply`` for a group chat or channel."""
+        asked = await self.questions.asked(address, None, reply)
+        if asked is None:
+            return
+        reply = asked
         msg_id = await outbox.enqueue(self.session, address, reply, self.now, key=key)
         if msg_id is not None:
             self.outbox_ids.append(msg_id)

@@ -15,11 +15,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 
 from bot.ports import Clock, DeliveryError, Transport
+from bot.questions import note_sent
 from bot.store.claims import claim
 from bot.store.db import Database, to_db
 from bot.store.models import OutboxMessage, Person
 from bot.store.outbox import row_to_outgoing
 from bot.store.session import DbSession
+from bot.types import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +93,9 @@ class Delivery:
 
     async def _send(self, row: OutboxMessage) -> bool:
         transport = self.transports[row.platform]
+        out = row_to_outgoing(row)
         try:
-            await transport.send(row_to_outgoing(row))
+            ref = await transport.send(out)
         except DeliveryError as exc:
             await self._failed(row, exc)
             return False
@@ -106,7 +109,31 @@ class Delivery:
                 .where(OutboxMessage.id == row.id)
                 .values(sent_at=to_db(self.clock.now()), claimed_until=None)
             )
+            strip = await note_sent(session, out, ref)
+        if strip is not None:
+            await self._strip(strip)
         return True
+
+    async def sent(self, out: Outgoing, ref: str | None) -> None:
+        """An adapter sent a direct reply as platform message ``ref``: remember
+        it for the live-question rule (and strip it at once if already closed)."""
+        if out.reply.question is None or ref is None:
+            return
+        async with self.db.transaction() as session:
+            strip = await note_sent(session, out, ref)
+        if strip is not None:
+            await self._strip(strip)
+
+    async def _strip(self, strip: Outgoing) -> None:
+        """Remove the buttons of a question that closed before it was sent; a
+        failure only leaves a button whose press gets the stale answer."""
+        transport = self.transports.get(strip.address.platform)
+        if transport is None:
+            return
+        try:
+            await transport.send(strip)
+        except Exception as exc:
+            log.info("could not remove the buttons of a closed question: %s", type(exc).__name__)
 
     async def _failed(self, row: OutboxMessage, exc: DeliveryError) -> None:
         now = self.clock.now()

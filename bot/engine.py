@@ -25,6 +25,7 @@ from bot.content import Content
 from bot.context import Ctx, StaleState
 from bot.flows.registry import Flows
 from bot.ports import ChatFactory, Clock
+from bot.questions import settle_replies
 from bot.store.db import Database, to_db
 from bot.store.models import DialogState, Identity, Member, Person
 from bot.types import Actor, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
@@ -65,6 +66,9 @@ class Engine:
                     ctx = await self._context(session, event)
                     lang = ctx.lang
                     await self._dispatch(ctx)
+                    ctx.replies = await settle_replies(
+                        ctx.questions, event, ctx.person.id, ctx.replies
+                    )
                     await ctx.save_dialogs()
                 self.pending_outbox.extend(ctx.outbox_ids)
                 return ctx.replies

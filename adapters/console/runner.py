@@ -32,7 +32,9 @@ async def run_script(settings: Settings, script: Path, now: datetime) -> int:
                 return 2
     finally:
         await core.close()
-    return 0
+    for miss in session.misses:
+        print(f"mentorbot: {script}: {miss}", file=sys.stderr)
+    return 1 if session.misses else 0
 
 
 async def run_interactive(settings: Settings, now: datetime | None) -> int:

@@ -62,6 +62,8 @@ class CoreLike(Protocol):
 
     async def handle(self, event: Event) -> list[Outgoing]: ...
 
+    async def note_sent(self, out: Outgoing, ref: str | None) -> None: ...
+
     async def deliver_outbox(self) -> None: ...
 
     async def mark_unreachable(self, platform: str, chat_id: str) -> None: ...
@@ -157,7 +159,7 @@ class UpdateHandler:
                 continue
             same_chat = out.address.chat_id == event.address.chat_id
             try:
-                await self._transport.send_reply(
+                sent_id = await self._transport.send_reply(
                     out, edit_message_id=edit_id if (same_chat and out.reply.replace) else None
                 )
             except DeliveryError as err:
@@ -167,6 +169,8 @@ class UpdateHandler:
                     if err.reason in UNREACHABLE_REASONS:
                         await self._core.mark_unreachable(PLATFORM, out.address.chat_id)
                 continue
+            if out.reply.question is not None and sent_id is not None:
+                await self._core.note_sent(out, str(sent_id))
             if same_chat and out.reply.replace:
                 edit_id = None
 

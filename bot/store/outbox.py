@@ -24,6 +24,8 @@ def reply_to_payload(reply: Reply) -> dict[str, Any]:
             [a.filename, a.mime_type, base64.b64encode(a.content).decode()]
             for a in reply.attachments
         ],
+        "question": reply.question,
+        "clears": reply.clears,
     }
 
 
@@ -36,6 +38,8 @@ def payload_to_reply(payload: dict[str, Any]) -> Reply:
             Attachment(name, base64.b64decode(data), mime)
             for name, mime, data in payload.get("attachments", [])
         ),
+        question=payload.get("question"),
+        clears=payload.get("clears"),
     )
 
 

@@ -29,6 +29,7 @@ import icalendar
 
 from bot.config import Settings
 from tests.fakes.telegram_api import FakeTelegram, Sent
+from tests.live_buttons import assert_no_question_twice_in_a_row, assert_only_latest_questions_live
 
 if TYPE_CHECKING:
     from tests.adapters.conftest import TgRunning
@@ -302,11 +303,33 @@ async def test_a_pair_joins_agrees_and_books_a_meeting_with_buttons_and_free_tex
             for item in range(1, 11):
                 assert f"{item}. ✓" in text  # every item agreed
 
-        # A keyboard left on an answered message cannot book the meeting twice.
-        stale = await j.press(ANNA, "Det passar")
+        # The answered proposal lost its keyboard; its old button, pressed
+        # anyway (a client that missed the edit), cannot book the meeting twice.
+        proposal = next(s for s in tg_fake.sent if "Bea föreslår" in (s.text or ""))
+        assert not tg_fake._messages[(ANNA, proposal.message_id)].get("reply_markup")
+        stale = await j._step(
+            lambda: tg_fake.inject_callback(
+                ANNA,
+                proposal.button("Det passar"),
+                message_id=proposal.message_id,
+                first_name="Anna",
+                language_code=None,
+            ),
+            {ANNA},
+        )
         assert not stale.documents(ANNA)
 
     # --- across the whole journey ------------------------------------------
+    live: dict[str, list[str]] = {}
+    for (chat, _), message in sorted(tg_fake._messages.items()):
+        if (message.get("reply_markup") or {}).get("inline_keyboard"):
+            live.setdefault(str(chat), []).append(message.get("text", ""))
+    assert_only_latest_questions_live(live)
+    assert_no_question_twice_in_a_row(
+        (str(s.chat_id), f"{s.text} {s.buttons}")
+        for s in tg_fake.sent
+        if s.method in ("sendmessage", "editmessagetext", "senddocument") and s.buttons
+    )
     assert {s.chat_id for s in tg_fake.sent} == {ANNA, BEA}
     answered = [c.params["callback_query_id"] for c in tg_fake.calls_of("answerCallbackQuery")]
     assert sorted(answered) == sorted(j.query_ids) and len(set(answered)) == len(answered)

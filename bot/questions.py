@@ -1,0 +1,249 @@
+"""One live question at a time: the rule that takes buttons away.
+
+A message with buttons is a *question*.  A person should only ever see
+buttons that still mean something, so the engine applies one rule to every
+message it sends, whatever the flow:
+
+- a question that has been **answered** (one of its buttons was pressed),
+  **superseded** (a newer question on the same topic went to the same person
+  or group) or **expired** (a flow closed its topic) loses its buttons: the
+  old message is edited where the platform allows it;
+- a question identical to the person's newest open question is not sent again
+  (unless they asked for it with a command).
+
+A question's *topic* is what its buttons act on, read from the choice ids:
+the prefix and the first number (``agr:7:roles:agree`` → ``agr:7``, the
+agreement of group 7), so the agreement's next item supersedes the previous
+one while a "did you meet?" about meeting 12 stays answerable next to a
+reminder about meeting 13.
+
+State lives in ``live_questions``, so the rule holds across workers and
+restarts, whether a reply is sent directly or through the outbox.  Edits that
+remove buttons go through the outbox as replies with ``clears`` set; the
+platform id of a sent message (``message_ref``) comes back from the
+transports through :func:`note_sent`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.store import outbox
+from bot.store.db import to_db
+from bot.store.models import LiveQuestion
+from bot.store.session import DbSession
+from bot.types import Address, Choice, ChoiceIn, CommandIn, Event, Outgoing, Reply
+
+#: Characters of a question's text kept to show which message lost its buttons.
+SNIPPET = 200
+
+
+def topic_of(choice_id: str) -> str:
+    """``agr:7:roles:agree`` → ``agr:7``; without a number, the prefix alone."""
+    parts = choice_id.split(":")
+    number = next((p for p in parts[1:] if p.isdigit()), None)
+    return f"{parts[0]}:{number}" if number is not None else parts[0]
+
+
+def topics_of(choices: Iterable[Choice]) -> set[str]:
+    return {topic_of(c.id) for c in choices}
+
+
+def fingerprint(reply: Reply) -> str:
+    """Same text and same buttons: the same question."""
+    blob = "\x1f".join([reply.text, *(f"{c.id}\x1e{c.label}" for c in reply.choices)])
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def snippet(text: str) -> str:
+    first = (text.strip().splitlines() or [""])[0]
+    return first if len(first) <= 80 else first[:79] + "…"
+
+
+def strip_reply(question: LiveQuestion) -> Reply:
+    """The edit that removes a question's buttons (its text stays as it was)."""
+    assert question.message_ref is not None
+    return Reply(question.text, clears=question.message_ref)
+
+
+def _address(question: LiveQuestion) -> Address:
+    return Address(question.platform, question.chat_id, None, question.kind)  # type: ignore[arg-type]
+
+
+class Questions:
+    """The live-question bookkeeping of one transaction."""
+
+    def __init__(self, session: DbSession, now: datetime, outbox_ids: list[int]) -> None:
+        self.session = session
+        self.now = now
+        #: where the ids of outbox rows written for edits go (delivered after commit)
+        self.outbox_ids = outbox_ids
+
+    async def _open(self, platform: str, person_id: int | None, chat_id: str) -> list[LiveQuestion]:
+        """Open questions in one scope, oldest first: a person's private
+        chats (on one platform), or one group chat."""
+        stmt = select(LiveQuestion).where(
+            LiveQuestion.platform == platform, LiveQuestion.open.is_(True)
+        )
+        if person_id is not None:
+            stmt = stmt.where(LiveQuestion.person_id == person_id, LiveQuestion.kind == "dm")
+        else:
+            stmt = stmt.where(LiveQuestion.chat_id == chat_id, LiveQuestion.kind == "group")
+        return list((await self.session.scalars(stmt.order_by(LiveQuestion.id))).all())
+
+    async def _close(self, question: LiveQuestion, *, keep: str | None = None) -> None:
+        """Close ``question``; edit its buttons away unless its message is
+        ``keep`` (the pressed message, which the reply itself replaces)."""
+        question.open = False
+        question.closed_at = to_db(self.now)
+        if question.message_ref is None or question.message_ref == keep:
+            return
+        msg_id = await outbox.enqueue(
+            self.session,
+            _address(question),
+            strip_reply(question),
+            self.now,
+            person_id=question.person_id,
+        )
+        if msg_id is not None:
+            self.outbox_ids.append(msg_id)
+
+    async def answered(
+        self,
+        platform: str,
+        person_id: int,
+        choice_id: str,
+        message_ref: str | None,
+        *,
+        replaced: bool,
+    ) -> str | None:
+        """A button was pressed in a private chat: its question is answered
+        and loses its buttons, unless a reply replaces the pressed message.
+
+        Returns the platform ref of the pressed message (given, or that of the
+        newest open question carrying the pressed choice)."""
+        pressed = [
+            q
+            for q in await self._open(platform, person_id, "")
+            if choice_id in q.choice_ids.split("\n")
+        ]
+        ref = message_ref or (pressed[-1].message_ref if pressed else None)
+        for question in pressed:
+            await self._close(question, keep=ref if replaced else None)
+        return ref
+
+    async def asked(
+        self,
+        address: Address,
+        person_id: int | None,
+        reply: Reply,
+        *,
+        solicited: bool = False,
+        message_ref: str | None = None,
+    ) -> Reply | None:
+        """Note a question about to be sent; ``None`` means: do not send it
+        (the same question is already the newest open one).  Older open
+        questions on its topics lose their buttons."""
+        if not reply.choices or reply.clears is not None:
+            return reply
+        if reply.private and address.kind == "group":
+            return reply  # an answer only one member sees cannot be edited later
+        scope_person = person_id if address.kind == "dm" else None
+        if address.kind == "dm" and person_id is None:
+            return reply
+        open_questions = await self._open(address.platform, scope_person, address.chat_id)
+        mark = fingerprint(reply)
+        if (
+            not solicited
+            and open_questions
+            and open_questions[-1].fingerprint == mark
+            and open_questions[-1].message_ref != message_ref
+        ):
+            return None
+        topics = topics_of(reply.choices)
+        for question in open_questions:
+            if set(question.topics.split(" ")) & topics:
+                await self._close(question, keep=message_ref)
+        row = LiveQuestion(
+            platform=address.platform,
+            chat_id=address.chat_id,
+            kind=address.kind,
+            person_id=scope_person,
+            topics=" ".join(sorted(topics))[:400],
+            choice_ids="\n".join(c.id for c in reply.choices),
+            fingerprint=mark,
+            text=snippet(reply.text)[:SNIPPET],
+            message_ref=message_ref,
+            open=True,
+            created_at=to_db(self.now),
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return dataclasses.replace(reply, question=row.id)
+
+    async def expire(self, topic: str) -> None:
+        """A flow closed a topic (a round ended, a meeting was cancelled):
+        every open question on it loses its buttons."""
+        stmt = select(LiveQuestion).where(
+            LiveQuestion.open.is_(True), LiveQuestion.topics.contains(topic)
+        )
+        for question in await self.session.scalars(stmt):
+            if topic in question.topics.split(" "):
+                await self._close(question)
+
+
+async def note_sent(session: DbSession, out: Outgoing, ref: str | None) -> Outgoing | None:
+    """A question went out as platform message ``ref``.  If it was closed
+    meanwhile (superseded before it was even sent), the edit that removes its
+    buttons is returned, to be sent at once."""
+    if out.reply.question is None or ref is None:
+        return None
+    question = await session.get(LiveQuestion, out.reply.question)
+    if question is None:
+        return None
+    question.message_ref = ref
+    if question.open:
+        return None
+    return Outgoing(out.address, strip_reply(question))
+
+
+async def settle_replies(
+    questions: Questions, event: Event, person_id: int, replies: list[Outgoing]
+) -> list[Outgoing]:
+    """Apply the rule to one event's direct replies, in the order they go out.
+
+    A press in a private chat answers its question; the first reply that
+    replaces the pressed message takes over that message (and its platform
+    id).  A question the person asked for with a command is always sent."""
+    pressed_ref: str | None = None
+    replaced = False
+    if isinstance(event, ChoiceIn) and event.address.kind == "dm":
+        replaced = any(o.reply.replace and o.address == event.address for o in replies)
+        pressed_ref = await questions.answered(
+            event.address.platform,
+            person_id,
+            event.choice_id,
+            event.message_ref,
+            replaced=replaced,
+        )
+    settled: list[Outgoing] = []
+    takes_over = replaced
+    for out in replies:
+        ref = None
+        if takes_over and out.reply.replace and out.address == event.address:
+            ref, takes_over = pressed_ref, False
+        reply = await questions.asked(
+            out.address,
+            person_id if out.address.kind == "dm" else None,
+            out.reply,
+            solicited=isinstance(event, CommandIn) or out.reply.replace,
+            message_ref=ref,
+        )
+        if reply is not None:
+            settled.append(dataclasses.replace(out, reply=reply))
+    return settled
