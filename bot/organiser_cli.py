@@ -456,10 +456,15 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
 
 
 def _roster_failed(args: argparse.Namespace, errors: list[str]) -> int:
+    """Errors go to stderr, and also into a console script's transcript."""
     if args.json:
-        print(json.dumps({"imported": 0, "errors": errors}, ensure_ascii=False, indent=2))
-    else:
-        for error in errors:
-            print(f"{args.file}: {error}", file=sys.stderr)
-        print(f"mentorbot: nothing imported ({len(errors)} error(s))", file=sys.stderr)
+        output(args)(json.dumps({"imported": 0, "errors": errors}, ensure_ascii=False, indent=2))
+        return 1
+    lines = [f"{args.file}: {error}" for error in errors]
+    lines.append(f"mentorbot: nothing imported ({len(errors)} error(s))")
+    for line in lines:
+        print(line, file=sys.stderr)
+    if getattr(args, "out", None):
+        for line in lines:
+            args.out(line)
     return 1

@@ -8,8 +8,10 @@ message it sends, whatever the flow:
   **superseded** (a newer question on the same topic went to the same person
   or group) or **expired** (a flow closed its topic) loses its buttons: the
   old message is edited where the platform allows it;
-- a question identical to the person's newest open question is not sent again
-  (unless they asked for it with a command).
+- a question is not sent twice in a row: identical to the last message the
+  person got, still open, it is not sent again (unless they asked for it with
+  a command); after other messages it is sent anew and the older copy loses
+  its buttons, so the live one is always at the bottom of the chat.
 
 A question's *topic* is what its buttons act on, read from the choice ids:
 the prefix and the first number (``agr:7:roles:agree`` → ``agr:7``, the
@@ -31,7 +33,7 @@ import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.store import outbox
 from bot.store.db import to_db
@@ -94,7 +96,24 @@ class Questions:
             stmt = stmt.where(LiveQuestion.person_id == person_id, LiveQuestion.kind == "dm")
         else:
             stmt = stmt.where(LiveQuestion.chat_id == chat_id, LiveQuestion.kind == "group")
-        return list((await self.session.scalars(stmt.order_by(LiveQuestion.id))).all())
+        stmt = stmt.order_by(LiveQuestion.id).execution_options(populate_existing=True)
+        return list((await self.session.scalars(stmt)).all())
+
+    async def _followed(self, platform: str, person_id: int | None, chat_id: str) -> None:
+        """A message without buttons went out: open questions are no longer
+        the last thing in the chat."""
+        stmt = update(LiveQuestion).where(
+            LiveQuestion.platform == platform,
+            LiveQuestion.open.is_(True),
+            LiveQuestion.followed.is_(False),
+        )
+        if person_id is not None:
+            stmt = stmt.where(LiveQuestion.person_id == person_id, LiveQuestion.kind == "dm")
+        else:
+            stmt = stmt.where(LiveQuestion.chat_id == chat_id, LiveQuestion.kind == "group")
+        await self.session.execute(
+            stmt.values(followed=True).execution_options(synchronize_session=False)
+        )
 
     async def _close(self, question: LiveQuestion, *, keep: str | None = None) -> None:
         """Close ``question``; edit its buttons away unless its message is
@@ -149,22 +168,30 @@ class Questions:
         """Note a question about to be sent; ``None`` means: do not send it
         (the same question is already the newest open one).  Older open
         questions on its topics lose their buttons."""
-        if not reply.choices or reply.clears is not None:
+        if reply.clears is not None:
             return reply
         if reply.private and address.kind == "group":
             return reply  # an answer only one member sees cannot be edited later
         scope_person = person_id if address.kind == "dm" else None
         if address.kind == "dm" and person_id is None:
             return reply
+        if not reply.choices:
+            if not reply.replace:  # an edit stays where it was in the chat
+                await self._followed(address.platform, scope_person, address.chat_id)
+            return reply
         open_questions = await self._open(address.platform, scope_person, address.chat_id)
         mark = fingerprint(reply)
+        newest = open_questions[-1] if open_questions else None
         if (
             not solicited
-            and open_questions
-            and open_questions[-1].fingerprint == mark
-            and open_questions[-1].message_ref != message_ref
+            and newest is not None
+            and newest.fingerprint == mark
+            and not newest.followed
+            and newest.message_ref != message_ref
         ):
             return None
+        for question in open_questions:
+            question.followed = True
         topics = topics_of(reply.choices)
         for question in open_questions:
             if set(question.topics.split(" ")) & topics:
@@ -180,6 +207,7 @@ class Questions:
             text=snippet(reply.text)[:SNIPPET],
             message_ref=message_ref,
             open=True,
+            followed=False,
             created_at=to_db(self.now),
         )
         self.session.add(row)

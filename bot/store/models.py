@@ -456,5 +456,7 @@ class LiveQuestion(Base):
     text: Mapped[str] = mapped_column(String(200))
     message_ref: Mapped[str | None] = mapped_column(String(128))
     open: Mapped[bool] = mapped_column(default=True)
+    #: another message went to the same person (or group) after this one
+    followed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]

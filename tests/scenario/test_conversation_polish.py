@@ -175,3 +175,47 @@ def test_next_friday_on_a_thursday_is_asked_about() -> None:
     wednesday = datetime(2026, 11, 25, 10, 0, tzinfo=STOCKHOLM)
     clear = parse_when("nästa fredag kl 15", now=wednesday, tz="Europe/Stockholm", lang="sv")
     assert not isinstance(clear, ParseFailure)
+
+
+# --------------------------------------------------------------------- circles
+
+CIRCLE_SETUP = """
+$ program create --name Cirklar --slug c --start 2026-12-01 --end 2027-06-01 --format group
+$ circle create --program c --mentor Greta --mentee Hanna --mentee Ines --mentee Jo
+"""
+JOIN = "@{w} /start {{code:{n}}}\n@{w} [{lang}]\n@{w} [{yes}]\n@{w} [{ok}]\n@{w} [{yes}]\n"
+
+
+async def joined_circle(console: Console) -> None:
+    await console.run(CIRCLE_SETUP)
+    for name in ("Greta", "Hanna", "Ines", "Jo"):
+        words = (
+            {"lang": "English", "yes": "Yes", "ok": "Got it"}
+            if name == "Ines"
+            else {"lang": "Svenska", "yes": "Ja", "ok": "Förstått"}
+        )
+        await console.run(JOIN.format(w=name.lower(), n=name, **words))
+    await console.run("@greta#cirkel /bind")
+
+
+async def test_the_last_poll_vote_posts_no_members_private_item_in_the_group(
+    console: Console,
+) -> None:
+    await joined_circle(console)
+    await console.run("@greta#cirkel /poll nästa tisdag kl 16; varannan torsdag kl 17")
+    await console.run("@greta#cirkel [2]\n@hanna#cirkel [2]\n@jo#cirkel [2]")
+    out = await console.run("@ines#cirkel [1]")
+    to_group = [line for line in out if line.startswith("→ #cirkel")]
+    assert any("Alla har röstat" in line for line in to_group), out
+    text = "\n".join(out)
+    assert "The programme's goal" not in text  # Ines's language, in the circle's chat
+    assert not any("1/11" in line for line in to_group), to_group
+
+
+async def test_a_non_member_asking_for_the_agreement_in_a_circle_is_told_so(
+    console: Console,
+) -> None:
+    await joined_circle(console)
+    out = await console.run("@mallory#cirkel /agreement")
+    assert "inte med i gruppen" in "\n".join(out), out
+    assert "hör till någon annan" not in "\n".join(out)
