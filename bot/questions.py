@@ -46,8 +46,13 @@ SNIPPET = 200
 
 
 def topic_of(choice_id: str) -> str:
-    """``agr:7:roles:agree`` → ``agr:7``; without a number, the prefix alone."""
+    """``agr:7:roles:agree`` → ``agr:7``; without a number, the prefix alone.
+
+    Feedback questions are per round (``fb:7:c:2:…`` → ``fb:7:c:2``): a
+    check-in and the questions after a meeting are separate questions."""
     parts = choice_id.split(":")
+    if parts[0] == "fb" and len(parts) >= 4 and parts[1].isdigit():
+        return ":".join(parts[:4])
     number = next((p for p in parts[1:] if p.isdigit()), None)
     return f"{parts[0]}:{number}" if number is not None else parts[0]
 
