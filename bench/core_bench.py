@@ -22,7 +22,7 @@ from bench.driver import PHASE_A, PHASE_B, Driver, StatementLog, Timed
 from bench.stats import percentile, say, summary
 from bot.app import Core
 from bot.config import load_settings
-from bot.ports import FakeClock
+from bot.core.ports import FakeClock
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
 

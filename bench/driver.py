@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import event as sa_event
 
 from bot.app import Core
-from bot.programmes import add_organiser, create_group, create_programme
-from bot.types import Actor, Address, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
+from bot.core.types import Actor, Address, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
+from bot.organiser.programmes import add_organiser, create_group, create_programme
 
 PLATFORM = "bench"
 INBOX_KEEP = 24

@@ -34,7 +34,7 @@ async def main(url: str) -> None:
     from bench.seed import START
     from bot.app import Core
     from bot.config import load_settings
-    from bot.ports import FakeClock
+    from bot.core.ports import FakeClock
 
     after_import = status_kb("VmRSS")
     core = await Core.open(load_settings(database_url=url), FakeClock(START))

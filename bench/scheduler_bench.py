@@ -27,7 +27,7 @@ from bench.mem_probe import CountingTransport
 from bench.stats import say
 from bot.app import Core
 from bot.config import load_settings
-from bot.ports import FakeClock
+from bot.core.ports import FakeClock
 
 BATCH = 500  # Scheduler.tick claims this many jobs at a time
 

@@ -21,7 +21,7 @@ from bench.driver import PHASE_A, Driver
 from bench.stats import say
 from bot.app import Core
 from bot.config import load_settings
-from bot.ports import FakeClock
+from bot.core.ports import FakeClock
 from bot.store.db import Database
 
 WEEKS = 26

@@ -25,7 +25,7 @@ from bench.driver import BUTTON, PHASE_A
 from bench.stats import say
 from bot.app import Core
 from bot.config import load_settings
-from bot.programmes import add_organiser, create_group, create_programme
+from bot.organiser.programmes import add_organiser, create_group, create_programme
 from tests.fakes.telegram_api import FakeTelegram
 
 FIRST_USER = 2_000_000

@@ -10,18 +10,18 @@ import asyncio
 import logging
 from datetime import datetime
 
-from bot.commands import CommandRegistry
 from bot.config import Settings
 from bot.content import Content, load_content
-from bot.delivery import Delivery
-from bot.engine import Engine
-from bot.flows.registry import build_flows
-from bot.ports import ChatFactory, Clock, SystemClock, Transport
-from bot.scheduler import Scheduler
+from bot.core.commands import CommandRegistry
+from bot.core.delivery import Delivery
+from bot.core.engine import Engine
+from bot.core.ports import ChatFactory, Clock, SystemClock, Transport
+from bot.core.scheduler import Scheduler
+from bot.core.types import Event, Outgoing
+from bot.flows.catalogue import build_flows
 from bot.store.db import Database, to_db
 from bot.store.models import Identity, Person
 from bot.store.session import DbSession
-from bot.types import Event, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class Core:
         hook = self.flows.jobs.get("_unreachable")
         if hook is None:
             return []
-        from bot.context import Work
+        from bot.core.context import Work
         from bot.store.models import Job
 
         work = Work(session, self.content, self.settings, now)

@@ -91,9 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=cmd_content_check)
 
-    from bot import organiser_cli, report_cli
+    from bot.organiser import programme_cli, report_cli
 
-    organiser_cli.add_commands(sub)
+    programme_cli.add_commands(sub)
     report_cli.add_commands(sub)
     return parser
 
@@ -124,7 +124,7 @@ async def _serve(settings: Settings) -> int:
 
         tasks.append(asyncio.create_task(serve_discord(core, settings, stop), name="discord"))
     print("mentorbot: ready", flush=True)
-    from bot.timeparse import warm_up
+    from bot.time.parsing import warm_up
 
     # dateparser loads its language data lazily (~0.2 s): pay it now, off the start-up path
     tasks.append(asyncio.create_task(asyncio.to_thread(warm_up), name="warm-up"))
@@ -175,8 +175,8 @@ def _console(settings: Settings, script: Path | None, now: datetime | None) -> i
     from adapters.console.runner import run_interactive, run_script
 
     if script is not None:
-        return asyncio.run(run_script(settings, script, now or datetime.now(UTC)))
-    return asyncio.run(run_interactive(settings, now))
+        return asyncio.run(run_script(settings, script, now or datetime.now(UTC), build_parser))
+    return asyncio.run(run_interactive(settings, now, build_parser))
 
 
 # -- db and content ----------------------------------------------------------

@@ -24,7 +24,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.types import MAX_CHOICE_ID_BYTES
+from bot.core.types import MAX_CHOICE_ID_BYTES
 
 LANGUAGES = ("sv", "en")
 NEEDS = ("career", "emotional", "practical", "profile", "other")
@@ -104,10 +104,17 @@ class Option(_Item):
     pass
 
 
+Role = Literal["mentor", "mentee"]
+
+
+def _both_roles() -> list[Role]:
+    return ["mentor", "mentee"]
+
+
 class EvalQuestion(_Item):
     kind: Literal["rating", "text", "choice"]
     options: list[Option] = Field(default_factory=list)
-    roles: list[Literal["mentor", "mentee"]] = Field(default_factory=lambda: ["mentor", "mentee"])
+    roles: list[Role] = Field(default_factory=_both_roles)
 
 
 class EvaluationBank(BaseModel):

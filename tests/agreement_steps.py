@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 
 from adapters.console.session import actor
 from adapters.console.transport import PLATFORM
+from bot.core.types import Address, ChoiceIn, Event, Outgoing, Reply
 from bot.store.models import (
     AgendaItem,
     Agreement,
@@ -26,7 +27,6 @@ from bot.store.models import (
     Programme,
     Rhythm,
 )
-from bot.types import Address, ChoiceIn, Event, Outgoing, Reply
 from tests.conftest import START, database_url
 from tests.console_harness import Console
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from adapters.console.session import ConsoleSession
 from bot.app import Core
+from bot.cli import build_parser
 from bot.config import load_settings
-from bot.ports import FakeClock
+from bot.core.ports import FakeClock
 
 
 class Console:
@@ -22,7 +23,7 @@ class Console:
         settings.setdefault("messages_per_minute", 1_000_000)  # scripts run in bursts
         core = await Core.open(load_settings(database_url=db_url, **settings), FakeClock(start))
         lines: list[str] = []
-        return cls(core, ConsoleSession(core, lines.append), lines)
+        return cls(core, ConsoleSession(core, lines.append, build_parser), lines)
 
     async def run(self, script: str) -> list[str]:
         """Run script lines; return the transcript lines they produced."""

@@ -1,6 +1,6 @@
 """Steps for the feedback, health and report scenarios (issue 6).
 
-Programmes and pairs are created as an organiser does it (``bot.programmes``);
+Programmes and pairs are created as an organiser does it (``bot.organiser.programmes``);
 every member then goes through the real onboarding, the real agreement
 checklist and rhythm proposal (by pressing the buttons the bot sent), books
 meetings by writing a time, and answers "did you meet?" and the feedback
@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.programmes import add_organiser, create_group, create_programme
+from bot.organiser.programmes import add_organiser, create_group, create_programme
 from bot.store.db import from_db
 from bot.store.models import Agreement, FeedbackAnswer, Meeting, Programme, Rhythm, RiskFlag
 from tests.harness import Harness, Stamped, stamp_deliveries

@@ -17,8 +17,8 @@ from typing import Any
 
 from bot.app import Core
 from bot.config import load_settings
-from bot.ports import FakeClock
-from bot.types import Actor, Address, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
+from bot.core.ports import FakeClock
+from bot.core.types import Actor, Address, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
 
 PLATFORM = "test"
 

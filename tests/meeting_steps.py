@@ -1,6 +1,6 @@
 """Steps for the meeting-rhythm and scheduling scenarios (issue 5).
 
-A pair is created the way an organiser does it (``bot.programmes``), both
+A pair is created the way an organiser does it (``bot.organiser.programmes``), both
 members join through the real onboarding (invite code, language, time zone,
 role, consent), and then each member's rhythm proposal is made by pressing the
 rhythm flow's own buttons.  The rhythm flow is entered at its first question
@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 from sqlalchemy import select
 
-from bot.programmes import create_group, create_programme
+from bot.core.types import Reply
+from bot.organiser.programmes import create_group, create_programme
 from bot.store.db import to_db
 from bot.store.models import (
     DialogState,
@@ -34,7 +35,6 @@ from bot.store.models import (
     Programme,
     Rhythm,
 )
-from bot.types import Reply
 from tests.harness import Harness, Stamped, stamp_deliveries
 from tests.harness import Person as Member
 

@@ -7,22 +7,29 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from adapters.console.session import ConsoleSession, ScriptError, parse_duration
+from adapters.console.session import (
+    ConsoleSession,
+    ParserFactory,
+    ScriptError,
+    parse_duration,
+)
 from bot.app import Core
 from bot.config import Settings
-from bot.ports import FakeClock, OffsetClock
+from bot.core.ports import FakeClock, OffsetClock
 
 
 def _write(line: str) -> None:
     print(line, flush=True)
 
 
-async def run_script(settings: Settings, script: Path, now: datetime) -> int:
+async def run_script(
+    settings: Settings, script: Path, now: datetime, parser: ParserFactory | None = None
+) -> int:
     # A script is a simulation played at machine speed: no flood limit.
     settings = settings.model_copy(update={"messages_per_minute": 1_000_000})
     core = await Core.open(settings, clock=FakeClock(now))
     try:
-        session = ConsoleSession(core, _write)
+        session = ConsoleSession(core, _write, parser)
         lines = await asyncio.to_thread(script.read_text, encoding="utf-8")
         for lineno, raw in enumerate(lines.splitlines(), 1):
             try:
@@ -37,12 +44,14 @@ async def run_script(settings: Settings, script: Path, now: datetime) -> int:
     return 1 if session.misses else 0
 
 
-async def run_interactive(settings: Settings, now: datetime | None) -> int:
+async def run_interactive(
+    settings: Settings, now: datetime | None, parser: ParserFactory | None = None
+) -> int:
     clock = OffsetClock()
     if now is not None:
         clock.set(now)
     core = await Core.open(settings, clock=clock)
-    session = ConsoleSession(core, _write)
+    session = ConsoleSession(core, _write, parser)
     me = "me"
     _write(core.content.t(settings.default_language, "console.intro", name=me))
     stop = asyncio.Event()

@@ -13,6 +13,7 @@ are and ``/wait 3d``.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import re
 import shlex
@@ -22,7 +23,7 @@ from typing import Any
 
 from adapters.console.transport import PLATFORM, ConsoleTransport
 from bot.app import Core
-from bot.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
+from bot.core.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
 
 ACTION = re.compile(r"^@(?P<name>[\w.-]+)(?:#(?P<group>[\w.-]+))?\s*(?P<rest>.*)$", re.S)
 BUTTON = re.compile(r"^\[(?P<sel>[^\]]+)\](?:\s+in\s+[\"”“](?P<within>[^\"”“]+)[\"”“])?$")
@@ -46,10 +47,21 @@ def actor(name: str) -> Actor:
     return Actor(PLATFORM, name.lower(), name[:1].upper() + name[1:], None)
 
 
+#: Builds the parser of the organiser commands (``$ pair create ...``).  The
+#: command line passes its own in, so the console never imports the CLI.
+ParserFactory = Callable[[], argparse.ArgumentParser]
+
+
 class ConsoleSession:
-    def __init__(self, core: Core, write: Callable[[str], None]):
+    def __init__(
+        self,
+        core: Core,
+        write: Callable[[str], None],
+        parser: ParserFactory | None = None,
+    ):
         self.core = core
         self.write = write
+        self.parser = parser
         self.transport = ConsoleTransport(write)
         self.codes: dict[str, str] = {}
         #: presses that found no button ("line 3: no button [Ja] for anna")
@@ -83,11 +95,11 @@ class ConsoleSession:
         Invite codes it prints can be used later in the script as
         ``{code:name}`` (the name as given to the command, any case).
         """
-        from bot.cli import build_parser
-
         self.write(f"$ {command}")
+        if self.parser is None:
+            raise ScriptError(f"organiser commands are not available here: {command!r}")
         try:
-            args = build_parser().parse_args(shlex.split(command))
+            args = self.parser().parse_args(shlex.split(command))
         except SystemExit:
             raise ScriptError(f"not an organiser command: {command!r}") from None
         args.settings = self.core.settings

@@ -7,7 +7,7 @@ The format is a stable interface (scripts, README, tests read it):
 
 from __future__ import annotations
 
-from bot.types import Reply
+from bot.core.types import Reply
 
 INDENT = "   "
 

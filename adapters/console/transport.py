@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from adapters.console.transcript import render, render_cleared
-from bot.types import Outgoing, Reply
+from bot.core.types import Outgoing, Reply
 
 PLATFORM = "console"
 

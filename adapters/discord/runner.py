@@ -52,8 +52,8 @@ from adapters.discord.transport import (
     message_ref,
 )
 from bot.config import ConfigError
-from bot.ports import DeliveryError
-from bot.types import ChoiceIn, Event, Outgoing
+from bot.core.ports import DeliveryError
+from bot.core.types import ChoiceIn, Event, Outgoing
 
 _log = logging.getLogger(__name__)
 

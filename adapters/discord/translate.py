@@ -13,7 +13,7 @@ Conventions shared with the core:
   any process, before or after a restart, with no stored view state.
 * A choice whose id starts with ``ask:`` (``ask:goal``) asks for free text: the
   button opens a modal with one text field (custom_id ``mbm:<choice id>``) and
-  the submitted text reaches the core as a plain :class:`~bot.types.TextIn`
+  the submitted text reaches the core as a plain :class:`~bot.core.types.TextIn`
   (the core's dialog state knows what it was waiting for).
 * A DM is addressed by its DM channel id.  When only the user id is known
   (an organiser imported a roster) the chat id is ``u<user id>``
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.types import (
+from bot.core.types import (
     Actor,
     Address,
     AddressKind,

@@ -1,4 +1,4 @@
-"""The Discord side of the core's :class:`~bot.ports.Transport` port.
+"""The Discord side of the core's :class:`~bot.core.ports.Transport` port.
 
 Proactive messages (outbox, scheduler, partner notifications) are sent here.
 Channels are addressed through :meth:`discord.Client.get_partial_messageable`
@@ -36,8 +36,8 @@ from adapters.discord.translate import (
     MessageSpec,
     render_reply,
 )
-from bot.ports import DeliveryError
-from bot.types import Address, Attachment, Outgoing
+from bot.core.ports import DeliveryError
+from bot.core.types import Address, Attachment, Outgoing
 
 _log = logging.getLogger(__name__)
 

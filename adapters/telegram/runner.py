@@ -37,8 +37,8 @@ from adapters.telegram.ratelimit import ChatRateLimiter
 from adapters.telegram.translate import PLATFORM, CommandSpecLike, command_menu, update_to_event
 from adapters.telegram.transport import UNREACHABLE_REASONS, TelegramTransport
 from bot.config import Settings
-from bot.ports import DeliveryError, Transport
-from bot.types import Address, Event, Outgoing
+from bot.core.ports import DeliveryError, Transport
+from bot.core.types import Address, Event, Outgoing
 
 _log = logging.getLogger(__name__)
 

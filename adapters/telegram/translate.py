@@ -25,7 +25,7 @@ from telegram import (
     User,
 )
 
-from bot.types import Actor, Address, AddressKind, ChoiceIn, CommandIn, Event, Reply, TextIn
+from bot.core.types import Actor, Address, AddressKind, ChoiceIn, CommandIn, Event, Reply, TextIn
 
 PLATFORM = "telegram"
 

@@ -2,7 +2,7 @@
 
 Texts go out without a parse mode, so nothing a person typed (and the core
 echoes back) can break a message.  Telegram errors become
-:class:`~bot.ports.DeliveryError` so the core decides about retries and
+:class:`~bot.core.ports.DeliveryError` so the core decides about retries and
 unreachable people without knowing Telegram: a 429 is waited out here and
 never dropped; a blocked bot or a vanished chat is permanent; network
 trouble is transient.
@@ -30,8 +30,8 @@ from telegram.error import (
 )
 
 from adapters.telegram.translate import PLATFORM, reply_markup
-from bot.ports import DeliveryError
-from bot.types import Attachment, Outgoing
+from bot.core.ports import DeliveryError
+from bot.core.types import Attachment, Outgoing
 
 _log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ _UNCHANGED = "message is not modified"
 
 
 class TelegramTransport:
-    """The :class:`bot.ports.Transport` for Telegram.
+    """The :class:`bot.core.ports.Transport` for Telegram.
 
     ``max_flood_waits`` bounds how many 429s in a row one message waits out
     here (on top of the rate limiter's own retries) before the error goes to

@@ -15,9 +15,10 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
-from bot.commands import CommandSpec
 from bot.content import LANGUAGES, ChecklistItem
-from bot.context import Ctx, Dialog, Work
+from bot.core.commands import CommandSpec
+from bot.core.context import Ctx, Dialog, Work
+from bot.core.types import Attachment, Choice, Reply
 from bot.flows.agreement_view import (
     MARKS,
     AgreementView,
@@ -26,8 +27,8 @@ from bot.flows.agreement_view import (
     view_of,
 )
 from bot.flows.registry import Flows
-from bot.groups import memberships
 from bot.store.db import from_db, to_db
+from bot.store.groups import memberships
 from bot.store.jobs import schedule
 from bot.store.models import (
     AgendaItem,
@@ -38,7 +39,6 @@ from bot.store.models import (
     Member,
     Programme,
 )
-from bot.types import Attachment, Choice, Reply
 
 CONV = "agreement"
 ANSWERS = ("agree", "discuss", "change")
@@ -52,6 +52,8 @@ def register(flows: Flows) -> None:
     flows.on_choice("agr", choose)
     flows.on_text(CONV, text)
     flows.group_complete.append(on_group_complete)
+    flows.rhythm_agreed.append(rhythm_agreed)
+    flows.rhythm_proposed.append(resume_after_rhythm)
     flows.on_job("agr_remind", remind)
 
 
@@ -830,9 +832,6 @@ async def rhythm_agreed(ctx: Ctx, group: Group, member: Member) -> None:
             await complete(ctx, view)
         else:
             await _continue_everyone(ctx, view)
-    from bot.flows.meetings import ask_first_meeting
-
-    await ask_first_meeting(ctx, group)
 
 
 async def resume_after_rhythm(ctx: Ctx, group: Group, member: Member) -> None:

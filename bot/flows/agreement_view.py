@@ -13,7 +13,7 @@ from typing import Literal
 from sqlalchemy import select
 
 from bot.content import ChecklistItem, Content
-from bot.groups import members_of
+from bot.store.groups import members_of
 from bot.store.models import Agreement, AgreementAnswer, Group, Member, Person, Programme, Rhythm
 from bot.store.session import DbSession
 

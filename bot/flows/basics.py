@@ -6,12 +6,12 @@ in a group the bot stays quiet unless spoken to with a command.
 
 from __future__ import annotations
 
-from bot.commands import CommandSpec
-from bot.context import Ctx, Dialog, Work
-from bot.engine import is_organiser
+from bot.core.commands import CommandSpec
+from bot.core.context import Ctx, Dialog, Work
+from bot.core.engine import is_organiser
+from bot.core.types import Choice, Reply
 from bot.flows.registry import Flows
 from bot.store.models import Job, Person
-from bot.types import Choice, Reply
 
 LANGUAGES = ("sv", "en")
 

@@ -15,15 +15,15 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.commands import GROUP, CommandSpec
-from bot.context import Ctx, Work
+from bot.core.commands import GROUP, CommandSpec
+from bot.core.context import Ctx, Work
+from bot.core.types import Address, Choice, Reply
 from bot.flows.registry import Flows
-from bot.groups import group_and_programme, members_of
 from bot.store.db import from_db, to_db
+from bot.store.groups import group_and_programme, members_of
 from bot.store.jobs import schedule
 from bot.store.models import Group, Identity, Job, Meeting, Member, Rhythm
-from bot.timeparse import OneOff, ParseFailure, Recurring, parse_when
-from bot.types import Address, Choice, Reply
+from bot.time.parsing import OneOff, ParseFailure, Recurring, parse_when
 
 MAX_OPTIONS = 5
 PRIVATE_WORDS = ("private", "privat", "new", "ny")
@@ -196,7 +196,7 @@ def _poll_choices(ctx: Ctx, options: list[Meeting], lang: str) -> list[Choice]:
 
 
 def _option_when(ctx: Work, option: Meeting, lang: str) -> str:
-    from bot import timefmt
+    from bot.time import formatting as timefmt
 
     when = timefmt.when(ctx.content, lang, from_db(option.starts_at), option.tz)
     if option.rrule:
@@ -287,12 +287,11 @@ async def _decide(ctx: Ctx, group: Group, options: list[Meeting], lang: str) -> 
     )
     await plan(ctx, winner, group)
     if new_rhythm:  # the poll settled the circle's rhythm: its agreement item too
-        from bot.flows import agreement
-
         await ctx.session.flush()
         seat = await _seat(ctx, group)
         if seat is not None:
-            await agreement.rhythm_agreed(ctx, group, seat)
+            for hook in ctx.flows.rhythm_agreed if ctx.flows else []:
+                await hook(ctx, group, seat)
 
 
 def _interval(meeting: Meeting) -> int:

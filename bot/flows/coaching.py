@@ -21,13 +21,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.coaching_choice import Shown, choose_questions, choose_tip, next_in_cycle
 from bot.content import Question
-from bot.context import Ctx, Dialog, Work
-from bot.flows.meetings import people_of
-from bot.flows.registry import Flows
-from bot.groups import group_and_programme
-from bot.meeting_facts import (
+from bot.core.context import Ctx, Dialog, Work
+from bot.core.types import Choice, Reply
+from bot.flows.coaching_choice import Shown, choose_questions, choose_tip, next_in_cycle
+from bot.flows.meeting_facts import (
     MeetingFacts,
     facts_for,
     facts_of,
@@ -37,11 +35,13 @@ from bot.meeting_facts import (
     schedule_before,
     support_needs,
 )
+from bot.flows.meetings import people_of
+from bot.flows.registry import Flows
 from bot.store.db import to_db
+from bot.store.groups import group_and_programme
 from bot.store.jobs import schedule
 from bot.store.models import AgendaItem, CoachingLog, DialogState, Group, Job, Meeting, Note, Person
 from bot.store.session import DbSession
-from bot.types import Choice, Reply
 
 CONV = "coaching"
 JOB = "coach_nudge"

@@ -17,13 +17,12 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from sqlalchemy import func, select, update
 
-from bot.coaching_choice import next_in_cycle
-from bot.commands import DM, CommandSpec
-from bot.context import Ctx, Dialog, Work
+from bot.core.commands import DM, CommandSpec
+from bot.core.context import Ctx, Dialog, Work
+from bot.core.types import Choice, Reply
 from bot.flows.coaching import expired, fall_through, log_shown, shown_to
-from bot.flows.registry import Flows
-from bot.groups import group_and_programme, members_of, memberships, organisers_of
-from bot.meeting_facts import (
+from bot.flows.coaching_choice import next_in_cycle
+from bot.flows.meeting_facts import (
     MeetingFacts,
     facts_of,
     hours_setting,
@@ -31,7 +30,9 @@ from bot.meeting_facts import (
     open_agenda,
     schedule_before,
 )
+from bot.flows.registry import Flows
 from bot.store.db import from_db, to_db
+from bot.store.groups import group_and_programme, members_of, memberships, organisers_of
 from bot.store.models import (
     AgendaItem,
     Group,
@@ -44,7 +45,6 @@ from bot.store.models import (
     Person,
     Programme,
 )
-from bot.types import Choice, Reply
 
 CONV = "companion"
 JOB = "coach_prep"

@@ -25,13 +25,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from bot import timefmt
 from bot.content import EvalQuestion
-from bot.context import Ctx, Dialog, Work
+from bot.core.context import Ctx, Dialog, Work
+from bot.core.types import Choice, Reply
 from bot.flows import health
+from bot.flows.feedback_answers import PULSE_RATING, answers_of, falling, mentee_ratings
 from bot.flows.registry import Flows
-from bot.groups import organisers_of
 from bot.store.db import from_db, to_db
+from bot.store.groups import organisers_of
 from bot.store.jobs import schedule
 from bot.store.models import (
     DialogState,
@@ -43,14 +44,13 @@ from bot.store.models import (
     Person,
     Programme,
 )
-from bot.types import Choice, Reply
+from bot.time import formatting as timefmt
 
 CONV = "feedback"
 KINDS = {"p": "pulse", "c": "checkin", "m": "midpoint", "f": "final"}
 CODES = {v: k for k, v in KINDS.items()}
 #: written answers meant for the organisers rather than the partner
 FOR_ORGANISERS = frozenset({"organiser_help", "improve"})
-PULSE_RATING = "useful"
 DEFAULTS = {
     "checkin_first_days": 30,
     "checkin_every_days": 60,
@@ -76,35 +76,6 @@ def setting(programme: Programme, name: str) -> int:
 def questions_for(work: Work, kind: str, role: str) -> list[EvalQuestion]:
     bank: list[EvalQuestion] = getattr(work.content.evaluations, kind)
     return [q for q in bank if role in q.roles]
-
-
-# -- reading progress ----------------------------------------------------------
-async def answers_of(
-    work: Work, group_id: int, member_id: int, kind: str, round_: str
-) -> dict[str, FeedbackAnswer]:
-    rows = await work.session.scalars(
-        select(FeedbackAnswer).where(
-            FeedbackAnswer.group_id == group_id,
-            FeedbackAnswer.member_id == member_id,
-            FeedbackAnswer.kind == kind,
-            FeedbackAnswer.round == round_,
-        )
-    )
-    return {a.question_id: a for a in rows}
-
-
-async def answered(work: Work, group_id: int, member_id: int, kind: str, round_: str) -> bool:
-    found = await work.session.scalar(
-        select(FeedbackAnswer.id)
-        .where(
-            FeedbackAnswer.group_id == group_id,
-            FeedbackAnswer.member_id == member_id,
-            FeedbackAnswer.kind == kind,
-            FeedbackAnswer.round == round_,
-        )
-        .limit(1)
-    )
-    return found is not None
 
 
 def next_step(
@@ -486,25 +457,3 @@ async def after_answer(ctx: Ctx, group: Group, seat: Member, kind: str, q: EvalQ
             )
         elif ratings and (len(ratings) < 2 or ratings[-1] >= ratings[-2]):
             await health.resolve(ctx, group.id, "ratings")
-
-
-async def mentee_ratings(work: Work, group_id: int, member_id: int) -> list[int]:
-    rows = await work.session.scalars(
-        select(FeedbackAnswer.rating)
-        .where(
-            FeedbackAnswer.group_id == group_id,
-            FeedbackAnswer.member_id == member_id,
-            FeedbackAnswer.kind == "pulse",
-            FeedbackAnswer.question_id == PULSE_RATING,
-            FeedbackAnswer.rating.is_not(None),
-        )
-        .order_by(FeedbackAnswer.created_at, FeedbackAnswer.id)
-    )
-    return [int(r) for r in rows if r is not None]
-
-
-def falling(ratings: list[int]) -> bool:
-    """A drop of two points at once, or three ratings each lower than the one before."""
-    if len(ratings) >= 2 and ratings[-2] - ratings[-1] >= 2:
-        return True
-    return len(ratings) >= 3 and ratings[-3] > ratings[-2] > ratings[-1]

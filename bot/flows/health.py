@@ -26,15 +26,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
-from bot.commands import CommandSpec
-from bot.context import Ctx, Work
+from bot.core.commands import CommandSpec
+from bot.core.context import Ctx, Work
+from bot.core.types import Attachment, Reply
 from bot.flows.agreement_view import current_agreement
+from bot.flows.feedback_answers import answered
 from bot.flows.registry import Flows
-from bot.groups import members_of, organiser_programmes, organisers_of, seats_with_people
 from bot.store.db import from_db, to_db
+from bot.store.groups import members_of, organiser_programmes, organisers_of, seats_with_people
 from bot.store.jobs import schedule
 from bot.store.models import Group, Job, Meeting, Member, Person, Programme, Rhythm, RiskFlag
-from bot.types import Attachment, Reply
 
 REASONS = ("agreement", "no_meeting", "checkins", "ratings", "unreachable")
 DEFAULT_AGREEMENT_DAYS = 14
@@ -366,8 +367,6 @@ async def on_meeting_held(work: Work, meeting: Meeting) -> None:
 
 async def checkins_job(work: Work, job: Job) -> None:
     """Some days after check-in n: who left both n-1 and n unanswered?"""
-    from bot.flows.feedback import answered
-
     group = await work.session.get(Group, job.group_id) if job.group_id else None
     number = int(job.payload.get("round", 0))
     if group is None or number < 2:
@@ -421,7 +420,7 @@ async def unreachable_job(work: Work, job: Job) -> None:
 # -- organiser commands ------------------------------------------------------------
 async def report_command(ctx: Ctx, _args: str) -> None:
     """The report in chat: the table, with the HTML (charts) and CSV files attached."""
-    from bot.reports import build_report, render_csv, render_html, render_table
+    from bot.organiser.reports import build_report, render_csv, render_html, render_table
 
     for programme in await organiser_programmes(ctx.session, ctx.person.id):
         report = await build_report(ctx.session, ctx.content, programme, ctx.now, ctx.lang)

@@ -17,13 +17,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from bot import timefmt
-from bot.calendar import meeting_ics
-from bot.commands import DM, CommandSpec
-from bot.context import Ctx, Dialog, Work
+from bot.core.commands import DM, CommandSpec
+from bot.core.context import Ctx, Dialog, Work
+from bot.core.types import Attachment, Choice, Reply
 from bot.flows.registry import Flows
-from bot.groups import group_and_programme, memberships, seats_with_people
 from bot.store.db import from_db, to_db
+from bot.store.groups import group_and_programme, memberships, seats_with_people
 from bot.store.jobs import cancel_pending, schedule
 from bot.store.models import (
     DialogState,
@@ -35,8 +34,9 @@ from bot.store.models import (
     Person,
     Rhythm,
 )
-from bot.timeparse import OneOff, ParseFailure, Recurring, occurrences, parse_when, with_time
-from bot.types import Attachment, Choice, Reply
+from bot.time import formatting as timefmt
+from bot.time.calendar import meeting_ics
+from bot.time.parsing import OneOff, ParseFailure, Recurring, occurrences, parse_when, with_time
 
 CONV = "meeting"
 DEFAULT_REMINDER_HOURS = (24, 1)
@@ -58,6 +58,7 @@ def register(flows: Flows) -> None:
     flows.on_job("mtg_remind", remind)
     flows.on_job("mtg_check", check)
     flows.on_job("group_resume", resume_job)
+    flows.rhythm_agreed.append(_first_meeting_after_rhythm)
 
 
 # -- helpers -----------------------------------------------------------------
@@ -138,6 +139,10 @@ async def send(ctx: Work, person: Person, reply: Reply, key: str) -> None:
 
 
 # -- booking -----------------------------------------------------------------
+async def _first_meeting_after_rhythm(ctx: Ctx, group: Group, _member: Member) -> None:
+    await ask_first_meeting(ctx, group)
+
+
 async def ask_first_meeting(ctx: Ctx, group: Group) -> None:
     """After the rhythm is agreed: everybody may now propose the first meeting."""
     if await next_meeting(ctx, group.id, ("planned", "proposed")) is not None:

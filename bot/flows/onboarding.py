@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.commands import CommandSpec
-from bot.context import Ctx, Dialog
+from bot.core.commands import CommandSpec
+from bot.core.context import Ctx, Dialog
+from bot.core.types import Choice, Reply
 from bot.flows import basics
 from bot.flows.companion import forward_waiting_contacts
 from bot.flows.registry import Flows
-from bot.groups import group_and_programme, members_of, memberships, organiser_programmes
-from bot.programmes import check_invite
+from bot.organiser.programmes import check_invite
 from bot.store.db import to_db
+from bot.store.groups import group_and_programme, members_of, memberships, organiser_programmes
 from bot.store.models import Group, Invite, Member, Person, Programme
-from bot.types import Choice, Reply
-from bot.zones import resolve_zone
+from bot.time.zones import resolve_zone
 
 CONV = "onboarding"
 

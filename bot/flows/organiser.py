@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.commands import CommandSpec
-from bot.context import Ctx
+from bot.core.commands import CommandSpec
+from bot.core.context import Ctx
 from bot.flows.registry import Flows
-from bot.groups import members_of, organiser_programmes
-from bot.programmes import deep_link, issue_invite
+from bot.organiser.programmes import deep_link, issue_invite
+from bot.store.groups import members_of, organiser_programmes
 from bot.store.models import Group, Member, Programme
 
 

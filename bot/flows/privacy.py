@@ -16,11 +16,12 @@ from typing import Any
 
 from sqlalchemy import delete, inspect, select
 
-from bot.commands import DM, CommandSpec
-from bot.context import Ctx
+from bot.core.commands import DM, CommandSpec
+from bot.core.context import Ctx
+from bot.core.types import Attachment, Reply
 from bot.flows.registry import Flows
-from bot.groups import members_of, organisers_of
 from bot.store.db import to_db
+from bot.store.groups import members_of, organisers_of
 from bot.store.models import (
     AgendaItem,
     Agreement,
@@ -42,7 +43,6 @@ from bot.store.models import (
     Rhythm,
     RhythmProposal,
 )
-from bot.types import Attachment, Reply
 
 
 def register(flows: Flows) -> None:

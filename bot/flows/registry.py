@@ -1,7 +1,9 @@
 """How flows plug into the engine: commands, button prefixes, text, jobs.
 
-Each flow module has a ``register(flows)`` function; :func:`build_flows`
-calls them all.  No global state: the engine owns its :class:`Flows`.
+Each flow module has a ``register(flows)`` function; ``build_flows`` in
+:mod:`bot.flows.catalogue` calls them all.  No global state: the engine owns its
+:class:`Flows`.  Flows never import each other in a circle: one flow reaches
+another through the hooks below (a flow appends its handler, another calls them).
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.commands import CommandRegistry
+from bot.core.commands import CommandRegistry
 
 if TYPE_CHECKING:
-    from bot.context import Ctx, Dialog, Work
-    from bot.store.models import Group, Job, Meeting
+    from bot.core.context import Ctx, Dialog, Work
+    from bot.store.models import Group, Job, Meeting, Member
 
 ChoiceHandler = Callable[["Ctx", list[str]], Awaitable[None]]
 TextHandler = Callable[["Ctx", "Dialog", str], Awaitable[None]]
@@ -22,6 +24,7 @@ JobHandler = Callable[["Work", "Job"], Awaitable[None]]
 GroupHook = Callable[["Ctx", "Group"], Awaitable[None]]
 MeetingHook = Callable[["Work", "Meeting"], Awaitable[None]]
 WorkGroupHook = Callable[["Work", "Group"], Awaitable[None]]
+MemberHook = Callable[["Ctx", "Group", "Member"], Awaitable[None]]
 
 
 @dataclass
@@ -38,6 +41,13 @@ class Flows:
     meeting_planned: list[MeetingHook] = field(default_factory=list)
     #: called when a member says a meeting took place (feedback, reflection)
     meeting_held: list[MeetingHook] = field(default_factory=list)
+    #: called when a group's meeting rhythm is agreed (by the pair, or by a
+    #: circle's poll): the agreement ticks its rhythm item, then meetings asks
+    #: for the first date -- in that order, the order the flows register in
+    rhythm_agreed: list[MemberHook] = field(default_factory=list)
+    #: called when a member has proposed a rhythm and others still have to:
+    #: the member's walk through the agreement goes on
+    rhythm_proposed: list[MemberHook] = field(default_factory=list)
 
     def on_choice(self, prefix: str, handler: ChoiceHandler) -> None:
         if prefix in self.choices:
@@ -49,39 +59,3 @@ class Flows:
 
     def on_job(self, kind: str, handler: JobHandler) -> None:
         self.jobs[kind] = handler
-
-
-def build_flows() -> Flows:
-    from bot.flows import (
-        agreement,
-        basics,
-        circles,
-        coaching,
-        companion,
-        feedback,
-        health,
-        meetings,
-        onboarding,
-        organiser,
-        privacy,
-        rhythm,
-    )
-
-    flows = Flows()
-    modules = (
-        basics,
-        onboarding,
-        organiser,
-        agreement,
-        rhythm,
-        meetings,
-        coaching,
-        companion,
-        feedback,
-        health,
-        privacy,
-        circles,
-    )
-    for module in modules:
-        module.register(flows)
-    return flows

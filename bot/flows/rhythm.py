@@ -16,12 +16,12 @@ from statistics import mean
 
 from sqlalchemy import func, select
 
-from bot.context import Ctx, Dialog, Work
+from bot.core.context import Ctx, Dialog, Work
+from bot.core.types import Choice, Reply
 from bot.flows.registry import Flows
-from bot.groups import group_and_programme, members_of
 from bot.store.db import to_db
+from bot.store.groups import group_and_programme, members_of
 from bot.store.models import Group, Member, Person, Programme, Rhythm, RhythmProposal
-from bot.types import Choice, Reply
 
 CONV = "rhythm"
 FREQUENCIES = {"weekly": 7, "biweekly": 14, "monthly": 30}
@@ -416,12 +416,10 @@ async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
             ctx.replies.append(ctx.out(Reply(reply.text, replace=True)))
         else:
             await ctx.tell(seat.person_id, reply, key=f"rhy:{group.id}:agreed:{seat.id}")
-    from bot.flows import agreement
-
-    await agreement.rhythm_agreed(ctx, group, member)
+    for hook in ctx.flows.rhythm_agreed if ctx.flows else []:
+        await hook(ctx, group, member)
 
 
 async def _continue_agreement(ctx: Ctx, group: Group, member: Member) -> None:
-    from bot.flows import agreement
-
-    await agreement.resume_after_rhythm(ctx, group, member)
+    for hook in ctx.flows.rhythm_proposed if ctx.flows else []:
+        await hook(ctx, group, member)

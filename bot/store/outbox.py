@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.core.types import Address, Attachment, Choice, Outgoing, Reply
 from bot.store.db import to_db
 from bot.store.models import OutboxMessage
 from bot.store.session import DbSession
-from bot.types import Address, Attachment, Choice, Outgoing, Reply
 
 
 def reply_to_payload(reply: Reply) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import pytest
 from adapters.telegram.ratelimit import ChatRateLimiter
 from adapters.telegram.runner import serve
 from bot.config import Settings, load_settings
-from bot.ports import FakeClock
+from bot.core.ports import FakeClock
 from tests.fakes.telegram_api import FakeTelegram
 
 TG_TOKEN = "123:abc"
@@ -149,7 +149,7 @@ class TgStandInCore:
         self.transports.append(transport)
 
     async def handle(self, event: object) -> list[object]:
-        from bot.types import Attachment, Choice, ChoiceIn, CommandIn, Outgoing, Reply
+        from bot.core.types import Attachment, Choice, ChoiceIn, CommandIn, Outgoing, Reply
 
         self.events.append(event)
         address = event.address  # type: ignore[attr-defined]
@@ -170,7 +170,7 @@ class TgStandInCore:
         return [Outgoing(address, Reply("echo"))]
 
     async def deliver_outbox(self) -> None:
-        from bot.ports import DeliveryError
+        from bot.core.ports import DeliveryError
 
         while self.outbox:
             out = self.outbox.pop(0)

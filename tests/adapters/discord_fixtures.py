@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from adapters.discord.runner import MentorbotClient, build_client, serve
-from bot.types import Event, Outgoing, Reply
+from bot.core.types import Event, Outgoing, Reply
 from tests.fakes.discord_api import TOKEN, FakeDiscord
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")

@@ -40,10 +40,10 @@ from sqlalchemy import func, select, update
 
 from bot.config import DEFAULT_CONTENT_DIR
 from bot.content import load_content
+from bot.core.types import Address, Reply
 from bot.store import outbox
 from bot.store.db import Database, to_db
 from bot.store.models import Job, OutboxMessage
-from bot.types import Address, Reply
 from tests.conftest import database_url
 from tests.fakes.discord_api import TOKEN as DISCORD_TOKEN
 from tests.fakes.discord_api import FakeDiscord

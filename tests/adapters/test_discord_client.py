@@ -8,8 +8,8 @@ import asyncio
 import pytest
 
 from adapters.discord.translate import BUTTON_PREFIX
-from bot.types import Choice as C
-from bot.types import ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
+from bot.core.types import Choice as C
+from bot.core.types import ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
 from tests.adapters.discord_fixtures import (
     MENTEE,
     MENTOR,

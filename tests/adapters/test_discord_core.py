@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import Core
 from bot.config import load_settings
-from bot.ports import FakeClock
+from bot.core.ports import FakeClock
 from tests.adapters.discord_fixtures import MENTEE, MENTOR, db_path, fake, running_bot
 from tests.fakes.discord_api import CALLBACK_MESSAGE, FakeDiscord
 

@@ -34,8 +34,8 @@ from sqlalchemy import select
 
 from bot.app import Core
 from bot.config import Settings, load_settings
-from bot.ports import FakeClock
-from bot.programmes import create_group, create_programme
+from bot.core.ports import FakeClock
+from bot.organiser.programmes import create_group, create_programme
 from bot.store.models import (
     Agreement,
     AgreementAnswer,

@@ -19,7 +19,7 @@ from adapters.discord.translate import (
     slash_commands,
     split_content,
 )
-from bot.types import Attachment, Choice, ChoiceIn, CommandIn, Reply, TextIn
+from bot.core.types import Attachment, Choice, ChoiceIn, CommandIn, Reply, TextIn
 from tests.adapters.discord_fixtures import Spec
 
 NAMES = {"start": "start", "help": "help"}

@@ -9,8 +9,8 @@ import asyncio
 import pytest
 
 from adapters.discord.runner import build_client
-from bot.ports import DeliveryError
-from bot.types import Address, Attachment, Choice, Event, Outgoing, Reply
+from bot.core.ports import DeliveryError
+from bot.core.types import Address, Attachment, Choice, Event, Outgoing, Reply
 from tests.adapters.discord_fixtures import (
     MENTEE,
     MENTOR,

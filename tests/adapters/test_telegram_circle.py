@@ -22,7 +22,7 @@ journey.NAMES.update({GRETA: "Greta", HANNA: "Hanna", INES: "Ines", MALLORY: "Ma
 
 
 async def make_circle(core: Any) -> dict[str, str]:
-    from bot.programmes import create_group, create_programme
+    from bot.organiser.programmes import create_group, create_programme
 
     now = core.clock.now()
     async with core.db.transaction() as session:

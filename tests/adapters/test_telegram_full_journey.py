@@ -46,7 +46,7 @@ AGREE = "Vi är överens"
 
 async def make_pair(core: Any) -> tuple[str, str]:
     """Programme and pair as ``program create`` / ``pair create`` make them."""
-    from bot.programmes import create_group, create_programme
+    from bot.organiser.programmes import create_group, create_programme
 
     now = core.clock.now()
     async with core.db.transaction() as session:

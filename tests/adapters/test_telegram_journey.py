@@ -24,7 +24,7 @@ MENTOR, MENTEE = 501, 502
 
 async def make_pair(core: Any) -> tuple[str, str]:
     """Programme and pair set up as an organiser would (the CLI does the same)."""
-    from bot.programmes import create_group, create_programme
+    from bot.organiser.programmes import create_group, create_programme
 
     now = core.clock.now()
     async with core.db.transaction() as session:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from telegram import Bot, Update
 
 from adapters.telegram.translate import command_menu, reply_markup, update_to_event
-from bot.types import Actor, Address, Choice, ChoiceIn, CommandIn, Reply, TextIn
+from bot.core.types import Actor, Address, Choice, ChoiceIn, CommandIn, Reply, TextIn
 
 BOT = Bot("123:abc")
 ME = "mentor_test_bot"

@@ -18,8 +18,8 @@ import pytest
 from adapters.telegram.runner import build_application
 from adapters.telegram.transport import TelegramTransport
 from bot.config import Settings
-from bot.ports import DeliveryError
-from bot.types import Address, Attachment, Choice, CommandIn, Outgoing, Reply
+from bot.core.ports import DeliveryError
+from bot.core.types import Address, Attachment, Choice, CommandIn, Outgoing, Reply
 from tests.fakes.telegram_api import FakeTelegram
 
 if TYPE_CHECKING:

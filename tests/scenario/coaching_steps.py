@@ -1,7 +1,7 @@
 """Steps for the coaching and companion scenarios (issue 7).
 
 A programme and a pair are created the way an organiser does it
-(``bot.programmes``), everybody joins through the real onboarding, and the
+(``bot.organiser.programmes``), everybody joins through the real onboarding, and the
 meetings are booked through the real meeting flow (a typed recurring time,
 accepted with the partner's button).  Two things are set straight in the
 database because they belong to other flows and are not what these scenarios
@@ -21,8 +21,9 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.content import Content, Question
+from bot.core.types import Reply
 from bot.flows.agreement_view import current_agreement
-from bot.programmes import add_organiser, create_group, create_programme
+from bot.organiser.programmes import add_organiser, create_group, create_programme
 from bot.store.db import to_db
 from bot.store.models import (
     Agreement,
@@ -36,7 +37,6 @@ from bot.store.models import (
     Programme,
     Rhythm,
 )
-from bot.types import Reply
 from tests.harness import Harness, Stamped, stamp_deliveries
 from tests.harness import Person as Someone
 

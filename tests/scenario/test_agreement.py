@@ -18,8 +18,8 @@ import pytest
 from bot.app import Core
 from bot.config import load_settings
 from bot.content import Content, load_content
+from bot.core.types import Event
 from bot.store.db import Database
-from bot.types import Event
 from tests.agreement_steps import GOAL, ITEMS, MENTEE, MENTOR, Pairing
 from tests.conftest import database_url
 
@@ -498,7 +498,7 @@ async def test_a_discussed_item_leaves_the_agenda_once_agreed(tmp_path) -> None:
             assert [(p.source, p.done_at is None) for p in points] == [("agreement", True)]
             aid = await s.scalar(select(Agreement.id))
         await console.run("@anna /agreement\n@anna [Fortsätt]")
-        from bot.types import Actor, Address, ChoiceIn
+        from bot.core.types import Actor, Address, ChoiceIn
 
         anna = Actor("console", "anna", "Anna")
         await console.core.handle(ChoiceIn(anna, Address("console", "anna"), f"agr:{aid}:review"))

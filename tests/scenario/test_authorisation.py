@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.core.types import Actor, Address, ChoiceIn
 from bot.store.models import (
     AgreementAnswer,
     FeedbackAnswer,
@@ -18,7 +19,6 @@ from bot.store.models import (
     Member,
     RhythmProposal,
 )
-from bot.types import Actor, Address, ChoiceIn
 from tests.conftest import START, database_url
 from tests.console_harness import Console
 from tests.pair_steps import booked_pair

@@ -98,7 +98,7 @@ class RecordingChatFactory:
         self.requests: list[tuple[str, str, list[str]]] = []
 
     async def create_group_chat(self, near, name, member_user_ids):  # type: ignore[no-untyped-def]
-        from bot.types import Address
+        from bot.core.types import Address
 
         self.requests.append((near.chat_id, name, sorted(member_user_ids)))
         if not self.allowed:

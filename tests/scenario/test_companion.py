@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.programmes import add_organiser
+from bot.organiser.programmes import add_organiser
 from bot.store.models import Member, Programme
 from tests.harness import Harness
 from tests.scenario.coaching_steps import book_monthly, join, latest_choice, make_pair

@@ -100,7 +100,7 @@ async def test_a_button_on_an_older_message_can_be_pressed_by_its_text(
     assert "du har svarat överens" in "\n".join(pressed), pressed
 
 
-async def test_a_press_that_finds_no_button_makes_the_script_fail(tmp_path: Path) -> None:
+def test_a_press_that_finds_no_button_makes_the_script_fail(tmp_path: Path) -> None:
     import subprocess
     import sys
 
@@ -157,7 +157,7 @@ async def test_a_rule_without_a_day_asks_only_for_the_day(console: Console) -> N
 
 
 async def test_a_recurrence_typed_at_its_own_time_does_not_start_now(tmp_path: Path) -> None:
-    from bot.timeparse import Recurring, parse_when
+    from bot.time.parsing import Recurring, parse_when
 
     now = datetime(2026, 11, 25, 10, 0, tzinfo=STOCKHOLM)  # a Wednesday, 10:00
     found = parse_when("var tredje onsdag kl 10", now=now, tz="Europe/Stockholm", lang="sv")
@@ -167,7 +167,7 @@ async def test_a_recurrence_typed_at_its_own_time_does_not_start_now(tmp_path: P
 
 
 def test_next_friday_on_a_thursday_is_asked_about() -> None:
-    from bot.timeparse import ParseFailure, parse_when
+    from bot.time.parsing import ParseFailure, parse_when
 
     thursday = datetime(2026, 11, 26, 10, 0, tzinfo=STOCKHOLM)
     found = parse_when("nästa fredag kl 15", now=thursday, tz="Europe/Stockholm", lang="sv")

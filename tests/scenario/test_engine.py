@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.app import Core
-from bot.commands import CommandSpec
 from bot.config import load_settings
-from bot.context import Ctx
+from bot.core.commands import CommandSpec
+from bot.core.context import Ctx
 from bot.store.jobs import schedule
 from bot.store.models import DialogState, Job, Person
 from tests.conftest import START, database_url
@@ -56,7 +56,7 @@ async def _counting_core(tmp_path: Path, db_url: str) -> Core:
 
 
 def _clock():  # type: ignore[no-untyped-def]
-    from bot.ports import FakeClock
+    from bot.core.ports import FakeClock
 
     return FakeClock(START)
 
@@ -66,7 +66,7 @@ async def test_concurrent_events_for_one_person_lose_no_update(tmp_path: Path) -
     url = database_url(tmp_path)
     first = await _counting_core(tmp_path, url)
     second = await _counting_core(tmp_path, url)
-    from bot.types import Actor, Address, CommandIn
+    from bot.core.types import Actor, Address, CommandIn
 
     who = Actor("test", "anna", "Anna")
     where = Address("test", "dm-anna")
@@ -115,7 +115,7 @@ async def test_jobs_due_while_stopped_are_delivered_once_after_start(tmp_path: P
 
 
 async def test_transient_delivery_errors_retry_and_permanent_ones_stop(h: Harness) -> None:
-    from bot.ports import DeliveryError
+    from bot.core.ports import DeliveryError
 
     anna = h.person("anna")
     await anna.says("/start")

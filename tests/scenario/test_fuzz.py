@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.types import Actor, Address, ChoiceIn, CommandIn, TextIn
+from bot.core.types import Actor, Address, ChoiceIn, CommandIn, TextIn
 from tests.conftest import START, database_url
 from tests.harness import Harness
 

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.reports import build_report, render_csv
+from bot.organiser.reports import build_report, render_csv
 from bot.store.models import Programme
 from tests.feedback_steps import (
     Pair,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.programmes import CODE_PATTERN
+from bot.organiser.programmes import CODE_PATTERN
 from bot.store.models import Group, Person
 from tests.conftest import START, database_url
 from tests.console_harness import Console, write
@@ -166,7 +166,7 @@ async def test_lost_invite_is_replaced_by_the_organiser(console: Console) -> Non
 async def test_someone_elses_onboarding_button_is_refused(console: Console) -> None:
     await console.run(PROGRAMME + "\n$ pair create --program stemup --mentor Anna --mentee Bea")
     await console.run("@anna /start {code:Anna}")
-    from bot.types import Actor, Address, ChoiceIn
+    from bot.core.types import Actor, Address, ChoiceIn
 
     choice = console.session.transport.with_buttons["anna"].choices[0].id
     mallory = Actor("console", "mallory", "Mallory")

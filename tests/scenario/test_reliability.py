@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.commands import CommandSpec
-from bot.context import Ctx
+from bot.core.commands import CommandSpec
+from bot.core.context import Ctx
 from bot.store.models import Person
 from tests.conftest import START
 from tests.harness import Harness

@@ -9,7 +9,7 @@ import io
 import json
 from pathlib import Path
 
-from bot import report_cli
+from bot.organiser import report_cli
 from tests.feedback_steps import (
     add_pair,
     at,

@@ -1,4 +1,4 @@
-"""Choosing coaching questions, tips and prompts (bot.coaching_choice), on the real bank."""
+"""Choosing coaching questions, tips and prompts (bot.flows.coaching_choice), on the real bank."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 
-from bot.coaching_choice import (
+from bot.config import DEFAULT_CONTENT_DIR
+from bot.content import PURPOSES, Content, load_content
+from bot.flows.coaching_choice import (
     Shown,
     choose_questions,
     choose_tip,
@@ -15,8 +17,6 @@ from bot.coaching_choice import (
     next_in_cycle,
     phase_of,
 )
-from bot.config import DEFAULT_CONTENT_DIR
-from bot.content import PURPOSES, Content, load_content
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.timeparse import (
+from bot.time.parsing import (
     OneOff,
     ParseFailure,
     Recurring,

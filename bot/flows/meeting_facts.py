@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.coaching_choice import phase_of
 from bot.content import Content, _Item
-from bot.context import Work
+from bot.core.context import Work
 from bot.flows.agreement_view import current_agreement
+from bot.flows.coaching_choice import phase_of
 from bot.flows.meetings import paused, people_of, read_back_single
-from bot.groups import group_and_programme
 from bot.store.db import from_db
+from bot.store.groups import group_and_programme
 from bot.store.jobs import schedule
 from bot.store.models import AgendaItem, Group, Meeting, Member, Person, Programme
 from bot.store.session import DbSession

@@ -14,14 +14,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
-from bot.ports import Clock, DeliveryError, Transport
-from bot.questions import note_sent
+from bot.core.ports import Clock, DeliveryError, Transport
+from bot.core.questions import note_sent
+from bot.core.types import Outgoing
 from bot.store.claims import claim
 from bot.store.db import Database, to_db
 from bot.store.models import OutboxMessage, Person
 from bot.store.outbox import row_to_outgoing
 from bot.store.session import DbSession
-from bot.types import Outgoing
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bot.types import Address, Outgoing
+from bot.core.types import Address, Outgoing
 
 
 class DeliveryError(Exception):

@@ -17,10 +17,10 @@ from sqlalchemy import case, func, select
 
 from bot.config import Settings
 from bot.content import Content
-from bot.context import Work
-from bot.delivery import Delivery
+from bot.core.context import Work
+from bot.core.delivery import Delivery
+from bot.core.ports import Clock, FakeClock, OffsetClock
 from bot.flows.registry import Flows
-from bot.ports import Clock, FakeClock, OffsetClock
 from bot.store.claims import claim
 from bot.store.db import Database, from_db, to_db
 from bot.store.models import Job

@@ -35,11 +35,11 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from bot.core.types import Address, Choice, ChoiceIn, CommandIn, Event, Outgoing, Reply
 from bot.store import outbox
 from bot.store.db import to_db
 from bot.store.models import LiveQuestion
 from bot.store.session import DbSession
-from bot.types import Address, Choice, ChoiceIn, CommandIn, Event, Outgoing, Reply
 
 #: Characters of a question's text kept to show which message lost its buttons.
 SNIPPET = 200

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.content import Content
-    from bot.context import Ctx
+    from bot.core.context import Ctx
 
 Handler = Callable[["Ctx", str], Awaitable[None]]
 Where = frozenset[str]

@@ -21,8 +21,8 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 
 from bot.config import Settings, load_settings
-from bot.ports import Clock, SystemClock
-from bot.programmes import (
+from bot.core.ports import Clock, SystemClock
+from bot.organiser.programmes import (
     FORMATS,
     MODES,
     IssuedInvite,

@@ -21,9 +21,9 @@ from sqlalchemy import select
 
 from bot.config import Settings, load_settings
 from bot.content import load_content
-from bot.organiser_cli import run_work
-from bot.programmes import SetupError
-from bot.reports import build_report, render_csv, render_html, render_table
+from bot.organiser.programme_cli import run_work
+from bot.organiser.programmes import SetupError
+from bot.organiser.reports import build_report, render_csv, render_html, render_table
 from bot.store.models import Programme
 from bot.store.session import DbSession
 

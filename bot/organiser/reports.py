@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
 from bot.content import Content
 from bot.flows.agreement_view import current_agreement, view_of
-from bot.groups import members_of
 from bot.store.db import from_db, to_db
+from bot.store.groups import members_of
 from bot.store.models import FeedbackAnswer, Group, Meeting, Programme, Rhythm, RiskFlag
 from bot.store.session import DbSession
 
@@ -217,7 +218,8 @@ async def _trend(session: DbSession, group_ids: list[int], minimum: int) -> list
         )
     )
     months: dict[str, list[int]] = {}
-    for created, rating in rows:
+    # (the sync SQLite session's execute() is typed loosely; the rows are these pairs)
+    for created, rating in cast("Iterable[tuple[datetime, int | None]]", rows):
         if rating is not None:
             months.setdefault(from_db(created).strftime("%Y-%m"), []).append(int(rating))
     return [

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from bot.commands import CommandRegistry
 from bot.config import Settings
 from bot.content import Content
-from bot.questions import Questions
+from bot.core.commands import CommandRegistry
+from bot.core.questions import Questions
+from bot.core.types import Address, Attachment, Choice, Event, Outgoing, Reply
 from bot.store import outbox
 from bot.store.db import to_db
 from bot.store.models import DialogState, Identity, Person
 from bot.store.session import DbSession
-from bot.types import Address, Attachment, Choice, Event, Outgoing, Reply
 
 if TYPE_CHECKING:
     from bot.flows.registry import Flows
@@ -70,13 +70,13 @@ class Work:
     now: datetime
     outbox_ids: list[int] = field(default_factory=list, kw_only=True)
     flows: Flows | None = field(default=None, kw_only=True)
-    #: platform -> group-chat creator (see bot.ports.ChatFactory)
+    #: platform -> group-chat creator (see bot.core.ports.ChatFactory)
     chats: dict[str, Any] = field(default_factory=dict, kw_only=True)
     _questions: Questions | None = field(default=None, kw_only=True, repr=False)
 
     @property
     def questions(self) -> Questions:
-        """The live-question rule for this transaction (see :mod:`bot.questions`)."""
+        """The live-question rule for this transaction (see :mod:`bot.core.questions`)."""
         if self._questions is None:
             self._questions = Questions(self.session, self.now, self.outbox_ids)
         return self._questions

@@ -19,16 +19,16 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from bot.commands import CommandRegistry
 from bot.config import Settings
 from bot.content import Content
-from bot.context import Ctx, StaleState
+from bot.core.commands import CommandRegistry
+from bot.core.context import Ctx, StaleState
+from bot.core.ports import ChatFactory, Clock
+from bot.core.questions import settle_replies
+from bot.core.types import Actor, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
 from bot.flows.registry import Flows
-from bot.ports import ChatFactory, Clock
-from bot.questions import settle_replies
 from bot.store.db import Database, to_db
 from bot.store.models import DialogState, Identity, Member, Person
-from bot.types import Actor, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,65 @@
+"""Reading feedback progress: which questions a member answered, and the rating trend.
+
+Apart from the feedback flow so that programme health can ask whether a
+check-in went unanswered without importing the flow that asks it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.core.context import Work
+from bot.store.models import FeedbackAnswer
+
+PULSE_RATING = "useful"
+
+
+# -- reading progress ----------------------------------------------------------
+async def answers_of(
+    work: Work, group_id: int, member_id: int, kind: str, round_: str
+) -> dict[str, FeedbackAnswer]:
+    rows = await work.session.scalars(
+        select(FeedbackAnswer).where(
+            FeedbackAnswer.group_id == group_id,
+            FeedbackAnswer.member_id == member_id,
+            FeedbackAnswer.kind == kind,
+            FeedbackAnswer.round == round_,
+        )
+    )
+    return {a.question_id: a for a in rows}
+
+
+async def answered(work: Work, group_id: int, member_id: int, kind: str, round_: str) -> bool:
+    found = await work.session.scalar(
+        select(FeedbackAnswer.id)
+        .where(
+            FeedbackAnswer.group_id == group_id,
+            FeedbackAnswer.member_id == member_id,
+            FeedbackAnswer.kind == kind,
+            FeedbackAnswer.round == round_,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def mentee_ratings(work: Work, group_id: int, member_id: int) -> list[int]:
+    rows = await work.session.scalars(
+        select(FeedbackAnswer.rating)
+        .where(
+            FeedbackAnswer.group_id == group_id,
+            FeedbackAnswer.member_id == member_id,
+            FeedbackAnswer.kind == "pulse",
+            FeedbackAnswer.question_id == PULSE_RATING,
+            FeedbackAnswer.rating.is_not(None),
+        )
+        .order_by(FeedbackAnswer.created_at, FeedbackAnswer.id)
+    )
+    return [int(r) for r in rows if r is not None]
+
+
+def falling(ratings: list[int]) -> bool:
+    """A drop of two points at once, or three ratings each lower than the one before."""
+    if len(ratings) >= 2 and ratings[-2] - ratings[-1] >= 2:
+        return True
+    return len(ratings) >= 3 and ratings[-3] > ratings[-2] > ratings[-1]

@@ -1,0 +1,1 @@
+"""Time: parsing what people write, formatting in their zone, zones, calendar files."""
