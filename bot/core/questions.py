@@ -139,25 +139,33 @@ class Questions:
 
     async def answered(
         self,
-        platform: str,
+        address: Address,
         person_id: int,
         choice_id: str,
         message_ref: str | None,
         *,
         replaced: bool,
     ) -> str | None:
-        """A button was pressed in a private chat: its question is answered
+        """A button was pressed.  In a private chat its question is answered
         and loses its buttons, unless a reply replaces the pressed message.
+        In a group others may still answer it, so it only closes when a reply
+        replaces it (the new content is then the open question).
 
         Returns the platform ref of the pressed message (given, or that of the
         newest open question carrying the pressed choice)."""
+        in_group = address.kind == "group"
+        scope = None if in_group else person_id
         pressed = [
             q
-            for q in await self._open(platform, person_id, "")
+            for q in await self._open(address.platform, scope, address.chat_id)
             if choice_id in q.choice_ids.split("\n")
         ]
         ref = message_ref or (pressed[-1].message_ref if pressed else None)
+        if in_group and not replaced:
+            return ref
         for question in pressed:
+            if in_group and question.message_ref not in (None, ref):
+                continue  # another copy in the group stays for the others
             await self._close(question, keep=ref if replaced else None)
         return ref
 
@@ -255,10 +263,12 @@ async def settle_replies(
     id).  A question the person asked for with a command is always sent."""
     pressed_ref: str | None = None
     replaced = False
-    if isinstance(event, ChoiceIn) and event.address.kind == "dm":
-        replaced = any(o.reply.replace and o.address == event.address for o in replies)
+    if isinstance(event, ChoiceIn):
+        replaced = any(
+            o.reply.replace and not o.reply.private and o.address == event.address for o in replies
+        )
         pressed_ref = await questions.answered(
-            event.address.platform,
+            event.address,
             person_id,
             event.choice_id,
             event.message_ref,
@@ -268,7 +278,12 @@ async def settle_replies(
     takes_over = replaced
     for out in replies:
         ref = None
-        if takes_over and out.reply.replace and out.address == event.address:
+        if (
+            takes_over
+            and out.reply.replace
+            and not out.reply.private
+            and out.address == event.address
+        ):
             ref, takes_over = pressed_ref, False
         reply = await questions.asked(
             out.address,
