@@ -971,7 +971,8 @@ def _recurring(text: str, at: time | None, vocab: _Vocab, ctx: _Ctx) -> Recurrin
         if wall.date() > ctx.today + _MAX_AHEAD:
             break
         instant = _to_utc(wall, ctx.zone)
-        if (instant >= ctx.now) if at is not None else (wall.date() > ctx.today):
+        # strictly after now: a rule typed at the very time it names starts next time
+        if (instant > ctx.now) if at is not None else (wall.date() > ctx.today):
             return Recurring(first=instant, rrule=value, tz=ctx.tz, has_time=at is not None)
     return _UNPARSEABLE
 

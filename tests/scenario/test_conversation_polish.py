@@ -73,7 +73,7 @@ async def test_program_show_runs_in_a_console_script(console: Console) -> None:
     await console.run(SETUP)
     shown = await console.run("$ program show stemup")
     assert shown[0] == "$ program show stemup"
-    assert any("Anna & Bea" in line for line in shown), shown
+    assert any("Anna (mentor), Bea (mentee)" in line for line in shown), shown
 
 
 async def test_roster_errors_appear_in_the_script_transcript(
