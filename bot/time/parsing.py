@@ -82,7 +82,7 @@ class Recurring:
 class ParseFailure:
     """Why the text could not become a meeting time; each reason gets its own reply."""
 
-    reason: Literal["unparseable", "ambiguous", "past", "too_long"]
+    reason: Literal["unparseable", "ambiguous", "past", "too_long", "missing_day", "next_or_this"]
 
 
 Result: TypeAlias = OneOff | Recurring | ParseFailure
@@ -90,6 +90,10 @@ Result: TypeAlias = OneOff | Recurring | ParseFailure
 _UNPARSEABLE = ParseFailure("unparseable")
 _AMBIGUOUS = ParseFailure("ambiguous")
 _PAST = ParseFailure("past")
+_MISSING_DAY = ParseFailure("missing_day")
+"""A rule with a frequency but no day ("varje månad", "every second week"): ask for the day."""
+_NEXT_OR_THIS = ParseFailure("next_or_this")
+"""Swedish "nästa fredag" on a Thursday: tomorrow, or in eight days? Usage is split, so ask."""
 
 
 @dataclass(frozen=True)
@@ -474,10 +478,12 @@ class _NextWeekday:
     """A weekday name: the next such day, today included only if the time is still ahead.
 
     `strict` ("nästa tisdag", "next Tuesday") means the next one strictly after today.
+    `ask_if_tomorrow`: Swedish "nästa" for tomorrow's weekday may mean the week after.
     """
 
     weekday: int
     strict: bool
+    ask_if_tomorrow: bool = False
 
 
 @dataclass(frozen=True)
@@ -555,7 +561,9 @@ def _h_ago(match: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateResult:
 def _h_weekday(strict: bool) -> _Handler:
     def handler(match: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateResult:
         weekday = vocab.weekday(match["wd"])
-        return _UNPARSEABLE if weekday is None else _NextWeekday(weekday, strict)
+        if weekday is None:
+            return _UNPARSEABLE
+        return _NextWeekday(weekday, strict, ask_if_tomorrow=strict and vocab.code == "sv")
 
     return handler
 
@@ -770,6 +778,8 @@ def _one_off(spec: _DateSpec, at: time | None, ctx: _Ctx) -> OneOff | ParseFailu
             spec.strict or at is None or _to_utc(datetime.combine(today, at), ctx.zone) < ctx.now
         ):
             ahead = 7
+        if spec.ask_if_tomorrow and ahead == 1:
+            return _NEXT_OR_THIS
         day = today + timedelta(days=ahead)
     else:
         day = spec.day
@@ -944,8 +954,10 @@ def _rrule_value(parts: _RuleParts, at: time | None, *, interval: int) -> str | 
         ]
     elif parts.freq == "DAILY":
         fields = ["FREQ=DAILY"]
+    elif parts.freq in ("WEEKLY", "MONTHLY"):
+        return _MISSING_DAY  # "varje vecka", "every month": on which day?
     else:
-        return _AMBIGUOUS  # "varje vecka", "every month": on which day?
+        return _AMBIGUOUS
     if interval > 1:
         fields.insert(1, f"INTERVAL={interval}")
     if at is not None:
@@ -964,6 +976,8 @@ def _recurring(text: str, at: time | None, vocab: _Vocab, ctx: _Ctx) -> Recurrin
         return parts
     value = _rrule_value(parts, at, interval=parts.interval or 1)
     probe = _rrule_value(parts, at, interval=1)
+    if value == _MISSING_DAY or probe == _MISSING_DAY:
+        return _MISSING_DAY
     if isinstance(value, ParseFailure) or isinstance(probe, ParseFailure):
         return _AMBIGUOUS
     start = datetime.combine(ctx.today, time(0))
