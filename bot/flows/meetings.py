@@ -442,7 +442,13 @@ async def reschedule_command(ctx: Ctx, _args: str) -> None:
     dialog = await ctx.dialog(CONV)
     dialog.reset()
     dialog.go("when", group_id=group.id, replaces=meeting.id if meeting else None)
-    ctx.say("meetings.ask_new_time" if meeting else "meetings.book_first")
+    if meeting is not None:
+        ctx.say("meetings.ask_new_time")
+        return
+    earlier = await ctx.session.scalar(
+        select(Meeting.id).where(Meeting.group_id == group.id).limit(1)
+    )  # "your first meeting" only when there was none
+    ctx.say("meetings.book_again" if earlier is not None else "meetings.book_first")
 
 
 async def cancel_command(ctx: Ctx, _args: str) -> None:

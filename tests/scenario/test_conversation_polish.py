@@ -219,3 +219,30 @@ async def test_a_non_member_asking_for_the_agreement_in_a_circle_is_told_so(
     out = await console.run("@mallory#cirkel /agreement")
     assert "inte med i gruppen" in "\n".join(out), out
     assert "hör till någon annan" not in "\n".join(out)
+
+
+# --------------------------------------------------------------------- wording
+
+
+async def test_reschedule_after_earlier_meetings_does_not_say_first(console: Console) -> None:
+    from tests.pair_steps import AGREE_AND_BOOK
+
+    await console.run(SETUP + AGREE_AND_BOOK + "@anna /cancel\n@anna [1]")
+    out = await console.run("@bea /reschedule")
+    said = "\n".join(console.to("bea", out))
+    assert "första möte" not in said, out
+    assert "nästa möte" in said, out
+
+
+async def test_the_at_risk_nudge_with_a_series_booked_does_not_ask_to_book(
+    console: Console,
+) -> None:
+    from tests.pair_steps import AGREE_AND_BOOK
+
+    series = AGREE_AND_BOOK.replace("@bea nästa tisdag kl 15", "@bea varje tisdag kl 15")
+    await console.run(SETUP + series)
+    out = await console.run("wait 7w")  # 3-weekly rhythm: overdue after six weeks
+    nudges = [line for line in out if "{frequency}" not in line and ":e dag" in line]
+    assert nudges, out
+    assert not any("Ska vi boka" in line for line in nudges), nudges
+    assert any("Ni har möten inbokade" in line for line in nudges), nudges
