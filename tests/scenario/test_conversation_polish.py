@@ -246,3 +246,34 @@ async def test_the_at_risk_nudge_with_a_series_booked_does_not_ask_to_book(
     assert nudges, out
     assert not any("Ska vi boka" in line for line in nudges), nudges
     assert any("Ni har möten inbokade" in line for line in nudges), nudges
+
+
+# --------------------------------------------------------------------- the whole journey
+
+
+async def test_a_console_journey_leaves_only_the_latest_question_live(console: Console) -> None:
+    """The pair's journey (join, agree, rhythm, book, finish the agreement):
+    at its end no message carries buttons except each person's latest open
+    question, and no question went twice in a row to the same person."""
+    from tests.live_buttons import (
+        assert_no_question_twice_in_a_row,
+        assert_only_latest_questions_live,
+    )
+    from tests.pair_steps import AGREE_AND_BOOK
+
+    finish = "@anna [Vi är överens]\n@bea [Vi är överens]\n" * 5
+    out = await console.run(SETUP + AGREE_AND_BOOK + finish + "wait 3d")
+    transport = console.session.transport
+    assert sum("(buttons removed)" in line for line in out) > 5
+    live: dict[str, list[str]] = {}
+    for shown in transport.shown:
+        if shown.live:
+            live.setdefault(shown.chat, []).append(shown.reply.text)
+    assert_only_latest_questions_live(live)
+    questions = [
+        (o.address.chat_id, f"{o.reply.text} {[c.label for c in o.reply.choices]}")
+        for o in transport.log
+        if o.reply.choices and o.reply.clears is None
+    ]
+    assert len(questions) > 20
+    assert_no_question_twice_in_a_row(questions)
