@@ -25,6 +25,7 @@ from bot.content import Question
 from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
 from bot.flows.coaching_choice import Shown, choose_questions, choose_tip, next_in_cycle
+from bot.flows.meeting_basics import people_of
 from bot.flows.meeting_facts import (
     MeetingFacts,
     facts_for,
@@ -35,7 +36,6 @@ from bot.flows.meeting_facts import (
     schedule_before,
     support_needs,
 )
-from bot.flows.meetings import people_of
 from bot.flows.registry import Flows
 from bot.store.db import to_db
 from bot.store.groups import group_and_programme

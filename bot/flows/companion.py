@@ -7,11 +7,14 @@ finds the guide's toolbox (``/resources``) and can reach the organisers
 confidentially when the match is not working or something is not okay
 (``/contact``, guide section 4) without her partner ever seeing it.
 Mentors can use all of it too.
+
+``companion_seats`` knows which groups a person is in; ``companion_contact``
+carries ``/contact`` to the organisers.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -22,6 +25,21 @@ from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
 from bot.flows.coaching import expired, fall_through, log_shown, shown_to
 from bot.flows.coaching_choice import next_in_cycle
+from bot.flows.companion_contact import (
+    contact_command,
+    contact_text,
+    deliver_to_organisers,
+    programmes_of,
+)
+from bot.flows.companion_seats import (
+    CONV,
+    STEP_FOR,
+    group_buttons,
+    partner_names,
+    seat_in,
+    seats_of,
+    start_step,
+)
 from bot.flows.meeting_facts import (
     MeetingFacts,
     facts_of,
@@ -32,7 +50,7 @@ from bot.flows.meeting_facts import (
 )
 from bot.flows.registry import Flows
 from bot.store.db import from_db, to_db
-from bot.store.groups import group_and_programme, members_of, memberships, organisers_of
+from bot.store.groups import group_and_programme, members_of
 from bot.store.models import (
     AgendaItem,
     Group,
@@ -40,23 +58,16 @@ from bot.store.models import (
     Meeting,
     Member,
     Note,
-    OrganiserMessage,
-    OutboxMessage,
     Person,
-    Programme,
 )
 
-CONV = "companion"
 JOB = "coach_prep"
 #: the mentee hears about the meeting before her mentor's nudge, so her points make it in
 DEFAULT_PREP_HOURS = 48.0
-#: a question we asked ("what would you like to bring up?") stops catching text after this
-STEP_FOR = timedelta(hours=12)
 MAX_OPEN_POINTS = 20
 MAX_POINT = 500
 NOTES_SHOWN = 8
 NOTE_PREVIEW = 350
-GROUP_STATUSES = ("forming", "active", "paused")
 
 
 def register(flows: Flows) -> None:
@@ -72,41 +83,6 @@ def register(flows: Flows) -> None:
     flows.meeting_held.append(close_agenda)
 
 
-# -- where the person belongs ---------------------------------------------------
-async def seats_of(work: Work, person_id: int) -> list[tuple[Member, Group]]:
-    out = []
-    for seat in await memberships(work.session, person_id):
-        group = await work.session.get(Group, seat.group_id)
-        if group is not None and group.status in GROUP_STATUSES:
-            out.append((seat, group))
-    return out
-
-
-async def _seat(ctx: Ctx, group_id: int) -> tuple[Member, Group] | None:
-    return next(((s, g) for s, g in await seats_of(ctx, ctx.person.id) if g.id == group_id), None)
-
-
-async def _partners(work: Work, group_id: int, person_id: int) -> list[Member]:
-    return [
-        m
-        for m in await members_of(work.session, group_id)
-        if m.person_id is not None and m.person_id != person_id
-    ]
-
-
-async def _partner_names(work: Work, group_id: int, person_id: int) -> str:
-    return ", ".join(m.name for m in await _partners(work, group_id, person_id))
-
-
-def _start_step(dialog: Dialog, now: datetime, step: str, **data: object) -> None:
-    dialog.reset()
-    dialog.go(step, since=now.isoformat(), **data)
-
-
-def _group_buttons(ctx: Ctx, action: str, seats: list[tuple[Member, Group]]) -> list[Choice]:
-    return [Choice(f"cmp:{action}:{g.id}", g.name[:64]) for _, g in seats]
-
-
 # -- /agenda ---------------------------------------------------------------------
 async def agenda_command(ctx: Ctx, args: str) -> None:
     seats = await seats_of(ctx, ctx.person.id)
@@ -115,8 +91,8 @@ async def agenda_command(ctx: Ctx, args: str) -> None:
         return
     dialog = await ctx.dialog(CONV)
     if len(seats) > 1:
-        _start_step(dialog, ctx.now, "agenda_pick", pending=args[:MAX_POINT])
-        ctx.say("companion.pick_group", _group_buttons(ctx, "agenda", seats))
+        start_step(dialog, ctx.now, "agenda_pick", pending=args[:MAX_POINT])
+        ctx.say("companion.pick_group", group_buttons(ctx, "agenda", seats))
         return
     seat, group = seats[0]
     if args:
@@ -128,8 +104,8 @@ async def agenda_command(ctx: Ctx, args: str) -> None:
 
 
 async def _ask_for_points(ctx: Ctx, dialog: Dialog, group: Group) -> None:
-    _start_step(dialog, ctx.now, "agenda", group_id=group.id)
-    names = await _partner_names(ctx, group.id, ctx.person.id)
+    start_step(dialog, ctx.now, "agenda", group_id=group.id)
+    names = await partner_names(ctx, group.id, ctx.person.id)
     listing = await _agenda_listing(ctx, ctx.lang, group)
     ctx.reply(
         listing + "\n\n" + ctx.t("companion.agenda.ask", names=names),
@@ -172,7 +148,7 @@ async def _add_point(ctx: Ctx, seat: Member, group: Group, point: str) -> bool:
 
 
 async def _say_added(ctx: Ctx, group: Group, key: str, choices: list[Choice] | None = None) -> None:
-    names = await _partner_names(ctx, group.id, ctx.person.id)
+    names = await partner_names(ctx, group.id, ctx.person.id)
     listing = await _agenda_listing(ctx, ctx.lang, group)
     ctx.reply(ctx.t(key, names=names) + "\n\n" + listing, choices or [])
 
@@ -254,151 +230,13 @@ async def resources_command(ctx: Ctx, _args: str) -> None:
     ctx.reply("\n".join(lines))
 
 
-# -- /contact ------------------------------------------------------------------
-async def _programmes(ctx: Ctx) -> list[Programme]:
-    # (no DISTINCT over programme rows: PostgreSQL cannot compare their JSON column)
-    mine = select(Member.programme_id).where(
-        Member.person_id == ctx.person.id, Member.left_at.is_(None)
-    )
-    rows = await ctx.session.scalars(
-        select(Programme).where(Programme.id.in_(mine)).order_by(Programme.id)
-    )
-    return list(rows.all())
-
-
-async def contact_command(ctx: Ctx, args: str) -> None:
-    programmes = await _programmes(ctx)
-    if not programmes:
-        ctx.say("companion.contact.no_programme")
-        return
-    dialog = await ctx.dialog(CONV)
-    if not args:
-        only = programmes[0].id if len(programmes) == 1 else None
-        _start_step(dialog, ctx.now, "contact", programme_id=only)
-        ctx.say("companion.contact.ask", [ctx.choice("cmp:cancel", "companion.buttons.cancel")])
-        return
-    await _contact_text(ctx, dialog, programmes, args)
-
-
-async def _contact_text(
-    ctx: Ctx, dialog: Dialog, programmes: list[Programme], message: str
-) -> None:
-    chosen = dialog.data.get("programme_id")
-    programme = next((p for p in programmes if p.id == chosen), None)
-    if programme is None and len(programmes) == 1:
-        programme = programmes[0]
-    if programme is None:
-        _start_step(dialog, ctx.now, "contact_pick", pending=message)
-        ctx.say(
-            "companion.contact.pick",
-            [Choice(f"cmp:org:{p.id}", p.name[:64]) for p in programmes],
-        )
-        return
-    dialog.reset()
-    await deliver_to_organisers(ctx, programme, message)
-
-
-async def deliver_to_organisers(ctx: Ctx, programme: Programme, message: str) -> None:
-    """Store the message and send it to the programme's organisers, and nobody else.
-
-    An organiser who is also in one of the sender's own groups is left out:
-    the message may be about that very match.
-    """
-    record = OrganiserMessage(
-        programme_id=programme.id,
-        person_id=ctx.person.id,
-        text=message,
-        created_at=to_db(ctx.now),
-    )
-    ctx.session.add(record)
-    await ctx.session.flush()
-    recipients = await forward_contact(ctx, programme, record)
-    key = "companion.contact.sent" if recipients else "companion.contact.no_organiser"
-    ctx.say(key, programme=programme.name)
-
-
-async def forward_contact(
-    work: Work, programme: Programme, record: OrganiserMessage, *, only: int | None = None
-) -> int:
-    """Send a stored /contact message to the programme's organisers (or just to
-    organiser ``only``), leaving out any who share a group with the sender.
-    Returns how many it went to."""
-    if record.person_id is None:
-        return 0
-    own = list(
-        (
-            await work.session.scalars(
-                select(Member)
-                .where(
-                    Member.person_id == record.person_id,
-                    Member.programme_id == programme.id,
-                    Member.left_at.is_(None),
-                )
-                .order_by(Member.group_id.is_(None), Member.id)
-            )
-        ).all()
-    )
-    if not own:
-        return 0
-    partners = {record.person_id}
-    groups: list[Group] = []
-    for seat in own:
-        group = await work.session.get(Group, seat.group_id) if seat.group_id else None
-        if group is not None:
-            groups.append(group)
-            partners.update(
-                m.person_id for m in await members_of(work.session, group.id) if m.person_id
-            )
-    recipients = [
-        p
-        for p in await organisers_of(work.session, programme.id)
-        if p.id not in partners and (only is None or p.id == only)
-    ]
-    sender = own[0]
-    for person in recipients:
-        lang = person.language
-        reply = Reply(
-            work.t_for(
-                lang,
-                "companion.contact.to_organiser",
-                programme=programme.name,
-                name=sender.name,
-                role=work.t_for(lang, f"roles.{sender.role}"),
-                group=groups[0].name if groups else programme.name,
-                text=record.text,
-            )
-        )
-        await work.tell(person.id, reply, key=f"contact:{record.id}:{person.id}")
-    return len(recipients)
-
-
-async def forward_waiting_contacts(work: Work, programme: Programme, organiser_id: int) -> None:
-    """An organiser who just joined gets the /contact messages that reached no
-    organiser (sent while none had joined, or only to ones who since left)."""
-    records = (
-        await work.session.scalars(
-            select(OrganiserMessage)
-            .where(OrganiserMessage.programme_id == programme.id)
-            .order_by(OrganiserMessage.id)
-        )
-    ).all()
-    for record in records:
-        reached = await work.session.scalar(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.idem_key.startswith(f"contact:{record.id}:"))
-            .limit(1)
-        )
-        if reached is None:
-            await forward_contact(work, programme, record, only=organiser_id)
-
-
 # -- buttons and typed answers -----------------------------------------------------
 async def choose(ctx: Ctx, parts: list[str]) -> None:
     action = parts[0] if parts else ""
     target = int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else None
     dialog = await ctx.dialog(CONV)
     if action == "agenda" and target is not None:
-        found = await _seat(ctx, target)
+        found = await seat_in(ctx, target)
         if found is None:
             ctx.say("basics.not_yours", private=True)
             return
@@ -411,7 +249,7 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
             return
         await _ask_for_points(ctx, dialog, group)
     elif action == "org" and target is not None and dialog.step == "contact_pick":
-        programme = next((p for p in await _programmes(ctx) if p.id == target), None)
+        programme = next((p for p in await programmes_of(ctx) if p.id == target), None)
         if programme is None:
             ctx.say("basics.not_yours", private=True)
             return
@@ -419,12 +257,12 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
         dialog.reset()
         await deliver_to_organisers(ctx, programme, pending)
     elif action == "note" and target is None:
-        _start_step(dialog, ctx.now, "note")
+        start_step(dialog, ctx.now, "note")
         ctx.say("companion.note.ask", [ctx.choice("cmp:cancel", "companion.buttons.cancel")])
     elif action == "done" and target is None:
         group_id = dialog.data.get("group_id") if dialog.step == "agenda" else None
         dialog.reset()
-        names = await _partner_names(ctx, int(group_id), ctx.person.id) if group_id else ""
+        names = await partner_names(ctx, int(group_id), ctx.person.id) if group_id else ""
         ctx.say("companion.agenda.done", names=names)
     elif action == "cancel" and target is None:
         was_contact = (dialog.step or "").startswith("contact")
@@ -441,7 +279,7 @@ async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
         return
     step = dialog.step
     if step == "agenda":
-        found = await _seat(ctx, int(dialog.data.get("group_id") or 0))
+        found = await seat_in(ctx, int(dialog.data.get("group_id") or 0))
         if found is None:
             dialog.reset()
             await fall_through(ctx, message)
@@ -459,7 +297,7 @@ async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
         dialog.reset()
         await _save_note(ctx, message)
     elif step == "contact":
-        await _contact_text(ctx, dialog, await _programmes(ctx), message)
+        await contact_text(ctx, dialog, await programmes_of(ctx), message)
     else:  # a pick is waiting for a button; typed text is something else
         dialog.reset()
         await fall_through(ctx, message)

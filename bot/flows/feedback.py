@@ -17,48 +17,40 @@ Progress lives in :class:`FeedbackAnswer` rows, one per question answered or
 skipped; for a written answer, ``choice`` records the sharing decision
 (``shared``/``private``; None while undecided).  So a round's next step is
 derived from the rows, and a replayed or foreign button changes nothing.
+
+This module takes the answers; ``feedback_asking`` asks the questions,
+``feedback_rounds`` plans when, ``feedback_answers`` reads what was answered.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.content import EvalQuestion
-from bot.core.context import Ctx, Dialog, Work
-from bot.core.types import Choice, Reply
+from bot.core.context import Ctx, Dialog
+from bot.core.types import Reply
 from bot.flows import health
 from bot.flows.feedback_answers import PULSE_RATING, answers_of, falling, mentee_ratings
+from bot.flows.feedback_asking import (
+    CODES,
+    CONV,
+    FOR_ORGANISERS,
+    KINDS,
+    ask,
+    names_for,
+    next_step,
+    people_of,
+    questions_for,
+    start_pulse,
+)
+from bot.flows.feedback_rounds import plan_rounds, round_job
 from bot.flows.registry import Flows
-from bot.store.db import from_db, to_db
-from bot.store.groups import organisers_of
-from bot.store.jobs import schedule
+from bot.store.db import to_db
 from bot.store.models import (
-    DialogState,
     FeedbackAnswer,
     Group,
-    Job,
-    Meeting,
     Member,
-    Person,
-    Programme,
 )
-from bot.time import formatting as timefmt
-
-CONV = "feedback"
-KINDS = {"p": "pulse", "c": "checkin", "m": "midpoint", "f": "final"}
-CODES = {v: k for k, v in KINDS.items()}
-#: written answers meant for the organisers rather than the partner
-FOR_ORGANISERS = frozenset({"organiser_help", "improve"})
-DEFAULTS = {
-    "checkin_first_days": 30,
-    "checkin_every_days": 60,
-    "checkin_answer_days": 10,
-    "final_days_before": 7,
-    "quiet_days": 14,  # no check-in this close to the mid/final evaluation
-}
-SEND_AT = time(9, 0, tzinfo=UTC)
 
 
 def register(flows: Flows) -> None:
@@ -67,264 +59,6 @@ def register(flows: Flows) -> None:
     flows.on_job("fb_round", round_job)
     flows.group_complete.append(plan_rounds)
     flows.meeting_held.append(start_pulse)
-
-
-def setting(programme: Programme, name: str) -> int:
-    return int(programme.settings.get(name, DEFAULTS[name]))
-
-
-def questions_for(work: Work, kind: str, role: str) -> list[EvalQuestion]:
-    bank: list[EvalQuestion] = getattr(work.content.evaluations, kind)
-    return [q for q in bank if role in q.roles]
-
-
-def next_step(
-    questions: list[EvalQuestion], answers: dict[str, FeedbackAnswer]
-) -> tuple[int, str] | None:
-    """(question index, "ask" or "share"), or None when the round is done."""
-    for i, q in enumerate(questions):
-        a = answers.get(q.id)
-        if a is None:
-            return i, "ask"
-        if q.kind == "text" and not a.skipped and a.choice is None:
-            return i, "share"
-    return None
-
-
-# -- sending ---------------------------------------------------------------------
-async def people_of(work: Work, group_id: int) -> list[tuple[Member, Person]]:
-    return await health.seats_and_people(work, group_id)
-
-
-async def send(work: Work, person: Person, reply: Reply, key: str) -> None:
-    await health.deliver(work, person, reply, key=key)
-
-
-async def set_dialog(work: Work, person: Person, step: str | None, data: dict[str, object]) -> None:
-    if isinstance(work, Ctx) and work.person.id == person.id:
-        dialog = await work.dialog(CONV)
-        dialog.reset()
-        if step is not None:
-            dialog.go(step, **data)
-        return
-    row = await work.session.get(DialogState, (person.id, CONV))
-    if row is None:
-        if step is not None:
-            work.session.add(
-                DialogState(
-                    person_id=person.id,
-                    conversation=CONV,
-                    step=step,
-                    data=data,
-                    version=1,
-                    updated_at=to_db(work.now),
-                )
-            )
-        return
-    row.step, row.data, row.version = step, data, row.version + 1
-    row.updated_at = to_db(work.now)
-
-
-def choice_id(group: Group, kind: str, round_: str, qi: int, answer: str) -> str:
-    return f"fb:{group.id}:{CODES[kind]}:{round_}:{qi}:{answer}"
-
-
-async def names_for(
-    work: Work, group: Group, seat: Member, question: EvalQuestion
-) -> tuple[str, list[Person]]:
-    """Who a shared answer goes to: the other members, or the organisers."""
-    if question.id in FOR_ORGANISERS:
-        organisers = await organisers_of(work.session, group.programme_id)
-        return "", organisers
-    others = [(s, p) for s, p in await people_of(work, group.id) if s.id != seat.id]
-    return ", ".join(s.name for s, _ in others), [p for _, p in others]
-
-
-async def ask(
-    work: Work,
-    group: Group,
-    seat: Member,
-    person: Person,
-    kind: str,
-    round_: str,
-    *,
-    intro: str = "",
-) -> None:
-    """Send ``person`` the next step of the round, or the closing words when done."""
-    lang = person.language
-    questions = questions_for(work, kind, seat.role)
-    answers = await answers_of(work, group.id, seat.id, kind, round_)
-    step = next_step(questions, answers)
-    key = f"fb:{group.id}:{CODES[kind]}:{round_}:{seat.id}:{len(answers)}"
-    if step is None:
-        await set_dialog(work, person, None, {})
-        done = f"feedback.closing.{seat.role}" if kind == "final" else "feedback.done"
-        await send(work, person, Reply(work.t_for(lang, done)), key=f"{key}:done")
-        return
-    qi, what = step
-    q = questions[qi]
-    skip = Choice(choice_id(group, kind, round_, qi, "skip"), work.t_for(lang, "feedback.skip"))
-    if what == "share":
-        names, _ = await names_for(work, group, seat, q)
-        if q.id in FOR_ORGANISERS:
-            body = work.t_for(lang, "feedback.share_ask_organisers")
-            share_label = work.t_for(lang, "feedback.buttons.share_organisers")
-        else:
-            body = work.t_for(lang, "feedback.share_ask", names=names)
-            share_label = work.t_for(lang, "feedback.buttons.share", names=names)
-        choices: tuple[Choice, ...] = (
-            Choice(choice_id(group, kind, round_, qi, "share"), share_label),
-            Choice(
-                choice_id(group, kind, round_, qi, "keep"),
-                work.t_for(lang, "feedback.buttons.keep"),
-            ),
-        )
-        await send(work, person, Reply(body, choices), key=f"{key}:share")
-        return
-    if q.kind == "rating":
-        choices = (
-            *(Choice(choice_id(group, kind, round_, qi, str(n)), str(n)) for n in range(1, 6)),
-            skip,
-        )
-    elif q.kind == "choice":
-        choices = (
-            *(Choice(choice_id(group, kind, round_, qi, o.id), o.text(lang)) for o in q.options),
-            skip,
-        )
-    else:
-        choices = (skip,)
-    body = q.text(lang) + "\n" + work.t_for(lang, f"feedback.hint.{q.kind}")
-    if intro:
-        body = intro + "\n\n" + body
-    if q.kind == "text":
-        data = {"group_id": group.id, "kind": kind, "round": round_, "qi": qi}
-        await set_dialog(work, person, "text", data)
-    await send(work, person, Reply(body, choices), key=f"{key}:ask")
-
-
-async def start_round(work: Work, group: Group, kind: str, round_: str, **params: object) -> None:
-    for seat, person in await people_of(work, group.id):
-        if person.unreachable_at is not None:
-            continue
-        intro = work.t_for(person.language, f"feedback.intro.{kind}", **params)
-        await ask(work, group, seat, person, kind, round_, intro=intro)
-
-
-# -- after a meeting ---------------------------------------------------------------
-async def start_pulse(work: Work, meeting: Meeting) -> None:
-    group = await work.session.get(Group, meeting.group_id)
-    if group is None:
-        return
-    for seat, person in await people_of(work, group.id):
-        if person.unreachable_at is not None:
-            continue
-        day = timefmt.when(
-            work.content, person.language, from_db(meeting.starts_at), person.timezone
-        )
-        intro = work.t_for(person.language, "feedback.intro.pulse", when=day)
-        await ask(work, group, seat, person, "pulse", str(meeting.id), intro=intro)
-
-
-# -- check-ins, midpoint and final evaluation -----------------------------------------
-def at_send_time(day: date) -> datetime:
-    return datetime.combine(day, SEND_AT)
-
-
-def final_time(programme: Programme) -> datetime:
-    return at_send_time(
-        programme.end_date - timedelta(days=setting(programme, "final_days_before"))
-    )
-
-
-def midpoint_time(programme: Programme) -> datetime:
-    half = (programme.end_date - programme.start_date) / 2
-    return at_send_time(programme.start_date + half)
-
-
-def too_close(programme: Programme, when: datetime) -> bool:
-    quiet = timedelta(days=setting(programme, "quiet_days"))
-    return any(
-        abs(when - other) < quiet for other in (midpoint_time(programme), final_time(programme))
-    ) or (when > final_time(programme))
-
-
-async def schedule_checkin(
-    work: Work, group: Group, programme: Programme, n: int, at: datetime
-) -> None:
-    """Plan check-in ``n`` at ``at``; one that falls close to an evaluation is left out."""
-    every = timedelta(days=setting(programme, "checkin_every_days"))
-    while too_close(programme, at):
-        if at > final_time(programme):
-            return
-        at += every
-    await schedule(
-        work.session,
-        "fb_round",
-        at,
-        key=f"fb:checkin:{group.id}:{n}",
-        group_id=group.id,
-        payload={"kind": "checkin", "round": str(n)},
-    )
-
-
-async def plan_rounds(ctx: Ctx, group: Group) -> None:
-    programme = await ctx.session.get(Programme, group.programme_id)
-    if programme is None:
-        return
-    first = ctx.now + timedelta(days=setting(programme, "checkin_first_days"))
-    await schedule_checkin(ctx, group, programme, 1, first)
-    for kind, at in (("midpoint", midpoint_time(programme)), ("final", final_time(programme))):
-        if at > ctx.now:
-            await schedule(
-                ctx.session,
-                "fb_round",
-                at,
-                key=f"fb:{kind}:{group.id}",
-                group_id=group.id,
-                payload={"kind": kind, "round": "1"},
-            )
-
-
-async def round_job(work: Work, job: Job) -> None:
-    group = await work.session.get(Group, job.group_id) if job.group_id else None
-    if group is None or group.status not in health.LIVE:
-        return
-    programme = await work.session.get(Programme, group.programme_id)
-    assert programme is not None
-    kind, round_ = str(job.payload["kind"]), str(job.payload["round"])
-    if health.paused_now(group, work.now) and kind == "checkin":
-        # pauses count for nothing: the check-in waits until the pause ends
-        until = from_db(group.paused_until) if group.paused_until else work.now
-        await schedule(
-            work.session,
-            "fb_round",
-            until,
-            key=f"fb:checkin:{group.id}:{round_}:{until.isoformat()}",
-            group_id=group.id,
-            payload=dict(job.payload),
-        )
-        return
-    params: dict[str, object] = {"programme": programme.name}
-    if kind == "final":
-        params["held"] = await work.session.scalar(
-            select(func.count(Meeting.id)).where(
-                Meeting.group_id == group.id, Meeting.status == "held"
-            )
-        )
-    await start_round(work, group, kind, round_, **params)
-    if kind == "checkin":
-        n = int(round_)
-        every = timedelta(days=setting(programme, "checkin_every_days"))
-        await schedule_checkin(work, group, programme, n + 1, work.now + every)
-        if n >= 2:
-            await schedule(
-                work.session,
-                "health_checkins",
-                work.now + timedelta(days=setting(programme, "checkin_answer_days")),
-                key=f"fb:late:{group.id}:{n}",
-                group_id=group.id,
-                payload={"round": n},
-            )
 
 
 # -- answers ----------------------------------------------------------------------

@@ -28,12 +28,13 @@ from sqlalchemy import delete, func, select
 
 from bot.core.commands import CommandSpec
 from bot.core.context import Ctx, Work
-from bot.core.types import Attachment, Reply
+from bot.core.types import Reply
 from bot.flows.agreement_view import current_agreement
 from bot.flows.feedback_answers import answered
+from bot.flows.health_organisers import alert, broadcast_command, report_command
 from bot.flows.registry import Flows
 from bot.store.db import from_db, to_db
-from bot.store.groups import members_of, organiser_programmes, organisers_of, seats_with_people
+from bot.store.groups import seats_with_people
 from bot.store.jobs import schedule
 from bot.store.models import Group, Job, Meeting, Member, Person, Programme, Rhythm, RiskFlag
 
@@ -193,37 +194,6 @@ async def resolve(work: Work, group_id: int, reason: str) -> bool:
         return False
     flag.resolved_at = to_db(work.now)
     return True
-
-
-async def alert(work: Work, group: Group, programme: Programme, flag: RiskFlag) -> None:
-    """Tell the organisers, in their language, which group needs help and why."""
-    flag.alerted_at = to_db(work.now)
-    names = " & ".join(s.name for s in await members_of(work.session, group.id))
-    for organiser in await organisers_of(work.session, programme.id):
-        lang = organiser.language
-        reason = work.t_for(lang, f"health.reason.{flag.reason}", **_reason_params(flag, work.now))
-        text = work.t_for(
-            lang,
-            "health.alert",
-            programme=programme.name,
-            group=group.name or names,
-            reason=reason,
-            since=from_db(flag.raised_at).date().isoformat(),
-        )
-        await work.tell(organiser.id, Reply(text), key=f"health:alert:{flag.id}:{organiser.id}")
-
-
-def _reason_params(flag: RiskFlag, now: datetime) -> dict[str, object]:
-    """Words for the alert; "no meeting for N days" counts up to the alert's day."""
-    detail = flag.detail or {}
-    days = detail.get("days", "")
-    if "since" in detail:
-        days = (now - datetime.fromisoformat(str(detail["since"]))).days
-    return {
-        "days": days,
-        "frequency": detail.get("frequency", ""),
-        "name": detail.get("name", ""),
-    }
 
 
 # -- evaluating a group ------------------------------------------------------------
@@ -427,77 +397,3 @@ async def unreachable_job(work: Work, job: Job) -> None:
             programme = await work.session.get(Programme, group.programme_id)
             if programme is not None:
                 await alert(work, group, programme, flag)
-
-
-# -- organiser commands ------------------------------------------------------------
-async def report_command(ctx: Ctx, _args: str) -> None:
-    """The report in chat: the table, with the HTML (charts) and CSV files attached."""
-    from bot.organiser.reports import build_report, render_csv, render_html, render_table
-
-    for programme in await organiser_programmes(ctx.session, ctx.person.id):
-        report = await build_report(ctx.session, ctx.content, programme, ctx.now, ctx.lang)
-        stem = f"report-{programme.slug}-{ctx.now.date().isoformat()}"
-        ctx.reply(
-            render_table(report, ctx.content),
-            private=True,
-            attachments=(
-                Attachment(f"{stem}.html", render_html(report, ctx.content).encode(), "text/html"),
-                Attachment(f"{stem}.csv", render_csv(report).encode(), "text/csv"),
-            ),
-        )
-
-
-AUDIENCES = {"all": ("mentor", "mentee"), "mentors": ("mentor",), "mentees": ("mentee",)}
-AUDIENCE_WORDS = {"alla": "all", "mentorer": "mentors", "adepter": "mentees"}
-
-
-async def broadcast_command(ctx: Ctx, args: str) -> None:
-    """One message to every member of the organiser's programmes (or mentors/mentees only).
-
-    Each copy goes through the outbox with its own idempotency key, so a retry
-    never sends twice; the platform adapters pace delivery within rate limits.
-    """
-    import hashlib
-
-    first, _, rest = args.partition(" ")
-    audience = AUDIENCE_WORDS.get(first.lower(), first.lower())
-    if audience in AUDIENCES:
-        message = rest.strip()
-    else:
-        audience, message = "all", args.strip()
-    if not message:
-        ctx.say("health.broadcast.usage", private=True)
-        return
-    roles = AUDIENCES[audience]
-    stamp = hashlib.sha256(f"{ctx.person.id}|{ctx.now.isoformat()}|{args}".encode()).hexdigest()
-    sent, unreachable, seen = 0, 0, set()
-    for programme in await organiser_programmes(ctx.session, ctx.person.id):
-        seats = await ctx.session.scalars(
-            select(Member)
-            .where(
-                Member.programme_id == programme.id,
-                Member.role.in_(roles),
-                Member.person_id.is_not(None),
-                Member.left_at.is_(None),
-            )
-            .order_by(Member.id)
-        )
-        for seat in list(seats):
-            if seat.person_id in seen or seat.person_id == ctx.person.id:
-                continue
-            seen.add(seat.person_id)
-            person = await ctx.session.get(Person, seat.person_id)
-            if person is None or person.consent_at is None:
-                continue
-            if person.unreachable_at is not None:
-                unreachable += 1
-                continue
-            text = ctx.t_for(
-                person.language,
-                "health.broadcast.message",
-                programme=programme.name,
-                text=message,
-            )
-            await ctx.tell(person.id, Reply(text), key=f"bc:{stamp[:16]}:{person.id}")
-            sent += 1
-    ctx.say("health.broadcast.sent", count=sent, unreachable=unreachable, private=True)

@@ -17,7 +17,7 @@ from bot.content import Content, _Item
 from bot.core.context import Work
 from bot.flows.agreement_view import current_agreement
 from bot.flows.coaching_choice import phase_of
-from bot.flows.meetings import paused, people_of, read_back_single
+from bot.flows.meeting_basics import paused, people_of, read_back_single
 from bot.store.db import from_db
 from bot.store.groups import group_and_programme
 from bot.store.jobs import schedule

@@ -6,6 +6,11 @@ time.  A booked meeting plans its own reminders (default 24 h and 1 h before)
 and a "did you meet?" check after it; a recurring one rolls on to its next
 occurrence.  Every booking and change sends an .ics file.  ``/pause`` stops
 reminders until a date; skipping one meeting is fine and says so.
+
+This module books meetings (typed times, proposals, the buttons) and answers
+``/next``, ``/reschedule`` and ``/cancel``; ``meeting_basics`` reads meetings
+back and rolls series on, ``meeting_checks`` sends reminders and "did you
+meet?", ``meeting_pause`` handles ``/pause`` and ``/resume``.
 """
 
 from __future__ import annotations
@@ -13,34 +18,43 @@ from __future__ import annotations
 import dataclasses
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from bot.core.commands import DM, CommandSpec
 from bot.core.context import Ctx, Dialog, Work
-from bot.core.types import Attachment, Choice, Reply
+from bot.core.types import Choice, Reply
+from bot.flows.meeting_basics import (
+    CHECK_ANSWERS,
+    CONV,
+    advance_series,
+    details,
+    ics,
+    member_groups,
+    next_meeting,
+    people_of,
+    plan_jobs,
+    read_back,
+    seat_in,
+    send,
+    set_dialog_for,
+)
+from bot.flows.meeting_checks import check, met, remind
+from bot.flows.meeting_pause import pause_command, pause_text, resume_command, resume_job
 from bot.flows.registry import Flows
 from bot.store.db import from_db, to_db
-from bot.store.groups import group_and_programme, memberships, seats_with_people
-from bot.store.jobs import cancel_pending, schedule
+from bot.store.groups import group_and_programme
+from bot.store.jobs import cancel_pending
 from bot.store.models import (
     DialogState,
     Group,
-    Job,
     Meeting,
-    MeetingCheck,
     Member,
-    Person,
     Rhythm,
 )
-from bot.time import formatting as timefmt
-from bot.time.calendar import meeting_ics
 from bot.time.parsing import OneOff, ParseFailure, Recurring, occurrences, parse_when, with_time
 
-CONV = "meeting"
-DEFAULT_REMINDER_HOURS = (24, 1)
-CHECK_ANSWERS = ("yes", "no", "moved", "cancelled")
 TIME_ONLY = re.compile(
     r"^\s*(?:kl\.?|at)?\s*(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ampm>am|pm)?\s*$", re.I
 )
@@ -59,83 +73,6 @@ def register(flows: Flows) -> None:
     flows.on_job("mtg_check", check)
     flows.on_job("group_resume", resume_job)
     flows.rhythm_agreed.append(_first_meeting_after_rhythm)
-
-
-# -- helpers -----------------------------------------------------------------
-async def set_dialog_for(
-    work: Work, person_id: int, step: str | None, data: dict[str, object]
-) -> None:
-    """Put a member's meeting dialog at ``step`` (e.g. "type a time")."""
-    await work.set_dialog_of(person_id, CONV, step, dict(data))
-
-
-async def seat_in(ctx: Ctx, group_id: int) -> Member | None:
-    return await ctx.session.scalar(
-        select(Member).where(
-            Member.group_id == group_id, Member.person_id == ctx.person.id, Member.left_at.is_(None)
-        )
-    )
-
-
-async def people_of(work: Work, group_id: int) -> list[tuple[Member, Person]]:
-    return await seats_with_people(work.session, group_id)
-
-
-def read_back(work: Work, meeting: Meeting, person: Person) -> str:
-    at = timefmt.when(work.content, person.language, from_db(meeting.starts_at), person.timezone)
-    if meeting.rrule:
-        rule = timefmt.describe_rule(work.content, person.language, meeting.rrule)
-        return work.t_for(person.language, "meetings.series", rule=rule, first=at)
-    return at
-
-
-def details(work: Work, meeting: Meeting, person: Person, *, single: bool = False) -> str:
-    """Time, zone, length and mode; ``single`` names just this occurrence of a series
-    (a reminder is about one meeting, not about when the series started)."""
-    return work.t_for(
-        person.language,
-        "meetings.details",
-        when=(read_back_single if single else read_back)(work, meeting, person),
-        minutes=meeting.minutes,
-        mode=work.t_for(person.language, f"agreement.mode.{meeting.mode}"),
-        zone=person.timezone,
-    )
-
-
-def ics(work: Work, meeting: Meeting, person: Person, *, cancelled: bool = False) -> Attachment:
-    lang = person.language
-    data = meeting_ics(
-        meeting,
-        summary=work.t_for(lang, "meetings.ics.summary"),
-        description=work.t_for(
-            lang,
-            "meetings.ics.description",
-            minutes=meeting.minutes,
-            mode=work.t_for(lang, f"agreement.mode.{meeting.mode}"),
-        ),
-        now=work.now,
-        cancelled=cancelled,
-    )
-    return Attachment(work.t_for(lang, "meetings.ics.filename"), data, "text/calendar")
-
-
-async def next_meeting(
-    work: Work, group_id: int, statuses: tuple[str, ...] = ("planned",)
-) -> Meeting | None:
-    return await work.session.scalar(
-        select(Meeting)
-        .where(Meeting.group_id == group_id, Meeting.status.in_(statuses))
-        .order_by(Meeting.starts_at)
-        .limit(1)
-    )
-
-
-async def send(ctx: Work, person: Person, reply: Reply, key: str) -> None:
-    """Reply directly when ``person`` is the sender of the event, else via the outbox."""
-    if isinstance(ctx, Ctx) and person.id == ctx.person.id and not ctx.in_group:
-        ctx.replies.append(ctx.out(reply))
-    else:
-        await ctx.tell(person.id, reply, key=key)
 
 
 # -- booking -----------------------------------------------------------------
@@ -162,7 +99,7 @@ async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
         ctx.say("basics.fallback")
         return
     if dialog.step == "pause_until":
-        await _pause_text(ctx, dialog, group, seat, message)
+        await pause_text(ctx, dialog, group, seat, message)
         return
     result: OneOff | Recurring | ParseFailure
     if dialog.step == "time":
@@ -333,33 +270,6 @@ async def _close_time_questions(work: Work, group: Group) -> None:
             await work.set_dialog_of(person.id, CONV, None, {})
 
 
-async def plan_jobs(work: Work, meeting: Meeting, group: Group) -> None:
-    _, programme = await group_and_programme(work.session, group.id)
-    start = from_db(meeting.starts_at)
-    hours = programme.settings.get("reminder_hours", list(DEFAULT_REMINDER_HOURS))
-    for h in hours:
-        due = start - timedelta(hours=float(h))
-        if due > work.now:
-            await schedule(
-                work.session,
-                "mtg_remind",
-                due,
-                key=f"mtg:{meeting.id}:remind:{h}",
-                group_id=group.id,
-                payload={"meeting_id": meeting.id, "hours": h},
-            )
-    await schedule(
-        work.session,
-        "mtg_check",
-        start + timedelta(minutes=meeting.minutes),
-        key=f"mtg:{meeting.id}:check",
-        group_id=group.id,
-        payload={"meeting_id": meeting.id},
-    )
-    for hook in work.flows.meeting_planned if work.flows else []:
-        await hook(work, meeting)
-
-
 # -- buttons -----------------------------------------------------------------
 async def choose(ctx: Ctx, parts: list[str]) -> None:
     if len(parts) < 2 or not parts[0].isdigit():
@@ -407,17 +317,10 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
 
 
 # -- commands ----------------------------------------------------------------
-async def _groups(ctx: Ctx) -> list[Group]:
-    out = []
-    for seat in await memberships(ctx.session, ctx.person.id):
-        group = await ctx.session.get(Group, seat.group_id)
-        if group is not None and group.status in ("active", "paused"):
-            out.append(group)
-    return out
 
 
 async def next_command(ctx: Ctx, _args: str) -> None:
-    groups = await _groups(ctx)
+    groups = await member_groups(ctx)
     if not groups:
         ctx.say("meetings.no_group")
         return
@@ -433,7 +336,7 @@ async def next_command(ctx: Ctx, _args: str) -> None:
 
 
 async def reschedule_command(ctx: Ctx, _args: str) -> None:
-    groups = await _groups(ctx)
+    groups = await member_groups(ctx)
     if not groups:
         ctx.say("meetings.no_group")
         return
@@ -452,7 +355,7 @@ async def reschedule_command(ctx: Ctx, _args: str) -> None:
 
 
 async def cancel_command(ctx: Ctx, _args: str) -> None:
-    groups = await _groups(ctx)
+    groups = await member_groups(ctx)
     meeting = await next_meeting(ctx, groups[0].id) if groups else None
     if meeting is None:
         ctx.say("meetings.none_planned")
@@ -506,232 +409,3 @@ async def cancel_all(ctx: Ctx, meeting: Meeting, group: Group) -> None:
             attachments=(ics(ctx, meeting, person, cancelled=True),),
         )
         await send(ctx, person, reply, key=f"mtg:{meeting.id}:cancelled:{seat.id}")
-
-
-async def advance_series(
-    work: Work, meeting: Meeting, group: Group, *, plan_it: bool = True
-) -> Meeting | None:
-    """Create the next occurrence of a recurring meeting (skipping exdates)."""
-    if not meeting.rrule:
-        return None
-    rule = Recurring(from_db(meeting.starts_at), meeting.rrule, meeting.tz, True)
-    skipped = set(meeting.data.get("exdates", []))
-    after = from_db(meeting.starts_at)
-    for candidate in occurrences(rule, after=after, count=len(skipped) + 5):
-        if candidate.isoformat() not in skipped:
-            break
-    else:
-        return None
-    _, programme = await group_and_programme(work.session, group.id)
-    if candidate.date() > programme.end_date:
-        return None
-    successor = Meeting(
-        group_id=group.id,
-        uid=uuid.uuid4().hex,
-        series_uid=meeting.series_uid,
-        starts_at=to_db(candidate),
-        minutes=meeting.minutes,
-        mode=meeting.mode,
-        rrule=meeting.rrule,
-        tz=meeting.tz,
-        status="planned",
-        proposed_by=meeting.proposed_by,
-        sequence=meeting.sequence,
-        data={"exdates": sorted(skipped)},
-        created_at=to_db(work.now),
-        updated_at=to_db(work.now),
-    )
-    work.session.add(successor)
-    await work.session.flush()
-    if plan_it:
-        await plan_jobs(work, successor, group)
-    return successor
-
-
-# -- jobs --------------------------------------------------------------------
-async def _active_meeting(work: Work, job: Job) -> tuple[Meeting, Group] | None:
-    meeting = await work.session.get(Meeting, int(job.payload["meeting_id"]))
-    if meeting is None or meeting.status != "planned":
-        return None
-    group = await work.session.get(Group, meeting.group_id)
-    if group is None or group.status not in ("active", "paused"):
-        return None
-    return meeting, group
-
-
-#: a reminder this many hours before the meeting, or fewer, uses the "almost time" wording
-SOON_HOURS = 3
-
-
-def paused(group: Group, at: datetime) -> bool:
-    return group.status == "paused" and (
-        group.paused_until is None or from_db(group.paused_until) > at
-    )
-
-
-async def remind(work: Work, job: Job) -> None:
-    found = await _active_meeting(work, job)
-    if found is None or paused(found[1], work.now):
-        return
-    meeting, group = found
-    # The last reminder before a meeting says it is close and invites an agenda point.
-    soon = float(job.payload.get("hours", 24)) <= SOON_HOURS
-    for seat, person in await people_of(work, group.id):
-        await work.tell(
-            person.id,
-            Reply(
-                work.t_for(
-                    person.language,
-                    "meetings.reminder_soon" if soon else "meetings.reminder",
-                    details=details(work, meeting, person, single=True),
-                )
-            ),
-            key=f"job:{job.id}:{seat.id}",
-        )
-
-
-async def check(work: Work, job: Job) -> None:
-    found = await _active_meeting(work, job)
-    if found is None:
-        return
-    meeting, group = found
-    if not paused(group, work.now):
-        for seat, person in await people_of(work, group.id):
-            lang = person.language
-            choices = tuple(
-                Choice(f"mtg:{meeting.id}:met:{a}", work.t_for(lang, f"meetings.buttons.met_{a}"))
-                for a in CHECK_ANSWERS
-            )
-            await work.tell(
-                person.id,
-                Reply(
-                    work.t_for(
-                        lang, "meetings.did_you_meet", when=read_back_single(work, meeting, person)
-                    ),
-                    choices,
-                ),
-                key=f"job:{job.id}:{seat.id}",
-            )
-    meeting.status = "awaiting"  # waiting for answers; the series moves on regardless
-    await advance_series(work, meeting, group)
-
-
-def read_back_single(work: Work, meeting: Meeting, person: Person) -> str:
-    return timefmt.when(work.content, person.language, from_db(meeting.starts_at), person.timezone)
-
-
-async def met(ctx: Ctx, meeting: Meeting, group: Group, seat: Member, answer: str) -> None:
-    if meeting.status not in ("awaiting", "held", "missed", "planned"):
-        ctx.say("basics.stale_button", private=True)
-        return
-    await ctx.session.execute(
-        delete(MeetingCheck).where(
-            MeetingCheck.meeting_id == meeting.id, MeetingCheck.member_id == seat.id
-        )
-    )
-    ctx.session.add(
-        MeetingCheck(
-            meeting_id=meeting.id, member_id=seat.id, answer=answer, answered_at=to_db(ctx.now)
-        )
-    )
-    await ctx.session.flush()
-    answers = {
-        c.answer
-        for c in await ctx.session.scalars(
-            select(MeetingCheck).where(MeetingCheck.meeting_id == meeting.id)
-        )
-    }
-    was_held = meeting.status == "held"
-    meeting.status = (
-        "held" if "yes" in answers else "cancelled" if answers == {"cancelled"} else "missed"
-    )
-    ctx.say(f"meetings.met_thanks.{answer}", replace=True)
-    if answer == "yes" and not was_held:
-        for hook in ctx.flows.meeting_held if ctx.flows else []:
-            await hook(ctx, meeting)
-    if meeting.rrule or group.kind == "circle":
-        return  # a series goes on by itself; a circle picks its next time with /poll
-    # a one-off meeting: time to book the next one, in the agreed rhythm
-    if await next_meeting(ctx, group.id, ("planned", "proposed")) is None:
-        dialog = await ctx.dialog(CONV)
-        dialog.reset()
-        dialog.go("when", group_id=group.id)
-        rhythm = await ctx.session.get(Rhythm, group.id)
-        if rhythm is not None:
-            around = from_db(meeting.starts_at) + timedelta(days=rhythm.frequency_days)
-            ctx.say(
-                "meetings.book_next",
-                around=timefmt.when(ctx.content, ctx.lang, around, ctx.person.timezone).rsplit(
-                    " ", 2
-                )[0],
-            )
-        else:
-            ctx.say("meetings.book_first")
-
-
-# -- pause and resume --------------------------------------------------------
-async def pause_command(ctx: Ctx, args: str) -> None:
-    groups = await _groups(ctx)
-    if not groups:
-        ctx.say("meetings.no_group")
-        return
-    group = groups[0]
-    dialog = await ctx.dialog(CONV)
-    dialog.reset()
-    dialog.go("pause_until", group_id=group.id)
-    if args.strip():
-        seat = await seat_in(ctx, group.id)
-        assert seat is not None
-        await _pause_text(ctx, dialog, group, seat, args)
-        return
-    ctx.say("meetings.pause_ask")
-
-
-async def _pause_text(ctx: Ctx, dialog: Dialog, group: Group, seat: Member, message: str) -> None:
-    result = parse_when(message, now=ctx.now, tz=ctx.person.timezone, lang=ctx.lang)
-    if not isinstance(result, OneOff):
-        reason = result.reason if isinstance(result, ParseFailure) else "ambiguous"
-        ctx.say(f"meetings.parse.{reason}")
-        return
-    dialog.reset()
-    until = result.start
-    group.status = "paused"
-    group.paused_until = to_db(until)
-    await cancel_pending(ctx.session, key_prefix=f"resume:{group.id}:")
-    await schedule(
-        ctx.session,
-        "group_resume",
-        until,
-        key=f"resume:{group.id}:{until.isoformat()}",
-        group_id=group.id,
-        payload={"since": ctx.now.isoformat()},
-    )
-    for other, person in await people_of(ctx, group.id):
-        day = timefmt.day(ctx.content, person.language, until, person.timezone)
-        key = "meetings.paused_self" if other.id == seat.id else "meetings.paused_other"
-        reply = Reply(ctx.t_for(person.language, key, until=day, name=seat.name))
-        await send(ctx, person, reply, key=f"pause:{group.id}:{until.isoformat()}:{other.id}")
-
-
-async def resume_command(ctx: Ctx, _args: str) -> None:
-    groups = [g for g in await _groups(ctx) if g.status == "paused"]
-    if not groups:
-        ctx.say("meetings.not_paused")
-        return
-    seat = await seat_in(ctx, groups[0].id)
-    await cancel_pending(ctx.session, key_prefix=f"resume:{groups[0].id}:")
-    await _resume(ctx, groups[0], seat.name if seat else "")
-
-
-async def resume_job(work: Work, job: Job) -> None:
-    group = await work.session.get(Group, job.group_id) if job.group_id else None
-    if group is not None and group.status == "paused":
-        await _resume(work, group, "")
-
-
-async def _resume(work: Work, group: Group, by: str) -> None:
-    group.status = "active"
-    group.paused_until = None
-    for seat, person in await people_of(work, group.id):
-        reply = Reply(work.t_for(person.language, "meetings.resumed"))
-        await send(work, person, reply, key=f"resume:{group.id}:{work.now.isoformat()}:{seat.id}")

@@ -14,7 +14,7 @@ from bot.core.commands import CommandSpec
 from bot.core.context import Ctx, Dialog
 from bot.core.types import Choice, Reply
 from bot.flows import basics
-from bot.flows.companion import forward_waiting_contacts
+from bot.flows.companion_contact import forward_waiting_contacts
 from bot.flows.registry import Flows
 from bot.organiser.programmes import check_invite
 from bot.store.db import to_db

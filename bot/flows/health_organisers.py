@@ -1,0 +1,122 @@
+"""What organisers see of programme health: the alert, ``/report`` and ``/broadcast``.
+
+An alert names the group and the reason in the organiser's language; only
+aggregates reach an organiser (see :mod:`bot.organiser.reports`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.core.context import Ctx, Work
+from bot.core.types import Attachment, Reply
+from bot.store.db import from_db, to_db
+from bot.store.groups import members_of, organiser_programmes, organisers_of
+from bot.store.models import Group, Member, Person, Programme, RiskFlag
+
+
+async def alert(work: Work, group: Group, programme: Programme, flag: RiskFlag) -> None:
+    """Tell the organisers, in their language, which group needs help and why."""
+    flag.alerted_at = to_db(work.now)
+    names = " & ".join(s.name for s in await members_of(work.session, group.id))
+    for organiser in await organisers_of(work.session, programme.id):
+        lang = organiser.language
+        reason = work.t_for(lang, f"health.reason.{flag.reason}", **reason_params(flag, work.now))
+        text = work.t_for(
+            lang,
+            "health.alert",
+            programme=programme.name,
+            group=group.name or names,
+            reason=reason,
+            since=from_db(flag.raised_at).date().isoformat(),
+        )
+        await work.tell(organiser.id, Reply(text), key=f"health:alert:{flag.id}:{organiser.id}")
+
+
+def reason_params(flag: RiskFlag, now: datetime) -> dict[str, object]:
+    """Words for the alert; "no meeting for N days" counts up to the alert's day."""
+    detail = flag.detail or {}
+    days = detail.get("days", "")
+    if "since" in detail:
+        days = (now - datetime.fromisoformat(str(detail["since"]))).days
+    return {
+        "days": days,
+        "frequency": detail.get("frequency", ""),
+        "name": detail.get("name", ""),
+    }
+
+
+async def report_command(ctx: Ctx, _args: str) -> None:
+    """The report in chat: the table, with the HTML (charts) and CSV files attached."""
+    from bot.organiser.reports import build_report, render_csv, render_html, render_table
+
+    for programme in await organiser_programmes(ctx.session, ctx.person.id):
+        report = await build_report(ctx.session, ctx.content, programme, ctx.now, ctx.lang)
+        stem = f"report-{programme.slug}-{ctx.now.date().isoformat()}"
+        ctx.reply(
+            render_table(report, ctx.content),
+            private=True,
+            attachments=(
+                Attachment(f"{stem}.html", render_html(report, ctx.content).encode(), "text/html"),
+                Attachment(f"{stem}.csv", render_csv(report).encode(), "text/csv"),
+            ),
+        )
+
+
+AUDIENCES = {"all": ("mentor", "mentee"), "mentors": ("mentor",), "mentees": ("mentee",)}
+
+
+AUDIENCE_WORDS = {"alla": "all", "mentorer": "mentors", "adepter": "mentees"}
+
+
+async def broadcast_command(ctx: Ctx, args: str) -> None:
+    """One message to every member of the organiser's programmes (or mentors/mentees only).
+
+    Each copy goes through the outbox with its own idempotency key, so a retry
+    never sends twice; the platform adapters pace delivery within rate limits.
+    """
+    import hashlib
+
+    first, _, rest = args.partition(" ")
+    audience = AUDIENCE_WORDS.get(first.lower(), first.lower())
+    if audience in AUDIENCES:
+        message = rest.strip()
+    else:
+        audience, message = "all", args.strip()
+    if not message:
+        ctx.say("health.broadcast.usage", private=True)
+        return
+    roles = AUDIENCES[audience]
+    stamp = hashlib.sha256(f"{ctx.person.id}|{ctx.now.isoformat()}|{args}".encode()).hexdigest()
+    sent, unreachable, seen = 0, 0, set()
+    for programme in await organiser_programmes(ctx.session, ctx.person.id):
+        seats = await ctx.session.scalars(
+            select(Member)
+            .where(
+                Member.programme_id == programme.id,
+                Member.role.in_(roles),
+                Member.person_id.is_not(None),
+                Member.left_at.is_(None),
+            )
+            .order_by(Member.id)
+        )
+        for seat in list(seats):
+            if seat.person_id in seen or seat.person_id == ctx.person.id:
+                continue
+            seen.add(seat.person_id)
+            person = await ctx.session.get(Person, seat.person_id)
+            if person is None or person.consent_at is None:
+                continue
+            if person.unreachable_at is not None:
+                unreachable += 1
+                continue
+            text = ctx.t_for(
+                person.language,
+                "health.broadcast.message",
+                programme=programme.name,
+                text=message,
+            )
+            await ctx.tell(person.id, Reply(text), key=f"bc:{stamp[:16]}:{person.id}")
+            sent += 1
+    ctx.say("health.broadcast.sent", count=sent, unreachable=unreachable, private=True)
