@@ -319,8 +319,8 @@ class MentorbotClient(discord.Client):
                     content or None, ephemeral=spec.ephemeral, **kwargs
                 )
                 if view is not None and not spec.ephemeral:
-                    sent = await interaction.original_response()
-                    ref = message_ref(sent.channel.id, sent.id)
+                    original = await interaction.original_response()
+                    ref = message_ref(original.channel.id, original.id)
             else:
                 sent = await interaction.followup.send(
                     content or "\u200b", ephemeral=spec.ephemeral, wait=True, **kwargs

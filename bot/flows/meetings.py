@@ -265,8 +265,9 @@ async def _close_time_questions(work: Work, group: Group) -> None:
     asked (and never answered) must not have later chat read as a time."""
     for _seat, person in await people_of(work, group.id):
         row = await work.session.get(DialogState, (person.id, CONV))
-        waiting = row is not None and row.step in ("when", "day")
-        if waiting and row.data.get("group_id") == group.id:
+        if row is None or row.step not in ("when", "day"):
+            continue
+        if row.data.get("group_id") == group.id:
             await work.set_dialog_of(person.id, CONV, None, {})
 
 
