@@ -182,7 +182,12 @@ class MentorbotClient(discord.Client):
         core's stale-button answer instead of Discord's "interaction failed"."""
         custom_id = _custom_id(interaction)
         if interaction.type is discord.InteractionType.component:
-            if not (isinstance(custom_id, str) and custom_id.startswith(BUTTON_PREFIX)):
+            ours = (
+                isinstance(custom_id, str)
+                and custom_id.startswith(BUTTON_PREFIX)
+                and len(custom_id) > len(BUTTON_PREFIX)
+            )
+            if not ours:
                 await self._interaction(interaction)  # ours go to ChoiceButton
             return
         if interaction.type.value != MODAL_SUBMIT:
