@@ -634,9 +634,7 @@ async def test_a_channel_button_works_after_a_restart_with_a_new_core(
         j = Journey(core, fake)
         await onboard_circle(j)
         await j.slash(GRETA, "bind", channel=channel)
-        polled = await j.slash(
-            GRETA, "poll", "nästa tisdag kl 16; torsdag kl 17", channel=channel
-        )
+        polled = await j.slash(GRETA, "poll", "nästa tisdag kl 16; torsdag kl 17", channel=channel)
         await j.press(GRETA, "Passar: 2", channel=channel)
     assert first.is_closed()
     poll_message = polled.answer().message

@@ -214,9 +214,10 @@ async def test_a_circle_that_stops_meeting_is_nudged_then_its_organiser_alerted(
         def days_of(prefix: str) -> list[int]:
             return [d for d, out in enumerate(by_day) if any(x.startswith(prefix) for x in out)]
 
-        # they never met, so the nudge does not speak of a "last meeting"
+        # they never said they met, and a series is booked: the nudge neither
+        # speaks of a "last meeting" nor asks them to book (issue 20)
         nudge_sv = (
-            "Ni kom överens om att ses ungefär var 14:e dag, men på 28 dagar har jag inte hört"
+            "Ni har möten inbokade, men på 28 dagar har jag inte hört att något av dem blev av"
         )
         for name in ("greta", "hanna", "jo"):
             got = [
@@ -231,7 +232,7 @@ async def test_a_circle_that_stops_meeting_is_nudged_then_its_organiser_alerted(
             for d, out in enumerate(by_day)
             for x in out
             if x.startswith("→ ines: ")
-            and "You agreed to meet about every 14 days, but in 28 days I haven't heard" in x
+            and "You have meetings booked, but in 28 days I haven't heard that any" in x
         ]
         assert ines == [27]
         assert not any(nudge_sv in x for out in by_day for x in out if x.startswith("→ #cirkel"))
