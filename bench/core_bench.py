@@ -74,12 +74,15 @@ async def run_core(
     pairs: int,
     warm_pairs: int,
     pg_dsn: str | None = None,
+    durable: bool = False,
+    synchronous: str = "FULL",
+    floors: bool = True,
 ) -> dict[str, Any]:
     sqlite_file = Path(url.split(":///", 1)[1]) if url.startswith("sqlite") else None
     clock = FakeClock(START)
-    core = await Core.open(load_settings(database_url=url), clock)
+    core = await Core.open(load_settings(database_url=url, sqlite_synchronous=synchronous), clock)
     try:
-        driver = Driver(core)
+        driver = Driver(core, durable=durable)
         warm = await driver.programme(warm_pairs, slug="warm", first_user=900_000)
         timed_pairs = await driver.programme(pairs, slug="bench", first_user=1)
 
@@ -119,7 +122,10 @@ async def run_core(
         "categories": _categories(timed, logs),
         "kinds": _kinds(logs),
         "statements": sum(t.statements for t in timed) / len(timed),
+        "synchronous": synchronous if sqlite_file else None,
     }
+    if not floors:
+        return result
     structure = floor.structures(logs)
     say(label, "floor: the same statements per event, raw")
     if sqlite_file:
@@ -143,3 +149,24 @@ async def run_core(
     if pg_dsn:
         result["floor_asyncpg"] = summary(await floor.simple_asyncpg(pg_dsn, structure))
     return result
+
+
+async def run_inbox_cost(workdir: Path, *, pairs: int, warm_pairs: int) -> dict[str, Any]:
+    """The same realistic mix twice on SQLite: events handed to ``handle``
+    with direct replies (no store, replies not in the outbox), and the way
+    the adapters run them -- stored in the inbox first, handled from there,
+    every reply through the outbox and marked sent."""
+    runs: dict[str, Any] = {}
+    for name, durable in (("direct", False), ("durable", True)):
+        where = workdir / name
+        where.mkdir(exist_ok=True)
+        runs[name] = await run_core(
+            f"sqlite+aiosqlite:///{where}/core.db",
+            f"inbox cost: {name}",
+            where,
+            pairs=pairs,
+            warm_pairs=warm_pairs,
+            durable=durable,
+            floors=False,
+        )
+    return runs

@@ -23,6 +23,7 @@ from sqlalchemy import event as sa_event
 from bot.app import Core
 from bot.core.types import Actor, Address, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
 from bot.organiser.programmes import add_organiser, create_group, create_programme
+from bot.store.inbox import Incoming
 
 PLATFORM = "bench"
 INBOX_KEEP = 24
@@ -97,6 +98,11 @@ class RecordingTransport:
 
     async def send(self, out: Outgoing) -> None:
         self.count += 1
+        box = self.driver.inbox[out.address.chat_id]
+        edit = out.edit_ref if out.reply.replace else None
+        if edit is not None and int(edit) < len(box):
+            box[int(edit)] = out.reply  # the durable path edits the pressed message
+            return
         self.driver.receive(out.address.chat_id, out.reply)
 
 
@@ -215,8 +221,12 @@ class StatementCounter:
 class Driver:
     """The core, a recording transport, and people with inboxes."""
 
-    def __init__(self, core: Core) -> None:
+    def __init__(self, core: Core, *, durable: bool = False) -> None:
         self.core = core
+        #: events go the adapters' way: stored in the inbox, handled from
+        #: there, every reply through the outbox (else ``handle`` directly)
+        self.durable = durable
+        self._updates = 0
         self.transport = RecordingTransport(self)
         core.add_transport(self.transport)
         self.inbox: dict[str, list[Reply]] = defaultdict(list)
@@ -294,13 +304,28 @@ class Driver:
         if made is None:
             return None
         event, pressed = made
-        started = time.perf_counter()
-        outs = await self.core.handle(event)
-        await self.core.deliver_outbox()
-        elapsed = time.perf_counter() - started
-        self._direct(seat.user_id, outs, pressed)
+        if self.durable:
+            started = time.perf_counter()
+            outs = await self._durable(event, pressed)
+            elapsed = time.perf_counter() - started
+        else:
+            started = time.perf_counter()
+            outs = await self.core.handle(event)
+            await self.core.deliver_outbox()
+            elapsed = time.perf_counter() - started
+            self._direct(seat.user_id, outs, pressed)
         error = any(o.reply.text in self.error_text for o in outs)
         return Timed(category_of(event), elapsed, error=error)
+
+    async def _durable(self, event: Event, pressed: int | None) -> list[Outgoing]:
+        """What an adapter does: store, handle from the store, deliver."""
+        self._updates += 1
+        update_id = str(self._updates)
+        edit_ref = str(pressed) if pressed is not None else None
+        ids = await self.core.receive([Incoming(update_id, event, edit_ref)])
+        processed = await self.core.process(ids[update_id])
+        await self.core.deliver_processed(processed)
+        return [out for _, out in processed.replies]
 
     def _direct(self, chat: str, outs: Sequence[Outgoing], pressed: int | None) -> None:
         for out in outs:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bench.sync_bench import section as sync_section
+
 TARGET_EVENTS = 1000
 TARGET_P99_MS = 10.0
 TARGET_RATIO = 0.6
@@ -322,7 +324,7 @@ def write_report(results: dict[str, Any], out: Path) -> None:
         "`scripts/test-postgres start` (which runs it with `fsync=off` and "
         "`synchronous_commit=off`, as for the test suite). The run creates its own database "
         "and drops it; without a server it says so and measures SQLite only. SQLite runs on a "
-        "file in WAL mode (`synchronous=NORMAL`), as the bot does.",
+        "file in WAL mode (`synchronous=FULL`), as the bot does by default.",
         "",
     ]
     lines += _machine(results["machine"], quick)
@@ -357,12 +359,14 @@ def write_report(results: dict[str, Any], out: Path) -> None:
             f"Not measured: {results['postgres']['how']}.",
             "",
         ]
+    lines += inbox_cost_section(results.get("inbox_cost", {"error": "not run"}))
     lines += _telegram_section(results.get("telegram", {"error": "not run"}))
     sched = results.get("scheduler", {"error": "not run"})
     lines += _scheduler_section(sched)
     lines += _memory_section(sched)
     lines += _startup_section(results.get("startup", {"error": "not run"}))
     lines += _storage_section(results.get("storage", {"error": "not run"}))
+    lines += sync_section(results.get("sqlite_synchronous", {"error": "not run"}))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
 
@@ -459,3 +463,42 @@ def _summary(results: dict[str, Any]) -> list[str]:
     if why:
         out += ["Where a target is missed, and why:", "", *why, ""]
     return out
+
+
+def inbox_cost_section(r: dict[str, Any]) -> list[str]:
+    """What storing every update and sending every reply from the outbox costs."""
+    lines = ["### The cost of the durable inbox and of replies through the outbox", ""]
+    if "error" in r:
+        return [*lines, f"Not measured: {r['error']}", ""]
+    lines += [
+        "The same mix on SQLite, run twice on fresh databases: *direct* hands each event "
+        "to `core.handle` and takes the replies it returns (nothing stored, replies not in "
+        "the outbox -- the path before issue 15); *durable* runs it as the adapters now "
+        "do: `core.receive` stores the update in the inbox (its own transaction), "
+        "`core.process` handles it and writes every reply to the outbox in the event's "
+        "transaction, `core.deliver_processed` sends them and marks each sent (one "
+        "transaction per message).",
+        "",
+        "| path | events/s | p50 ms | p99 ms | statements/event | transactions/event |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in ("direct", "durable"):
+        run = r.get(name, {})
+        if "summary" not in run:
+            lines.append(f"| {name} | failed | | | | |")
+            continue
+        s = run["summary"]
+        lines.append(
+            f"| {name} | {_n(s['per_second'])} | {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | "
+            f"{run['statements']:.1f} | {run['kinds'].get('transactions', 0):.1f} |"
+        )
+    direct, durable = r.get("direct", {}), r.get("durable", {})
+    if "summary" in direct and "summary" in durable:
+        a, b = direct["summary"]["p50_ms"], durable["summary"]["p50_ms"]
+        lines += [
+            "",
+            f"Per event the durable path costs {b - a:+.2f} ms at the median "
+            f"({(b / a - 1) * 100 if a else 0:+.0f} %): the inbox insert, the row lock and "
+            "mark, one outbox row per reply and one short transaction per reply sent.",
+        ]
+    return [*lines, ""]

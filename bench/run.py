@@ -2,6 +2,7 @@
 
     python -m bench.run            # the full run (about three minutes on two cores)
     python -m bench.run --quick    # a smoke run with small sizes (about two minutes)
+    python -m bench.run --only inbox_cost   # one section, printed (the report is left alone)
 
 PostgreSQL numbers need a server: ``MENTORBOT_BENCH_POSTGRES_URL`` (an
 asyncpg URL to a maintenance database), else ``scripts/test-postgres start``
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.machine import describe, load_average
-from bench.report import write_report
+from bench.report import inbox_cost_section, write_report
 from bench.stats import say
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,11 +84,12 @@ async def _section(
         results[name] = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc()}
 
 
-async def main(quick: bool, out: Path) -> dict[str, Any]:
-    from bench.core_bench import run_core
+async def main(quick: bool, out: Path, only: str | None = None) -> dict[str, Any]:
+    from bench.core_bench import run_core, run_inbox_cost
     from bench.scheduler_bench import run_scheduler
     from bench.startup_bench import run_startup
     from bench.storage_bench import run_storage
+    from bench.sync_bench import run_synchronous
     from bench.telegram_bench import run_telegram
 
     os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
@@ -106,6 +108,16 @@ async def main(quick: bool, out: Path) -> dict[str, Any]:
             path = work / name
             path.mkdir(exist_ok=True)
             return path
+
+        async def inbox_cost() -> dict[str, Any]:
+            return await run_inbox_cost(
+                sub("inbox"), pairs=sizes.core_pairs, warm_pairs=sizes.warm_pairs
+            )
+
+        if only == "inbox_cost":
+            await _section(results, "inbox_cost", inbox_cost)
+            print("\n".join(inbox_cost_section(results["inbox_cost"])))
+            return results
 
         async def core_sqlite() -> dict[str, Any]:
             """The headline number: several whole runs on fresh databases, the
@@ -131,6 +143,7 @@ async def main(quick: bool, out: Path) -> dict[str, Any]:
             return median
 
         await _section(results, "core_sqlite", core_sqlite)
+        await _section(results, "inbox_cost", inbox_cost)
         if server:
             name = f"bench_{os.getpid()}"
             base = server.rsplit("/", 1)[0]
@@ -161,6 +174,17 @@ async def main(quick: bool, out: Path) -> dict[str, Any]:
         )
         await _section(results, "startup", lambda: run_startup(sub("start"), sizes.startup_runs))
         await _section(results, "storage", lambda: run_storage(sub("store"), sizes.storage_pairs))
+        await _section(
+            results,
+            "sqlite_synchronous",
+            lambda: run_synchronous(
+                sub("sync"),
+                pairs=sizes.core_pairs,
+                warm_pairs=sizes.warm_pairs,
+                rounds=sizes.core_runs,
+                commits=300 if quick else 2000,
+            ),
+        )
     results["machine"]["load_after"] = load_average()
     write_report(results, out)
     raw = Path(tempfile.gettempdir()) / "mentorbot-bench-last.json"
@@ -173,8 +197,11 @@ def cli() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report file")
+    parser.add_argument(
+        "--only", choices=["inbox_cost"], help="run one section and print it (no report)"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.quick, args.out))
+    asyncio.run(main(args.quick, args.out, args.only))
 
 
 if __name__ == "__main__":

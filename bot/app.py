@@ -1,25 +1,31 @@
 """Composition root: builds engine, store, clock, content, scheduler and delivery.
 
 Adapters receive a :class:`Core` and do only translation and wiring:
-``handle`` an event, send the direct replies, then ``deliver_outbox``.
+``receive`` (store) an update before confirming it, ``process`` it from the
+store, then ``deliver_processed`` (its replies and messages to others, all
+from the outbox).  ``handle`` + ``deliver_outbox`` is the unstored path of
+the console and the scenario tests.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.core.commands import CommandRegistry
 from bot.core.delivery import Delivery
-from bot.core.engine import Engine
+from bot.core.engine import Engine, Processed, language_of
 from bot.core.ports import ChatFactory, Clock, SystemClock, Transport
 from bot.core.scheduler import Scheduler
-from bot.core.types import Event, Outgoing
+from bot.core.types import Event, Outgoing, Reply
 from bot.flows.catalogue import build_flows
+from bot.store import inbox, outbox
 from bot.store.db import Database, to_db
+from bot.store.inbox import Incoming
 from bot.store.models import Identity, Person
 from bot.store.session import DbSession
 
@@ -38,13 +44,18 @@ class Core:
         self.delivery = Delivery(db, clock)
         self.delivery.on_unreachable = self._on_unreachable
         self.scheduler = Scheduler(db, clock, self.flows, content, settings, self.delivery)
+        self.scheduler.before_tick.append(self.sweep_inbox)
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> Core:
         """Load content (fails loudly on broken files), migrate, and build."""
         content = load_content(settings.content_dir)
-        db = Database(settings.database_url)
-        await db.upgrade()
+        db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
+        try:
+            await db.upgrade()
+        except BaseException:
+            await db.dispose()
+            raise
         return cls(settings, db, content, clock or SystemClock())
 
     async def close(self) -> None:
@@ -67,6 +78,57 @@ class Core:
     async def note_sent(self, out: Outgoing, ref: str | None) -> None:
         """An adapter sent a direct reply as platform message ``ref``."""
         await self.delivery.sent(out, ref)
+
+    # -- the durable path: store, handle from the store, deliver -------------
+    async def receive(self, items: Sequence[Incoming]) -> dict[str, int]:
+        """Store incoming updates (before the platform is told they arrived);
+        returns ``update_id -> inbox id`` for the new ones."""
+        return await inbox.store(self.db, items, self.clock.now())
+
+    async def process(self, inbox_id: int) -> Processed:
+        """Handle a stored update once; its replies are in the outbox, held
+        for this worker to deliver (:meth:`deliver_processed`)."""
+        return await self.engine.process(inbox_id)
+
+    async def deliver_processed(self, processed: Processed, *, skip: Sequence[int] = ()) -> None:
+        """Right after the commit: the direct replies (except those the
+        adapter delivered itself, ``skip``), then messages to others."""
+        replies = [msg_id for msg_id, _ in processed.replies if msg_id not in skip]
+        await self.delivery.deliver_claimed(replies)
+        await self.delivery.deliver(processed.others)
+
+    async def mark_sent(self, ids: Sequence[int]) -> None:
+        await self.delivery.mark_sent(list(ids))
+
+    async def slow_down(self, event: Event) -> None:
+        """Tell a flooding sender (whose update was dropped) to slow down."""
+        lang = language_of(event.actor, self.settings.default_language)
+        reply = Reply(self.content.t(lang, "basics.slow_down"), private=True)
+        async with self.db.transaction() as session:
+            msg_id = await outbox.enqueue(
+                session,
+                event.address,
+                reply,
+                self.clock.now(),
+                dm=event.actor.dm_chat_id,
+            )
+        if msg_id is not None:
+            await self.delivery.deliver([msg_id])
+
+    async def sweep_inbox(self, limit: int = 200) -> int:
+        """Handle what a dead worker stored and never handled (the scheduler
+        calls this every tick, and so at start), on the platforms whose
+        adapter runs here, so that the answers can go out at once."""
+        handled = 0
+        while True:
+            platforms = list(self.delivery.transports)
+            rows = await inbox.claim_stale(self.db, self.clock.now(), platforms, limit)
+            for row in rows:
+                processed = await self.engine.process(row.id)
+                await self.deliver_processed(processed)
+                handled += 1
+            if len(rows) < limit:
+                return handled
 
     async def deliver_outbox(self) -> None:
         """Send what handled events queued for other people (after their commit)."""

@@ -17,9 +17,18 @@ import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import (
+    EXIT_CONFIG,
+    EXIT_UNAVAILABLE,
+    ConfigError,
+    Settings,
+    load_settings,
+    settings_help,
+    unknown_settings,
+)
 from bot.content import ContentError, check_content
 
 log = logging.getLogger("mentorbot")
@@ -34,16 +43,25 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for warning in unknown_settings():
+        print(f"mentorbot: warning: {warning}", file=sys.stderr)
     handler: Command = getattr(args, "handler", cmd_run)
+    from bot.core.startup import Unavailable
+    from bot.store.db import DatabaseUnavailable
+
     try:
         code = handler(args)
         sys.stdout.flush()  # a reader that went away (`| head`) shows here, not at exit
         return code
     except BrokenPipeError:
         return _reader_gone()
-    except ConfigError as exc:
+    except (ConfigError, DatabaseUnavailable) as exc:
+        log.debug("configuration error", exc_info=True)
         print(f"mentorbot: configuration error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_CONFIG
+    except Unavailable as exc:
+        print(f"mentorbot: unavailable: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     except ContentError as exc:
         print("mentorbot: content error(s):", file=sys.stderr)
         for problem in exc.problems:
@@ -68,7 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command")
 
-    run = sub.add_parser("run", help="start every adapter whose token is set (else the console)")
+    run = sub.add_parser(
+        "run",
+        help="start every adapter whose token is set (else the console)",
+        description="Start every adapter whose token is set; with none, the console chat."
+        " Exit codes: 0 stopped by a signal, 78 configuration to fix (the line names the"
+        " setting), 69 a platform did not answer at start, 1 any other failure.",
+        epilog=settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.set_defaults(handler=cmd_run)
 
     console = sub.add_parser("console", help="local chat in the terminal, or run a script")
@@ -83,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="apply migrations")
     up.add_argument("--json", action="store_true")
     up.set_defaults(handler=cmd_db_upgrade)
+    bk = db_sub.add_parser(
+        "backup",
+        help="a consistent copy while the bot runs (SQLite backup API, or pg_dump)",
+    )
+    bk.add_argument("path", type=Path, help="the new backup file")
+    bk.set_defaults(handler=cmd_db_backup)
 
     content = sub.add_parser("content", help="content files")
     c_sub = content.add_subparsers(dest="content_command", required=True)
@@ -91,10 +123,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=cmd_content_check)
 
-    from bot.organiser import programme_cli, report_cli
+    from bot import demo
+    from bot.matching import cli as matching_cli
+    from bot.organiser import invite_export, lifecycle_cli, programme_cli, report_cli, roster_cli
 
-    programme_cli.add_commands(sub)
+    programme_cli.add_commands(
+        sub,
+        program_extras=(lifecycle_cli.add_program_commands,),
+        pair_extras=(lifecycle_cli.add_pair_commands,),
+    )
+    roster_cli.add_commands(sub)
     report_cli.add_commands(sub)
+    invite_export.add_commands(sub)
+    matching_cli.add_commands(sub)
+    demo.add_commands(sub, build_parser)
     return parser
 
 
@@ -108,6 +150,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings) -> int:
     from bot.app import Core
+    from bot.core.startup import Unavailable
 
     core = await Core.open(settings)
     stop = asyncio.Event()
@@ -115,30 +158,67 @@ async def _serve(settings: Settings) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     tasks = [asyncio.create_task(core.run_scheduler(stop), name="scheduler")]
+    waiting = {
+        name
+        for name, token in (
+            ("telegram", settings.telegram_token),
+            ("discord", settings.discord_token),
+        )
+        if token
+    }
+
+    def ready(name: str) -> None:
+        waiting.discard(name)
+        if not waiting:
+            print("mentorbot: ready", flush=True)
+
     if settings.telegram_token:
         from adapters.telegram.runner import serve as serve_telegram
 
-        tasks.append(asyncio.create_task(serve_telegram(core, settings, stop), name="telegram"))
+        tasks.append(
+            asyncio.create_task(
+                serve_telegram(core, settings, stop, on_ready=lambda: ready("telegram")),
+                name="telegram",
+            )
+        )
     if settings.discord_token:
         from adapters.discord.runner import serve as serve_discord
 
-        tasks.append(asyncio.create_task(serve_discord(core, settings, stop), name="discord"))
-    print("mentorbot: ready", flush=True)
+        tasks.append(
+            asyncio.create_task(
+                serve_discord(core, settings, stop, on_ready=lambda: ready("discord")),
+                name="discord",
+            )
+        )
     from bot.time.parsing import warm_up
 
     # dateparser loads its language data lazily (~0.2 s): pay it now, off the start-up path
     tasks.append(asyncio.create_task(asyncio.to_thread(warm_up), name="warm-up"))
+    failure: BaseException | None = None
+    stopper: asyncio.Task[Any] = asyncio.create_task(stop.wait())
     try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        for task in done:
-            if task.exception() is not None:
-                stop.set()
-                log.error("%s stopped: %s", task.get_name(), task.exception())
+        pending: set[asyncio.Task[Any]] = set(tasks)
+        while pending and not stop.is_set():
+            done, pending = await asyncio.wait(
+                pending | {stopper}, return_when=asyncio.FIRST_COMPLETED
+            )
+            pending.discard(stopper)
+            for task in done - {stopper}:
+                error = None if task.cancelled() else task.exception()
+                if error is not None and failure is None:
+                    failure = error
+                    stop.set()
+                    if not isinstance(error, (ConfigError, Unavailable)):
+                        log.error("%s stopped: %s", task.get_name(), error)
+        stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
     finally:
+        stopper.cancel()
         await core.close()
+    if isinstance(failure, (ConfigError, Unavailable)):
+        raise failure  # main() prints it in one line with its exit code
     print("mentorbot: stopped", flush=True)
-    return 0
+    return 1 if failure is not None else 0
 
 
 # -- console -----------------------------------------------------------------
@@ -192,6 +272,18 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    from bot.store.backup import BackupError, backup
+
+    settings = load_settings()
+    try:
+        print(backup(settings.database_url, args.path))
+    except BackupError as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_content_check(args: argparse.Namespace) -> int:
     directory = args.dir or load_settings().content_dir
     problems = check_content(directory)
@@ -207,9 +299,6 @@ def cmd_content_check(args: argparse.Namespace) -> int:
 
 
 def _safe_url(url: str) -> str:
-    """A database URL without its password, for printing."""
-    head, sep, tail = url.partition("@")
-    if not sep or ":" not in head.split("//", 1)[-1]:
-        return url
-    scheme, _, cred = head.partition("//")
-    return f"{scheme}//{cred.split(':', 1)[0]}:***@{tail}"
+    from bot.store.db import safe_url
+
+    return safe_url(url)

@@ -6,13 +6,51 @@ so :func:`load_settings` turns pydantic's errors into :class:`ConfigError`.
 
 from __future__ import annotations
 
+import difflib
+import os
+import tempfile
+from collections.abc import Mapping
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+ENV_PREFIX = "MENTORBOT_"
+#: exit code for configuration a person must fix (sysexits' EX_CONFIG): a
+#: service manager should not restart into the same mistake
+EXIT_CONFIG = 78
+#: exit code when a platform stayed unreachable through every retry at start
+#: (sysexits' EX_UNAVAILABLE): a service manager may try again later
+EXIT_UNAVAILABLE = 69
+
+
+def packaged_content_dir() -> Path:
+    """The texts shipped inside the package (``bot/content_data``).
+
+    Read through :mod:`importlib.resources`, so it is found wherever the package
+    is installed; from a zip (which pip never makes) the tree is copied out once.
+    """
+    resource = files("bot") / "content_data"
+    if isinstance(resource, Path):
+        return resource
+    target = Path(tempfile.mkdtemp(prefix="mentorbot-content-"))
+    _copy_tree(resource, target)
+    return target
+
+
+def _copy_tree(source: Traversable, target: Path) -> None:
+    for item in source.iterdir():
+        if item.is_dir():
+            (target / item.name).mkdir()
+            _copy_tree(item, target / item.name)
+        else:
+            (target / item.name).write_bytes(item.read_bytes())
+
+
+DEFAULT_CONTENT_DIR = packaged_content_dir()
 
 
 class ConfigError(Exception):
@@ -21,27 +59,80 @@ class ConfigError(Exception):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="MENTORBOT_", env_file=".env", extra="ignore", validate_default=True
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", validate_default=True
     )
 
-    database_url: str = "sqlite+aiosqlite:///mentorbot.db"
-    telegram_token: str | None = None
-    telegram_username: str | None = None
-    telegram_api_url: str | None = None
-    telegram_webhook_url: str | None = None
-    telegram_webhook_listen: str = "0.0.0.0:8443"
-    telegram_webhook_secret: str | None = None
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///mentorbot.db",
+        description="sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER:PW@HOST/DB",
+    )
+    telegram_token: str | None = Field(
+        default=None, description="BotFather's token; starts the Telegram adapter"
+    )
+    telegram_username: str | None = Field(
+        default=None, description="the bot's username, for t.me deep links"
+    )
+    telegram_api_url: str | None = Field(
+        default=None, description="another Bot API server (default: Telegram's)"
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None, description="public HTTPS URL: webhook mode instead of long polling"
+    )
+    telegram_webhook_listen: str = Field(
+        default="0.0.0.0:8443", description="HOST:PORT the webhook server listens on"
+    )
+    telegram_webhook_secret: str | None = Field(
+        default=None, description="secret Telegram sends with each webhook call (required)"
+    )
     #: messages per second to Telegram overall (its published limit is about 30)
-    telegram_rate_limit: float = Field(default=30, gt=0, le=10_000)
-    discord_token: str | None = None
-    discord_api_url: str | None = None
-    discord_gateway_url: str | None = None
-    default_language: str = "sv"
-    default_timezone: str = "Europe/Stockholm"
-    content_dir: Path = DEFAULT_CONTENT_DIR
-    invite_days: int = Field(default=30, ge=1, le=3650)
-    messages_per_minute: int = Field(default=60, ge=1, le=1_000_000)
-    scheduler_interval: float = Field(default=5.0, gt=0, le=3600)
+    telegram_rate_limit: float = Field(
+        default=30, gt=0, le=10_000, description="messages per second to Telegram overall"
+    )
+    discord_token: str | None = Field(
+        default=None, description="the Discord bot token; starts the Discord adapter"
+    )
+    discord_api_url: str | None = Field(
+        default=None, description="another Discord REST endpoint (default: Discord's)"
+    )
+    discord_gateway_url: str | None = Field(
+        default=None, description="another Discord gateway (default: Discord's)"
+    )
+    default_language: str = Field(default="sv", description="sv or en")
+    default_timezone: str = Field(
+        default="Europe/Stockholm", description="IANA time zone suggested to new people"
+    )
+    content_dir: Path = Field(
+        default=DEFAULT_CONTENT_DIR,
+        description="where the texts live (default: the ones shipped in the package)",
+    )
+    invite_days: int = Field(
+        default=30, ge=1, le=3650, description="days an invite code stays valid"
+    )
+    messages_per_minute: int = Field(
+        default=60, ge=1, le=1_000_000, description="flood limit per person"
+    )
+    scheduler_interval: float = Field(
+        default=5.0, gt=0, le=3600, description="seconds between scheduler ticks"
+    )
+    start_retries: int = Field(
+        default=5,
+        ge=0,
+        le=100,
+        description="retries when a platform is unreachable at start, then exit 69",
+    )
+    start_backoff: float = Field(
+        default=2.0,
+        gt=0,
+        le=300,
+        description="seconds before the first retry; doubles each time (at most 60)",
+    )
+    sqlite_synchronous: str = Field(
+        default="FULL",
+        description=(
+            "SQLite's PRAGMA synchronous: FULL keeps every confirmed commit across a power "
+            "loss; NORMAL is faster and may lose the last commits on power loss"
+        ),
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -51,6 +142,14 @@ class Settings(BaseSettings):
                 "expected sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST/DB"
             )
         return value
+
+    @field_validator("sqlite_synchronous")
+    @classmethod
+    def _sync_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in ("EXTRA", "FULL", "NORMAL", "OFF"):
+            raise ValueError("expected FULL (default), EXTRA, NORMAL or OFF")
+        return level
 
     @field_validator("default_language")
     @classmethod
@@ -108,3 +207,54 @@ def load_settings(**overrides: object) -> Settings:
             "MENTORBOT_TELEGRAM_WEBHOOK_SECRET: required when MENTORBOT_TELEGRAM_WEBHOOK_URL is set"
         )
     return settings
+
+
+def setting_names() -> list[str]:
+    """Every setting as its environment variable, in declaration order."""
+    return [ENV_PREFIX + name.upper() for name in Settings.model_fields]
+
+
+def unknown_settings(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One warning per ``MENTORBOT_*`` variable that is no setting.
+
+    The environment and ``.env`` are both checked.  A misspelt name would
+    otherwise be ignored in silence (a misspelt token
+    quietly starts the console instead of Telegram), so the closest real
+    setting is named.  Variables the tests and scripts use for themselves
+    (``MENTORBOT_TEST_*``, ``_PG_*``, ``_BENCH_*``) are not settings and pass.
+    """
+    env: Mapping[str, str | None]
+    if environ is None:
+        from dotenv import dotenv_values  # pydantic-settings reads .env with it
+
+        env = {**dotenv_values(".env"), **os.environ} if Path(".env").is_file() else os.environ
+    else:
+        env = environ
+    known = setting_names()
+    warnings = []
+    for name in sorted(env):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known:
+            continue
+        if upper.startswith((ENV_PREFIX + "TEST_", ENV_PREFIX + "PG_", ENV_PREFIX + "BENCH_")):
+            continue
+        close = difflib.get_close_matches(upper, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        warnings.append(f"{name} is not a setting and is ignored{hint}")
+    return warnings
+
+
+def settings_help() -> str:
+    """Every setting with its default, for ``mentorbot run --help``."""
+    lines = ["settings (environment or .env):"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if name == "content_dir":
+            shown = "(shipped texts)"
+        elif default is None:
+            shown = "-"
+        else:
+            shown = str(default)
+        lines.append(f"  {ENV_PREFIX + name.upper():<36} default {shown}")
+        lines.append(f"  {'':<36} {field.description or ''}")
+    return "\n".join(lines)

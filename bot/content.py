@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.core.types import MAX_CHOICE_ID_BYTES
+from bot.pronoun_check import findings as pronoun_findings
 
 LANGUAGES = ("sv", "en")
 NEEDS = ("career", "emotional", "practical", "profile", "other")
@@ -226,6 +227,8 @@ def _read(directory: Path) -> tuple[dict[str, dict[str, str]], dict[str, Any], l
                 problems.append(Problem(_rel(path, directory), _loc(data, err["loc"]), err["msg"]))
             continue
         _check_bank(name, banks[name], _rel(path, directory), problems)
+    for file, key, message in pronoun_findings(strings, sources, banks):
+        problems.append(Problem(file, key, message))
     return strings, banks, problems
 
 

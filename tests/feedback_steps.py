@@ -89,9 +89,15 @@ class Pair:
             return found is not None
 
 
-async def join(person: Member, code: str) -> None:
+JOIN_LABELS = {
+    "sv": ("Svenska", "Ja", "Förstått", "Ja"),
+    "en": ("English", "Yes", "Got it", "Yes"),
+}
+
+
+async def join(person: Member, code: str, lang: str = "sv") -> None:
     await person.says(f"/start {code}")
-    for label in ("Svenska", "Ja", "Förstått", "Ja"):
+    for label in JOIN_LABELS[lang]:
         await person.presses(label)
 
 
@@ -102,6 +108,7 @@ async def programme(
     end: date = date(2027, 5, 31),
     settings: dict[str, Any] | None = None,
     organiser: str = "olga",
+    lang: str = "sv",
 ) -> World:
     async with h.core.db.transaction() as s:
         p = await create_programme(
@@ -113,11 +120,11 @@ async def programme(
         pid, code = p.id, invite.code
     world = World(h, pid, "stemup", h.person(organiser))
     stamp_deliveries(h, world.log)
-    await join(world.organiser, code)
+    await join(world.organiser, code, lang)
     return world
 
 
-async def add_pair(world: World, mentor: str, mentee: str) -> Pair:
+async def add_pair(world: World, mentor: str, mentee: str, lang: str = "sv") -> Pair:
     h = world.h
     async with h.core.db.transaction() as s:
         p = await s.get(Programme, world.programme_id)
@@ -128,8 +135,8 @@ async def add_pair(world: World, mentor: str, mentee: str) -> Pair:
         codes = {i.name: i.code for i in invites}
         gid = group.id
     pair = Pair(world, h.person(mentor), h.person(mentee), gid)
-    await join(pair.mentor, codes[mentor.capitalize()])
-    await join(pair.mentee, codes[mentee.capitalize()])
+    await join(pair.mentor, codes[mentor.capitalize()], lang)
+    await join(pair.mentee, codes[mentee.capitalize()], lang)
     return pair
 
 

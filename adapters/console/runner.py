@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from adapters.console.session import (
-    ConsoleSession,
-    ParserFactory,
-    ScriptError,
-    parse_duration,
-)
+from adapters.console.session import ConsoleSession, ParserFactory, ScriptError
 from bot.app import Core
 from bot.config import Settings
 from bot.core.ports import FakeClock, OffsetClock
@@ -45,15 +41,51 @@ async def run_script(
 
 
 async def run_interactive(
-    settings: Settings, now: datetime | None, parser: ParserFactory | None = None
+    settings: Settings,
+    now: datetime | None,
+    parser: ParserFactory | None = None,
+    *,
+    prelude: Sequence[str] = (),
+    opening: Sequence[str] = (),
+    me: str = "me",
+    greeting: str | None = None,
 ) -> int:
+    """Chat on stdin.  ``prelude`` lines run first without printing (the demo
+    seeds a programme with them), then ``greeting`` (a content key) is shown
+    and the ``opening`` lines run visibly.  On a database without programmes
+    a greeting says how to start."""
     clock = OffsetClock()
     if now is not None:
         clock.set(now)
     core = await Core.open(settings, clock=clock)
     session = ConsoleSession(core, _write, parser)
-    me = "me"
-    _write(core.content.t(settings.default_language, "console.intro", name=me))
+    lang = settings.default_language
+    _write(core.content.t(lang, "console.intro", name=me))
+    if prelude:
+        session.write = session.transport.write = lambda _line: None
+        for line in prelude:
+            await session.line(line)
+        session.write = session.transport.write = _write
+    if greeting is not None:
+        _write(core.content.t(lang, greeting))
+    elif not await _has_programmes(core):
+        _write(core.content.t(lang, "console.empty"))
+    for line in opening:
+        await session.line(line)
+    await _chat(core, session, me)
+    return 0
+
+
+async def _has_programmes(core: Core) -> bool:
+    from sqlalchemy import func, select
+
+    from bot.store.models import Programme
+
+    async with core.db.sessions() as db:
+        return bool(await db.scalar(select(func.count()).select_from(Programme)))
+
+
+async def _chat(core: Core, session: ConsoleSession, me: str) -> None:
     stop = asyncio.Event()
     ticker = asyncio.create_task(core.run_scheduler(stop))
     try:
@@ -67,9 +99,7 @@ async def run_interactive(
             try:
                 if text.startswith("/as "):
                     me = text[4:].strip().lstrip("@") or me
-                elif text.startswith("/wait "):
-                    await session.wait(parse_duration(text[6:]))
-                elif text.startswith(("@", "#", "wait ")):
+                elif session.is_script_line(text):
                     await session.line(text)
                 elif text:
                     await session.act(me, text)
@@ -79,7 +109,6 @@ async def run_interactive(
         stop.set()
         await ticker
         await core.close()
-    return 0
 
 
 def _read(prompt: str) -> str | None:

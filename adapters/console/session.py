@@ -6,9 +6,10 @@ One action a line (the script format of DESIGN.md):
 live buttons; a label is looked for on older messages with live buttons too),
 ``@name [label] in "text"`` (press it on the newest message with live buttons
 whose text contains ``text``), ``@name#group text`` (speak in the group chat ``group``),
-``wait 3d`` (m, h, d, w: the clock moves and due jobs fire) and ``# comment``.
-Interactively the same actions are typed, plus ``/as name`` to change who you
-are and ``/wait 3d``.
+``wait 3d`` or ``/wait 3d`` (m, h, d, w: the clock moves and due jobs fire),
+``$ organiser command`` and ``# comment``.  Interactively every such line is
+accepted as typed, plus ``/as name`` to change who you are and plain text
+(or a ``/command``) to write as yourself.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from adapters.console.transport import PLATFORM, ConsoleTransport
 from bot.app import Core
+from bot.core.sanitize import clean_event
 from bot.core.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
 
 ACTION = re.compile(r"^@(?P<name>[\w.-]+)(?:#(?P<group>[\w.-]+))?\s*(?P<rest>.*)$", re.S)
@@ -77,23 +79,31 @@ class ConsoleSession:
         if text.startswith("$ "):
             await self.organiser(text[2:])
             return
-        if text.startswith("wait "):
+        if text.startswith(("wait ", "/wait ")):
             try:
-                await self.wait(parse_duration(text[5:]))
+                await self.wait(parse_duration(text.split(" ", 1)[1]))
             except ScriptError as exc:
                 raise ScriptError(where + str(exc)) from None
             return
         match = ACTION.match(text)
         if not match:
-            raise ScriptError(f"{where}expected '@name text', '@name [button]' or 'wait 3d'")
+            raise ScriptError(
+                f"{where}expected '@name text', '@name [button]', '$ command' or 'wait 3d'"
+            )
         if not await self.act(match["name"], match["rest"].strip(), group=match["group"]):
             self.misses.append(f"{where}no button {match['rest'].strip()} for {match['name']}")
+
+    @staticmethod
+    def is_script_line(text: str) -> bool:
+        """A line in script form (as opposed to plain text from the current person)."""
+        return text.startswith(("@", "#", "$ ", "wait ", "/wait "))
 
     async def organiser(self, command: str) -> None:
         """Run an organiser CLI command on this console's database and clock.
 
         Invite codes it prints can be used later in the script as
-        ``{code:name}`` (the name as given to the command, any case).
+        ``{code:name}`` (the name as given to the command, any case; the newest
+        code of that name), or ``{code:name@group}`` for a roster's group label.
         """
         self.write(f"$ {command}")
         if self.parser is None:
@@ -106,8 +116,9 @@ class ConsoleSession:
         args.clock = self.core.clock
         args.out = self.write
         await asyncio.to_thread(args.handler, args)
-        for invite in _invites(getattr(args, "result", None) or {}):
-            self.codes[invite["name"].casefold()] = invite["code"]
+        for key, code in _invites(getattr(args, "result", None) or {}):
+            self.codes[key.casefold()] = code
+        await self.core.delivery.deliver()  # what the command told people (pair end, replace...)
 
     def expand(self, text: str) -> str:
         return CODE_REF.sub(lambda m: self.codes.get(m["name"].casefold(), m[0]), text)
@@ -139,7 +150,7 @@ class ConsoleSession:
         else:
             event = TextIn(who, address, text)
         edits = pressed
-        for out in await self.core.handle(event):
+        for out in await self.core.handle(clean_event(event)):
             ref = self.transport.show(out, edits=edits if out.address == address else None)
             if out.reply.replace and out.address == address:
                 edits = None
@@ -183,10 +194,19 @@ def _fmt(delta: timedelta) -> str:
     return f"{seconds}s"
 
 
-def _invites(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """Invites a command printed (``program show`` lists organisers without codes)."""
-    found = list(result.get("invites", [])) + list(result.get("organisers", []))
+def _invites(result: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, code) for every invite a command printed; a group's invites also as
+    ``name@group`` (a mentor with two mentees has two codes: ``{code:Anna@p2}``)."""
+    found = [
+        (i["name"], i["code"])
+        for i in list(result.get("invites", [])) + list(result.get("organisers", []))
+        if isinstance(i, dict) and "code" in i and "name" in i  # `program show`: no codes
+    ]
+    # sign-up codes (program create --signup) as {code:signup-mentor}, {code:signup-mentee}
+    found += [(f"signup-{s['role']}", s["code"]) for s in result.get("signup", [])]
     for item in result.get("groups", []):
         if isinstance(item, dict):
-            found += item.get("invites", [])
-    return [i for i in found if isinstance(i, dict) and "code" in i and "name" in i]
+            label = item.get("group", {}).get("name", "")
+            for i in item.get("invites", []):
+                found += [(i["name"], i["code"]), (f"{i['name']}@{label}", i["code"])]
+    return found

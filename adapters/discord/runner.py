@@ -20,9 +20,10 @@ import contextlib
 import dataclasses
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -31,6 +32,7 @@ from discord.http import Route
 
 from adapters.discord.commands import RegistryTranslator, install_commands
 from adapters.discord.components import ChoiceButton, build_modal, build_view
+from adapters.discord.intake import DiscordIntake
 from adapters.discord.translate import (
     BUTTON_PREFIX,
     MODAL_PREFIX,
@@ -46,14 +48,15 @@ from adapters.discord.translate import (
     slash_commands,
 )
 from adapters.discord.transport import (
+    NO_MENTIONS,
     DiscordChatFactory,
     DiscordTransport,
     discord_files,
     message_ref,
 )
 from bot.config import ConfigError
-from bot.core.ports import DeliveryError
-from bot.core.types import ChoiceIn, Event, Outgoing
+from bot.core.startup import with_retries
+from bot.core.types import ChoiceIn, Event
 
 _log = logging.getLogger(__name__)
 
@@ -121,10 +124,14 @@ class MentorbotClient(discord.Client):
         intents = discord.Intents.none()
         intents.guilds = True
         intents.dm_messages = True
+        # Nobody is pinged unless the bot means it: texts echo what people typed
+        # (a /poll option, a name), and "@everyone" in one must stay text.
+        options.setdefault("allowed_mentions", NO_MENTIONS)
         super().__init__(intents=intents, **options)
         self.core = core
         self.ack_budget = ack_budget
         self.errors: list[BaseException] = []
+        self.intake = DiscordIntake(core)
         self.transport = DiscordTransport(self)
         self.tree: app_commands.CommandTree[MentorbotClient] = app_commands.CommandTree(self)
         self.tree.error(self._on_tree_error)
@@ -209,12 +216,17 @@ class MentorbotClient(discord.Client):
         if event is None:
             return
         try:
-            outs = await self.core.handle(event)
-            for out in outs:
-                await self._send_elsewhere(out)
+            work = await self.intake.admit(str(message.id), event)
+            if work is None:
+                return
+            try:
+                processed = await work
+                if processed is not None:
+                    await self.core.deliver_processed(processed)
+            finally:
+                self.intake.release(work)
         except Exception as exc:
             self._record(exc, "dm message")
-        await self._deliver_outbox()
 
     # -- answering ---------------------------------------------------------
     async def _interaction(self, interaction: discord.Interaction[Any]) -> None:
@@ -243,31 +255,52 @@ class MentorbotClient(discord.Client):
         except Exception as exc:
             self._record(exc, "interaction")
             await self._give_up(interaction)
-        await self._deliver_outbox()
 
     async def _answer(self, interaction: discord.Interaction[Any], event: Event) -> None:
-        work = asyncio.ensure_future(self.core.handle(event))
-        try:
-            outs = await asyncio.wait_for(asyncio.shield(work), self.ack_budget)
-        except TimeoutError:
-            await self._defer(interaction, ephemeral=event.address.kind == "group")
-            outs = await work
-        except asyncio.CancelledError:
-            work.cancel()
-            raise
-        in_guild = event.address.kind == "group"
-        answered = False
-        for out in outs:
-            if (out.address.platform, out.address.chat_id) != (PLATFORM, event.address.chat_id):
-                await self._send_elsewhere(out)
-                continue
-            spec = render_reply(out.reply, in_guild=in_guild)
-            ref = await self._reply(interaction, spec, first=not answered)
-            answered = True
-            if out.reply.question is not None:
-                await self.core.note_sent(out, ref)
-        if not answered:
+        """Store the interaction, wait up to the budget for the core (else
+        defer), answer in the interaction, and send the rest from the outbox."""
+        work = await self.intake.admit(str(interaction.id), event)
+        if work is None:
             await self._acknowledge_silently(interaction)
+            return
+        try:
+            try:
+                processed = await asyncio.wait_for(asyncio.shield(work), self.ack_budget)
+            except TimeoutError:
+                await self._defer(interaction, ephemeral=event.address.kind == "group")
+                processed = await work
+            if processed is None:  # stored before: whoever stored it answers
+                await self._acknowledge_silently(interaction)
+                return
+            await self._respond(interaction, event, processed)
+        finally:
+            self.intake.release(work)
+
+    async def _respond(
+        self, interaction: discord.Interaction[Any], event: Event, processed: Any
+    ) -> None:
+        """The replies to the interaction's own chat are its answer (marked
+        sent once given); replies elsewhere, and any the answer could not
+        carry, go out from the outbox."""
+        in_guild = event.address.kind == "group"
+        answered: list[int] = []
+        try:
+            for msg_id, out in processed.replies:
+                if (out.address.platform, out.address.chat_id) != (
+                    PLATFORM,
+                    event.address.chat_id,
+                ):
+                    continue
+                spec = render_reply(out.reply, in_guild=in_guild)
+                ref = await self._reply(interaction, spec, first=not answered)
+                answered.append(msg_id)
+                if out.reply.question is not None:
+                    await self.core.note_sent(out, ref)
+        finally:
+            await self.core.mark_sent(answered)
+            if not answered:
+                await self._acknowledge_silently(interaction)
+            await self._deliver(processed, skip=answered)
 
     async def _acknowledge_silently(self, interaction: discord.Interaction[Any]) -> None:
         """No answer for the user: acknowledge anyway (a button must not spin)
@@ -307,6 +340,7 @@ class MentorbotClient(discord.Client):
                     "content": content or None,
                     "view": view,
                     "attachments": files,
+                    "allowed_mentions": NO_MENTIONS,
                 }
                 if not interaction.response.is_done():
                     await interaction.response.edit_message(**edit)
@@ -319,6 +353,7 @@ class MentorbotClient(discord.Client):
                 kwargs["view"] = view
             if files:
                 kwargs["files"] = files
+            kwargs["allowed_mentions"] = NO_MENTIONS
             if not interaction.response.is_done():
                 await interaction.response.send_message(
                     content or None, ephemeral=spec.ephemeral, **kwargs
@@ -334,19 +369,6 @@ class MentorbotClient(discord.Client):
                     ref = message_ref(sent.channel.id, sent.id)
         return ref
 
-    async def _send_elsewhere(self, out: Outgoing) -> None:
-        """A reply for another chat (the sender's DM when they acted in a
-        channel, or a plain DM answer) goes through the transport."""
-        try:
-            ref = await self.transport.send(out)
-            if out.reply.question is not None:
-                await self.core.note_sent(out, ref)
-        except DeliveryError as exc:
-            if exc.permanent:
-                await self.core.mark_unreachable(out.address.platform, out.address.chat_id)
-            else:
-                _log.warning("reply not delivered: %s", exc.reason)
-
     async def _give_up(self, interaction: discord.Interaction[Any]) -> None:
         """After an adapter failure: remove a dangling "thinking…" message.
         An unanswered interaction gets Discord's own localized failure note;
@@ -358,9 +380,9 @@ class MentorbotClient(discord.Client):
             ):
                 await interaction.delete_original_response()
 
-    async def _deliver_outbox(self) -> None:
+    async def _deliver(self, processed: Any, *, skip: list[int]) -> None:
         try:
-            await self.core.deliver_outbox()
+            await self.core.deliver_processed(processed, skip=skip)
         except Exception as exc:
             self._record(exc, "outbox")
 
@@ -370,6 +392,11 @@ def build_client(core: Any, settings: Any, **options: Any) -> MentorbotClient:
     options go to :class:`discord.Client` (tests pass a short
     ``guild_ready_timeout``)."""
     configure_endpoints(settings.discord_api_url, settings.discord_gateway_url)
+    # The bot never joins voice: discord.py's warnings about voice libraries
+    # would only be noise in the service's log.
+    discord.VoiceClient.warn_nacl = False
+    if hasattr(discord.VoiceClient, "warn_dave"):
+        discord.VoiceClient.warn_dave = False
     return MentorbotClient(core, default_language=settings.default_language, **options)
 
 
@@ -379,9 +406,14 @@ async def serve(
     stop: asyncio.Event,
     *,
     client: MentorbotClient | None = None,
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Run the Discord client until ``stop`` is set (or the client fails,
-    e.g. a bad token, which is raised)."""
+    """Run the Discord client until ``stop`` is set (or the client fails).
+
+    Logging in is retried while Discord does not answer (``start_retries``,
+    then :class:`~bot.startup.Unavailable`); a rejected token raises
+    :class:`ConfigError` at once.  ``on_ready`` is called after the gateway's
+    READY."""
     if not settings.discord_token:
         raise ConfigError("MENTORBOT_DISCORD_TOKEN: required to start the Discord adapter")
     client = client or build_client(core, settings)
@@ -389,7 +421,11 @@ async def serve(
     if hasattr(core, "add_chat_factory"):
         core.add_chat_factory(DiscordChatFactory(client.transport))
     async with client:
-        runner = asyncio.create_task(client.start(settings.discord_token))
+        await _login(client, settings)
+        runner = asyncio.create_task(client.connect())
+        if on_ready is not None:
+            ready = asyncio.create_task(client.wait_until_ready())
+            ready.add_done_callback(lambda t: None if t.cancelled() else on_ready())
         stopper = asyncio.create_task(stop.wait())
         try:
             done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -403,3 +439,33 @@ async def serve(
             await asyncio.wait_for(runner, 10)
         except TimeoutError:
             _log.warning("discord client did not stop in time")
+
+
+async def _login(client: MentorbotClient, settings: Any) -> None:
+    """Log in (``GET /users/@me``), retrying while Discord does not answer."""
+    retries = getattr(settings, "start_retries", 5)
+    backoff = getattr(settings, "start_backoff", 2.0)
+
+    async def attempt() -> None:
+        try:
+            await client.login(settings.discord_token)
+        except BaseException:
+            # each login opens a new HTTP session: close this one first
+            await client.http.close()
+            client.http.connector = discord.utils.MISSING
+            raise
+
+    try:
+        await with_retries(
+            attempt,
+            transient=(aiohttp.ClientConnectionError, OSError, TimeoutError),
+            retries=retries,
+            backoff=backoff,
+            setting="MENTORBOT_DISCORD_API_URL",
+            what=f"the Discord API at {settings.discord_api_url or 'discord.com'}",
+        )
+    except discord.LoginFailure:
+        raise ConfigError(
+            "MENTORBOT_DISCORD_TOKEN: Discord rejected the token (401 Unauthorized);"
+            " reset it under Bot in the developer portal and copy it again"
+        ) from None

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bot.core.sanitize import clean_actor, clean_event, no_surrogates
 from bot.core.types import (
     Actor,
     Address,
@@ -214,7 +215,7 @@ def context_from_payload(payload: Mapping[str, Any]) -> InteractionContext | Non
     nick = member.get("nick")
     name = nick if isinstance(nick, str) and nick else _user_name(user)
     actor = Actor(PLATFORM, user_id, name, language_of(payload.get("locale")), f"u{user_id}")
-    return InteractionContext(actor, Address(PLATFORM, chat_id, None, kind))
+    return InteractionContext(clean_actor(actor), Address(PLATFORM, chat_id, None, kind))
 
 
 def _option_text(options: object) -> str:
@@ -253,7 +254,7 @@ def choice_of_custom_id(custom_id: object) -> str | None:
     """``mb:agr:3:yes`` → ``agr:3:yes``; anything else is not ours."""
     if not isinstance(custom_id, str) or not custom_id.startswith(BUTTON_PREFIX):
         return None
-    choice = custom_id[len(BUTTON_PREFIX) :]
+    choice = no_surrogates(custom_id[len(BUTTON_PREFIX) :])
     if not choice or len(choice.encode()) > 64:
         return None
     return choice
@@ -309,12 +310,13 @@ def interaction_event(
     """Any interaction's type and raw ``data`` → a neutral event, or ``None``."""
     if not isinstance(data, Mapping):
         return None
+    # unpaired surrogates (valid JSON escapes) would fail every write
     if kind == APPLICATION_COMMAND:
-        return command_event(data, ctx, core_names)
+        return clean_event(command_event(data, ctx, core_names))
     if kind == MESSAGE_COMPONENT:
-        return choice_event(data, ctx)
+        return clean_event(choice_event(data, ctx))
     if kind == MODAL_SUBMIT:
-        return modal_event(data, ctx)
+        return clean_event(modal_event(data, ctx))
     return None
 
 
@@ -348,7 +350,7 @@ def dm_message_event(
     if not text:
         return None
     actor = Actor(PLATFORM, uid, display_name, None, f"u{uid}")
-    return TextIn(actor, Address(PLATFORM, cid, None, "dm"), text[:MAX_TEXT_IN])
+    return clean_event(TextIn(actor, Address(PLATFORM, cid, None, "dm"), text[:MAX_TEXT_IN]))
 
 
 def ask_modal(custom_id: object, label: str | None) -> ModalSpec | None:

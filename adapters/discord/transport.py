@@ -122,6 +122,7 @@ async def send_spec(
                 kwargs["files"] = discord_files(spec.files)
         if not content and not kwargs:
             continue
+        kwargs["allowed_mentions"] = NO_MENTIONS
         if idem_key is not None:
             kwargs["nonce"] = message_nonce(idem_key, i)
         try:
@@ -131,6 +132,12 @@ async def send_spec(
                 raise
             _log.info("an earlier attempt's message was deleted since; not sent again")
     return sent
+
+
+#: every message the bot sends or edits pings nobody: its texts quote what
+#: people typed.  A message that means to mention someone would pass its own
+#: ``AllowedMentions(users=[...])``; none does today.
+NO_MENTIONS = discord.AllowedMentions.none()
 
 
 class DiscordTransport:

@@ -5,11 +5,21 @@ messages per second) and the group limit (20 per minute) and waits out a 429
 while holding back every other request, which is what Telegram expects after a
 flood warning.  It has no per-chat limit for private chats (about one message
 per second), so :class:`ChatRateLimiter` adds one.
+
+It also keeps the :class:`SendGate`: while the outbox delivers a message
+(:data:`HOLD_UNTIL_SETTLED` is set), its message-creating request passes the
+gate, and the gate stays closed until the outbox has recorded the message as
+sent.  So one worker has at most one message that Telegram accepted and the
+database does not yet know about -- the one a ``kill -9`` can repeat.  The
+per-chat waits happen before the gate, so one person's pace never holds up
+the others.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
 from aiolimiter import AsyncLimiter
@@ -20,6 +30,39 @@ JSONResult = bool | dict[str, Any] | list[dict[str, Any]]
 #: Forget idle per-chat limiters once this many exist, so memory does not grow
 #: with the number of people the bot ever talked to.
 _MAX_IDLE_LIMITERS = 1024
+
+
+#: Requests that create a message (the ones a resend would repeat).
+GATED_ENDPOINTS = frozenset({"sendMessage", "sendDocument"})
+
+#: Set by the transport while the outbox sends: gate the request, and keep
+#: the gate closed until the outbox settles the message.
+HOLD_UNTIL_SETTLED: ContextVar[bool] = ContextVar("hold_until_settled", default=False)
+
+
+class SendGate:
+    """One message in flight per worker, from the request to the record.
+
+    Re-entrant for the task holding it (a long reply is several requests);
+    released by :meth:`settle` once the outbox has recorded the outcome, or
+    at once when Telegram refused the request (nothing was created)."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+
+    async def enter(self) -> bool:
+        task = asyncio.current_task()
+        if self._owner is task:
+            return False
+        await self._lock.acquire()
+        self._owner = task
+        return True
+
+    def settle(self) -> None:
+        if self._owner is not None and self._owner is asyncio.current_task():
+            self._owner = None
+            self._lock.release()
 
 
 class ChatRateLimiter(AIORateLimiter):
@@ -51,6 +94,7 @@ class ChatRateLimiter(AIORateLimiter):
         self._chat_max_rate = chat_max_rate
         self._chat_time_period = chat_time_period
         self._chat_limiters: dict[int, AsyncLimiter] = {}
+        self.gate = SendGate()
 
     def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
         if len(self._chat_limiters) > _MAX_IDLE_LIMITERS:
@@ -70,6 +114,8 @@ class ChatRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> JSONResult:
+        if endpoint in GATED_ENDPOINTS and HOLD_UNTIL_SETTLED.get():
+            callback = self._gated(callback)
         chat_id = _private_chat_id(data.get("chat_id"))
         if chat_id is None or not (self._chat_max_rate and self._chat_time_period):
             return await super().process_request(
@@ -79,6 +125,20 @@ class ChatRateLimiter(AIORateLimiter):
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )
+
+    def _gated(
+        self, callback: Callable[..., Coroutine[Any, Any, JSONResult]]
+    ) -> Callable[..., Coroutine[Any, Any, JSONResult]]:
+        async def gated(*args: Any, **kwargs: Any) -> JSONResult:
+            took = await self.gate.enter()
+            try:
+                return await callback(*args, **kwargs)
+            except BaseException:
+                if took:  # refused or lost before an answer: try the next one
+                    self.gate.settle()
+                raise
+
+        return gated
 
 
 def _private_chat_id(value: object) -> int | None:

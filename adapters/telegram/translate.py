@@ -25,6 +25,7 @@ from telegram import (
     User,
 )
 
+from bot.core.sanitize import clean_event
 from bot.core.types import Actor, Address, AddressKind, ChoiceIn, CommandIn, Event, Reply, TextIn
 
 PLATFORM = "telegram"
@@ -73,10 +74,11 @@ def update_to_event(update: Update, bot_username: str | None = None) -> Event | 
     is people talking to each other.
     """
     try:
+        # unpaired surrogates (valid JSON escapes) would fail every write
         if update.callback_query is not None:
-            return _choice(update.callback_query)
+            return clean_event(_choice(update.callback_query))
         if update.message is not None:
-            return _message(update.message, bot_username)
+            return clean_event(_message(update.message, bot_username))
     except (AttributeError, TypeError, ValueError, IndexError, UnicodeError):
         # A payload the library could parse but that breaks our assumptions:
         # ignoring it is safer than crashing the update loop.
@@ -159,9 +161,10 @@ def _command(message: Message, text: str, bot_username: str | None) -> tuple[str
         return None
     # Offsets are in UTF-16 code units; a command is ASCII, but the rest of the
     # line need not be, so cut in UTF-16 and decode back.
-    encoded = text.encode("utf-16-le")
-    head = encoded[: entity.length * 2].decode("utf-16-le", errors="ignore")
-    rest = encoded[entity.length * 2 :].decode("utf-16-le", errors="ignore")
+    # (an unpaired surrogate is one code unit too: pass it, clean_event drops it)
+    encoded = text.encode("utf-16-le", errors="surrogatepass")
+    head = encoded[: entity.length * 2].decode("utf-16-le", errors="surrogatepass")
+    rest = encoded[entity.length * 2 :].decode("utf-16-le", errors="surrogatepass")
     if not head.startswith("/"):
         return None
     name, _, target = head[1:].partition("@")

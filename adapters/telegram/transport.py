@@ -29,6 +29,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from adapters.telegram.ratelimit import HOLD_UNTIL_SETTLED
 from adapters.telegram.translate import PLATFORM, reply_markup
 from bot.core.ports import DeliveryError
 from bot.core.types import Attachment, Outgoing
@@ -75,8 +76,25 @@ class TelegramTransport:
         self._sleep = sleep
 
     async def send(self, out: Outgoing) -> str | None:
-        sent = await self.send_reply(out)
-        return str(sent) if sent is not None and out.reply.choices else None
+        """Send from the outbox; a reply that replaces the pressed message
+        (``edit_ref``) edits it, as the direct answer always did.  Returns the
+        id of the message that carries the buttons (for the live-question rule)."""
+        edit = out.edit_ref if out.reply.replace else None
+        token = HOLD_UNTIL_SETTLED.set(True)
+        try:
+            sent = await self.send_reply(
+                out, edit_message_id=int(edit) if edit and edit.isdigit() else None
+            )
+            return str(sent) if sent is not None and out.reply.choices else None
+        finally:
+            HOLD_UNTIL_SETTLED.reset(token)
+
+    def settled(self) -> None:
+        """The outbox recorded the outcome of :meth:`send`: the next message
+        of this worker may go (see :class:`~adapters.telegram.ratelimit.SendGate`)."""
+        gate = getattr(getattr(self._bot, "rate_limiter", None), "gate", None)
+        if gate is not None:
+            gate.settle()
 
     async def send_reply(self, out: Outgoing, *, edit_message_id: int | None = None) -> int | None:
         """Send one reply; edit ``edit_message_id`` instead when the reply asks

@@ -72,6 +72,8 @@ class Work:
     flows: Flows | None = field(default=None, kw_only=True)
     #: platform -> group-chat creator (see bot.core.ports.ChatFactory)
     chats: dict[str, Any] = field(default_factory=dict, kw_only=True)
+    #: the scheduler's mark for one moment: what jobs tell a person then is one message
+    digest: str | None = field(default=None, kw_only=True)
     _questions: Questions | None = field(default=None, kw_only=True, repr=False)
 
     @property
@@ -95,7 +97,7 @@ class Work:
             return
         reply = asked
         msg_id = await outbox.enqueue(
-            self.session, address, reply, self.now, person_id=person_id, key=key
+            self.session, address, reply, self.now, person_id=person_id, key=key, digest=self.digest
         )
         if msg_id is not None:
             self.outbox_ids.append(msg_id)

@@ -2,7 +2,8 @@
 
 Each message is marked sent in its own short transaction right after the
 transport accepted it, so a crash repeats at most the message in flight.
-Transient errors back off exponentially (or as long as the server asks);
+Rows the scheduler marked as one moment's digest leave as one message
+(:mod:`bot.digest`).  Transient errors back off exponentially (or as long as the server asks);
 permanent ones mark the person unreachable and stop, with no retry storm.
 """
 
@@ -12,8 +13,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from bot.core.digest import Parcel, parcels
 from bot.core.ports import Clock, DeliveryError, Transport
 from bot.core.questions import note_sent
 from bot.core.types import Outgoing
@@ -49,18 +51,60 @@ class Delivery:
             batch = await self._claim(ids, limit)
             if not batch:
                 return sent
-            blocked: set[tuple[str, str]] = set()
-            for row in batch:
-                chat = (row.platform, row.chat_id)
-                if chat in blocked:  # keep a chat's messages in order
-                    await self._release(row.id)
-                    continue
-                if await self._send(row):
-                    sent += 1
-                else:
-                    blocked.add(chat)
+            sent += await self._send_batch(batch)
             if ids is not None or len(batch) < limit:
                 return sent
+
+    async def deliver_claimed(self, ids: list[int]) -> int:
+        """Send messages this worker already holds: the direct replies an
+        event wrote, claimed in its own transaction so the sweep leaves them
+        to the worker that answers right after the commit."""
+        if not ids:
+            return 0
+        async with self.db.sessions() as session:
+            batch = list(
+                (
+                    await session.scalars(
+                        select(OutboxMessage)
+                        .where(
+                            OutboxMessage.id.in_(ids),
+                            OutboxMessage.sent_at.is_(None),
+                            OutboxMessage.failed_at.is_(None),
+                            OutboxMessage.platform.in_(list(self.transports)),
+                        )
+                        .order_by(OutboxMessage.id)
+                    )
+                ).all()
+            )
+        return await self._send_batch(batch)
+
+    async def mark_sent(self, ids: list[int]) -> None:
+        """The adapter delivered these itself (an interaction's answer, a
+        callback alert)."""
+        if not ids:
+            return
+        async with self.db.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None))
+                .values(sent_at=to_db(self.clock.now()), claimed_until=None)
+            )
+
+    async def _send_batch(self, batch: list[OutboxMessage]) -> int:
+        sent = 0
+        blocked: set[tuple[str, str]] = set()
+        for parcel in parcels(batch):
+            first = parcel.rows[0]
+            chat = (first.platform, first.chat_id)
+            if chat in blocked:  # keep a chat's messages in order
+                for row in parcel.rows:
+                    await self._release(row.id)
+                continue
+            if await self._send(parcel):
+                sent += 1
+            else:
+                blocked.add(chat)
+        return sent
 
     async def _claim(self, ids: list[int] | None, limit: int) -> list[OutboxMessage]:
         now = to_db(self.clock.now())
@@ -91,28 +135,44 @@ class Delivery:
                 update(OutboxMessage).where(OutboxMessage.id == msg_id).values(claimed_until=None)
             )
 
-    async def _send(self, row: OutboxMessage) -> bool:
-        transport = self.transports[row.platform]
-        out = row_to_outgoing(row)
+    async def _send(self, parcel: Parcel) -> bool:
+        """Send one message (a single row, or a digest of several) and record
+        the outcome.  A transport that must keep its next message back until
+        this one is recorded (Telegram, to repeat at most one message per
+        worker after a crash) has a ``settled`` hook, called once the record
+        is committed."""
+        first = parcel.rows[0]
+        transport = self.transports[first.platform]
         try:
-            ref = await transport.send(out)
-        except DeliveryError as exc:
-            await self._failed(row, exc)
-            return False
-        except Exception as exc:  # a bug in an adapter must not stop the sweep
-            log.exception("transport %s raised", row.platform)
-            await self._failed(row, DeliveryError(type(exc).__name__, permanent=False))
-            return False
-        async with self.db.transaction() as session:
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
-                .values(sent_at=to_db(self.clock.now()), claimed_until=None)
-            )
-            strip = await note_sent(session, out, ref)
-        if strip is not None:
-            await self._strip(strip)
-        return True
+            try:
+                ref = await transport.send(parcel.outgoing)
+            except DeliveryError as exc:
+                for row in parcel.rows:
+                    await self._failed(row, exc)
+                return False
+            except Exception as exc:  # a bug in an adapter must not stop the sweep
+                log.exception("transport %s raised", first.platform)
+                for row in parcel.rows:
+                    await self._failed(row, DeliveryError(type(exc).__name__, permanent=False))
+                return False
+            async with self.db.transaction() as session:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_([row.id for row in parcel.rows]))
+                    .values(sent_at=to_db(self.clock.now()), claimed_until=None)
+                )
+                # every row of a digest carries the same message (and its buttons)
+                strips = [
+                    await note_sent(session, row_to_outgoing(row), ref) for row in parcel.rows
+                ]
+            for strip in strips:
+                if strip is not None:
+                    await self._strip(strip)
+            return True
+        finally:
+            settled = getattr(transport, "settled", None)
+            if settled is not None:
+                settled()
 
     async def sent(self, out: Outgoing, ref: str | None) -> None:
         """An adapter sent a direct reply as platform message ``ref``: remember

@@ -13,7 +13,8 @@ import asyncio
 import logging
 import time
 import traceback
-from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,19 +22,47 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from bot.config import Settings
 from bot.content import Content
+from bot.core.choice_ids import suspicious
 from bot.core.commands import CommandRegistry
 from bot.core.context import Ctx, StaleState
+from bot.core.fairness import RateLimiter, Throttle
 from bot.core.ports import ChatFactory, Clock
 from bot.core.questions import settle_replies
 from bot.core.types import Actor, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
 from bot.flows.registry import Flows
+from bot.store import inbox, outbox
 from bot.store.db import Database, to_db
-from bot.store.models import DialogState, Identity, Member, Person
+from bot.store.models import DialogState, Identity, InboxUpdate, Member, Person
+from bot.store.retention import STRANGER_DAYS, plan_stranger_purge
+from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 MAX_TEXT = 2000
+#: a handling worker's hold on the direct replies it delivers after commit
+DIRECT_CLAIM = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    """What handling a stored update left to deliver: the direct replies to
+    the sender (outbox id, message) and the outbox ids of messages to others."""
+
+    replies: list[tuple[int, Outgoing]] = field(default_factory=list)
+    others: list[int] = field(default_factory=list)
+
+    @property
+    def outbox_ids(self) -> list[int]:
+        return [msg_id for msg_id, _ in self.replies] + self.others
+
+
+def _mark_handled(row: InboxUpdate, now: datetime, outcome: str) -> None:
+    """Done: the words go (only the key stays, to recognise a repeat)."""
+    row.handled_at = to_db(now)
+    row.claimed_until = None
+    row.outcome = outcome
+    row.event = {}
 
 
 class Engine:
@@ -50,14 +79,21 @@ class Engine:
         #: platform -> ChatFactory, registered by adapters that can create chats
         self.chats: dict[str, ChatFactory] = {}
         self.limiter = RateLimiter(settings.messages_per_minute)
+        #: "slow down" is said at most once a minute to one sender
+        self.slow_down_said = Throttle(60.0)
 
     @property
     def commands(self) -> CommandRegistry:
         return self.flows.commands
 
     async def handle(self, event: Event) -> list[Outgoing]:
-        lang = _language_of(event.actor, self.settings.default_language)
-        if not self.limiter.allow((event.actor.platform, event.actor.user_id), time.monotonic()):
+        """Handle an event that is not stored (scenario tests, the console):
+        the direct replies are returned for the caller to show."""
+        lang = language_of(event.actor, self.settings.default_language)
+        who = (event.actor.platform, event.actor.user_id)
+        if not self.limiter.allow(who, time.monotonic()):
+            if not self.slow_down_said.first(who, time.monotonic()):
+                return []
             return [Outgoing(event.address, Reply(self.content.t(lang, "basics.slow_down")))]
         for attempt in range(MAX_ATTEMPTS):
             ctx: Ctx | None = None
@@ -88,6 +124,119 @@ class Engine:
             await asyncio.sleep(min(0.01 * 2**attempt, 0.5))
         return [Outgoing(event.address, Reply(self.content.t(lang, "basics.error")))]
 
+    async def process(self, inbox_id: int) -> Processed:
+        """Handle a stored update (see :mod:`bot.store.inbox`) exactly once.
+
+        The update's effects, its direct replies (written to the outbox and
+        claimed for this worker, which delivers them right after the commit)
+        and the row's ``handled_at`` commit together.  A row already handled
+        (by another worker, or the sweep) does nothing.  When handling fails
+        for good, the row is marked failed and the sender gets the apology in
+        the same transaction, so a poisonous update is not retried for ever.
+        """
+        loaded = await self._load_stored(inbox_id)
+        if loaded is None:
+            return Processed()
+        event, edit_ref = loaded
+        lang = language_of(event.actor, self.settings.default_language)
+        who = (event.actor.platform, event.actor.user_id)
+        if not self.limiter.allow(who, time.monotonic()):
+            say = self.slow_down_said.first(who, time.monotonic())
+            text = self.content.t(lang, "basics.slow_down")
+            return await self._close_stored(inbox_id, event, "dropped", text if say else None)
+        for attempt in range(MAX_ATTEMPTS):
+            ctx: Ctx | None = None
+            try:
+                async with self.db.transaction() as session:
+                    row = await inbox.lock(session, inbox_id, for_update=not self.db.is_sqlite)
+                    if row is None or row.handled_at is not None:
+                        return Processed()
+                    ctx = await self._context(session, event)
+                    lang = ctx.lang
+                    await self._dispatch(ctx)
+                    ctx.replies = await settle_replies(
+                        ctx.questions, event, ctx.person.id, ctx.replies
+                    )
+                    await ctx.save_dialogs()
+                    replies = await self._enqueue_replies(session, ctx, edit_ref)
+                    _mark_handled(row, ctx.now, "handled")
+                return Processed(replies, list(ctx.outbox_ids))
+            except (StaleState, IntegrityError) as exc:
+                if isinstance(exc, IntegrityError) and not _is_conflict(exc):
+                    log_failure(event, exc)
+                    break
+                log.info("retrying event after concurrent update (%s)", type(exc).__name__)
+            except (OperationalError, DBAPIError) as exc:
+                if not _is_transient(exc):
+                    log_failure(event, exc)
+                    break
+                log.info("database busy, retrying event")
+            except Exception as exc:
+                log_failure(event, exc)
+                break
+            await asyncio.sleep(min(0.01 * 2**attempt, 0.5))
+        return await self._close_stored(
+            inbox_id, event, "failed", self.content.t(lang, "basics.error")
+        )
+
+    async def _load_stored(self, inbox_id: int) -> tuple[Event, str | None] | None:
+        async with self.db.sessions() as session:
+            row = await session.get(InboxUpdate, inbox_id)
+            if row is None or row.handled_at is not None:
+                return None
+            try:
+                return inbox.event_from_json(row.event)
+            except (KeyError, TypeError, ValueError):
+                log.error("inbox row %s holds no readable event", inbox_id)
+        await self._close_stored(inbox_id, None, "failed", None)
+        return None
+
+    async def _close_stored(
+        self, inbox_id: int, event: Event | None, outcome: str, text: str | None
+    ) -> Processed:
+        """Mark a stored update done without running it, with an optional
+        answer (the apology, "slow down") through the outbox."""
+        now = self.clock.now()
+        async with self.db.transaction() as session:
+            row = await inbox.lock(session, inbox_id, for_update=not self.db.is_sqlite)
+            if row is None or row.handled_at is not None:
+                return Processed()
+            _mark_handled(row, now, outcome)
+            if text is None or event is None:
+                return Processed()
+            out = Outgoing(event.address, Reply(text))
+            msg_id = await outbox.enqueue(
+                session, out.address, out.reply, now, claimed_until=now + DIRECT_CLAIM
+            )
+        return Processed([(msg_id, out)] if msg_id is not None else [])
+
+    async def _enqueue_replies(
+        self, session: DbSession, ctx: Ctx, edit_ref: str | None
+    ) -> list[tuple[int, Outgoing]]:
+        """The direct replies into the outbox, in order.  The first reply to
+        the sender's chat that asks to replace edits the pressed message."""
+        event = ctx.event
+        dm = event.actor.dm_chat_id or (event.actor.user_id if event.address.kind == "dm" else None)
+        rows: list[tuple[int, Outgoing]] = []
+        for out in ctx.replies:
+            same_chat = out.address == event.address
+            ref = edit_ref if (same_chat and out.reply.replace) else None
+            if ref is not None:
+                edit_ref = None
+            msg_id = await outbox.enqueue(
+                session,
+                out.address,
+                out.reply,
+                ctx.now,
+                person_id=ctx.person.id if same_chat else None,
+                edit_ref=ref,
+                dm=dm if same_chat and out.reply.private else None,
+                claimed_until=ctx.now + DIRECT_CLAIM,
+            )
+            if msg_id is not None:
+                rows.append((msg_id, Outgoing(out.address, out.reply, edit_ref=ref)))
+        return rows
+
     # -- loading ---------------------------------------------------------
     async def _context(self, session, event: Event) -> Ctx:  # type: ignore[no-untyped-def]
         now = self.clock.now()
@@ -105,7 +254,7 @@ class Engine:
         if row is None:
             person = Person(
                 display_name=actor.display_name[:128] or actor.user_id,
-                language=_language_of(actor, self.settings.default_language),
+                language=language_of(actor, self.settings.default_language),
                 timezone=self.settings.default_timezone,
                 created_at=to_db(now),
             )
@@ -113,6 +262,8 @@ class Engine:
             await session.flush()
             identity = Identity(person_id=person.id, platform=actor.platform, user_id=actor.user_id)
             session.add(identity)
+            # strangers who never join are not kept (see bot.store.retention)
+            await plan_stranger_purge(session, person.id, now + STRANGER_DAYS)
         else:
             identity, person = row
         if event.address.kind == "dm" and identity.dm_chat_id != event.address.chat_id:
@@ -121,6 +272,9 @@ class Engine:
             identity.dm_chat_id = actor.dm_chat_id
         if person.unreachable_at is not None:
             person.unreachable_at = None  # they wrote to us, so they can be reached again
+        # any event is an answer: prompts sent before it no longer count as unanswered,
+        # so a pair whose series paused itself (bot.flows.attention) is back at once
+        person.last_active_at = to_db(now)
         await session.flush()
         return Ctx(
             session,
@@ -167,7 +321,7 @@ class Engine:
     async def _choice(self, ctx: Ctx, event: ChoiceIn) -> None:
         parts = event.choice_id.split(":")
         handler = self.flows.choices.get(parts[0])
-        if handler is None:
+        if handler is None or suspicious(event.choice_id):
             ctx.say("basics.stale_button", private=True)
             return
         await handler(ctx, parts[1:])
@@ -210,35 +364,7 @@ def log_failure(event: Event, exc: BaseException) -> None:
     log.error("event %s failed: %s at %s", type(event).__name__, type(exc).__name__, where)
 
 
-class RateLimiter:
-    """At most ``per_minute`` events per person per minute, a sliding window.
-
-    A flood protection, not domain state, so it lives in memory: each worker
-    counts what it sees; the table of senders is bounded.
-    """
-
-    MAX_SENDERS = 10_000
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._seen: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
-
-    def allow(self, who: tuple[str, str], now: float) -> bool:
-        """``now`` is a monotonic clock in seconds: floods happen in real time,
-        not on the simulated clock."""
-        window = self._seen.pop(who, None) or deque()
-        self._seen[who] = window
-        while window and now - window[0] >= 60:
-            window.popleft()
-        if len(self._seen) > self.MAX_SENDERS:
-            self._seen.popitem(last=False)
-        if len(window) >= self.per_minute:
-            return False
-        window.append(now)
-        return True
-
-
-def _language_of(actor: Actor, default: str) -> str:
+def language_of(actor: Actor, default: str) -> str:
     locale = (actor.locale or "").lower()
     if locale.startswith("sv"):
         return "sv"

@@ -38,7 +38,7 @@ from sqlalchemy import select, update
 from bot.core.types import Address, Choice, ChoiceIn, CommandIn, Event, Outgoing, Reply
 from bot.store import outbox
 from bot.store.db import to_db
-from bot.store.models import LiveQuestion
+from bot.store.live_questions import LiveQuestion
 from bot.store.session import DbSession
 
 #: Characters of a question's text kept to show which message lost its buttons.

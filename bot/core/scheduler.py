@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
@@ -50,17 +51,31 @@ class Scheduler:
         self.settings = settings
         self.delivery = delivery
         self._wake = asyncio.Event()
+        #: run at the start of every tick (the core's inbox sweep)
+        self.before_tick: list[Callable[[], Awaitable[int]]] = []
 
     def wake(self) -> None:
         self._wake.set()
 
     async def tick(self, limit: int = 500) -> int:
-        """Run every due job (in batches), then deliver the outbox; returns jobs run."""
+        """Run every due job (in batches), then deliver the outbox; returns jobs run.
+
+        All jobs of a tick run at one moment (one ``now``) and their messages
+        carry one digest mark, delivered together after the batch: what lands
+        for one person at the same moment leaves as one message.
+        """
+        for sweep in self.before_tick:
+            await sweep()
         ran = 0
+        now = self.clock.now()
+        digest = f"t:{now.isoformat()}"
         while True:
             jobs = await self._claim(limit)
+            queued: list[int] = []
             for job in jobs:
-                await self._run(job)
+                queued += await self._run(job, now, digest)
+            if queued:
+                await self.delivery.deliver(queued)
             ran += len(jobs)
             if len(jobs) < limit:
                 break
@@ -128,15 +143,17 @@ class Scheduler:
             limit=limit,
         )
 
-    async def _run(self, job: Job) -> None:
+    async def _run(self, job: Job, now: datetime, digest: str) -> list[int]:
+        """Run one job in its own transaction; returns the outbox rows it queued."""
         handler = self.flows.jobs.get(job.kind)
-        now = self.clock.now()
         try:
             async with self.db.transaction() as session:
-                work = Work(session, self.content, self.settings, now, flows=self.flows)
+                work = Work(
+                    session, self.content, self.settings, now, flows=self.flows, digest=digest
+                )
                 fresh = await session.get(Job, job.id)
                 if fresh is None or fresh.done_at is not None:
-                    return  # cancelled, or another worker finished it
+                    return []  # cancelled, or another worker finished it
                 if handler is None:
                     log.error("no handler for job kind %s", job.kind)
                 else:
@@ -152,6 +169,5 @@ class Scheduler:
                     if fresh.attempts >= MAX_JOB_ATTEMPTS:
                         fresh.done_at = to_db(now)
                     fresh.claimed_until = to_db(now + timedelta(minutes=2**fresh.attempts))
-            return
-        if work.outbox_ids:
-            await self.delivery.deliver(work.outbox_ids)
+            return []
+        return work.outbox_ids

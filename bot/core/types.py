@@ -113,9 +113,12 @@ class Reply:
 class Outgoing:
     """A reply on its way to ``address``.  ``idem_key`` is set for messages
     from the outbox (the row's idempotency key, the same on every attempt),
-    so a transport whose platform can deduplicate sends may pass it on;
-    direct replies have none."""
+    so a transport whose platform can deduplicate sends may pass it on
+    (direct replies have one too, since they go through the outbox).
+    ``edit_ref`` is the platform's id of the message a ``replace`` reply
+    edits (the message whose button was pressed)."""
 
     address: Address
     reply: Reply
     idem_key: str | None = None
+    edit_ref: str | None = None

@@ -21,6 +21,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from bot.content import ChecklistItem
+from bot.core.choice_ids import parse_id
 from bot.core.commands import CommandSpec
 from bot.core.context import Ctx, Dialog
 from bot.core.types import Choice, Reply
@@ -45,7 +46,8 @@ from bot.flows.agreement_walk import (
     set_answer,
 )
 from bot.flows.registry import Flows
-from bot.store.groups import memberships
+from bot.flows.which import my_groups, pick
+from bot.organiser.lifecycle import OPEN
 from bot.store.models import (
     Agreement,
     AgreementAnswer,
@@ -65,10 +67,11 @@ def register(flows: Flows) -> None:
 
 # -- answering --------------------------------------------------------------
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) < 2 or not parts[0].isdigit():
+    agreement_id = parse_id(parts[0]) if len(parts) >= 2 else None
+    if agreement_id is None:
         ctx.say("basics.stale_button", private=True)
         return
-    view = await load_view(ctx.session, ctx.content, int(parts[0]), lock=True)
+    view = await load_view(ctx.session, ctx.content, agreement_id, lock=True)
     member = view.member_of(ctx.person.id) if view else None
     if view is None or member is None:
         ctx.say("basics.not_yours", private=True)
@@ -112,6 +115,12 @@ async def answer(
     ):
         ctx.say("basics.stale_button", private=True)
         return
+    if value == "change" and item.kind == "rhythm" and view.rhythm is not None:
+        # a new rhythm is agreed the way the first was, so that reminders and
+        # health checks follow it, not just the item's words
+        for hook in ctx.flows.rhythm_change_asked if ctx.flows else []:
+            await hook(ctx, view.group, member)
+        return
     if value == "change":
         dialog = await ctx.dialog(CONV)
         dialog.reset()
@@ -137,7 +146,7 @@ async def answer(
     ctx.say(
         "agreement.recorded",
         title=item.title(ctx.lang),
-        answer=ctx.t(f"agreement.answered.{value}"),
+        answer=ctx.t(f"agreement.yours.{value}"),
         replace=True,
     )
     await after_answer(ctx, view, member)
@@ -173,7 +182,7 @@ async def finish_subjective(ctx: Ctx, view: AgreementView, member: Member, kind:
     ctx.say(
         "agreement.recorded",
         title=item.title(ctx.lang),
-        answer=ctx.t("agreement.answered.agree"),
+        answer=ctx.t("agreement.yours.agree"),
         replace=kind == "support",
     )
     mentor_ready = not any((item.id, m.id) not in view.answers for m in view.mentees)
@@ -285,19 +294,23 @@ async def agreement_command(ctx: Ctx, _args: str) -> None:
             return
         await group_next(ctx, view, always=True)
         return
-    shown = False
-    for seat in await memberships(ctx.session, ctx.person.id):
-        assert seat.group_id is not None
-        agreement = await current_agreement(ctx.session, seat.group_id)
-        if agreement is None:
-            continue
-        view = await view_of(ctx.session, ctx.content, agreement)
-        member = view.member_of(ctx.person.id)
-        if member is not None:
-            await show(ctx, view, member)
-            shown = True
-    if not shown:
+    with_agreement = []
+    for group in await my_groups(ctx, OPEN):
+        if await current_agreement(ctx.session, group.id) is not None:
+            with_agreement.append(group)
+    chosen = await pick(ctx, "agreement", _args, with_agreement)
+    if chosen is None:
+        if not with_agreement:
+            ctx.say("agreement.none")
+        return  # none, or asked which
+    agreement = await current_agreement(ctx.session, chosen.id)
+    assert agreement is not None
+    view = await view_of(ctx.session, ctx.content, agreement)
+    member = view.member_of(ctx.person.id)
+    if member is None:
         ctx.say("agreement.none")
+        return
+    await show(ctx, view, member)
 
 
 async def show(ctx: Ctx, view: AgreementView, member: Member) -> None:

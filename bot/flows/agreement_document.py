@@ -19,6 +19,7 @@ from bot.store.db import from_db, to_db
 from bot.store.models import (
     Agreement,
 )
+from bot.wording import prose_date
 
 SNAPSHOT = "text"  # key in Agreement.items: the agreed text per language
 
@@ -52,7 +53,7 @@ def render(ctx: Work, view: AgreementView, lang: str) -> str:
             ctx.t_for(
                 lang,
                 "agreement.doc.agreed_on",
-                date=from_db(view.agreement.completed_at).date().isoformat(),
+                date=prose_date(lang, from_db(view.agreement.completed_at).date()),
             )
         )
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from bot.flows.agreement_view import (
 from bot.store.models import (
     Member,
 )
+from bot.wording import prose_date
 
 CONV = "agreement"
 
@@ -51,7 +52,7 @@ def item_text(ctx: Work, view: AgreementView, item: ChecklistItem, lang: str) ->
         goal=view.programme.goal or ctx.t_for(lang, "agreement.no_goal"),
         format=ctx.t_for(lang, f"agreement.format.{view.programme.format}"),
         mode=ctx.t_for(lang, f"agreement.mode.{mode}"),
-        end_date=view.programme.end_date.isoformat(),
+        end_date=prose_date(lang, view.programme.end_date),
     )
 
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import func, select, update
+
 from bot.core.context import Ctx, Work
 from bot.core.types import Choice, Reply
+from bot.flows import attention
 from bot.flows.agreement_render import item_reply
 from bot.flows.agreement_view import (
     AgreementView,
@@ -29,10 +32,19 @@ from bot.store.models import (
 DEFAULT_REMIND_DAYS = 7
 
 
-async def on_group_complete(ctx: Ctx, group: Group) -> None:
+async def on_group_complete(ctx: Work, group: Group) -> None:
     programme = await ctx.session.get(Programme, group.programme_id)
     assert programme is not None
-    agreement = await create_version(ctx, group, programme, version=1)
+    # After a new member took an empty seat the agreement starts again, as a new version.
+    latest = await ctx.session.scalar(
+        select(func.max(Agreement.version)).where(Agreement.group_id == group.id)
+    )
+    await ctx.session.execute(
+        update(Agreement)
+        .where(Agreement.group_id == group.id, Agreement.status.in_(("open", "complete")))
+        .values(status="superseded")
+    )
+    agreement = await create_version(ctx, group, programme, version=(latest or 0) + 1)
     view = await view_of(ctx.session, ctx.content, agreement)
     await send_to_all(ctx, view, "agreement.intro")
 
@@ -61,7 +73,7 @@ async def create_version(
     return agreement
 
 
-async def send_to_all(ctx: Ctx, view: AgreementView, intro_key: str) -> None:
+async def send_to_all(ctx: Work, view: AgreementView, intro_key: str) -> None:
     """Tell every member the agreement starts, each with their first item."""
     for member in view.members:
         lang = view.lang_of(member)
@@ -71,7 +83,7 @@ async def send_to_all(ctx: Ctx, view: AgreementView, intro_key: str) -> None:
         if nxt is not None:
             replies.append(item_reply(ctx, view, nxt, member, lang))
         for n, reply in enumerate(replies):
-            if member.person_id == ctx.person.id:
+            if isinstance(ctx, Ctx) and member.person_id == ctx.person.id:
                 ctx.replies.append(ctx.out(reply))
             elif member.person_id is not None:
                 await ctx.tell(
@@ -119,6 +131,8 @@ async def remind(work: Work, job: Job) -> None:
         return
     current = await current_agreement(work.session, view.group.id)
     if current is None or current.id != view.agreement.id or view.group.status != "active":
+        return
+    if not await attention.may_send(work, view.group):
         return
     for member in view.members:
         if member.person_id is None:

@@ -25,6 +25,7 @@ from bot.store.models import (
     Group,
     Member,
 )
+from bot.wording import join_names
 
 
 async def set_answer(
@@ -123,7 +124,7 @@ async def continue_walk(ctx: Ctx, view: AgreementView, member: Member) -> None:
     if view.rhythm is None:
         ctx.say("agreement.walk_done_rhythm")
     elif waiting_on:
-        ctx.say("agreement.walk_done_waiting", names=", ".join(waiting_on))
+        ctx.say("agreement.walk_done_waiting", names=join_names(ctx.lang, waiting_on))
     elif open_items:
         ctx.say(
             "agreement.walk_done_open",

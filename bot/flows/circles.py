@@ -15,15 +15,18 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.core.choice_ids import parse_id
 from bot.core.commands import GROUP, CommandSpec
 from bot.core.context import Ctx, Work
 from bot.core.types import Address, Choice, Reply
+from bot.flows import attention
 from bot.flows.registry import Flows
 from bot.store.db import from_db, to_db
 from bot.store.groups import group_and_programme, members_of
 from bot.store.jobs import schedule
 from bot.store.models import Group, Identity, Job, Meeting, Member, Rhythm
 from bot.time.parsing import OneOff, ParseFailure, Recurring, parse_when
+from bot.wording import join_names
 
 MAX_OPTIONS = 5
 PRIVATE_WORDS = ("private", "privat", "new", "ny")
@@ -94,7 +97,7 @@ async def bind(ctx: Ctx, args: str) -> None:
         ctx.say("circles.nothing_to_bind", private=True)
         return
     group = free[0]
-    names = ", ".join(m.name for m in await members_of(ctx.session, group.id))
+    names = join_names(ctx.lang, [m.name for m in await members_of(ctx.session, group.id)])
     if args.strip().lower() in PRIVATE_WORDS:
         created = await _create_private_chat(ctx, group)
         if created is not None:
@@ -227,10 +230,11 @@ async def _poll_text(ctx: Ctx, group: Group, options: list[Meeting], lang: str) 
 
 
 async def vote(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) != 1 or not parts[0].isdigit():
+    option_id = parse_id(parts[0]) if len(parts) == 1 else None
+    if option_id is None:
         ctx.say("basics.stale_button", private=True)
         return
-    option = await ctx.session.get(Meeting, int(parts[0]))
+    option = await ctx.session.get(Meeting, option_id)
     group = await ctx.session.get(Group, option.group_id) if option else None
     seat = await _seat(ctx, group) if group else None
     if option is None or group is None or seat is None:
@@ -329,7 +333,7 @@ async def activity(work: Work, job: Job) -> None:
     address = chat_address(group) if group else None
     if meeting is None or group is None or address is None or meeting.status != "planned":
         return
-    if group.status == "paused":
+    if group.status == "paused" or not await attention.may_send(work, group):
         return
     done = await work.session.scalar(
         select(func.count())

@@ -22,8 +22,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from bot.content import Question
+from bot.core.choice_ids import parse_id
 from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
+from bot.flows import attention
 from bot.flows.coaching_choice import Shown, choose_questions, choose_tip, next_in_cycle
 from bot.flows.meeting_basics import people_of
 from bot.flows.meeting_facts import (
@@ -42,6 +44,7 @@ from bot.store.groups import group_and_programme
 from bot.store.jobs import schedule
 from bot.store.models import AgendaItem, CoachingLog, DialogState, Group, Job, Meeting, Note, Person
 from bot.store.session import DbSession
+from bot.wording import join_names
 
 CONV = "coaching"
 JOB = "coach_nudge"
@@ -117,7 +120,7 @@ async def plan_nudge(work: Work, meeting: Meeting) -> None:
 
 async def nudge_job(work: Work, job: Job) -> None:
     facts = await facts_of(work, int(job.payload["meeting_id"]))
-    if facts is None:
+    if facts is None or not await attention.may_send(work, facts.group):
         return
     needs = await support_needs(work.session, facts.group.id, [m for m, _ in facts.mentees])
     agenda = await open_agenda(work.session, facts.group.id)
@@ -130,7 +133,9 @@ async def _nudge(
     work: Work, facts: MeetingFacts, person: Person, needs: set[str], agenda: list[AgendaItem]
 ) -> Reply:
     lang = person.language
-    mentee_names = ", ".join(m.name for m, _ in facts.mentees) or facts.names_except(person.id)
+    mentee_names = join_names(lang, [m.name for m, _ in facts.mentees]) or facts.names_except(
+        person.id
+    )
     parts = [
         work.t_for(
             lang,
@@ -145,7 +150,7 @@ async def _nudge(
         parts.append(work.t_for(lang, "coaching.nudge.icebreaker", prompt=icebreaker.text(lang)))
     bonding = facts.bonding(work.content)
     if bonding is not None:
-        mode = work.t_for(lang, f"agreement.mode.{facts.meeting.mode}")
+        mode = work.t_for(lang, f"agreement.mode_met.{facts.meeting.mode}")
         parts.append(
             work.t_for(lang, "coaching.nudge.bonding", mode=mode, prompt=bonding.text(lang))
         )
@@ -217,10 +222,11 @@ def _verdict_buttons(work: Work, lang: str, log_id: int, meeting_id: int) -> tup
 
 # -- buttons -------------------------------------------------------------------
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if not parts or not all(p.isdigit() for p in parts[1:]) or len(parts) < 2:
+    numbers = [parse_id(p) for p in parts[1:]]
+    if len(parts) < 2 or None in numbers:
         ctx.say("basics.stale_button", private=True)
         return
-    action, log = parts[0], await ctx.session.get(CoachingLog, int(parts[1]))
+    action, log = parts[0], await ctx.session.get(CoachingLog, numbers[0])
     if log is None:
         ctx.say("basics.stale_button", private=True)
         return
@@ -300,7 +306,7 @@ async def plan_reflection(work: Work, meeting: Meeting) -> None:
 
 async def reflection_job(work: Work, job: Job) -> None:
     group = await work.session.get(Group, job.group_id) if job.group_id else None
-    if group is None:
+    if group is None or not await attention.may_send(work, group):
         return
     members = await people_of(work, group.id)
     for seat, person in members:
@@ -311,7 +317,7 @@ async def reflection_job(work: Work, job: Job) -> None:
         if prompt is None:
             continue
         log_id = await log_shown(work, person.id, group.id, "reflection", prompt.id)
-        names = ", ".join(s.name for s, p in members if p.id != person.id)
+        names = join_names(person.language, [s.name for s, p in members if p.id != person.id])
         lang = person.language
         choices = (
             Choice(f"coach:write:{log_id}", work.t_for(lang, "coaching.buttons.write")),

@@ -20,9 +20,11 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from sqlalchemy import func, select, update
 
+from bot.core.choice_ids import parse_id
 from bot.core.commands import DM, CommandSpec
 from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
+from bot.flows import attention
 from bot.flows.coaching import expired, fall_through, log_shown, shown_to
 from bot.flows.coaching_choice import next_in_cycle
 from bot.flows.companion_contact import (
@@ -60,6 +62,7 @@ from bot.store.models import (
     Note,
     Person,
 )
+from bot.wording import join_names
 
 JOB = "coach_prep"
 #: the mentee hears about the meeting before her mentor's nudge, so her points make it in
@@ -233,7 +236,10 @@ async def resources_command(ctx: Ctx, _args: str) -> None:
 # -- buttons and typed answers -----------------------------------------------------
 async def choose(ctx: Ctx, parts: list[str]) -> None:
     action = parts[0] if parts else ""
-    target = int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else None
+    target = parse_id(parts[1]) if len(parts) == 2 else None
+    if len(parts) == 2 and target is None:
+        ctx.say("basics.stale_button", private=True)
+        return
     dialog = await ctx.dialog(CONV)
     if action == "agenda" and target is not None:
         found = await seat_in(ctx, target)
@@ -312,7 +318,7 @@ async def plan_prep(work: Work, meeting: Meeting) -> None:
 
 async def prep_job(work: Work, job: Job) -> None:
     facts = await facts_of(work, int(job.payload["meeting_id"]))
-    if facts is None:
+    if facts is None or not await attention.may_send(work, facts.group):
         return
     for seat, person in facts.mentees:
         reply = await _prep(work, facts, person)
@@ -321,7 +327,9 @@ async def prep_job(work: Work, job: Job) -> None:
 
 async def _prep(work: Work, facts: MeetingFacts, person: Person) -> Reply:
     lang = person.language
-    mentor_names = ", ".join(m.name for m, _ in facts.mentors) or facts.names_except(person.id)
+    mentor_names = join_names(lang, [m.name for m, _ in facts.mentors]) or facts.names_except(
+        person.id
+    )
     parts = [
         work.t_for(
             lang,
@@ -340,7 +348,7 @@ async def _prep(work: Work, facts: MeetingFacts, person: Person) -> Reply:
         parts.append(work.t_for(lang, "companion.prep.icebreaker", prompt=icebreaker.text(lang)))
     bonding = facts.bonding(work.content)
     if bonding is not None:
-        mode = work.t_for(lang, f"agreement.mode.{facts.meeting.mode}")
+        mode = work.t_for(lang, f"agreement.mode_met.{facts.meeting.mode}")
         parts.append(
             work.t_for(lang, "companion.prep.bonding", mode=mode, prompt=bonding.text(lang))
         )

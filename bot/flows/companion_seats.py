@@ -22,7 +22,7 @@ CONV = "companion"
 STEP_FOR = timedelta(hours=12)
 
 
-GROUP_STATUSES = ("forming", "active", "paused")
+GROUP_STATUSES = ("invited", "active", "paused", "incomplete")
 
 
 async def seats_of(work: Work, person_id: int) -> list[tuple[Member, Group]]:

@@ -27,10 +27,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.content import EvalQuestion
+from bot.core.choice_ids import parse_id, parse_int
 from bot.core.context import Ctx, Dialog
 from bot.core.types import Reply
-from bot.flows import health
-from bot.flows.feedback_answers import PULSE_RATING, answers_of, falling, mentee_ratings
+from bot.flows import health, survey_wait
+from bot.flows.feedback_answers import PULSE_RATING, answers_of, falling, issued, mentee_ratings
 from bot.flows.feedback_asking import (
     CODES,
     CONV,
@@ -59,6 +60,7 @@ def register(flows: Flows) -> None:
     flows.on_job("fb_round", round_job)
     flows.group_complete.append(plan_rounds)
     flows.meeting_held.append(start_pulse)
+    flows.meeting_answered.append(survey_wait.release_waiting)
 
 
 # -- answers ----------------------------------------------------------------------
@@ -71,15 +73,20 @@ async def _seat(ctx: Ctx, group_id: int) -> Member | None:
 
 
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) != 5 or not parts[0].isdigit() or not parts[3].isdigit() or parts[1] not in KINDS:
+    group_id = parse_id(parts[0]) if len(parts) == 5 else None
+    qi = parse_int(parts[3], high=99) if len(parts) == 5 else None
+    if group_id is None or qi is None or parts[1] not in KINDS:
         ctx.say("basics.stale_button", private=True)
         return
-    group = await ctx.session.get(Group, int(parts[0]))
-    seat = await _seat(ctx, int(parts[0])) if group else None
+    group = await ctx.session.get(Group, group_id)
+    seat = await _seat(ctx, group_id) if group else None
     if group is None or seat is None:
         ctx.say("basics.not_yours", private=True)
         return
-    kind, round_, qi, answer = KINDS[parts[1]], parts[2], int(parts[3]), parts[4]
+    kind, round_, answer = KINDS[parts[1]], parts[2], parts[4]
+    if not await issued(ctx, group, kind, round_):
+        ctx.say("basics.stale_button", private=True)
+        return
     questions = questions_for(ctx, kind, seat.role)
     answers = await answers_of(ctx, group.id, seat.id, kind, round_)
     step = next_step(questions, answers)

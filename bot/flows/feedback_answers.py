@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.core.choice_ids import parse_id
 from bot.core.context import Work
-from bot.store.models import FeedbackAnswer
+from bot.store.models import FeedbackAnswer, Group, Job, Meeting
 
 PULSE_RATING = "useful"
 
@@ -63,3 +64,22 @@ def falling(ratings: list[int]) -> bool:
     if len(ratings) >= 2 and ratings[-2] - ratings[-1] >= 2:
         return True
     return len(ratings) >= 3 and ratings[-3] > ratings[-2] > ratings[-1]
+
+
+async def issued(work: Work, group: Group, kind: str, round_: str) -> bool:
+    """Was round ``round_`` of ``kind`` sent to this group?  Decided from state,
+    never from the id: a pulse follows a meeting of this group that was held;
+    check-ins and evaluations were started by their scheduled job."""
+    if kind == "pulse":
+        meeting_id = parse_id(round_)
+        meeting = await work.session.get(Meeting, meeting_id) if meeting_id else None
+        return meeting is not None and meeting.group_id == group.id and meeting.status == "held"
+    started = await work.session.scalars(
+        select(Job.payload).where(
+            Job.kind == "fb_round", Job.group_id == group.id, Job.done_at.is_not(None)
+        )
+    )
+    return any(
+        str((p or {}).get("kind")) == kind and str((p or {}).get("round")) == round_
+        for p in started
+    )

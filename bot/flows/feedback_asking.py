@@ -164,11 +164,13 @@ async def ask(
     await send(work, person, Reply(body, choices), key=f"{key}:ask")
 
 
-async def start_round(work: Work, group: Group, kind: str, round_: str, **params: object) -> None:
+async def start_round(
+    work: Work, group: Group, kind: str, round_: str, *, intro_key: str = "", **params: object
+) -> None:
     for seat, person in await people_of(work, group.id):
         if person.unreachable_at is not None:
             continue
-        intro = work.t_for(person.language, f"feedback.intro.{kind}", **params)
+        intro = work.t_for(person.language, intro_key or f"feedback.intro.{kind}", **params)
         await ask(work, group, seat, person, kind, round_, intro=intro)
 
 

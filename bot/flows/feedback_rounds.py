@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from bot.core.context import Ctx, Work
-from bot.flows import health
+from bot.core.context import Work
+from bot.flows import attention, health, survey_wait
 from bot.flows.feedback_asking import (
     start_round,
 )
@@ -81,7 +81,7 @@ async def schedule_checkin(
     )
 
 
-async def plan_rounds(ctx: Ctx, group: Group) -> None:
+async def plan_rounds(ctx: Work, group: Group) -> None:
     programme = await ctx.session.get(Programme, group.programme_id)
     if programme is None:
         return
@@ -97,6 +97,13 @@ async def plan_rounds(ctx: Ctx, group: Group) -> None:
                 group_id=group.id,
                 payload={"kind": kind, "round": "1"},
             )
+
+
+async def held_count(work: Work, group: Group) -> int:
+    held = await work.session.scalar(
+        select(func.count(Meeting.id)).where(Meeting.group_id == group.id, Meeting.status == "held")
+    )
+    return int(held or 0)
 
 
 async def round_job(work: Work, job: Job) -> None:
@@ -118,19 +125,25 @@ async def round_job(work: Work, job: Job) -> None:
             payload=dict(job.payload),
         )
         return
+    if await survey_wait.wait_for_meeting_question(work, group, job):
+        return
+    sent = await attention.may_send(work, group)
+    if sent:
+        await attention.record_prompt(work, group.id, kind)
     params: dict[str, object] = {"programme": programme.name}
+    intro_key = ""
     if kind == "final":
-        params["held"] = await work.session.scalar(
-            select(func.count(Meeting.id)).where(
-                Meeting.group_id == group.id, Meeting.status == "held"
-            )
-        )
-    await start_round(work, group, kind, round_, **params)
+        held = await held_count(work, group)
+        params["held"] = held
+        # no praise of meetings that never took place
+        intro_key = {0: "feedback.intro.final_none", 1: "feedback.intro.final_one"}.get(held, "")
+    if sent:
+        await start_round(work, group, kind, round_, intro_key=intro_key, **params)
     if kind == "checkin":
         n = int(round_)
         every = timedelta(days=setting(programme, "checkin_every_days"))
         await schedule_checkin(work, group, programme, n + 1, work.now + every)
-        if n >= 2:
+        if n >= 2 and sent:
             await schedule(
                 work.session,
                 "health_checkins",

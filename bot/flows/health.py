@@ -4,16 +4,26 @@ A group is at risk when
 * ``agreement`` – its mentoring agreement is not done N days after it became
   complete (``programme.settings["agreement_due_days"]``, default 14);
 * ``no_meeting`` – no meeting was held for twice the interval the pair itself
-  agreed (a pair meeting every six weeks is not late after 35 days);
+  agreed, plus a day's grace (an eighth of the interval for rhythms under
+  eight days) for the meeting of that very day: a pair meeting every six weeks
+  is not late after 35 days;
+* ``unbooked`` – the pair agreed its rhythm N days ago
+  (``programme.settings["unbooked_days"]``, default 14) and has never booked
+  a meeting;
 * ``checkins`` – a member left two check-ins in a row unanswered;
 * ``ratings`` – a mentee's after-meeting ratings fall (raised by the feedback flow);
 * ``unreachable`` – a member cannot be reached (blocked the bot, closed DMs).
 
 Every reason becomes a :class:`RiskFlag`.  The group gets a gentle nudge at
 once; if the flag is still open ``alert_after_days`` later (default 7) the
-organisers get an alert in chat naming the reason.  A paused group is never
-flagged or alerted, and a pause restarts the meeting window: pauses count for
-nothing.
+organisers get an alert in chat naming the reason.  For ``no_meeting`` the wait
+scales with the rhythm – at most a quarter of the interval – so nudge and
+alert both come within 2.5 × the interval of the last meeting at every rhythm,
+while monthly and slower rhythms keep their full margin against false alarms.
+A group that stopped answering (:mod:`bot.flows.attention`) gets the one-tap
+"switched off" notice instead of a nudge, and the alert says the pair is quiet.
+A paused group is never flagged or alerted, and a pause restarts the meeting
+window: pauses count for nothing.
 
 Each group has at most one pending ``health`` job, due at the group's next
 deadline, so a scheduler tick costs what is due, not what exists.  Events of
@@ -29,18 +39,25 @@ from sqlalchemy import delete, func, select
 from bot.core.commands import CommandSpec
 from bot.core.context import Ctx, Work
 from bot.core.types import Reply
+from bot.flows import attention
 from bot.flows.agreement_view import current_agreement
 from bot.flows.feedback_answers import answered
-from bot.flows.health_organisers import alert, broadcast_command, report_command
+from bot.flows.health_organisers import alert, broadcast_command, in_words, report_command
 from bot.flows.registry import Flows
 from bot.store.db import from_db, to_db
 from bot.store.groups import seats_with_people
 from bot.store.jobs import schedule
 from bot.store.models import Group, Job, Meeting, Member, Person, Programme, Rhythm, RiskFlag
+from bot.wording import join_names
 
-REASONS = ("agreement", "no_meeting", "checkins", "ratings", "unreachable")
+REASONS = ("agreement", "no_meeting", "unbooked", "checkins", "ratings", "unreachable")
 DEFAULT_AGREEMENT_DAYS = 14
+DEFAULT_UNBOOKED_DAYS = 14
 DEFAULT_ALERT_AFTER_DAYS = 7
+#: the longest grace after twice the interval, for the meeting of that very day
+MEETING_GRACE = timedelta(days=1)
+#: reasons whose nudge goes to a member who is answering, not to a quiet pair
+ALWAYS_NUDGE = ("unreachable", "ratings")
 LIVE = ("active", "paused")
 JOB = "health"
 
@@ -57,6 +74,7 @@ def register(flows: Flows) -> None:
     flows.on_job("_unreachable", unreachable_job)
     flows.group_complete.append(on_group_event)
     flows.agreement_complete.append(on_agreement_complete)
+    flows.rhythm_changed.append(on_agreement_complete)  # judged by the new interval at once
     flows.meeting_planned.append(on_meeting_event)
     flows.meeting_held.append(on_meeting_held)
 
@@ -68,6 +86,24 @@ def agreement_days(programme: Programme) -> int:
 
 def alert_after(programme: Programme) -> timedelta:
     return timedelta(days=int(programme.settings.get("alert_after_days", DEFAULT_ALERT_AFTER_DAYS)))
+
+
+def unbooked_days(programme: Programme) -> int:
+    return int(programme.settings.get("unbooked_days", DEFAULT_UNBOOKED_DAYS))
+
+
+def grace(frequency_days: int) -> timedelta:
+    return min(MEETING_GRACE, timedelta(days=frequency_days / 8))
+
+
+def alert_wait(programme: Programme, flag: RiskFlag) -> timedelta:
+    """How long a nudged flag waits before the organisers hear of it: for a
+    missing meeting at most a quarter of the pair's interval."""
+    wait = alert_after(programme)
+    frequency = (flag.detail or {}).get("frequency")
+    if flag.reason == "no_meeting" and isinstance(frequency, int | float) and frequency > 0:
+        wait = min(wait, timedelta(days=frequency / 4))
+    return wait
 
 
 def paused_now(group: Group, now: datetime) -> bool:
@@ -103,16 +139,44 @@ async def last_pause_end(work: Work, group_id: int) -> datetime | None:
     return from_db(value) if value is not None else None
 
 
-async def meeting_deadline(work: Work, group: Group) -> tuple[datetime, Rhythm] | None:
-    """When the group is overdue: twice its own agreed interval after the last sign of life."""
-    rhythm = await work.session.get(Rhythm, group.id)
-    if rhythm is None:
-        return None
+async def ever_booked(work: Work, group_id: int) -> bool:
+    found = await work.session.scalar(
+        select(Meeting.id)
+        .where(Meeting.group_id == group_id, Meeting.status.not_in(("proposed", "replaced")))
+        .limit(1)
+    )
+    return found is not None
+
+
+async def last_sign_of_life(work: Work, group: Group, rhythm: Rhythm) -> datetime:
     marks = [from_db(rhythm.agreed_at)]
     for mark in (await last_held(work, group.id), await last_pause_end(work, group.id)):
         if mark is not None:
             marks.append(mark)
-    return max(marks) + timedelta(days=2 * rhythm.frequency_days), rhythm
+    return max(marks)
+
+
+async def meeting_deadline(work: Work, group: Group) -> tuple[datetime, Rhythm] | None:
+    """When the group is overdue: twice its own agreed interval (and a little
+    grace) after the last sign of life.  A pair that never booked a meeting is
+    judged by :func:`unbooked_deadline` instead."""
+    rhythm = await work.session.get(Rhythm, group.id)
+    if rhythm is None or not await ever_booked(work, group.id):
+        return None
+    since = await last_sign_of_life(work, group, rhythm)
+    interval = rhythm.frequency_days
+    return since + timedelta(days=2 * interval) + grace(interval), rhythm
+
+
+async def unbooked_deadline(
+    work: Work, group: Group, programme: Programme
+) -> tuple[datetime, Rhythm] | None:
+    """When a pair that agreed its rhythm but never booked a meeting is flagged."""
+    rhythm = await work.session.get(Rhythm, group.id)
+    if rhythm is None or await ever_booked(work, group.id):
+        return None
+    since = await last_sign_of_life(work, group, rhythm)
+    return since + timedelta(days=unbooked_days(programme)), rhythm
 
 
 async def agreement_deadline(work: Work, group: Group, programme: Programme) -> datetime | None:
@@ -163,16 +227,18 @@ async def raise_flag(
     work.session.add(flag)
     await work.session.flush()
     targets = nudge if nudge is not None else await seats_and_people(work, group.id)
+    if reason not in ALWAYS_NUDGE and not await attention.may_send(work, group):
+        targets = []  # a quiet pair was told once how to switch messages back on
     names = {s.id: s.name for s, _ in await seats_and_people(work, group.id)}
     for seat, person in targets:
         if person.unreachable_at is not None:
             continue
-        others = ", ".join(n for sid, n in names.items() if sid != seat.id)
+        others = join_names(person.language, [n for sid, n in names.items() if sid != seat.id])
         text = work.t_for(
             person.language,
             f"health.nudge.{wording or reason}",
             others=others,
-            **(params or {}),
+            **in_words(work, person.language, params or {}),
         )
         await deliver(work, person, Reply(text), key=f"health:nudge:{flag.id}:{seat.id}")
     if replan:
@@ -215,7 +281,7 @@ async def evaluate(work: Work, group: Group, *, escalate: bool) -> None:
     if found is not None:
         deadline, rhythm = found
         if work.now >= deadline:
-            since = deadline - timedelta(days=2 * rhythm.frequency_days)
+            since = await last_sign_of_life(work, group, rhythm)
             days = (work.now - since).days
             detail: dict[str, object] = {
                 "days": days,
@@ -247,15 +313,24 @@ async def evaluate(work: Work, group: Group, *, escalate: bool) -> None:
             )
         else:
             await resolve(work, group.id, "no_meeting")
+    unbooked = await unbooked_deadline(work, group, programme)
+    if unbooked is None:
+        await resolve(work, group.id, "unbooked")
+    elif work.now >= unbooked[0]:
+        since = await last_sign_of_life(work, group, unbooked[1])
+        numbers: dict[str, object] = {
+            "days": (work.now - since).days,
+            "frequency": unbooked[1].frequency_days,
+        }
+        await raise_flag(work, group, "unbooked", numbers, params=numbers, replan=False)
     if "unreachable" in flags:
         people = await seats_and_people(work, group.id)
         if all(p.unreachable_at is None for _, p in people):
             await resolve(work, group.id, "unreachable")
     if escalate:
-        wait = alert_after(programme)
         for flag in (await open_flags(work, group.id)).values():
             if flag.alerted_at is None and flag.nudged_at is not None:
-                if work.now >= from_db(flag.nudged_at) + wait:
+                if work.now >= from_db(flag.nudged_at) + alert_wait(programme, flag):
                     await alert(work, group, programme, flag)
 
 
@@ -279,10 +354,13 @@ async def next_deadline(work: Work, group: Group) -> datetime | None:
         found = await meeting_deadline(work, group)
         if found is not None:
             times.append(found[0])
-    wait = alert_after(programme)
+    if "unbooked" not in flags:
+        unbooked = await unbooked_deadline(work, group, programme)
+        if unbooked is not None:
+            times.append(unbooked[0])
     for flag in flags.values():
         if flag.alerted_at is None and flag.nudged_at is not None:
-            times.append(from_db(flag.nudged_at) + wait)
+            times.append(from_db(flag.nudged_at) + alert_wait(programme, flag))
     return min(times) if times else None
 
 
@@ -324,7 +402,7 @@ async def check_job(work: Work, job: Job) -> None:
     await plan(work, group, running=job.id)
 
 
-async def on_group_event(ctx: Ctx, group: Group) -> None:
+async def on_group_event(ctx: Work, group: Group) -> None:
     await evaluate(ctx, group, escalate=False)
     await plan(ctx, group)
 

@@ -11,27 +11,42 @@ from sqlalchemy import select
 
 from bot.core.context import Ctx, Work
 from bot.core.types import Attachment, Reply
+from bot.flows import attention
 from bot.store.db import from_db, to_db
 from bot.store.groups import members_of, organiser_programmes, organisers_of
 from bot.store.models import Group, Member, Person, Programme, RiskFlag
+from bot.wording import frequency_phrase, join_names, prose_date
 
 
 async def alert(work: Work, group: Group, programme: Programme, flag: RiskFlag) -> None:
     """Tell the organisers, in their language, which group needs help and why."""
     flag.alerted_at = to_db(work.now)
-    names = " & ".join(s.name for s in await members_of(work.session, group.id))
+    names = [s.name for s in await members_of(work.session, group.id)]
+    unanswered = await attention.unanswered(work, group.id)
+    quiet = unanswered >= attention.quiet_after(programme)
     for organiser in await organisers_of(work.session, programme.id):
         lang = organiser.language
-        reason = work.t_for(lang, f"health.reason.{flag.reason}", **reason_params(flag, work.now))
+        params = in_words(work, lang, reason_params(flag, work.now))
+        reason = work.t_for(lang, f"health.reason.{flag.reason}", **params)
         text = work.t_for(
             lang,
             "health.alert",
             programme=programme.name,
-            group=group.name or names,
+            group=group.name or join_names(lang, names),
             reason=reason,
-            since=from_db(flag.raised_at).date().isoformat(),
+            since=prose_date(lang, from_db(flag.raised_at).date()),
         )
+        if quiet:  # the pair stopped answering; its reminders are paused
+            text += " " + work.t_for(lang, "health.alert_quiet", count=unanswered)
         await work.tell(organiser.id, Reply(text), key=f"health:alert:{flag.id}:{organiser.id}")
+
+
+def in_words(work: Work, lang: str, params: dict[str, object]) -> dict[str, object]:
+    """A rhythm stored as days ("frequency": 21) becomes words: "var tredje vecka"."""
+    days = params.get("frequency")
+    if isinstance(days, int) and days > 0:
+        return {**params, "frequency": frequency_phrase(work.content, lang, days)}
+    return params
 
 
 def reason_params(flag: RiskFlag, now: datetime) -> dict[str, object]:
@@ -49,7 +64,8 @@ def reason_params(flag: RiskFlag, now: datetime) -> dict[str, object]:
 
 async def report_command(ctx: Ctx, _args: str) -> None:
     """The report in chat: the table, with the HTML (charts) and CSV files attached."""
-    from bot.organiser.reports import build_report, render_csv, render_html, render_table
+    from bot.organiser.report_html import render_html
+    from bot.organiser.reports import build_report, render_csv, render_table
 
     for programme in await organiser_programmes(ctx.session, ctx.person.id):
         report = await build_report(ctx.session, ctx.content, programme, ctx.now, ctx.lang)

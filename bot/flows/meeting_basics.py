@@ -177,7 +177,7 @@ async def advance_series(
         status="planned",
         proposed_by=meeting.proposed_by,
         sequence=meeting.sequence,
-        data={"exdates": sorted(skipped)},
+        data={"exdates": sorted(skipped), "until": meeting.data.get("until")},
         created_at=to_db(work.now),
         updated_at=to_db(work.now),
     )

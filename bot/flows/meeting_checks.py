@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 
 from bot.core.context import Ctx, Work
 from bot.core.types import Choice, Reply
+from bot.flows import attention
 from bot.flows.meeting_basics import (
     CHECK_ANSWERS,
     CONV,
@@ -43,6 +44,8 @@ async def remind(work: Work, job: Job) -> None:
     if found is None or paused(found[1], work.now):
         return
     meeting, group = found
+    if not await attention.may_send(work, group):
+        return  # the pair stopped answering: no reminders until one of them is back
     # The last reminder before a meeting says it is close and invites an agenda point.
     soon = float(job.payload.get("hours", 24)) <= SOON_HOURS
     for seat, person in await people_of(work, group.id):
@@ -64,7 +67,8 @@ async def check(work: Work, job: Job) -> None:
     if found is None:
         return
     meeting, group = found
-    if not paused(group, work.now):
+    if not paused(group, work.now) and await attention.may_send(work, group):
+        await attention.record_prompt(work, group.id, "meeting")
         for seat, person in await people_of(work, group.id):
             lang = person.language
             choices = tuple(
@@ -89,6 +93,10 @@ async def met(ctx: Ctx, meeting: Meeting, group: Group, seat: Member, answer: st
     if meeting.status not in ("awaiting", "held", "missed", "planned"):
         ctx.say("basics.stale_button", private=True)
         return
+    if ctx.now < from_db(meeting.starts_at):
+        # the state decides, not the id: a meeting cannot have happened before it starts
+        ctx.say("meetings.not_started_yet", private=True)
+        return
     await ctx.session.execute(
         delete(MeetingCheck).where(
             MeetingCheck.meeting_id == meeting.id, MeetingCheck.member_id == seat.id
@@ -111,6 +119,8 @@ async def met(ctx: Ctx, meeting: Meeting, group: Group, seat: Member, answer: st
         "held" if "yes" in answers else "cancelled" if answers == {"cancelled"} else "missed"
     )
     ctx.say(f"meetings.met_thanks.{answer}", replace=True)
+    for answered in ctx.flows.meeting_answered if ctx.flows else []:
+        await answered(ctx, meeting)  # surveys that waited for this answer may come now
     if answer == "yes" and not was_held:
         for hook in ctx.flows.meeting_held if ctx.flows else []:
             await hook(ctx, meeting)

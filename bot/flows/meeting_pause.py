@@ -14,6 +14,7 @@ from bot.flows.meeting_basics import (
     seat_in,
     send,
 )
+from bot.flows.which import pick
 from bot.store.db import to_db
 from bot.store.jobs import cancel_pending, schedule
 from bot.store.models import (
@@ -30,7 +31,9 @@ async def pause_command(ctx: Ctx, args: str) -> None:
     if not groups:
         ctx.say("meetings.no_group")
         return
-    group = groups[0]
+    group = await pick(ctx, "pause", args, groups)
+    if group is None:
+        return
     dialog = await ctx.dialog(CONV)
     dialog.reset()
     dialog.go("pause_until", group_id=group.id)
@@ -68,14 +71,17 @@ async def pause_text(ctx: Ctx, dialog: Dialog, group: Group, seat: Member, messa
         await send(ctx, person, reply, key=f"pause:{group.id}:{until.isoformat()}:{other.id}")
 
 
-async def resume_command(ctx: Ctx, _args: str) -> None:
+async def resume_command(ctx: Ctx, args: str) -> None:
     groups = [g for g in await member_groups(ctx) if g.status == "paused"]
     if not groups:
         ctx.say("meetings.not_paused")
         return
-    seat = await seat_in(ctx, groups[0].id)
-    await cancel_pending(ctx.session, key_prefix=f"resume:{groups[0].id}:")
-    await _resume(ctx, groups[0], seat.name if seat else "")
+    group = await pick(ctx, "resume", args, groups)
+    if group is None:
+        return
+    seat = await seat_in(ctx, group.id)
+    await cancel_pending(ctx.session, key_prefix=f"resume:{group.id}:")
+    await _resume(ctx, group, seat.name if seat else "")
 
 
 async def resume_job(work: Work, job: Job) -> None:

@@ -22,6 +22,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from bot.core.choice_ids import parse_id
 from bot.core.commands import DM, CommandSpec
 from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
@@ -43,6 +44,7 @@ from bot.flows.meeting_basics import (
 from bot.flows.meeting_checks import check, met, remind
 from bot.flows.meeting_pause import pause_command, pause_text, resume_command, resume_job
 from bot.flows.registry import Flows
+from bot.flows.which import pick
 from bot.store.db import from_db, to_db
 from bot.store.groups import group_and_programme
 from bot.store.jobs import cancel_pending
@@ -53,7 +55,9 @@ from bot.store.models import (
     Member,
     Rhythm,
 )
+from bot.time.calendar import series_until
 from bot.time.parsing import OneOff, ParseFailure, Recurring, occurrences, parse_when, with_time
+from bot.wording import join_names
 
 TIME_ONLY = re.compile(
     r"^\s*(?:kl\.?|at)?\s*(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ampm>am|pm)?\s*$", re.I
@@ -193,6 +197,10 @@ async def propose(
     elif old is not None and not old.rrule and old.data.get("recurrence_id"):
         data["recurrence_id"] = old.data["recurrence_id"]  # moving a moved occurrence again
         data["series_tz"] = old.data.get("series_tz", old.tz)
+    if rule is not None:
+        data["until"] = series_until(
+            programme.end_date, result.tz if isinstance(result, Recurring) else ctx.person.timezone
+        )
     series = old.series_uid if old is not None else uuid.uuid4().hex
     meeting = Meeting(
         group_id=group.id,
@@ -220,7 +228,7 @@ async def propose(
     ctx.say(
         "meetings.proposed",
         when=read_back(ctx, meeting, ctx.person),
-        names=", ".join(s.name for s, _ in others),
+        names=join_names(ctx.lang, [s.name for s, _ in others]),
         zone=ctx.person.timezone,
     )
     for other, person in others:
@@ -273,10 +281,11 @@ async def _close_time_questions(work: Work, group: Group) -> None:
 
 # -- buttons -----------------------------------------------------------------
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) < 2 or not parts[0].isdigit():
+    meeting_id = parse_id(parts[0]) if len(parts) >= 2 else None
+    if meeting_id is None:
         ctx.say("basics.stale_button", private=True)
         return
-    meeting = await ctx.session.get(Meeting, int(parts[0]))
+    meeting = await ctx.session.get(Meeting, meeting_id)
     seat = await seat_in(ctx, meeting.group_id) if meeting else None
     if meeting is None or seat is None:
         ctx.say("basics.not_yours", private=True)
@@ -320,28 +329,32 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
 # -- commands ----------------------------------------------------------------
 
 
-async def next_command(ctx: Ctx, _args: str) -> None:
+async def next_command(ctx: Ctx, args: str) -> None:
     groups = await member_groups(ctx)
     if not groups:
         ctx.say("meetings.no_group")
         return
-    for group in groups:
-        meeting = await next_meeting(ctx, group.id)
-        if meeting is None:
-            ctx.say("meetings.none_planned")
-            continue
-        ctx.reply(
-            ctx.t("meetings.next", details=details(ctx, meeting, ctx.person)),
-            attachments=(ics(ctx, meeting, ctx.person),),
-        )
+    group = await pick(ctx, "next", args, groups)
+    if group is None:
+        return
+    meeting = await next_meeting(ctx, group.id)
+    if meeting is None:
+        ctx.say("meetings.none_planned")
+        return
+    ctx.reply(
+        ctx.t("meetings.next", details=details(ctx, meeting, ctx.person)),
+        attachments=(ics(ctx, meeting, ctx.person),),
+    )
 
 
-async def reschedule_command(ctx: Ctx, _args: str) -> None:
+async def reschedule_command(ctx: Ctx, args: str) -> None:
     groups = await member_groups(ctx)
     if not groups:
         ctx.say("meetings.no_group")
         return
-    group = groups[0]
+    group = await pick(ctx, "reschedule", args, groups)
+    if group is None:
+        return
     meeting = await next_meeting(ctx, group.id)
     dialog = await ctx.dialog(CONV)
     dialog.reset()
@@ -355,9 +368,12 @@ async def reschedule_command(ctx: Ctx, _args: str) -> None:
     ctx.say("meetings.book_again" if earlier is not None else "meetings.book_first")
 
 
-async def cancel_command(ctx: Ctx, _args: str) -> None:
+async def cancel_command(ctx: Ctx, args: str) -> None:
     groups = await member_groups(ctx)
-    meeting = await next_meeting(ctx, groups[0].id) if groups else None
+    group = await pick(ctx, "cancel", args, groups) if groups else None
+    if groups and group is None:
+        return  # asked which
+    meeting = await next_meeting(ctx, group.id) if group else None
     if meeting is None:
         ctx.say("meetings.none_planned")
         return

@@ -4,14 +4,20 @@ Steps (one dialog, ``onboarding``): language → time zone (suggested,
 confirmed, or typed as a city or zone) → the role explained → privacy notice
 with consent.  When the last member of a pair or circle has consented, every
 member is told and the group's completion hooks (the agreement) start.
+
+Whoever waits for a partner is kept informed: each newcomer of a circle is
+announced to those already there, and when the organisers' never-joined
+digest has told them about an empty seat (the ``absentees_reported`` hook),
+the waiting members hear so, once per seat.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.core.choice_ids import parse_id
 from bot.core.commands import CommandSpec
-from bot.core.context import Ctx, Dialog
+from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
 from bot.flows import basics
 from bot.flows.companion_contact import forward_waiting_contacts
@@ -21,6 +27,7 @@ from bot.store.db import to_db
 from bot.store.groups import group_and_programme, members_of, memberships, organiser_programmes
 from bot.store.models import Group, Invite, Member, Person, Programme
 from bot.time.zones import resolve_zone
+from bot.wording import join_names
 
 CONV = "onboarding"
 
@@ -30,6 +37,7 @@ def register(flows: Flows) -> None:
     flows.commands.add(CommandSpec("join", start, args="code"))
     flows.on_choice("onb", choose)
     flows.on_text(CONV, text)
+    flows.absentees_reported.append(tell_waiting)
 
 
 async def start(ctx: Ctx, args: str) -> None:
@@ -43,6 +51,14 @@ async def start(ctx: Ctx, args: str) -> None:
         if member is not None and member.person_id == ctx.person.id:
             await _resume(ctx, member)
             return
+    if problem == "unknown":
+        for hook in ctx.flows.code_redeem if ctx.flows is not None else []:
+            found = await hook(ctx, code)
+            if isinstance(found, Member):
+                await _claim(ctx, None, found)
+                return
+            if found:
+                return
     if problem is not None or invite is None:
         ctx.say(f"onboarding.invite.{problem}", private=True)
         return
@@ -63,12 +79,17 @@ async def _already_in_group(ctx: Ctx, group_id: int) -> bool:
     return found is not None
 
 
-async def _claim(ctx: Ctx, invite: Invite, member: Member) -> None:
-    invite.used_at = to_db(ctx.now)
+async def _claim(ctx: Ctx, invite: Invite | None, member: Member) -> None:
+    if invite is not None:
+        invite.used_at = to_db(ctx.now)
     member.person_id = ctx.person.id
     member.joined_at = to_db(ctx.now)
     programme = await ctx.session.get(Programme, member.programme_id)
     assert programme is not None
+    if ctx.person.onboarded_at is None:
+        # Someone new is greeted in the programme's language; the first
+        # question then lets them choose their own.
+        ctx.person.language = programme.language
     dialog = await ctx.dialog(CONV)
     dialog.reset()
     dialog.go("lang", member_id=member.id)
@@ -92,7 +113,10 @@ async def _resume(ctx: Ctx, member: Member) -> None:
 async def _welcome_back_or_new(ctx: Ctx) -> None:
     seats = await memberships(ctx.session, ctx.person.id)
     organises = await organiser_programmes(ctx.session, ctx.person.id)
-    if not seats and not organises:
+    applied = await ctx.session.scalar(  # signed up, waiting for a match
+        select(Member.id).where(Member.person_id == ctx.person.id, Member.left_at.is_(None))
+    )
+    if not seats and not organises and applied is None:
         await basics.welcome(ctx)
         return
     dialog = await ctx.dialog(CONV)
@@ -154,10 +178,11 @@ async def _ask(ctx: Ctx, dialog: Dialog, member: Member, *, replace: bool = Fals
 
 
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) != 3 or not parts[0].isdigit():
+    member_id = parse_id(parts[0]) if len(parts) == 3 else None
+    if member_id is None:
         ctx.say("basics.stale_button", private=True)
         return
-    member = await ctx.session.get(Member, int(parts[0]))
+    member = await ctx.session.get(Member, member_id)
     if member is None or member.person_id != ctx.person.id:
         ctx.say("basics.not_yours", private=True)
         return
@@ -221,7 +246,10 @@ async def _finish(ctx: Ctx, member: Member) -> None:
         if programme is not None:
             await forward_waiting_contacts(ctx, programme, ctx.person.id)
         return
-    assert member.group_id is not None
+    if member.group_id is None:  # an application: the matching flow takes over
+        for hook in ctx.flows.seat_ready if ctx.flows is not None else []:
+            await hook(ctx, member)
+        return
     group, programme = await group_and_programme(ctx.session, member.group_id)
     seats = await members_of(ctx.session, group.id)
     ready: list[tuple[Member, Person]] = []
@@ -232,7 +260,16 @@ async def _finish(ctx: Ctx, member: Member) -> None:
     waiting = [s.name for s in seats if s.id not in {m.id for m, _ in ready}]
     if waiting:
         key = "onboarding.done.waiting_pair" if group.kind == "pair" else "onboarding.done.waiting"
-        ctx.say(key, names=", ".join(waiting))
+        ctx.say(key, names=join_names(ctx.lang, waiting))
+        for seat, person in ready:  # those already waiting hear of the newcomer
+            if person.id != ctx.person.id:
+                text = ctx.t_for(
+                    person.language,
+                    "onboarding.newcomer",
+                    name=member.name,
+                    names=join_names(person.language, waiting),
+                )
+                await ctx.tell(person.id, Reply(text), key=f"newcomer:{member.id}:{seat.id}")
         return
     await _complete(ctx, group, programme, ready)
 
@@ -240,15 +277,39 @@ async def _finish(ctx: Ctx, member: Member) -> None:
 async def _complete(
     ctx: Ctx, group: Group, programme: Programme, ready: list[tuple[Member, Person]]
 ) -> None:
+    # A seat filled again after someone left: the others meet their new partner.
+    again = group.status == "incomplete"
     group.status = "active"
     group.completed_at = to_db(ctx.now)
+    newcomer = next((m for m, p in ready if p.id == ctx.person.id), None)
     for seat, person in ready:
-        others = ", ".join(m.name for m, _ in ready if m.id != seat.id)
+        others = join_names(person.language, [m.name for m, _ in ready if m.id != seat.id])
         key = f"onboarding.complete.{group.kind}"
+        if again and newcomer is not None and seat.id != newcomer.id:
+            key, others = f"lifecycle.rejoined.{group.kind}", newcomer.name
         text = ctx.t_for(person.language, key, others=others, programme=programme.name)
         if person.id == ctx.person.id:
             ctx.reply(text)
         else:
-            await ctx.tell(person.id, Reply(text), key=f"complete:{group.id}:{seat.id}")
+            dedupe = f"complete:{group.id}:{seat.id}" + (
+                f":{newcomer.id}" if again and newcomer else ""
+            )
+            await ctx.tell(person.id, Reply(text), key=dedupe)
     for hook in ctx.flows.group_complete if ctx.flows is not None else []:
         await hook(ctx, group)
+
+
+async def tell_waiting(work: Work, group: Group, absent: list[Member]) -> None:
+    """The organisers were told these seats are still empty: tell whoever waits,
+    once per empty seat (a weekly digest does not repeat the news)."""
+    empty = [seat for seat in absent if seat.person_id is None and seat.left_at is None]
+    if not empty:
+        return
+    names = ", ".join(seat.name for seat in empty)
+    stamp = "-".join(str(seat.id) for seat in empty)
+    for seat in await members_of(work.session, group.id):
+        person = await work.session.get(Person, seat.person_id) if seat.person_id else None
+        if person is None or person.consent_at is None or person.unreachable_at is not None:
+            continue
+        text = work.t_for(person.language, f"onboarding.waiting_told.{group.kind}", names=names)
+        await work.tell(person.id, Reply(text), key=f"waiting:{group.id}:{stamp}:{seat.id}")

@@ -13,6 +13,7 @@ from bot.flows.registry import Flows
 from bot.organiser.programmes import deep_link, issue_invite
 from bot.store.groups import members_of, organiser_programmes
 from bot.store.models import Group, Member, Programme
+from bot.wording import plural, prose_date
 
 
 def register(flows: Flows) -> None:
@@ -37,26 +38,28 @@ async def programme_status(ctx: Ctx, programme: Programme) -> str:
         ctx.t(
             "organiser.program.head",
             name=programme.name,
-            start=programme.start_date.isoformat(),
-            end=programme.end_date.isoformat(),
-            groups=len(groups),
+            start=prose_date(ctx.lang, programme.start_date),
+            end=prose_date(ctx.lang, programme.end_date),
+            groups=plural(ctx.content, ctx.lang, "report.count.groups", len(groups)),
             active=sum(1 for g in groups if g.status == "active"),
         )
     ]
     for group in groups:
         seats = await members_of(ctx.session, group.id)
         joined = sum(1 for s in seats if s.person_id is not None)
-        lines.append(
-            ctx.t(
-                "organiser.program.group",
-                name=group.name,
-                kind=ctx.t(f"organiser.kind.{group.kind}"),
-                joined=joined,
-                total=len(seats),
-                status=ctx.t(f"organiser.status.{group.status}"),
-                agreement=await agreement_status(ctx, group),
-            )
+        line = ctx.t(
+            "organiser.program.group",
+            name=group.name,
+            kind=ctx.t(f"organiser.kind.{group.kind}"),
+            joined=joined,
+            total=len(seats),
+            status=ctx.t(f"organiser.status.{group.status}"),
+            agreement=await agreement_status(ctx, group),
         )
+        waiting = [s.name for s in seats if s.person_id is None]
+        if waiting and group.status not in ("completed", "ended"):
+            line += ctx.t("organiser.program.waiting", names=", ".join(waiting))
+        lines.append(line)
     return "\n".join(lines)
 
 

@@ -1,27 +1,24 @@
 """Data protection: ``/mydata`` exports everything stored about the person as
 JSON; ``/forget`` deletes it after confirmation.
 
-Forgetting keeps the programme's statistics whole but anonymous: the seat
-stays (so counts and ratings still add up) with no name and no person behind
-it, every free text the person wrote is deleted, and the partner and the
-organisers are told that a member left — without a name, so the notice
-itself stores nothing about the person.
+What forgetting erases and how is in :mod:`bot.flows.erasure`; the partner
+and the organisers are told that a member left — without a name, so the
+notice itself stores nothing about the person.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import inspect, select
 
 from bot.core.commands import DM, CommandSpec
 from bot.core.context import Ctx
-from bot.core.types import Attachment, Reply
+from bot.core.types import Attachment
+from bot.flows.erasure import erase, purge_stranger
 from bot.flows.registry import Flows
-from bot.store.db import to_db
-from bot.store.groups import members_of, organisers_of
 from bot.store.models import (
     AgendaItem,
     Agreement,
@@ -37,18 +34,17 @@ from bot.store.models import (
     Member,
     Note,
     OrganiserMessage,
-    OutboxMessage,
-    Person,
     Programme,
-    Rhythm,
     RhythmProposal,
 )
+from bot.store.retention import STRANGER_JOB
 
 
 def register(flows: Flows) -> None:
     flows.commands.add(CommandSpec("mydata", mydata, where=DM))
     flows.commands.add(CommandSpec("forget", forget, where=DM))
     flows.on_choice("priv", choose)
+    flows.on_job(STRANGER_JOB, purge_stranger)
 
 
 def _row(obj: Base, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -123,6 +119,8 @@ async def export(ctx: Ctx) -> dict[str, Any]:
             for d in await s.scalars(select(DialogState).where(DialogState.person_id == pid))
         ],
     }
+    for hook in ctx.flows.export_person if ctx.flows is not None else []:
+        data.update(await hook(ctx))
     for seat in seats:
         programme = await s.get(Programme, seat.programme_id)
         group = await s.get(Group, seat.group_id) if seat.group_id else None
@@ -160,7 +158,17 @@ async def mydata(ctx: Ctx, _args: str) -> None:
     )
 
 
+#: how long the confirmation buttons of /forget stay valid
+CONFIRM_FOR = timedelta(hours=24)
+CONV = "privacy"
+
+
 async def forget(ctx: Ctx, _args: str) -> None:
+    """Ask first; the answer buttons count only after this question (state in
+    the person's dialog), never as a bare id pressed or forged later."""
+    dialog = await ctx.dialog(CONV)
+    dialog.reset()
+    dialog.go(None, forget_asked=ctx.now.isoformat())
     ctx.say(
         "privacy.forget_ask",
         [
@@ -171,112 +179,22 @@ async def forget(ctx: Ctx, _args: str) -> None:
 
 
 async def choose(ctx: Ctx, parts: list[str]) -> None:
+    dialog = await ctx.dialog(CONV)
+    if parts not in (["forget", "yes"], ["forget", "no"]) or not _asked(ctx, dialog.data):
+        ctx.say("basics.stale_button", private=True)
+        return
+    dialog.reset()
     if parts == ["forget", "no"]:
         ctx.say("privacy.forget_cancelled", replace=True)
-    elif parts == ["forget", "yes"]:
-        lang = ctx.lang
-        await erase(ctx)
-        ctx.reply(ctx.t_for(lang, "privacy.forgotten"), replace=True)
-    else:
-        ctx.say("basics.stale_button", private=True)
+        return
+    lang = ctx.lang
+    await erase(ctx)
+    ctx.reply(ctx.t_for(lang, "privacy.forgotten"), replace=True)
 
 
-async def erase(ctx: Ctx) -> None:
-    """Delete the person; anonymise their seats; tell the others (without a name)."""
-    s = ctx.session
-    person = ctx.person
-    seats = list((await s.scalars(select(Member).where(Member.person_id == person.id))).all())
-    names = {person.display_name, *(m.name for m in seats)} - {""}
-    partners: set[int] = set()
-    for seat in seats:
-        await _tell_left(ctx, seat)
-        if seat.group_id is not None:
-            partners |= {m.person_id for m in await members_of(s, seat.group_id) if m.person_id}
-            rhythm = await s.get(Rhythm, seat.group_id)
-            if rhythm is not None:
-                rhythm.when_text = ""  # built from the members' own words
-    for seat in seats:
-        await s.execute(delete(AgendaItem).where(AgendaItem.member_id == seat.id))
-        await s.execute(delete(RhythmProposal).where(RhythmProposal.member_id == seat.id))
-        for answer in await s.scalars(
-            select(FeedbackAnswer).where(FeedbackAnswer.member_id == seat.id)
-        ):
-            answer.text = None  # ratings stay, as anonymous aggregates
-            answer.shared = False
-        if seat.group_id is not None:
-            await _scrub_agreements(ctx, seat)
-            group = await s.get(Group, seat.group_id)
-            if group is not None:
-                group.name = _without(group.name, names)
-        seat.person_id = None
-        seat.left_at = to_db(ctx.now)
-        seat.name = "–"
-    await s.execute(delete(OrganiserMessage).where(OrganiserMessage.person_id == person.id))
-    await _scrub_outbox(ctx, names, partners)
-    await s.flush()
-    await s.delete(person)  # identities, dialogs, notes, coaching log, jobs: cascade
-    ctx._dialogs.clear()
-
-
-async def _scrub_agreements(ctx: Ctx, seat: Member) -> None:
-    for agreement in await ctx.session.scalars(
-        select(Agreement).where(Agreement.group_id == seat.group_id)
-    ):
-        items = json.loads(json.dumps(agreement.items))
-        for key in ("support", "goals"):
-            items.get(key, {}).pop(str(seat.id), None)
-        items["changes"] = {
-            k: v for k, v in items.get("changes", {}).items() if v.get("by") != seat.name
-        }
-        agreement.items = items
-
-
-async def _scrub_outbox(ctx: Ctx, names: set[str], people: set[int]) -> None:
-    """Delivered messages are history nobody needs; those to the person's partners
-    may quote what the person wrote, so they go.  Undelivered ones lose the name."""
-    for row in await ctx.session.scalars(select(OutboxMessage)):
-        text = json.dumps(row.payload, ensure_ascii=False)
-        done = row.sent_at is not None or row.failed_at is not None
-        if done and (row.person_id in people or any(n and n in text for n in names)):
-            await ctx.session.delete(row)
-        elif any(n and n in text for n in names):
-            if done:
-                await ctx.session.delete(row)
-            else:
-                payload = dict(row.payload)
-                for n in names:
-                    payload["text"] = payload["text"].replace(n, "–")
-                row.payload = payload
-
-
-def _without(text: str, names: set[str]) -> str:
-    for n in names:
-        text = text.replace(n, "–")
-    return text
-
-
-async def _tell_left(ctx: Ctx, seat: Member) -> None:
-    role = seat.role
-    if seat.group_id is not None:
-        for other in await members_of(ctx.session, seat.group_id):
-            if other.id == seat.id or other.person_id is None:
-                continue
-            person = await ctx.session.get(Person, other.person_id)
-            if person is None:
-                continue
-            text = ctx.t_for(
-                person.language,
-                "privacy.partner_left",
-                role=ctx.t_for(person.language, f"roles.{role}"),
-            )
-            await ctx.tell(person.id, Reply(text), key=f"left:{seat.id}:{other.id}")
-    for organiser in await organisers_of(ctx.session, seat.programme_id):
-        if organiser.id == ctx.person.id:
-            continue
-        text = ctx.t_for(
-            organiser.language,
-            "privacy.organiser_left",
-            role=ctx.t_for(organiser.language, f"roles.{role}"),
-            group=seat.group_id or "-",
-        )
-        await ctx.tell(organiser.id, Reply(text), key=f"left:{seat.id}:org:{organiser.id}")
+def _asked(ctx: Ctx, data: dict[str, Any]) -> bool:
+    try:
+        asked = datetime.fromisoformat(str(data.get("forget_asked")))
+    except ValueError:
+        return False
+    return asked.tzinfo is not None and asked <= ctx.now < asked + CONFIRM_FOR

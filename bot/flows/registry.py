@@ -10,21 +10,30 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.core.commands import CommandRegistry
 
 if TYPE_CHECKING:
     from bot.core.context import Ctx, Dialog, Work
-    from bot.store.models import Group, Job, Meeting, Member
+    from bot.store.models import Group, Job, Meeting, Member, Programme
 
 ChoiceHandler = Callable[["Ctx", list[str]], Awaitable[None]]
 TextHandler = Callable[["Ctx", "Dialog", str], Awaitable[None]]
 JobHandler = Callable[["Work", "Job"], Awaitable[None]]
-GroupHook = Callable[["Ctx", "Group"], Awaitable[None]]
+GroupHook = Callable[["Work", "Group"], Awaitable[None]]
 MeetingHook = Callable[["Work", "Meeting"], Awaitable[None]]
 WorkGroupHook = Callable[["Work", "Group"], Awaitable[None]]
+#: a code that is no personal invite: a seat to claim, True when answered, False if not ours
+CodeHook = Callable[["Ctx", str], Awaitable["Member | bool"]]
+SeatHook = Callable[["Ctx", "Member"], Awaitable[None]]
+ExportHook = Callable[["Ctx"], Awaitable[dict[str, Any]]]
+EraseHook = Callable[["Ctx", list["Member"], set[str]], Awaitable[None]]
+#: (work, group, person ids to send calendar cancellations to, whether the group stops)
+StopHook = Callable[["Work", "Group", list[int], bool], Awaitable[None]]
+ProgrammeHook = Callable[["Work", "Programme"], Awaitable[None]]
 MemberHook = Callable[["Ctx", "Group", "Member"], Awaitable[None]]
+AbsenteesHook = Callable[["Work", "Group", list["Member"]], Awaitable[None]]
 
 
 @dataclass
@@ -33,8 +42,16 @@ class Flows:
     choices: dict[str, ChoiceHandler] = field(default_factory=dict)
     texts: dict[str, TextHandler] = field(default_factory=dict)
     jobs: dict[str, JobHandler] = field(default_factory=dict)
-    #: called when the last member of a pair or circle has joined
+    #: called when the last member of a pair or circle has joined (or a match is approved)
     group_complete: list[GroupHook] = field(default_factory=list)
+    #: asked in turn about a /start code that is no personal invite (sign-up links)
+    code_redeem: list[CodeHook] = field(default_factory=list)
+    #: called when onboarding finishes for a seat without a group (an application)
+    seat_ready: list[SeatHook] = field(default_factory=list)
+    #: /mydata: each adds its own tables to the export
+    export_person: list[ExportHook] = field(default_factory=list)
+    #: /forget: each deletes its own rows about the person (seats, names)
+    erase_person: list[EraseHook] = field(default_factory=list)
     #: called when a group's agreement is complete (health closes its flag)
     agreement_complete: list[WorkGroupHook] = field(default_factory=list)
     #: called when a meeting is booked (reminders, coaching nudges plan themselves)
@@ -48,6 +65,21 @@ class Flows:
     #: called when a member has proposed a rhythm and others still have to:
     #: the member's walk through the agreement goes on
     rhythm_proposed: list[MemberHook] = field(default_factory=list)
+    #: called on any answer to "did you meet?" (surveys waiting for it go out)
+    meeting_answered: list[MeetingHook] = field(default_factory=list)
+    #: called by the organisers' never-joined digest once it has told them which
+    #: seats of a group are still empty (the members who wait are told)
+    absentees_reported: list[AbsenteesHook] = field(default_factory=list)
+    #: called when a group stops meeting, or someone leaves it (see bot.organiser.lifecycle)
+    meetings_stopping: list[StopHook] = field(default_factory=list)
+    #: called when a programme's dates change (the close, calendars, evaluations re-plan)
+    programme_dates: list[ProgrammeHook] = field(default_factory=list)
+    #: called when a group agrees a new rhythm (health re-plans, the agreement follows)
+    rhythm_changed: list[WorkGroupHook] = field(default_factory=list)
+    #: called when a member asks to change the agreed rhythm from the agreement
+    rhythm_change_asked: list[MemberHook] = field(default_factory=list)
+    #: called for each open group at the programme's end, before it becomes completed
+    group_closing: list[WorkGroupHook] = field(default_factory=list)
 
     def on_choice(self, prefix: str, handler: ChoiceHandler) -> None:
         if prefix in self.choices:

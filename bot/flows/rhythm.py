@@ -15,6 +15,7 @@ from statistics import mean
 
 from sqlalchemy import func, select
 
+from bot.core.choice_ids import parse_id, parse_int
 from bot.core.context import Ctx, Dialog, Work
 from bot.core.types import Choice, Reply
 from bot.flows.registry import Flows
@@ -22,6 +23,7 @@ from bot.flows.rhythm_words import parse_days, parse_minutes
 from bot.store.db import to_db
 from bot.store.groups import group_and_programme, members_of
 from bot.store.models import Group, Member, Person, Programme, Rhythm, RhythmProposal
+from bot.wording import frequency_phrase, join_names
 
 CONV = "rhythm"
 FREQUENCIES = {"weekly": 7, "biweekly": 14, "monthly": 30}
@@ -38,12 +40,7 @@ def register(flows: Flows) -> None:
 
 # -- describing ----------------------------------------------------------------
 def frequency_label(work: Work, lang: str, days: int) -> str:
-    for name, value in FREQUENCIES.items():
-        if value == days:
-            return work.t_for(lang, f"rhythm.freq.{name}")
-    if days % 7 == 0:
-        return work.t_for(lang, "rhythm.freq.every_weeks", n=days // 7)
-    return work.t_for(lang, "rhythm.freq.every_days", n=days)
+    return frequency_phrase(work.content, lang, days)
 
 
 def mode_label(work: Work, lang: str, mode: str) -> str:
@@ -147,10 +144,11 @@ async def _proposal(ctx: Work, group: Group, member: Member) -> RhythmProposal:
 
 
 async def choose(ctx: Ctx, parts: list[str]) -> None:
-    if len(parts) < 2 or not parts[0].isdigit():
+    group_id = parse_id(parts[0]) if len(parts) >= 2 else None
+    if group_id is None:
         ctx.say("basics.stale_button", private=True)
         return
-    found = await _member(ctx, int(parts[0]))
+    found = await _member(ctx, group_id)
     if found is None:
         ctx.say("basics.not_yours", private=True)
         return
@@ -160,7 +158,9 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
         await accept(ctx, group, member, action[1])
         return
     if action == ["redo"]:
-        if await ctx.session.get(Rhythm, group.id) is not None:
+        if await ctx.session.get(Rhythm, group.id) is not None and not await renegotiating(
+            ctx, group
+        ):
             ctx.say("rhythm.already_agreed", private=True)
             return
         proposal = await _proposal(ctx, group, member)
@@ -178,7 +178,7 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
     elif step == "freq" and value in FREQUENCIES:
         proposal.frequency_days = FREQUENCIES[value]
         dialog.go("minutes")
-    elif step == "minutes" and value.isdigit() and int(value) in MINUTES:
+    elif step == "minutes" and parse_int(value) in MINUTES:
         proposal.minutes = int(value)
         dialog.go("mode")
     elif step == "mode" and value in MODES:
@@ -239,7 +239,7 @@ async def _proposed(
     complete = [p for p in proposals if p.when_text is not None]
     if len(complete) < len(seats):
         waiting = [s.name for s in seats if s.id not in {p.member_id for p in complete}]
-        ctx.say("rhythm.proposed_waiting", names=", ".join(waiting))
+        ctx.say("rhythm.proposed_waiting", names=join_names(ctx.lang, waiting))
         await _continue_agreement(ctx, group, member)
         return
     await present(ctx, group, seats, complete)
@@ -331,8 +331,17 @@ async def present(
             await ctx.tell(seat.person_id, reply, key=f"rhy:{group.id}:{sig}:{round_}:{seat.id}")
 
 
+async def renegotiating(ctx: Work, group: Group) -> bool:
+    """A rhythm is agreed and someone asked to change it (``/rhythm``): proposals
+    are missing or not all accepted yet."""
+    proposals = await _all_proposals(ctx, group)
+    seats = await members_of(ctx.session, group.id)
+    return len(proposals) < len(seats) or not all(p.confirmed for p in proposals)
+
+
 async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
-    if await ctx.session.get(Rhythm, group.id) is not None:
+    current = await ctx.session.get(Rhythm, group.id)
+    if current is not None and not await renegotiating(ctx, group):
         ctx.say("rhythm.already_agreed", private=True)
         return
     proposals = await _all_proposals(ctx, group)
@@ -350,10 +359,13 @@ async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
         waiting = [
             s.name for s in seats if not next(p for p in proposals if p.member_id == s.id).confirmed
         ]
-        ctx.say("rhythm.accepted_waiting", names=", ".join(waiting), replace=True)
+        ctx.say("rhythm.accepted_waiting", names=join_names(ctx.lang, waiting), replace=True)
         return
     _, programme = await group_and_programme(ctx.session, group.id)
     freq, minutes, mode, when = suggestion
+    if current is not None:
+        await changed(ctx, group, current, suggestion, outside_frame(programme, freq, minutes))
+        return
     rhythm = Rhythm(
         group_id=group.id,
         frequency_days=freq,
@@ -382,3 +394,32 @@ async def accept(ctx: Ctx, group: Group, member: Member, sig: str) -> None:
 async def _continue_agreement(ctx: Ctx, group: Group, member: Member) -> None:
     for hook in ctx.flows.rhythm_proposed if ctx.flows else []:
         await hook(ctx, group, member)
+
+
+async def changed(
+    ctx: Ctx,
+    group: Group,
+    rhythm: Rhythm,
+    suggestion: tuple[int, int, str, str],
+    outside: bool,
+) -> None:
+    """A renegotiated rhythm replaces the agreed one; whatever reads it follows."""
+    rhythm.frequency_days, rhythm.minutes, rhythm.mode, rhythm.when_text = suggestion
+    rhythm.outside_frame = outside
+    rhythm.agreed_at = to_db(ctx.now)
+    await ctx.session.flush()
+    _, programme = await group_and_programme(ctx.session, group.id)
+    for seat in await members_of(ctx.session, group.id):
+        if seat.person_id is None:
+            continue
+        person = await ctx.session.get(Person, seat.person_id)
+        lang = person.language if person else programme.language
+        text = ctx.t_for(lang, "lifecycle.rhythm.changed", text=describe_rhythm(ctx, rhythm, lang))
+        if seat.person_id == ctx.person.id:
+            ctx.replies.append(ctx.out(Reply(text, replace=True)))
+        else:
+            await ctx.tell(
+                seat.person_id, Reply(text), key=f"rhy:{group.id}:changed:{ctx.now}:{seat.id}"
+            )
+    for hook in ctx.flows.rhythm_changed if ctx.flows else []:
+        await hook(ctx, group)

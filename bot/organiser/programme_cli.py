@@ -1,27 +1,24 @@
-"""Organiser commands of the CLI: programmes, pairs, circles and roster import.
+"""Organiser commands of the CLI: programmes, pairs and circles.
 
 Each prints the invite codes (and Telegram deep links when the bot's username
-is configured); ``--json`` gives the same as machine-readable output.  A
-roster file with an error imports nothing and names every bad line.
+is configured); ``--json`` gives the same as machine-readable output.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import func, select
 
 from bot.config import Settings, load_settings
 from bot.core.ports import Clock, SystemClock
+from bot.matching import signup_cli as matching_cli
 from bot.organiser.programmes import (
     FORMATS,
     MODES,
@@ -38,10 +35,17 @@ from bot.store.db import Database
 from bot.store.models import Group, Member, Programme
 from bot.store.session import DbSession
 
-ROSTER_COLUMNS = ("programme", "kind", "group", "role", "name")
+Extend = Callable[[Any], None]
 
 
-def add_commands(sub: Any) -> None:  # argparse's subparsers action has no public type
+def add_commands(
+    sub: Any,  # argparse's subparsers action has no public type
+    *,
+    program_extras: tuple[Extend, ...] = (),
+    pair_extras: tuple[Extend, ...] = (),
+) -> None:
+    """``program`` and ``pair`` with their subcommands; ``*_extras`` add more
+    subcommands (other modules' ``program update``, ``pair end``...)."""
     program = sub.add_parser("program", help="create, list and show programmes")
     p_sub = program.add_subparsers(dest="program_command", required=True)
     create = p_sub.add_parser("create", help="create a programme")
@@ -57,11 +61,14 @@ def add_commands(sub: Any) -> None:  # argparse's subparsers action has no publi
     create.add_argument("--mode", default="online", choices=MODES)
     create.add_argument("--language", default="sv", choices=("sv", "en"))
     create.add_argument("--organiser", action="append", default=[], help="organiser name")
+    matching_cli.add_signup_options(create, update=False)
     _common(create, cmd_program_create)
     _common(p_sub.add_parser("list", help="list programmes"), cmd_program_list)
     show = p_sub.add_parser("show", help="one programme with its pairs and circles")
     show.add_argument("program")
     _common(show, cmd_program_show)
+    for extend in program_extras:
+        extend(p_sub)
 
     pair = sub.add_parser("pair", help="pairs")
     pair_sub = pair.add_subparsers(dest="pair_command", required=True)
@@ -70,6 +77,8 @@ def add_commands(sub: Any) -> None:  # argparse's subparsers action has no publi
     pc.add_argument("--mentor", required=True)
     pc.add_argument("--mentee", required=True)
     _common(pc, cmd_pair_create)
+    for extend in pair_extras:
+        extend(pair_sub)
 
     circle = sub.add_parser("circle", help="group-mentoring circles")
     circle_sub = circle.add_subparsers(dest="circle_command", required=True)
@@ -79,12 +88,6 @@ def add_commands(sub: Any) -> None:  # argparse's subparsers action has no publi
     cc.add_argument("--mentee", action="append", required=True)
     cc.add_argument("--name", default="")
     _common(cc, cmd_circle_create)
-
-    roster = sub.add_parser("roster", help="roster files")
-    r_sub = roster.add_subparsers(dest="roster_command", required=True)
-    ri = r_sub.add_parser("import", help="import pairs and circles from a CSV file")
-    ri.add_argument("file", type=Path)
-    _common(ri, cmd_roster_import)
 
 
 def _common(parser: argparse.ArgumentParser, handler: Callable[[argparse.Namespace], int]) -> None:
@@ -136,7 +139,7 @@ def run_work(args: argparse.Namespace, work: Work) -> dict[str, Any] | None:
 
 
 async def run_in_db(settings: Settings, work: Work, clock: Clock | None = None) -> dict[str, Any]:
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, synchronous=settings.sqlite_synchronous)
     try:
         await db.upgrade()
         async with db.transaction() as session:
@@ -207,12 +210,13 @@ def cmd_program_create(args: argparse.Namespace) -> int:
         return {
             "programme": _programme_json(programme),
             "invites": [_invite_json(settings, i) for i in invites],
+            **await matching_cli.apply_signup_options(session, programme, args, settings, now),
         }
 
     def render(r: dict[str, Any]) -> str:
         p = r["programme"]
         head = f"programme {p['slug']}: {p['name']} ({p['start']} – {p['end']})"
-        return "\n".join([head, *_render_invites(r["invites"])])
+        return "\n".join([head, *_render_invites(r["invites"]), *matching_cli.render_signup(r)])
 
     return _run(args, work, render)
 
@@ -329,142 +333,3 @@ def cmd_pair_create(args: argparse.Namespace) -> int:
 
 def cmd_circle_create(args: argparse.Namespace) -> int:
     return _group_command(args, "circle", args.mentee)
-
-
-# -- roster -------------------------------------------------------------------
-@dataclass
-class RosterGroup:
-    programme: str
-    kind: Literal["pair", "circle"]
-    label: str
-    first_line: int
-    mentor: str | None = None
-    mentees: list[str] = field(default_factory=list)
-
-
-def read_roster(path: Path) -> tuple[list[RosterGroup], list[tuple[str, str]], list[str]]:
-    """Parse a roster: groups, organisers (programme, name), and per-line errors."""
-    errors: list[str] = []
-    groups: dict[tuple[str, str], RosterGroup] = {}
-    organisers: list[tuple[str, str]] = []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [], [f"{path}: cannot read: {exc}"]
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip().lower() for h in reader.fieldnames or []]
-    missing = [c for c in ROSTER_COLUMNS if c not in header]
-    if missing:
-        return [], [], [f"line 1: missing column(s): {', '.join(missing)}"]
-    for lineno, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        prog, kind, label, role, name = (row.get(c, "") for c in ROSTER_COLUMNS)
-        if not any((prog, kind, label, role, name)):
-            continue
-        if not prog or not name:
-            errors.append(f"line {lineno}: programme and name are required")
-            continue
-        if role == "organiser":
-            organisers.append((prog, name))
-            continue
-        if kind not in ("pair", "circle"):
-            errors.append(f"line {lineno}: kind must be pair or circle, got {kind!r}")
-            continue
-        if role not in ("mentor", "mentee"):
-            errors.append(f"line {lineno}: role must be mentor, mentee or organiser, got {role!r}")
-            continue
-        if not label:
-            errors.append(f"line {lineno}: group is required (a label shared by its members)")
-            continue
-        group = groups.setdefault(
-            (prog, label),
-            RosterGroup(prog, kind, label, lineno),  # type: ignore[arg-type]
-        )
-        if group.kind != kind:
-            errors.append(f"line {lineno}: group {label!r} is both pair and circle")
-        elif role == "mentor":
-            if group.mentor is not None:
-                errors.append(f"line {lineno}: group {label!r} already has a mentor")
-            else:
-                group.mentor = name
-        else:
-            group.mentees.append(name)
-    for group in groups.values():
-        if group.mentor is None:
-            errors.append(f"line {group.first_line}: group {group.label!r} has no mentor")
-    return list(groups.values()), organisers, errors
-
-
-def cmd_roster_import(args: argparse.Namespace) -> int:
-    groups, organisers, errors = read_roster(args.file)
-    if errors:
-        return _roster_failed(args, errors)
-
-    async def work(session: DbSession, settings: Settings, now: datetime) -> dict[str, Any]:
-        out_groups = []
-        org_invites = []
-        problems = []
-        for prog, name in organisers:
-            try:
-                programme = await find_programme(session, prog)
-                org_invites.append(
-                    _invite_json(
-                        settings,
-                        await add_organiser(session, programme, name, now, settings.invite_days),
-                    )
-                )
-            except SetupError as exc:
-                problems.append(f"organiser {name}: {exc}")
-        for g in groups:
-            try:
-                programme = await find_programme(session, g.programme)
-                group, invites = await create_group(
-                    session,
-                    programme,
-                    g.kind,
-                    g.mentor or "",
-                    g.mentees,
-                    now,
-                    settings.invite_days,
-                    name=g.label,
-                )
-            except SetupError as exc:
-                problems.append(f"line {g.first_line}: group {g.label!r}: {exc}")
-                continue
-            out_groups.append(
-                {
-                    "group": {"id": group.id, "kind": g.kind, "name": group.name},
-                    "invites": [_invite_json(settings, i) for i in invites],
-                }
-            )
-        if problems:
-            raise SetupError("; ".join(problems))  # rolls the whole import back
-        return {"organisers": org_invites, "groups": out_groups}
-
-    def render(r: dict[str, Any]) -> str:
-        lines = [f"imported {len(r['groups'])} groups from {args.file}"]
-        if r["organisers"]:
-            lines.append("organisers:")
-            lines += _render_invites(r["organisers"])
-        for item in r["groups"]:
-            g = item["group"]
-            lines.append(f"{g['kind']} #{g['id']}: {g['name']}")
-            lines += _render_invites(item["invites"])
-        return "\n".join(lines)
-
-    return _run(args, work, render)
-
-
-def _roster_failed(args: argparse.Namespace, errors: list[str]) -> int:
-    """Errors go to stderr, and also into a console script's transcript."""
-    if args.json:
-        output(args)(json.dumps({"imported": 0, "errors": errors}, ensure_ascii=False, indent=2))
-        return 1
-    lines = [f"{args.file}: {error}" for error in errors]
-    lines.append(f"mentorbot: nothing imported ({len(errors)} error(s))")
-    for line in lines:
-        print(line, file=sys.stderr)
-    if getattr(args, "out", None):
-        for line in lines:
-            args.out(line)
-    return 1

@@ -11,15 +11,18 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from sqlalchemy import select
 
 from bot.store.db import from_db, to_db
+from bot.store.jobs import cancel_pending, schedule
 from bot.store.models import Group, Invite, Member, Programme
 from bot.store.session import DbSession
+from bot.wording import group_label
 
 CODE_BYTES = 12  # 96 bits
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16}$")
@@ -29,6 +32,12 @@ MODES = ("online", "face_to_face", "hybrid")
 ROLES = ("mentor", "mentee", "organiser")
 MAX_CIRCLE_MENTEES = 8
 MIN_CIRCLE_MENTEES = 2
+#: days after the invites went out before the organisers hear who has not joined
+DEFAULT_CHASE_DAYS = 7
+#: when the programme's close and the never-joined digest go out (UTC)
+SEND_AT = time(9, 0, tzinfo=UTC)
+CLOSE_JOB = "programme_close"
+CHASE_JOB = "never_joined"
 
 InviteProblem = Literal["malformed", "unknown", "used", "expired"]
 
@@ -51,7 +60,12 @@ def hash_code(code: str) -> str:
 
 
 def new_code() -> str:
-    return secrets.token_urlsafe(CODE_BYTES)
+    """A random code that does not start with ``-`` or ``_``: a leading ``-``
+    reads as a formula in spreadsheets (and as an option on command lines)."""
+    while True:
+        code = secrets.token_urlsafe(CODE_BYTES)
+        if code[0].isalnum():
+            return code
 
 
 def slugify(name: str) -> str:
@@ -119,7 +133,43 @@ async def create_programme(
     )
     session.add(programme)
     await session.flush()
+    await plan_close(session, programme)
     return programme
+
+
+def chase_days(programme: Programme) -> int:
+    return int(programme.settings.get("chase_days", DEFAULT_CHASE_DAYS))
+
+
+def close_time(programme: Programme) -> datetime:
+    """The morning after the last day: the programme's close runs then."""
+    return datetime.combine(programme.end_date + timedelta(days=1), SEND_AT)
+
+
+async def plan_close(session: DbSession, programme: Programme) -> None:
+    """Exactly one pending close job, at the current end (moving the end moves it)."""
+    await cancel_pending(session, key_prefix=f"close:{programme.id}:")
+    await schedule(
+        session,
+        CLOSE_JOB,
+        close_time(programme),
+        key=f"close:{programme.id}:{programme.end_date.isoformat()}",
+        payload={"programme_id": programme.id},
+    )
+
+
+async def plan_chase(session: DbSession, programme: Programme, now: datetime) -> None:
+    """The never-joined digest for seats created now: one per programme and day."""
+    due = datetime.combine((now + timedelta(days=chase_days(programme))).date(), SEND_AT)
+    if due < now + timedelta(days=chase_days(programme)):
+        due += timedelta(days=1)
+    await schedule(
+        session,
+        CHASE_JOB,
+        due,
+        key=f"chase:{programme.id}:{due.date().isoformat()}",
+        payload={"programme_id": programme.id},
+    )
 
 
 async def find_programme(session: DbSession, ref: str) -> Programme:
@@ -156,7 +206,13 @@ async def create_group(
     now: datetime,
     days: int,
     name: str = "",
+    joined: Mapping[str, int] | None = None,
 ) -> tuple[Group, list[IssuedInvite]]:
+    """A pair or circle with a seat per member and an invite for each.
+
+    ``joined`` (name -> person id) seats people who are in the programme
+    already (an approved match): their seats are taken at once, without invite.
+    """
     if kind == "pair" and len(mentees) != 1:
         raise SetupError("a pair has exactly one mentee")
     if kind == "circle" and not MIN_CIRCLE_MENTEES <= len(mentees) <= MAX_CIRCLE_MENTEES:
@@ -173,8 +229,8 @@ async def create_group(
     group = Group(
         programme_id=programme.id,
         kind=kind,
-        name=name or " & ".join(names),
-        status="forming",
+        name=name or group_label(names),
+        status="invited",
         created_at=to_db(now),
         version=0,
     )
@@ -183,20 +239,27 @@ async def create_group(
     invites = []
     for role, who in [("mentor", names[0])] + [("mentee", n) for n in names[1:]]:
         member = Member(programme_id=programme.id, group_id=group.id, name=who, role=role)
+        person_id = (joined or {}).get(who)
+        if person_id is not None:
+            member.person_id, member.joined_at = person_id, to_db(now)
         session.add(member)
         await session.flush()
-        invites.append(await issue_invite(session, member, now, days))
+        if person_id is None:
+            invites.append(await issue_invite(session, member, now, days))
+    await plan_chase(session, programme, now)
     return group, invites
 
 
 async def issue_invite(
-    session: DbSession, member: Member, now: datetime, days: int
+    session: DbSession, member: Member, now: datetime, days: int, *, keep_old: bool = False
 ) -> IssuedInvite:
-    """A fresh code for ``member``; earlier unused codes of that member stop working."""
+    """A fresh code for ``member``; earlier unused codes of that member stop working
+    (unless ``keep_old``: a reminder's new code must not break the first one)."""
     for old in await session.scalars(
         select(Invite).where(Invite.member_id == member.id, Invite.used_at.is_(None))
     ):
-        old.expires_at = to_db(now)
+        if not keep_old:
+            old.expires_at = to_db(now)
     code = new_code()
     expires = now + timedelta(days=days)
     session.add(

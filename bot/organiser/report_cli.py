@@ -23,7 +23,8 @@ from bot.config import Settings, load_settings
 from bot.content import load_content
 from bot.organiser.programme_cli import run_work
 from bot.organiser.programmes import SetupError
-from bot.organiser.reports import build_report, render_csv, render_html, render_table
+from bot.organiser.report_html import render_html
+from bot.organiser.reports import build_report, render_csv, render_table
 from bot.store.models import Programme
 from bot.store.session import DbSession
 

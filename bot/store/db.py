@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import time
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,28 @@ from sqlalchemy.orm import sessionmaker
 from bot.store.session import DbSession, SyncBackedSession
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: shipped in the wheel next to the migrations (see pyproject's package-data)
+ALEMBIC_INI = Path(__file__).resolve().parent / "alembic.ini"
+
+
+class DatabaseUnavailable(Exception):
+    """The configured database cannot be opened or written; one line, names the setting."""
+
+
+def safe_url(url: str) -> str:
+    """A database URL without its password, for printing."""
+    head, sep, tail = url.partition("@")
+    if not sep or ":" not in head.split("//", 1)[-1]:
+        return url
+    scheme, _, cred = head.partition("//")
+    return f"{scheme}//{cred.split(':', 1)[0]}:***@{tail}"
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's own words, without SQLAlchemy's SQL echo and links."""
+    inner = getattr(exc, "orig", None) or exc
+    text = " ".join(str(inner).split()) or type(inner).__name__
+    return text[:300]
 
 
 def to_db(when: datetime) -> datetime:
@@ -39,6 +62,14 @@ def to_db(when: datetime) -> datetime:
 def from_db(when: datetime) -> datetime:
     """Naive UTC from the database -> aware UTC."""
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+#: values MENTORBOT_SQLITE_SYNCHRONOUS accepts, safest first
+SYNCHRONOUS = ("EXTRA", "FULL", "NORMAL", "OFF")
+
+#: set ``session.info[WIPE_WAL] = True`` inside a transaction to checkpoint the
+#: WAL (TRUNCATE) right after it commits; erasure does, see ``Database.transaction``
+WIPE_WAL = "wipe_wal"
 
 
 def is_sqlite(url: str) -> bool:
@@ -55,17 +86,19 @@ class Database:
     keeps the event loop free where SQLite's own busy handler would block it.
     """
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, synchronous: str = "FULL"):
         self.url = url
         self.engine: AsyncEngine | None = None
         if is_sqlite(url):
+            if synchronous not in SYNCHRONOUS:
+                raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}")
             args = {"timeout": 30, "check_same_thread": False}
             self.sync_engine: Engine = create_engine(sync_sqlite_url(url), connect_args=args)
-            _sqlite_pragmas(self.sync_engine, begin="BEGIN IMMEDIATE")
+            _sqlite_pragmas(self.sync_engine, begin="BEGIN IMMEDIATE", synchronous=synchronous)
             self._sync_sessions = sessionmaker(self.sync_engine, expire_on_commit=False)
             # Reads begin deferred, need no turn and never wait for a writer (WAL).
             self._read_engine = create_engine(sync_sqlite_url(url), connect_args=args)
-            _sqlite_pragmas(self._read_engine, begin="BEGIN")
+            _sqlite_pragmas(self._read_engine, begin="BEGIN", synchronous=synchronous)
             self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
         else:
             self.engine = create_async_engine(url, pool_size=10, max_overflow=10)
@@ -118,6 +151,27 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+            if session.info.pop(WIPE_WAL, False) and self.is_sqlite:
+                self._checkpoint_truncate()
+
+    def _checkpoint_truncate(self) -> bool:
+        """Copy the WAL into the database file and cut the WAL to zero bytes, so
+        that pages an erasure overwrote survive in neither file.  Runs after the
+        commit, still in this process's turn; a reader elsewhere holding an old
+        snapshot can keep it from completing (then it is tried a few times and
+        the next checkpoint finishes the job).  True when the WAL is empty."""
+        for _ in range(20):
+            raw = self.sync_engine.raw_connection()
+            try:
+                cur = raw.cursor()
+                busy, _log, _done = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                cur.close()
+            finally:
+                raw.close()
+            if not busy:
+                return True
+            time.sleep(0.01)
+        return False
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -134,9 +188,20 @@ class Database:
     async def upgrade(self) -> None:
         """Apply Alembic migrations up to head (idempotent).
 
-        A database already at head is recognised with one query, so a normal
-        start does not pay for importing and running Alembic.
+        A database that cannot be opened or written (server down, wrong
+        password, a directory that does not exist) raises
+        :class:`DatabaseUnavailable` with one line naming the setting.
         """
+        try:
+            await self._upgrade()
+        except (OSError, TimeoutError, DBAPIError) as exc:
+            raise DatabaseUnavailable(
+                f"MENTORBOT_DATABASE_URL: cannot open {safe_url(self.url)}: {_reason(exc)}"
+            ) from exc
+
+    async def _upgrade(self) -> None:
+        # A database already at head is recognised with one query, so a normal
+        # start does not pay for importing and running Alembic.
         if await self.revision() == head_revision():
             return
         if self.engine is not None:
@@ -214,7 +279,7 @@ def head_revision() -> str:
 def alembic_config() -> Any:
     from alembic.config import Config
 
-    cfg = Config()
+    cfg = Config(str(ALEMBIC_INI)) if ALEMBIC_INI.is_file() else Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
@@ -227,14 +292,19 @@ def _run_upgrade(sync_conn: Any) -> None:
     command.upgrade(cfg, "head")
 
 
-def _sqlite_pragmas(engine: Engine, *, begin: str) -> None:
+def _sqlite_pragmas(engine: Engine, *, begin: str, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide where transactions begin.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        # FULL: a commit reported to the person survives power loss (NORMAL in
+        # WAL mode can lose the last commits); a setting may lower it.
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        # Deleted and overwritten content is zeroed in the file, not left in
+        # free space where a copy of the file would still show it.
+        cur.execute("PRAGMA secure_delete=ON")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
@@ -244,9 +314,9 @@ def _sqlite_pragmas(engine: Engine, *, begin: str) -> None:
         conn.exec_driver_sql(begin)
 
 
-async def upgrade_url(url: str) -> None:
+async def upgrade_url(url: str, synchronous: str = "FULL") -> None:
     """`mentorbot db upgrade`: migrate the database at ``url`` and close."""
-    db = Database(url)
+    db = Database(url, synchronous=synchronous)
     try:
         await db.upgrade()
     finally:

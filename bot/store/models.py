@@ -54,6 +54,8 @@ class Person(Base):
     consent_at: Mapped[datetime | None]
     onboarded_at: Mapped[datetime | None]
     unreachable_at: Mapped[datetime | None]
+    #: the last time the person did anything; prompts sent later are unanswered
+    last_active_at: Mapped[datetime | None]
 
 
 class Identity(Base):
@@ -87,7 +89,12 @@ class Programme(Base):
 
 
 class Group(Base):
-    """A mentoring relationship: a pair (kind ``pair``) or a circle (``circle``)."""
+    """A mentoring relationship: a pair (kind ``pair``) or a circle (``circle``).
+
+    ``status`` runs ``invited`` -> ``active`` -> (``paused``) -> ``completed`` at
+    the programme's end, or ``ended`` early (``closed_at``, ``close_reason``), or
+    ``incomplete`` while a seat is empty after someone left.
+    """
 
     __tablename__ = "groups"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,13 +103,15 @@ class Group(Base):
     )
     kind: Mapped[str] = mapped_column(String(8))
     name: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[str] = mapped_column(String(16), default="forming")
+    status: Mapped[str] = mapped_column(String(16), default="invited")
     paused_until: Mapped[datetime | None]
     chat_platform: Mapped[str | None] = mapped_column(String(16))
     chat_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=0)
+    closed_at: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class Member(Base):
@@ -127,6 +136,8 @@ class Member(Base):
     role: Mapped[str] = mapped_column(String(16))
     joined_at: Mapped[datetime | None]
     left_at: Mapped[datetime | None]
+    #: when the organisers were told this seat was never taken
+    chased_at: Mapped[datetime | None]
 
 
 class Invite(Base):
@@ -221,6 +232,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(200))
+    #: rows with the same digest for the same chat leave as one message
+    digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class Agreement(Base):
@@ -419,6 +432,21 @@ class RiskFlag(Base):
     resolved_at: Mapped[datetime | None]
 
 
+class Prompt(Base):
+    """A question with buttons sent to a group's members at one moment.
+
+    Prompts sent after the members' last activity are the unanswered ones; when
+    too many stand, the group's series pauses itself (see ``bot.flows.attention``).
+    """
+
+    __tablename__ = "prompts"
+    __table_args__ = (Index("ix_prompts_group_sent", "group_id", "sent_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    sent_at: Mapped[datetime]
+
+
 __all__ = [
     "Base",
     "DialogState",
@@ -433,30 +461,35 @@ __all__ = [
 ]
 
 
-class LiveQuestion(Base):
-    """A message with buttons that the bot sent, while its buttons may still be live.
+class InboxUpdate(Base):
+    """An incoming update, stored before the platform is told it arrived.
 
-    The engine keeps one open question per person and topic (a topic is what
-    the buttons act on, e.g. one pair's agreement): a newer question on the
-    same topic supersedes the older one, a press answers it, and either way the
-    old message loses its buttons.  ``message_ref`` is the platform's id for
-    the message, learned once it was sent, so its buttons can be edited away.
+    Unique by platform and the platform's own update id, so a platform that
+    delivers an update again (an unconfirmed poll, a retried webhook) stores
+    nothing new.  ``handled_at`` is set in the same transaction as the
+    update's effects, so after a crash an update was either handled
+    completely or is handled again from here, once.  Once handled, the event
+    is blanked: only the key stays, to recognise a repeat, and no words.
     """
 
-    __tablename__ = "live_questions"
-    __table_args__ = (Index("ix_live_questions_open", "platform", "person_id", "chat_id", "open"),)
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "update_id"),
+        Index(
+            "ix_inbox_pending",
+            "id",
+            sqlite_where=text("handled_at IS NULL"),
+            postgresql_where=text("handled_at IS NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
-    chat_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(8), default="dm")
-    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    topics: Mapped[str] = mapped_column(String(400))
-    choice_ids: Mapped[str] = mapped_column(Text)
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(String(200))
-    message_ref: Mapped[str | None] = mapped_column(String(128))
-    open: Mapped[bool] = mapped_column(default=True)
-    #: another message went to the same person (or group) after this one
-    followed: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime]
-    closed_at: Mapped[datetime | None]
+    update_id: Mapped[str] = mapped_column(String(64))
+    #: the sender's platform user id (fair scheduling, erasure)
+    sender: Mapped[str] = mapped_column(String(64), index=True)
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    handled_at: Mapped[datetime | None]
+    #: handled | failed | dropped
+    outcome: Mapped[str | None] = mapped_column(String(16))

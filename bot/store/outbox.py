@@ -20,6 +20,7 @@ def reply_to_payload(reply: Reply) -> dict[str, Any]:
         "text": reply.text,
         "choices": [[c.id, c.label] for c in reply.choices],
         "private": reply.private,
+        "replace": reply.replace,
         "attachments": [
             [a.filename, a.mime_type, base64.b64encode(a.content).decode()]
             for a in reply.attachments
@@ -34,6 +35,7 @@ def payload_to_reply(payload: dict[str, Any]) -> Reply:
         text=payload["text"],
         choices=tuple(Choice(i, label) for i, label in payload.get("choices", [])),
         private=bool(payload.get("private", False)),
+        replace=bool(payload.get("replace", False)),
         attachments=tuple(
             Attachment(name, base64.b64decode(data), mime)
             for name, mime, data in payload.get("attachments", [])
@@ -44,8 +46,16 @@ def payload_to_reply(payload: dict[str, Any]) -> Reply:
 
 
 def row_to_outgoing(row: OutboxMessage) -> Outgoing:
+    """The message as a transport sends it.  A private answer to something
+    said in a group, sent from here (no interaction to answer privately in
+    any more), goes to the sender's private chat."""
     address = Address(row.platform, row.chat_id, row.thread_id, row.address_kind)  # type: ignore[arg-type]
-    return Outgoing(address, payload_to_reply(row.payload), idem_key=row.idem_key)
+    payload = row.payload
+    reply = payload_to_reply(payload)
+    dm = payload.get("dm")
+    if reply.private and address.kind == "group" and dm:
+        address = Address(row.platform, str(dm), None, "dm")
+    return Outgoing(address, reply, idem_key=row.idem_key, edit_ref=payload.get("edit_ref"))
 
 
 async def enqueue(
@@ -56,13 +66,29 @@ async def enqueue(
     *,
     person_id: int | None = None,
     key: str | None = None,
+    edit_ref: str | None = None,
+    dm: str | None = None,
+    claimed_until: datetime | None = None,
+    digest: str | None = None,
 ) -> int | None:
-    """Add a message; with a ``key`` already present, nothing is added (idempotent)."""
+    """Add a message; with a ``key`` already present, nothing is added (idempotent).
+
+    Direct replies to an event also carry ``edit_ref`` (the pressed message a
+    ``replace`` reply edits), ``dm`` (the sender's private chat, for a private
+    answer to a group that ends up sent from here) and ``claimed_until``: the
+    handling worker delivers them right after the commit, so the sweep must
+    not take them meanwhile.  Rows with the same ``digest`` for the same chat
+    are delivered as one message."""
     idem = key or f"u:{uuid.uuid4().hex}"
     if key is not None:
         found = await session.scalar(select(OutboxMessage.id).where(OutboxMessage.idem_key == key))
         if found is not None:
             return None
+    payload = reply_to_payload(reply)
+    if edit_ref is not None:
+        payload["edit_ref"] = edit_ref
+    if dm is not None:
+        payload["dm"] = dm
     row = OutboxMessage(
         idem_key=idem,
         person_id=person_id,
@@ -70,10 +96,12 @@ async def enqueue(
         chat_id=address.chat_id,
         thread_id=address.thread_id,
         address_kind=address.kind,
-        payload=reply_to_payload(reply),
+        payload=payload,
         created_at=to_db(now),
         next_attempt_at=to_db(now),
         attempts=0,
+        claimed_until=to_db(claimed_until) if claimed_until is not None else None,
+        digest=digest,
     )
     session.add(row)
     await session.flush()

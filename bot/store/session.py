@@ -34,6 +34,14 @@ class SyncBackedSession:
     def __init__(self, sync_session: Session):
         self.sync_session = sync_session
 
+    @property
+    def info(self) -> dict[Any, Any]:
+        """Per-transaction notes (e.g. "checkpoint the WAL after commit")."""
+        return self.sync_session.info
+
+    def expire_all(self) -> None:
+        self.sync_session.expire_all()
+
     async def get(self, entity: type[T], ident: Any, **kw: Any) -> T | None:
         return self.sync_session.get(entity, ident, **kw)
 

@@ -3,13 +3,15 @@
 A recurring meeting is one VEVENT with an RRULE anchored in the organiser's
 zone (with its VTIMEZONE), so calendar apps keep 16:00 at 16:00 across
 daylight-saving changes.  Updates reuse the UID with a higher SEQUENCE;
-skipped occurrences become EXDATEs; one occurrence moved is an override with
-a RECURRENCE-ID; a cancelled meeting is METHOD:CANCEL.
+skipped occurrences become EXDATEs; a series carries UNTIL = the end of its
+programme's last day (``data["until"]``, see :func:`series_until`); one
+occurrence moved is an override with a RECURRENCE-ID; a cancelled meeting is
+METHOD:CANCEL.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -45,7 +47,12 @@ def meeting_ics(
         series_zone = ZoneInfo(meeting.data.get("series_tz", meeting.tz))
         event.add("recurrence-id", datetime.fromisoformat(moved_from).astimezone(series_zone))
     if meeting.rrule:
-        event.add("rrule", vRecur.from_ical(meeting.rrule))
+        rule = vRecur.from_ical(meeting.rrule)
+        until = meeting.data.get("until")
+        if until and "UNTIL" not in rule and "COUNT" not in rule:
+            # a series ends with its programme, not in people's calendars forever
+            rule["UNTIL"] = [datetime.fromisoformat(until).astimezone(UTC)]
+        event.add("rrule", rule)
         for skipped in meeting.data.get("exdates", []):
             event.add("exdate", datetime.fromisoformat(skipped).astimezone(zone))
     cal.add_component(event)
@@ -62,3 +69,9 @@ def _vtimezone_ical(name: str) -> bytes:
     """A zone's VTIMEZONE block, serialised.  Building it costs ~20 ms and
     serialising it another ~1.5 ms per file, so both happen once per zone."""
     return bytes(Timezone.from_tzinfo(ZoneInfo(name)).to_ical())
+
+
+def series_until(end: date, zone: str) -> str:
+    """The last moment of the programme's last day in the series' zone, in UTC (ISO)."""
+    last = datetime.combine(end, time(23, 59, 59), tzinfo=ZoneInfo(zone))
+    return last.astimezone(UTC).isoformat()

@@ -9,6 +9,7 @@ from babel.dates import format_datetime, get_day_names
 from dateutil.rrule import rrulestr
 
 from bot.content import Content
+from bot.wording import ordinal_number, ordinal_word
 
 WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 
@@ -41,7 +42,8 @@ def describe_rule(content: Content, lang: str, rule: str) -> str:
             return content.t(lang, "meetings.rule.weekly", day=day)
         if interval == 2:
             return content.t(lang, "meetings.rule.biweekly", day=day)
-        return content.t(lang, "meetings.rule.every_n_weeks", n=interval, day=day)
+        nth = ordinal_word(lang, interval)
+        return content.t(lang, "meetings.rule.every_n_weeks", nth=nth, day=day)
     if freq == "MONTHLY" and len(days) == 1 and days[0][-2:] in WEEKDAYS:
         nth = days[0][:-2] or parts.get("BYSETPOS", "1")
         day = day_name(lang, WEEKDAYS[days[0][-2:]])
@@ -49,7 +51,8 @@ def describe_rule(content: Content, lang: str, rule: str) -> str:
             ordinal = content.t(lang, f"meetings.nth.{nth.lstrip('+')}")
             return content.t(lang, "meetings.rule.monthly_nth", nth=ordinal, day=day)
     if freq == "MONTHLY" and "BYMONTHDAY" in parts:
-        return content.t(lang, "meetings.rule.monthly_day", day=parts["BYMONTHDAY"])
+        nth = ordinal_number(lang, int(parts["BYMONTHDAY"]))
+        return content.t(lang, "meetings.rule.monthly_day", nth=nth)
     if freq == "DAILY":
         return content.t(lang, "meetings.rule.daily")
     return content.t(lang, "meetings.rule.other")

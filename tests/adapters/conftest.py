@@ -22,6 +22,7 @@ from adapters.telegram.ratelimit import ChatRateLimiter
 from adapters.telegram.runner import serve
 from bot.config import Settings, load_settings
 from bot.core.ports import FakeClock
+from tests.adapters.standin_inbox import StandInInbox, settle
 from tests.fakes.telegram_api import FakeTelegram
 
 TG_TOKEN = "123:abc"
@@ -126,7 +127,7 @@ async def tg_run(
             await asyncio.wait_for(running.task, timeout=5)
 
 
-class TgStandInCore:
+class TgStandInCore(StandInInbox):
     """A tiny core with the real one's interface, for testing the wiring
     (delivery failures, edits, attachments) independently of the content."""
 
@@ -176,7 +177,9 @@ class TgStandInCore:
             out = self.outbox.pop(0)
             try:
                 await self.transports[0].send(out)  # type: ignore[attr-defined]
+                settle(self.transports[0])
             except DeliveryError as err:
+                settle(self.transports[0])
                 self.delivery_errors.append(err)
                 if err.permanent:
                     await self.mark_unreachable("telegram", out.address.chat_id)  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ import pytest
 
 from adapters.discord.runner import MentorbotClient, build_client, serve
 from bot.core.types import Event, Outgoing, Reply
+from tests.adapters.standin_inbox import StandInInbox
 from tests.fakes.discord_api import TOKEN, FakeDiscord
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
@@ -54,7 +55,7 @@ class StandInRegistry:
 
 
 @dataclass
-class StandInCore:
+class StandInCore(StandInInbox):
     """A tiny core: records events and answers with ``script(event)``."""
 
     script: Callable[[Event], Awaitable[list[Outgoing]] | list[Outgoing]]

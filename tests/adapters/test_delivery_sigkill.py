@@ -203,7 +203,7 @@ class BotProcess:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.returncode is None
 
-    async def until_held(self, hold: MessageHold, within: float = 15) -> None:
+    async def until_held(self, hold: MessageHold, within: float = 60) -> None:
         """Wait until the fake holds the chosen request (failing if the bot dies first)."""
         assert self.proc is not None
         arrived = asyncio.create_task(hold.wait_arrived(within))
@@ -269,7 +269,7 @@ async def crash_twice_and_finish(
 
     await bot.start()
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + 15
+    deadline = loop.time() + 60
     while True:
         unsent, undone, failed = await pending(url)
         if unsent == 0 and undone == 0 and delivered() >= PEOPLE:

@@ -104,3 +104,25 @@ async def test_plain_dm_gets_the_fallback(core: Core, fake: FakeDiscord) -> None
         channel = await fake.send_dm(MENTOR, "hej?")
         posted = await fake.message_in(channel)
     assert posted.content == core.content.t("sv", "basics.fallback")
+
+
+async def test_an_interaction_is_stored_handled_once_and_answered_at_once(
+    core: Core, fake: FakeDiscord
+) -> None:
+    from sqlalchemy import select
+
+    from bot.store.models import InboxUpdate, OutboxMessage
+
+    async with running_bot(core, fake, core.settings):
+        iid = await fake.slash(MENTEE, "help", locale="en-US")
+        answer = await fake.response_to(iid)
+    assert answer.type == CALLBACK_MESSAGE  # answered in the interaction, not deferred
+    async with core.db.sessions() as s:
+        rows = (await s.scalars(select(InboxUpdate))).all()
+        replies = (await s.scalars(select(OutboxMessage))).all()
+    assert [(r.platform, r.update_id, r.outcome) for r in rows] == [("discord", iid, "handled")]
+    assert rows[0].event == {}  # the words are not kept once handled
+    # The answer was written to the outbox with the event and marked sent
+    # when the interaction carried it: a crash before that would resend it.
+    assert len(replies) == 1 and replies[0].sent_at is not None
+    assert "/about" in answer.content

@@ -142,20 +142,20 @@ class Journey:
         self.watch(self.core)
 
     def watch(self, core: Core) -> None:
-        """Count the adapter's calls of ``deliver_outbox``: the last thing it
-        does for every event, so a finished call marks a finished step."""
+        """Count the adapter's calls of ``deliver_processed``: the last thing
+        it does for every event, so a finished call marks a finished step."""
         self.core = core
-        original = core.deliver_outbox
+        original = core.deliver_processed
 
-        async def counted() -> None:
+        async def counted(processed: Any, **kw: Any) -> None:
             try:
-                await original()
+                await original(processed, **kw)
             finally:
                 async with self.changed:
                     self.finished += 1
                     self.changed.notify_all()
 
-        core.deliver_outbox = counted  # type: ignore[method-assign]
+        core.deliver_processed = counted  # type: ignore[method-assign]
 
     async def _step(self, action: Callable[[], Awaitable[str]]) -> Step:
         mark, before = len(self.fake.recorded), self.finished

@@ -56,7 +56,7 @@ async def test_a_circle_binds_its_telegram_group_and_votes_on_a_time(
             lambda: tg_fake.inject_command(GRETA, "bind", chat_id=GROUP, first_name="Greta"),
             {GROUP},
         )
-        assert "mötesplatsen för Greta & Hanna & Ines" in bound.texts(GROUP)
+        assert "mötesplatsen för Greta, Hanna & Ines" in bound.texts(GROUP)
         poll = await j._step(
             lambda: tg_fake.inject_command(
                 GRETA,

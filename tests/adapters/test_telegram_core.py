@@ -131,31 +131,30 @@ async def test_a_429_is_waited_out_and_the_reply_arrives_once(
 async def test_a_user_who_blocked_the_bot_is_marked_unreachable(
     tg_fake: FakeTelegram, tg_core: Any, tg_settings: Callable[..., Settings], tg_run: Run
 ) -> None:
-    from bot.store.models import Identity, Person
+    from bot.store.models import Identity, OutboxMessage, Person
 
-    calls: list[tuple[str, str]] = []
-    real = tg_core.mark_unreachable
+    async def ada() -> Any:
+        async with tg_core.db.sessions() as session:
+            return await session.scalar(
+                select(Person)
+                .join(Identity, Identity.person_id == Person.id)
+                .where(Identity.platform == "telegram", Identity.user_id == str(ADA))
+            )
 
-    async def spy(platform: str, chat_id: str) -> None:
-        calls.append((platform, chat_id))
-        await real(platform, chat_id)
-
-    tg_core.mark_unreachable = spy
     await tg_run(tg_core, tg_settings())
     tg_fake.inject_command(ADA, "start")
     await tg_fake.next_message(ADA)
     tg_fake.block(ADA)
     tg_fake.inject_command(ADA, "help")
     await tg_fake.wait_for_call("sendMessage", count=2)
+    # The reply went through the outbox: its delivery failed for good, and
+    # that marked Ada unreachable, with no retry.
     for _ in range(100):
-        if calls:
+        person = await ada()
+        if person.unreachable_at is not None:
             break
         await asyncio.sleep(0.02)
-    assert calls == [("telegram", str(ADA))]
-    async with tg_core.db.transaction() as session:
-        person = await session.scalar(
-            select(Person)
-            .join(Identity, Identity.person_id == Person.id)
-            .where(Identity.platform == "telegram", Identity.user_id == str(ADA))
-        )
-    assert person is not None and person.unreachable_at is not None
+    assert person.unreachable_at is not None
+    async with tg_core.db.sessions() as session:
+        failed = (await session.scalars(select(OutboxMessage.error))).all()
+    assert "blocked" in failed

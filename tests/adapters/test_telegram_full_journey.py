@@ -11,7 +11,7 @@ agreed, the agreement as a text file.
 
 Buttons are found by their label in the keyboards the fake received, never
 by choice id.  Each step waits until the adapter has finished the update
-(the core's ``deliver_outbox`` runs last in the handler), so the messages a
+(the core's ``deliver_processed`` runs last in the handler), so the messages a
 step produced are exactly those recorded since it began, and every step
 states which chats may receive something.
 """
@@ -98,26 +98,26 @@ class Journey:
         self.query_ids: list[str] = []
         self._injected = 0
         self._done = asyncio.Event()
-        handle, deliver = core.handle, core.deliver_outbox
+        process, deliver = core.process, core.deliver_processed
 
-        async def spy_handle(event: Any) -> Any:
+        async def spy_process(inbox_id: int) -> Any:
             try:
-                return await handle(event)
+                return await process(inbox_id)
             except BaseException as exc:  # recorded, and the step ends at once
                 self.errors.append(exc)
                 self._finished()
                 raise
 
-        async def spy_deliver() -> None:
+        async def spy_deliver(processed: Any, **kw: Any) -> None:
             try:
-                await deliver()
+                await deliver(processed, **kw)
             except BaseException as exc:
                 self.errors.append(exc)
                 raise
             finally:
                 self._finished()
 
-        core.handle, core.deliver_outbox = spy_handle, spy_deliver
+        core.process, core.deliver_processed = spy_process, spy_deliver
 
     def _finished(self) -> None:
         self.handled += 1
@@ -248,7 +248,7 @@ async def test_a_pair_joins_agrees_and_books_a_meeting_with_buttons_and_free_tex
         for label in ("En gång", "60 min", "Online"):
             (await j.press(ANNA, label)).assert_edits_pressed(ANNA)
         step = await j.press(ANNA, "Spelar", to={ANNA, BEA})
-        compromise = "var 3:e vecka · 60 min · online · tisdagar efter 15"
+        compromise = "var tredje vecka · 60 min · online · tisdagar efter 15"
         for user in (ANNA, BEA):
             assert compromise in step.texts(user)
 

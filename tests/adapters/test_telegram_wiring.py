@@ -275,47 +275,6 @@ async def test_group_commands_are_answered_in_the_group_and_private_ones_in_dm(
     assert kinds == [("TextIn", "dm"), ("CommandIn", "group"), ("CommandIn", "group")]
 
 
-async def test_one_person_is_served_in_order_while_others_proceed() -> None:
-    from telegram import Update
-
-    from adapters.telegram.runner import PerChatUpdateProcessor
-
-    def upd(user_id: int, update_id: int) -> Update:
-        payload = {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": 0,
-                "chat": {"id": user_id, "type": "private"},
-                "from": {"id": user_id, "is_bot": False, "first_name": "X"},
-                "text": "x",
-            },
-        }
-        return Update.de_json(payload, None)  # type: ignore[return-value]
-
-    processor = PerChatUpdateProcessor(8)
-    log: list[str] = []
-    release = asyncio.Event()
-
-    async def slow(name: str) -> None:
-        log.append(f"{name}+")
-        await release.wait()
-        log.append(f"{name}-")
-
-    async def fast(name: str) -> None:
-        log.append(name)
-
-    first = asyncio.create_task(processor.process_update(upd(1, 1), slow("a1")))
-    second = asyncio.create_task(processor.process_update(upd(1, 2), fast("a2")))
-    other = asyncio.create_task(processor.process_update(upd(2, 3), fast("b1")))
-    await asyncio.wait_for(other, timeout=2)
-    assert log == ["a1+", "b1"]  # Bo is not held up; Ada's second waits for her first
-    release.set()
-    await asyncio.wait_for(asyncio.gather(first, second), timeout=2)
-    assert log == ["a1+", "b1", "a1-", "a2"]
-    assert processor._locks == {}  # no memory per idle person
-
-
 async def test_per_chat_limit_spaces_one_chat_but_not_others() -> None:
     from adapters.telegram.ratelimit import ChatRateLimiter
 

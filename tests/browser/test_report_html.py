@@ -21,7 +21,8 @@ import pytest
 
 from bot.config import load_settings
 from bot.content import load_content
-from bot.organiser.reports import GroupRow, Report, RiskRow, TrendPoint, render_html
+from bot.organiser.report_html import render_html
+from bot.organiser.reports import GroupRow, Report, RiskRow, TrendPoint
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(

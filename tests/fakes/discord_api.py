@@ -33,6 +33,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -117,6 +118,32 @@ class Recorded:
     @property
     def custom_ids(self) -> list[str]:
         return [b["custom_id"] for b in self.buttons]
+
+    @property
+    def pings(self) -> set[str]:
+        """Whom Discord would notify for this message: ``everyone`` (also for
+        @here), ``role:<id>`` and ``user:<id>``, following the documented rules
+        of ``allowed_mentions`` (absent: everything in the content is parsed;
+        present: only the ``parse`` types and the listed ids)."""
+        content = self.content
+        found = {
+            "everyone": bool(re.search(r"@(everyone|here)", content)),
+            "roles": set(re.findall(r"<@&(\d+)>", content)),
+            "users": set(re.findall(r"<@!?(\d+)>", content)),
+        }
+        allowed = self.data.get("allowed_mentions")
+        if allowed is None:
+            parse, users, roles = {"everyone", "roles", "users"}, set(), set()
+        else:
+            parse = set(allowed.get("parse") or [])
+            users = set(allowed.get("users") or [])
+            roles = set(allowed.get("roles") or [])
+        out: set[str] = set()
+        if found["everyone"] and "everyone" in parse:
+            out.add("everyone")
+        out |= {f"role:{r}" for r in found["roles"] if "roles" in parse or r in roles}
+        out |= {f"user:{u}" for u in found["users"] if "users" in parse or u in users}
+        return out
 
     @property
     def buttons(self) -> list[dict[str, Any]]:

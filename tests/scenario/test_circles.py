@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from bot.store.models import Group, Meeting, Rhythm, RiskFlag
+from bot.store.models import Group, Meeting, Programme, Rhythm, RiskFlag
 from tests.conftest import START, database_url
 from tests.console_harness import Console
 
@@ -40,7 +40,7 @@ async def circle(tmp_path: Path) -> AsyncIterator[Console]:
 
 async def test_circle_binds_a_chat_and_votes_on_a_time(circle: Console) -> None:
     out = await circle.run("@greta#cirkel /bind")
-    assert "mötesplatsen för Greta & Hanna & Ines & Jo" in out[1]
+    assert "mötesplatsen för Greta, Hanna, Ines & Jo" in out[1]
     out = await circle.run("@greta#cirkel /poll nästa tisdag kl 16; varannan torsdag kl 17")
     assert "1. tisdag 1 december kl. 16:00 (Europe/Stockholm)" in "\n".join(out)
     out = await circle.run("@greta#cirkel [2]\n@hanna#cirkel [2]\n@ines#cirkel [1]\n@jo#cirkel [2]")
@@ -111,7 +111,7 @@ async def test_bind_private_creates_a_members_only_chat(circle: Console) -> None
     circle.core.add_chat_factory(factory)
     out = await circle.run("@greta#lobby /bind private")
     assert factory.requests == [
-        ("lobby", "Greta & Hanna & Ines & Jo", ["greta", "hanna", "ines", "jo"])
+        ("lobby", "Greta, Hanna, Ines & Jo", ["greta", "hanna", "ines", "jo"])
     ]
     assert "skapat en egen kanal" in out[1]
     assert any(
@@ -201,6 +201,10 @@ async def test_a_circle_that_stops_meeting_is_nudged_then_its_organiser_alerted(
             "--format group --organiser Olga\n"
             "$ circle create --program c --mentor Greta --mentee Hanna --mentee Ines --mentee Jo"
         )
+        # nobody answers "did you meet?" here; the series would pause itself after two
+        # (issue 23, see test_quiet_pairs), so this circle's programme never backs off
+        async with console.core.db.transaction() as s:
+            await s.execute(update(Programme).values(settings={"quiet_after_prompts": 1000}))
         for name in ("Olga", "Greta", "Hanna", "Ines", "Jo"):
             words = EN if name == "Ines" else SV
             await console.run(JOIN.format(who=name.lower(), name=name, **words))
@@ -217,7 +221,7 @@ async def test_a_circle_that_stops_meeting_is_nudged_then_its_organiser_alerted(
         # they never said they met, and a series is booked: the nudge neither
         # speaks of a "last meeting" nor asks them to book (issue 20)
         nudge_sv = (
-            "Ni har möten inbokade, men på 28 dagar har jag inte hört att något av dem blev av"
+            "Ni kom överens om att ses ungefär varannan vecka, men på 29 dagar har jag inte hört"
         )
         for name in ("greta", "hanna", "jo"):
             got = [
@@ -226,20 +230,22 @@ async def test_a_circle_that_stops_meeting_is_nudged_then_its_organiser_alerted(
                 for x in out
                 if x.startswith(f"→ {name}: ") and nudge_sv in x
             ]
-            assert got == [27], name
+            assert got == [28], name  # twice the rhythm and a day's grace
         ines = [
             d
             for d, out in enumerate(by_day)
             for x in out
             if x.startswith("→ ines: ")
-            and "You have meetings booked, but in 28 days I haven't heard that any" in x
+            and "You agreed to meet about every other week, but in 29 days I haven't heard" in x
         ]
-        assert ines == [27]
+        assert ines == [28]
         assert not any(nudge_sv in x for out in by_day for x in out if x.startswith("→ #cirkel"))
-        alert = "→ olga: ⚠️ Greta & Hanna & Ines & Jo (Cirklar) kan behöva din hjälp: inget möte"
-        assert days_of(alert) == [34]
+        alert = "→ olga: ⚠️ Greta, Hanna, Ines & Jo (Cirklar) kan behöva din hjälp: inget möte"
+        # within 2.5 × the rhythm (35 days): a quarter of the rhythm after the nudge
+        assert days_of(alert) == [32]
         assert any(
-            "inget möte på 35 dagar (de kom överens om var 14:e dag)" in x for x in by_day[34]
+            "inget möte på 32 dagar (de kom överens om att ses varannan vecka)" in x
+            for x in by_day[32]
         )
 
         # They meet again: the next "did you meet?" answered yes closes the flag.

@@ -282,7 +282,9 @@ async def test_english_mentor_gets_english_coaching_and_swedish_mentee_swedish_p
     await until(h, at_three(MEETING_DAYS[0]) - timedelta(hours=23))
     got = nudges(pair, mark)
     assert len(got) == 1
-    text = got[0].reply.text
+    # the day-before reminder and the coaching nudge arrive as one message (issue 23)
+    reminder, text = got[0].reply.text.split("\n\n", 1)
+    assert reminder.startswith("Reminder: you're meeting Tuesday 1 December at 15:00")
     assert text.startswith(
         "You'll soon meet Bea: Tuesday 1 December at 15:00 (Europe/Stockholm) · 60 min · online\n"
     )

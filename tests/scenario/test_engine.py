@@ -38,7 +38,11 @@ async def test_error_inside_a_handler_rolls_the_whole_event_back(h: Harness) -> 
         person = await s.scalar(select(Person))
         assert person is not None and person.language == "en"
         assert await s.scalar(select(func.count()).select_from(DialogState)) == 0
-        assert await s.scalar(select(func.count()).select_from(Job)) == 0
+        # the job the handler planned is gone (the stranger check planned when
+        # anna was first seen, by an earlier event, is not this event's)
+        assert (
+            await s.scalar(select(func.count()).select_from(Job).where(Job.kind == "notice")) == 0
+        )
 
 
 async def _counting_core(tmp_path: Path, db_url: str) -> Core:
@@ -110,7 +114,10 @@ async def test_jobs_due_while_stopped_are_delivered_once_after_start(tmp_path: P
         ran = await h2.tick()
         await h2.tick()
         assert ran == (3 if restart == 0 else 0)
-        assert len(h2.transport.sent) == (3 if restart == 0 else 0)
+        # run at one moment, the three catch up as one message (a digest, issue 23)
+        assert len(h2.transport.sent) == (1 if restart == 0 else 0)
+        if restart == 0:
+            assert h2.transport.sent[0].reply.text.count("\n\n") >= 2
         await h2.close()
 
 

@@ -72,7 +72,7 @@ async def test_falling_ratings_nudge_the_mentor_without_showing_them(h: Harness)
     await meeting_cycle(pair, "2027-01-05 15:00", ratings=(5, 3))  # 5 → 4 → 3: falling
     tips = [t for t in pair.mentor.texts() if t.startswith("Ett tips")]
     assert len(tips) == 1
-    assert "fråga Bea hur mentorskapet fungerar för henne" in tips[0]
+    assert "fråga Bea hur mentorskapet fungerar." in tips[0]
     assert not re.search(r"\d", tips[0]), tips[0]  # no rating, no number at all
     assert not [t for t in pair.mentee.texts() if t.startswith("Ett tips")]
     assert [(f.reason, f.resolved_at) for f in await pair.flags()] == [("ratings", None)]
@@ -85,7 +85,9 @@ async def test_falling_ratings_nudge_the_mentor_without_showing_them(h: Harness)
 
 
 async def test_checkins_midpoint_and_closing_follow_the_programme(h: Harness) -> None:
-    world = await programme(h)  # 2026-12-01 – 2027-05-31, the pair joins 2026-11-25
+    # the pair never answers; it would go quiet after two rounds (issue 23, see
+    # test_quiet_pairs), so here, where the calendar of rounds is under test, it never does
+    world = await programme(h, settings={"quiet_after_prompts": 1000})
     pair = await add_pair(world, "anna", "bea")
     await at(h, local("2027-05-31", 20))
 
@@ -97,9 +99,10 @@ async def test_checkins_midpoint_and_closing_follow_the_programme(h: Harness) ->
     # moves on by 60 days; the end-of-programme evaluation comes a week before the end
     assert days("Dags för en kort avstämning") == ["2026-12-25", "2027-04-24"]
     assert days("Ni är halvvägs") == ["2027-03-01"]
-    assert days("🎉 STEM Up går mot sitt slut") == ["2027-05-24"]
-    celebrate = next(t for t in pair.mentor.texts() if t.startswith("🎉"))
-    assert "Ni har haft 0 möten" in celebrate
+    # they never met: no praise of meetings that never took place (issue 17)
+    assert days("🌱 STEM Up går mot sitt slut") == ["2027-05-24"]
+    closing = next(t for t in pair.mentor.texts() if t.startswith("🌱"))
+    assert "Ni hann inte träffas" in closing and "vart och ett" not in closing
     # the mentor reflects (guide section 8) and is told what comes next
     assert await answer_round(pair.mentor, f"fb:{pair.group_id}:f:1") >= 4
     mentor_asked = "\n".join(pair.mentor.texts())
@@ -109,5 +112,9 @@ async def test_checkins_midpoint_and_closing_follow_the_programme(h: Harness) ->
     assert pair.mentee.last.text.startswith("Tack för att du var med")
     assert "Vad har du lärt dig om dig själv" not in "\n".join(pair.mentee.texts())
     # the two unanswered check-ins: a nudge on the tenth day after the second
-    nudged = [s.at.date() for s in world.to(pair.mentee) if "inte hört av dig" in s.reply.text]
+    nudged = [
+        s.at.date()
+        for s in world.to(pair.mentee)
+        if "inte fått något svar från dig" in s.reply.text
+    ]
     assert nudged == [date(2027, 5, 4)]

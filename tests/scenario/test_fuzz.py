@@ -20,7 +20,9 @@ choice_ids = st.one_of(
     st.text(max_size=64),
     st.builds(
         lambda a, b, c: f"{a}:{b}:{c}",
-        st.sampled_from(["lang", "menu", "agr", "onb", "rhy", "mtg", "fb", "coach", "x"]),
+        st.sampled_from(
+            ["lang", "menu", "agr", "onb", "rhy", "mtg", "fb", "coach", "itk", "mt", "x"]
+        ),
         st.text(max_size=12),
         st.text(max_size=12),
     ),

@@ -95,15 +95,24 @@ async def test_six_months_alerts_fire_on_the_right_days(h: Harness) -> None:
         for s in world.to(world.organiser)
         if s.reply.text.startswith("⚠️")
     ]
+    # Issue 23: a no-meeting alert comes within 2.5 × the pair's rhythm (a fortnightly
+    # pair: nudged after 29 days, alerted 3.5 days later), and pairs that stopped
+    # answering are no longer sent check-ins once two questions stand unanswered, so
+    # "two check-ins in a row unanswered" no longer fires for them.
     expected = [
         ("2026-12-16", "Greta & Hanna", "mentorsöverenskommelsen är inte klar 14 dagar"),
         ("2026-12-30", "Cecilia & Dana", "adeptens betyg efter mötena sjunker"),
         ("2027-01-14", "Eva & Fatima", "Fatima går inte att nå"),
-        ("2027-01-27", "Cecilia & Dana", "inget möte på 35 dagar (de kom överens om var 14:e dag)"),
-        ("2027-02-15", "Eva & Fatima", "inget möte på 67 dagar (de kom överens om var 30:e dag)"),
-        ("2027-05-11", "Cecilia & Dana", "två avstämningar i rad har blivit obesvarade"),
-        ("2027-05-11", "Eva & Fatima", "två avstämningar i rad har blivit obesvarade"),
-        ("2027-05-11", "Greta & Hanna", "två avstämningar i rad har blivit obesvarade"),
+        (
+            "2027-01-25",
+            "Cecilia & Dana",
+            "inget möte på 32 dagar (de kom överens om att ses varannan vecka)",
+        ),
+        (
+            "2027-02-16",
+            "Eva & Fatima",
+            "inget möte på 68 dagar (de kom överens om att ses en gång i månaden)",
+        ),
     ]
     assert len(alerts) == len(expected), alerts
     for (day, text), (want_day, group, reason) in zip(alerts, expected, strict=True):
@@ -120,7 +129,7 @@ async def test_six_months_alerts_fire_on_the_right_days(h: Harness) -> None:
                 if "knuff" in t
                 or "Ett tips" in t
                 or "sedan ert senaste möte" in t
-                or "inte hört av dig" in t
+                or "inte fått något svar från dig" in t
             ]
     # each troubled pair was nudged before its organisers heard of it
     nudges = {
@@ -129,7 +138,7 @@ async def test_six_months_alerts_fire_on_the_right_days(h: Harness) -> None:
         "eva": [s for s in world.to(c.mentor) if "Jag når inte Fatima" in s.reply.text],
         "greta": [s for s in world.to(d.mentor) if "En vänlig knuff" in s.reply.text],
     }
-    assert [s.at.date().isoformat() for s in nudges["dana"]] == ["2027-01-20"]
+    assert [s.at.date().isoformat() for s in nudges["dana"]] == ["2027-01-21"]
     assert [s.at.date().isoformat() for s in nudges["cecilia_tip"]] == ["2026-12-23"]
     assert [s.at.date().isoformat() for s in nudges["eva"]] == ["2027-01-07"]
     assert [s.at.date().isoformat() for s in nudges["greta"]] == [
@@ -161,15 +170,13 @@ async def test_six_months_alerts_fire_on_the_right_days(h: Harness) -> None:
     assert {(r.group, r.reason) for r in report.at_risk} == {
         ("Cecilia & Dana", "ratings"),
         ("Cecilia & Dana", "no_meeting"),
-        ("Cecilia & Dana", "checkins"),
         ("Eva & Fatima", "unreachable"),
         ("Eva & Fatima", "no_meeting"),
-        ("Eva & Fatima", "checkins"),
         ("Greta & Hanna", "agreement"),
-        ("Greta & Hanna", "checkins"),
     }
     assert report.totals == {
         "groups": 5, "planned": 14, "held": 14, "agreements_complete": 4, "at_risk": 3,
+        "not_joined": 0,
     }  # fmt: skip
     assert "Anna & Bea,pair,active,28,complete,10/10" in render_csv(report)
 

@@ -97,7 +97,7 @@ async def test_differing_proposals_get_a_compromise_between_them(h: Harness) -> 
         "Här är era förslag sida vid sida:\n"
         "• Anna: varje vecka · 30 min · på plats · tisdagar efter 15\n"
         "• Bea: en gång i månaden · 60 min · online\n"
-        "Mitt förslag till kompromiss: var 3:e vecka · 45 min · hybrid · tisdagar efter 15"
+        "Mitt förslag till kompromiss: var tredje vecka · 45 min · hybrid · tisdagar efter 15"
     )
     # both see both proposals side by side, with the same suggestion
     assert side_by_side(anna.texts()) == expected
@@ -199,6 +199,10 @@ async def test_six_months_of_a_monthly_rhythm(h: Harness, lang: str, phrase: str
     other = "en" if lang == "sv" else "sv"
     pair = await make_pair(h, mentor_lang=lang, mentee_lang=other)
     anna, bea = pair.people
+    # This pair never answers; the series would pause itself after two unanswered
+    # questions (issue 23, tested in test_quiet_pairs).  Here the timing across
+    # months and the DST change is under test, so the programme never backs off.
+    await pair.set_programme(settings={"quiet_after_prompts": 1000})
     await agree_rhythm(pair, freq="monthly", minutes=60)
     meeting = await book(pair, anna, phrase, bea)
     assert meeting.rrule == "FREQ=MONTHLY;BYDAY=1MO;BYHOUR=18;BYMINUTE=0"
@@ -260,7 +264,8 @@ async def test_six_months_of_a_monthly_rhythm(h: Harness, lang: str, phrase: str
                     "Type /agenda followed by your point."
                 )
                 check = f"How did it go – did the meeting on {day} at 18:00 happen?"
-            assert reminders[2 * n].reply.text == reminder  # the day before
+            # the day before; the mentor's coaching question rides along in one message
+            assert reminders[2 * n].reply.text.split("\n\n")[0] == reminder
             assert reminders[2 * n + 1].reply.text == soon  # an hour before
             assert checks[n].reply.text == check
         assert checks[0].reply.choices and len(checks[0].reply.choices) == 4
@@ -268,7 +273,8 @@ async def test_six_months_of_a_monthly_rhythm(h: Harness, lang: str, phrase: str
         sent = await pair.meeting_sends(who, booked_at)
         assert sent["mtg_remind"] == 12 and sent["mtg_check"] == 6, sent
         assert sent["mtg"] == 0 and sent["?"] == 0, sent
-        assert sum(sent.values()) == len(got)  # every delivery is accounted for
+        # every delivery is accounted for; coaching questions ride with a reminder
+        assert sum(sent.values()) - sent["coach_nudge"] == len(got)
     # the series has rolled on: six meetings awaiting answers, the seventh planned
     meetings = [m for m in await pair.meetings() if m.status != "replaced"]
     assert [m.status for m in meetings] == ["awaiting"] * 6 + ["planned"]
@@ -484,7 +490,8 @@ async def test_each_member_reads_the_time_in_their_own_zone_and_language(h: Harn
     # 22 March 2027: the US is already on summer time, Sweden not yet (5 hours apart)
     await anna.says("22 mars kl 15")
     assert anna.last.text == (
-        "Jag föreslår Bea: måndag 22 mars kl. 15:00 (din tid, Europe/Stockholm). "
+        "Jag har skickat ditt förslag till Bea: "
+        "måndag 22 mars kl. 15:00 (din tid, Europe/Stockholm). "
         "Jag säger till när det är bekräftat."
     )
     assert bea.last.text == (
@@ -496,7 +503,8 @@ async def test_each_member_reads_the_time_in_their_own_zone_and_language(h: Harn
     assert bea.last.text == "Okay – write a time that suits you better."
     await bea.says("next Tuesday at 3pm")  # 1 December, 15:00 in New York
     assert bea.last.text == (
-        "I'm suggesting to Anna: Tuesday 1 December at 15:00 (your time, America/New_York). "
+        "I've sent your suggestion to Anna: "
+        "Tuesday 1 December at 15:00 (your time, America/New_York). "
         "I'll let you know once it's confirmed."
     )
     assert anna.last.text == (

@@ -84,18 +84,23 @@ $ circle create --program stemup --mentor Greta --mentee Hanna --mentee Ines --m
     # the first of each pair waits, the second completes it; both are told
     assert "→ anna: Klart, nu är du med! Bea har inte anslutit än" in "\n".join(out)
     assert any(
-        line.startswith("→ bea: You're complete – you and Anna are now a pair") for line in out
+        line.startswith("→ bea: You're both here – you and Anna are now a pair") for line in out
     )
-    assert any(line.startswith("→ anna: Nu är ni kompletta – du och Bea") for line in out)
+    assert any(line.startswith("→ anna: Nu är ni båda på plats – du och Bea") for line in out)
     circle_done = [
-        line for line in out if "The circle is complete" in line or "Nu är gruppen komplett" in line
+        line
+        for line in out
+        if "The whole circle is here" in line or "Nu är hela gruppen på plats" in line
     ]
     assert len(circle_done) == 4  # mentor and three mentees all told
     await assert_all_active(console, 4)
     out = await join(console, "Olga", "sv")
     assert any("Du är organisatör för STEM Up" in line for line in out)
     status = await console.run("@olga /program")
-    assert "4 par och grupper, varav 4 kompletta" in status[1]
+    assert (
+        "STEM Up (1 december 2026 – 30 november 2027): 4 par och grupper, varav 4 igång."
+        in status[1]
+    )
     assert "• Anna & Bea (par): 2/2 har anslutit – aktiv – överenskommelse: 0 av 10" in status[2]
     await console.run("@anna [Vi är överens]\n@bea [We agree]")  # Bea chose English
     status = await console.run("@olga /program")
@@ -143,7 +148,7 @@ async def test_bad_codes_are_refused_clearly(console: Console) -> None:
         mallory = await s.scalar(select(Person).where(Person.display_name == "Mallory"))
         assert mallory is not None and mallory.consent_at is None
         group = await s.scalar(select(Group))
-        assert group is not None and group.status == "forming"
+        assert group is not None and group.status == "invited"
 
 
 async def test_lost_invite_is_replaced_by_the_organiser(console: Console) -> None:
@@ -269,3 +274,22 @@ def test_roster_with_one_bad_line_imports_nothing(tmp_path: Path) -> None:
     run = cli(tmp_path, "roster", "import", str(roster), "--json")
     assert run.returncode == 1 and "line 4" in json.loads(run.stdout)["error"]
     assert json.loads(cli(tmp_path, "program", "show", "demo", "--json").stdout)["groups"] == []
+
+
+@pytest.mark.parametrize(
+    ("language", "greeting"), [("en", "Hi Bea, and welcome"), ("sv", "Hej Bea")]
+)
+async def test_newcomers_are_greeted_in_the_programmes_language(
+    console: Console, language: str, greeting: str
+) -> None:
+    await console.run(
+        f'$ program create --name "STEM Up" --slug up --start 2026-12-01 --end 2027-06-01 '
+        f"--language {language}\n$ pair create --program up --mentor Anna --mentee Bea"
+    )
+    out = await console.run("@bea /start {code:Bea}")
+    assert console.to("bea", out)[0].startswith(f"→ bea: {greeting}")
+    # the first question still lets the person choose, and the choice sticks
+    other = "Svenska" if language == "en" else "English"
+    out = await console.run(f"@bea [{other}]")
+    expected = "Jag skickar påminnelser" if language == "en" else "I'll send reminders"
+    assert console.to("bea", out)[0].startswith(f"→ bea (edit): {expected}")

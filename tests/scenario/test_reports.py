@@ -81,6 +81,7 @@ async def test_report_matches_history_and_shows_no_answers(h: Harness, tmp_path:
     assert dana["at_risk"] == ["agreement"]  # not agreed 14 days after joining
     assert data["totals"] == {
         "groups": 2, "planned": 4, "held": 3, "agreements_complete": 1, "at_risk": 1,
+        "not_joined": 0,
     }  # fmt: skip
     assert [(p["month"], p["average"], p["ratings"]) for p in data["trend"]] == [
         ("2026-12", 4.25, 4),  # January has only two ratings: too few to show
@@ -88,8 +89,8 @@ async def test_report_matches_history_and_shows_no_answers(h: Harness, tmp_path:
 
     code, table = await cli(h, "--language", "en")
     assert code == 0
-    assert "Anna & Bea" in table and "done 2026-11-25" in table and "4.17" in table
-    assert "Cecilia & Dana: agreement not done (since 2026-12-09)" in table
+    assert "Anna & Bea" in table and "done 25 November 2026" in table and "4.17" in table
+    assert "Cecilia & Dana: agreement not done (since 9 December 2026)" in table
     code, text = await cli(h, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["group"], r["meetings_planned"], r["meetings_held"]) for r in rows] == [

@@ -196,7 +196,7 @@ def test_a_missing_or_mismatched_companion_string_is_reported(content: Path) -> 
         encoding="utf-8",
     )
     sv = content / "sv" / "coaching.yaml"
-    sv.write_text(sv.read_text(encoding="utf-8").replace(r"{question}»\nVad", r"»\nVad"), "utf-8")
+    sv.write_text(sv.read_text(encoding="utf-8").replace(r"{question}”\nVad", r"”\nVad"), "utf-8")
     found = {(p.file, p.key, p.message.split(":")[0]) for p in check_content(content)}
     assert ("en/companion.yaml", "companion.note.saved", "missing in en") in found
     assert ("sv/companion.yaml", "companion.note.saved_x", "missing in sv") in found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -19,6 +20,7 @@ from bot.config import ConfigError, load_settings
         ("telegram_webhook_listen", "nonsense", "MENTORBOT_TELEGRAM_WEBHOOK_LISTEN"),
         ("content_dir", "/no/such/dir", "MENTORBOT_CONTENT_DIR"),
         ("invite_days", "0", "MENTORBOT_INVITE_DAYS"),
+        ("sqlite_synchronous", "SOMETIMES", "MENTORBOT_SQLITE_SYNCHRONOUS"),
     ],
 )
 def test_bad_setting_is_named(setting: str, value: str, fragment: str) -> None:
@@ -42,6 +44,51 @@ def test_cli_reports_bad_config_in_one_line() -> None:
         env={"PATH": "/usr/bin:/bin", "MENTORBOT_DEFAULT_TIMEZONE": "Nowhere/Land"},
         stdin=subprocess.DEVNULL,
     )
-    assert run.returncode == 2
+    assert run.returncode == 78  # EX_CONFIG: a service manager need not retry
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "MENTORBOT_DEFAULT_TIMEZONE" in lines[0]
+
+
+def test_sqlite_synchronous_is_full_unless_lowered_on_purpose() -> None:
+    assert load_settings().sqlite_synchronous == "FULL"
+    assert load_settings(sqlite_synchronous="normal").sqlite_synchronous == "NORMAL"
+
+
+def test_run_help_lists_every_setting_with_its_default() -> None:
+    from bot.cli import build_parser
+    from bot.config import setting_names
+
+    run = build_parser()._subparsers._group_actions[0].choices["run"]  # type: ignore[union-attr]
+    text = run.format_help()
+    for name in setting_names():
+        line = next((ln for ln in text.splitlines() if ln.strip().startswith(name + " ")), "")
+        assert "default" in line, name
+    assert re.search(r"MENTORBOT_INVITE_DAYS +default 30\n", text)
+
+
+def test_unknown_variables_name_the_closest_setting() -> None:
+    from bot.config import unknown_settings
+
+    env = {
+        "MENTORBOT_TELEGRAM_TOKN": "x",
+        "MENTORBOT_DATABASE_URL": "sqlite+aiosqlite:///x.db",  # a real one: no warning
+        "MENTORBOT_TEST_DATABASE_URL": "postgresql://",  # the tests' own
+        "MENTORBOT_ZZZ": "1",
+        "OTHER_TELEGRAM_TOKN": "y",
+    }
+    assert unknown_settings(env) == [
+        "MENTORBOT_TELEGRAM_TOKN is not a setting and is ignored;"
+        " did you mean MENTORBOT_TELEGRAM_TOKEN?",
+        "MENTORBOT_ZZZ is not a setting and is ignored",
+    ]
+
+
+def test_a_misspelt_setting_in_dotenv_warns_too(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import unknown_settings
+
+    (tmp_path / ".env").write_text("MENTORBOT_DEFAULT_LANGUAGEE=en\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert any(
+        "MENTORBOT_DEFAULT_LANGUAGEE" in w and "MENTORBOT_DEFAULT_LANGUAGE?" in w
+        for w in unknown_settings()
+    )

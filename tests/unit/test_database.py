@@ -111,3 +111,25 @@ async def test_two_databases_on_one_file_take_turns_across_an_await(tmp_path: Pa
     finally:
         await first.dispose()
         await second.dispose()
+
+
+@pytest.mark.parametrize(("level", "code"), [("FULL", 2), ("NORMAL", 1)])
+async def test_sqlite_runs_with_the_configured_synchronous_and_secure_delete(
+    tmp_path: Path, level: str, code: int
+) -> None:
+    """FULL (2) by default: a confirmed commit survives power loss; deleted bytes are
+    zeroed (secure_delete) on the writing and the reading connections alike."""
+    url = database_url(tmp_path)
+    if not url.startswith("sqlite"):
+        pytest.skip("SQLite pragmas")
+    db = Database(url) if level == "FULL" else Database(url, synchronous=level)
+    await db.upgrade()
+    try:
+        for engine in (db.sync_engine, db._read_engine):
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == code
+                assert conn.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+    finally:
+        await db.dispose()
+    with pytest.raises(ValueError, match="synchronous"):
+        Database(url, synchronous="SOMETIMES")
