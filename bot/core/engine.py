@@ -108,19 +108,9 @@ class Engine:
                     await ctx.save_dialogs()
                 self.pending_outbox.extend(ctx.outbox_ids)
                 return ctx.replies
-            except (StaleState, IntegrityError) as exc:
-                if isinstance(exc, IntegrityError) and not _is_conflict(exc):
-                    log_failure(event, exc)
-                    break
-                log.info("retrying event after concurrent update (%s)", type(exc).__name__)
-            except (OperationalError, DBAPIError) as exc:
-                if not _is_transient(exc):
-                    log_failure(event, exc)
-                    break
-                log.info("database busy, retrying event")
             except Exception as exc:
-                log_failure(event, exc)
-                break
+                if not _worth_retrying(event, exc):
+                    break
             await asyncio.sleep(min(0.01 * 2**attempt, 0.5))
         return [Outgoing(event.address, Reply(self.content.t(lang, "basics.error")))]
 
@@ -161,19 +151,9 @@ class Engine:
                     replies = await self._enqueue_replies(session, ctx, edit_ref)
                     _mark_handled(row, ctx.now, "handled")
                 return Processed(replies, list(ctx.outbox_ids))
-            except (StaleState, IntegrityError) as exc:
-                if isinstance(exc, IntegrityError) and not _is_conflict(exc):
-                    log_failure(event, exc)
-                    break
-                log.info("retrying event after concurrent update (%s)", type(exc).__name__)
-            except (OperationalError, DBAPIError) as exc:
-                if not _is_transient(exc):
-                    log_failure(event, exc)
-                    break
-                log.info("database busy, retrying event")
             except Exception as exc:
-                log_failure(event, exc)
-                break
+                if not _worth_retrying(event, exc):
+                    break
             await asyncio.sleep(min(0.01 * 2**attempt, 0.5))
         return await self._close_stored(
             inbox_id, event, "failed", self.content.t(lang, "basics.error")
@@ -377,6 +357,20 @@ def _is_conflict(exc: IntegrityError) -> bool:
     """A unique-key race (two events inserting the same row), not a bug."""
     text = str(exc.orig).lower()
     return "unique" in text or "duplicate key" in text
+
+
+def _worth_retrying(event: Event, exc: Exception) -> bool:
+    """A lost race (stale dialog, unique-key conflict) or a busy database is
+    tried again; anything else is logged (without message text) and ends the turn."""
+    if isinstance(exc, StaleState) or (isinstance(exc, IntegrityError) and _is_conflict(exc)):
+        log.info("retrying event after concurrent update (%s)", type(exc).__name__)
+        return True
+    if isinstance(exc, OperationalError | DBAPIError) and not isinstance(exc, IntegrityError):
+        if _is_transient(exc):
+            log.info("database busy, retrying event")
+            return True
+    log_failure(event, exc)
+    return False
 
 
 def _is_transient(exc: Exception) -> bool:

@@ -3,15 +3,16 @@
 Invite codes are stored only as hashes, so a code printed once cannot be shown
 again.  The export therefore *issues a fresh code* to everyone who has not
 joined yet (their earlier codes stop working, as with ``/invite NAME``) and
-says so; people who already joined are listed without a code.  ``--qr DIR``
-writes one PNG per person with the Telegram deep link, for printed cards at a
-kick-off (``segno`` draws them).
+says so; people who already joined are listed without a code.  When the
+programme's sign-up is open (matching), a row per role carries a fresh sign-up
+link too (earlier sign-up codes stop working), for posters and the web page.
+``--qr DIR`` writes one PNG per row with the Telegram deep link, for printed
+cards at a kick-off (``segno`` draws them).
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 import re
@@ -23,14 +24,15 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.config import ConfigError, Settings
+from bot.matching.models import SignupLink
+from bot.matching.signup import open_signup
+from bot.organiser.csv_safe import SafeWriter
 from bot.organiser.programme_cli import output, run_work
 from bot.organiser.programmes import deep_link, find_programme, issue_invite
-from bot.store.models import Group, Member
+from bot.store.models import Group, Member, Programme
 from bot.store.session import DbSession
 
 COLUMNS = ("name", "role", "group", "status", "code", "telegram_link", "discord", "expires")
-#: a spreadsheet treats a cell starting with one of these as a formula
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def add_commands(sub: Any) -> None:  # argparse's subparsers action has no public type
@@ -127,7 +129,33 @@ async def export_rows(
             row["discord"] = f"/join {invite.code}"
             row["expires"] = invite.expires_at.isoformat(timespec="minutes")
         rows.append(row)
-    return rows
+    return rows + await _signup_rows(session, settings, programme, now)
+
+
+async def _signup_rows(
+    session: DbSession, settings: Settings, programme: Programme, now: datetime
+) -> list[dict[str, Any]]:
+    """Fresh sign-up links per role, when the programme's sign-up is open."""
+    open_links = await session.scalar(
+        select(SignupLink.id).where(
+            SignupLink.programme_id == programme.id, SignupLink.closed_at.is_(None)
+        )
+    )
+    if open_links is None:
+        return []
+    return [
+        {
+            "name": f"sign-up ({code.role})",
+            "role": code.role,
+            "group": "",
+            "status": "sign-up",
+            "code": code.code,
+            "telegram_link": deep_link(settings.telegram_username, code.code) or "",
+            "discord": f"/join {code.code}",
+            "expires": "",
+        }
+        for code in await open_signup(session, programme, now)
+    ]
 
 
 def _group_label(group: Group | None) -> str:
@@ -143,16 +171,11 @@ def to_json(rows: list[dict[str, Any]]) -> str:
 def to_csv(rows: list[dict[str, Any]]) -> str:
     """CSV with every cell a spreadsheet could run as a formula made inert."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer = SafeWriter(buffer)
+    writer.writerow(list(COLUMNS))
     for row in rows:
-        writer.writerow([neutralise(str(row[c])) for c in COLUMNS])
+        writer.writerow([str(row[c]) for c in COLUMNS])
     return buffer.getvalue()
-
-
-def neutralise(cell: str) -> str:
-    """Prefix ``'`` to a cell that starts like a formula (OWASP's CSV injection advice)."""
-    return "'" + cell if cell.startswith(FORMULA_START) else cell
 
 
 def write_qr_codes(rows: list[dict[str, Any]], directory: Path) -> list[Path]:

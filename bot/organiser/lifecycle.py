@@ -117,7 +117,11 @@ async def leave(work: Work, seat: Member, *, reason: str = "", forgetting: bool 
     seat.left_at = to_db(work.now)
     others = [(s, p) for s, p in await seats_with_people(work.session, group.id) if s.id != seat.id]
     for other, person in others:
-        who = role_word(work, person.language, seat.role) if forgetting else seat.name
+        who = (
+            work.t_for(person.language, f"lifecycle.left.someone_{group.kind}.{seat.role}")
+            if forgetting  # no name for someone being erased; a sentence can start with it
+            else seat.name
+        )
         await _tell(
             work,
             person,

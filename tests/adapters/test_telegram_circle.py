@@ -49,7 +49,8 @@ async def test_a_circle_binds_its_telegram_group_and_votes_on_a_time(
         j = Journey(tg_fake, tg_core)
         await tg_run(tg_core, tg_settings())
         await j.onboard(GRETA, codes["Greta"], "mentor", last_to={GRETA})
-        await j.onboard(HANNA, codes["Hanna"], "adept", last_to={HANNA})
+        # Greta, already waiting, hears that Hanna has joined
+        await j.onboard(HANNA, codes["Hanna"], "adept", last_to={GRETA, HANNA})
         await j.onboard(INES, codes["Ines"], "adept", last_to={GRETA, HANNA, INES})
 
         bound = await j._step(

@@ -33,7 +33,13 @@ from tests.conftest import START, database_url
 from tests.console_harness import Console
 from tests.pair_steps import booked_pair
 
-REFUSED = ("gäller inte längre", "hör till någon annan", "redan svarat", "inte börjat")
+REFUSED = (
+    "gäller inte längre",
+    "hör till någon annan",
+    "hör till ett annat par",
+    "redan svarat",
+    "inte börjat",
+)
 ERROR = "något gick fel"
 
 
@@ -155,6 +161,12 @@ def templates(n: dict[str, int]) -> dict[str, list[str]]:
         "lang": ["sv"],
         "menu": ["help"],
         "ask": ["goal"],
+        "which": ["next", str(n["group"])],
+        "leave": [str(n["group"]), "yes"],
+        "rchg": [str(n["group"]), "start"],
+        "quiet": [str(n["group"]), "on"],
+        "mt": ["a", str(n["member"]), str(n["member"])],
+        "itk": [str(n["member"]), "mode", "online"],
     }
 
 

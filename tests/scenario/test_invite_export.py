@@ -15,7 +15,7 @@ from pathlib import Path
 import zxingcpp
 from PIL import Image
 
-from bot.organiser.invite_export import neutralise
+from bot.organiser.csv_safe import csv_cell as neutralise
 from bot.organiser.programmes import check_invite
 from bot.store.db import Database
 from tests.conftest import database_url
@@ -143,3 +143,47 @@ def test_qr_needs_the_bots_username(tmp_path: Path) -> None:
     assert done.returncode == 78
     assert "MENTORBOT_TELEGRAM_USERNAME" in done.stderr
     assert not (tmp_path / "q").exists()
+
+
+def _signup_problem(tmp_path: Path, code: str) -> str | None:
+    from bot.matching.signup import find_signup
+
+    async def check() -> str | None:
+        db = Database(database_url(tmp_path))
+        try:
+            async with db.sessions() as session:
+                programme, problem = await find_signup(session, code)
+                return None if programme is not None else (problem or "unknown")
+        finally:
+            await db.dispose()
+
+    return asyncio.run(check())
+
+
+def test_open_sign_up_is_exported_with_fresh_links_and_qr_cards(tmp_path: Path) -> None:
+    done = mentorbot(
+        tmp_path, "program", "create", "--name", "Open", "--slug", "open", "--start",
+        "2026-12-01", "--end", "2027-06-01", "--signup",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    cards = tmp_path / "cards"
+    out = mentorbot(tmp_path, "invites", "export", "--program", "open", "--qr", str(cards))
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [(r["role"], r["status"]) for r in rows] == [
+        ("mentor", "sign-up"),
+        ("mentee", "sign-up"),
+    ]
+    for row in rows:
+        assert row["telegram_link"] == f"https://t.me/mentor_test_bot?start={row['code']}"
+        assert _signup_problem(tmp_path, row["code"]) is None  # the fresh link works
+    files = sorted(cards.glob("*.png"))
+    assert len(files) == 2
+    for path, row in zip(files, rows, strict=True):
+        assert [b.text for b in zxingcpp.read_barcodes(Image.open(path))] == [row["telegram_link"]]
+    # closed sign-up: no sign-up rows
+    closed = mentorbot(tmp_path, "program", "update", "open", "--signup", "off")
+    assert closed.returncode == 0, closed.stderr
+    again = mentorbot(tmp_path, "invites", "export", "--program", "open")
+    assert list(csv.DictReader(io.StringIO(again.stdout))) == []
+    assert _signup_problem(tmp_path, rows[0]["code"]) == "closed"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import statistics
 from datetime import timedelta
 
-from bot.organiser.reports import build_report, render_html, render_table
+from bot.organiser.report_html import render_html
+from bot.organiser.reports import build_report, render_table
 from bot.store.db import from_db
 from bot.store.models import Member, Programme
 from tests.attention_steps import local

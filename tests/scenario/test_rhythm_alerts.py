@@ -16,7 +16,10 @@ from datetime import date, datetime
 
 import pytest
 
+from bot.config import DEFAULT_CONTENT_DIR
+from bot.content import load_content
 from bot.store.db import from_db
+from bot.wording import frequency_phrase
 from tests.attention_steps import (
     after,
     answer_open_checkins,
@@ -83,14 +86,15 @@ async def test_a_pair_that_stops_is_nudged_then_alerted_within_two_and_a_half_in
     assert last_stop < nudged < alerted <= last_stop + days(2.5 * every), (nudged, alerted)
     assert nudged >= last_stop + days(2 * every)  # no false alarm before two intervals
     since_word, reason_word = WORDS[lang]
+    rhythm_words = frequency_phrase(load_content(DEFAULT_CONTENT_DIR), lang, every)
     for who in stops.people:
         nudges = [s for s in after(world, who, last_stop) if since_word in s.reply.text]
         assert [s.at for s in nudges] == [nudged], [s.reply.text for s in nudges]
-        assert str(every) in nudges[0].reply.text
+        assert rhythm_words in nudges[0].reply.text  # the agreed rhythm, in words
     alerts = organiser_alerts(world, NAMES[lang][0])
     assert alerts, [s.reply.text for s in world.to(world.organiser)]
     assert alerts[0].at == alerted and reason_word in alerts[0].reply.text
-    assert f"{every}" in alerts[0].reply.text
+    assert rhythm_words in alerts[0].reply.text
 
     # the healthy pair: not one flag, nudge or alert
     assert await healthy.flags() == []
