@@ -92,7 +92,7 @@ class Work:
         if ident is None or ident.dm_chat_id is None:
             return
         address = Address(ident.platform, ident.dm_chat_id, None, "dm")
-        asked = await self.questions.asked(address, person_id, reply)
+        asked = await self.questions.asked(address, person_id, reply, digest=self.digest)
         if asked is None:
             return
         reply = asked

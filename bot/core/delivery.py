@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from bot.core.digest import Parcel, parcels
 from bot.core.ports import Clock, DeliveryError, Transport
-from bot.core.questions import note_sent
+from bot.core.questions import note_sent, note_sent_together
 from bot.core.types import Outgoing
 from bot.store.claims import claim
 from bot.store.db import Database, to_db
@@ -162,12 +162,11 @@ class Delivery:
                     .values(sent_at=to_db(self.clock.now()), claimed_until=None)
                 )
                 # every row of a digest carries the same message (and its buttons)
-                strips = [
-                    await note_sent(session, row_to_outgoing(row), ref) for row in parcel.rows
-                ]
-            for strip in strips:
-                if strip is not None:
-                    await self._strip(strip)
+                strip = await note_sent_together(
+                    session, [row_to_outgoing(row) for row in parcel.rows], ref
+                )
+            if strip is not None:
+                await self._strip(strip)
             return True
         finally:
             settled = getattr(transport, "settled", None)

@@ -39,6 +39,7 @@ from bot.core.types import Address, Choice, ChoiceIn, CommandIn, Event, Outgoing
 from bot.store import outbox
 from bot.store.db import to_db
 from bot.store.live_questions import LiveQuestion
+from bot.store.models import OutboxMessage
 from bot.store.session import DbSession
 
 #: Characters of a question's text kept to show which message lost its buttons.
@@ -122,10 +123,14 @@ class Questions:
 
     async def _close(self, question: LiveQuestion, *, keep: str | None = None) -> None:
         """Close ``question``; edit its buttons away unless its message is
-        ``keep`` (the pressed message, which the reply itself replaces)."""
+        ``keep`` (the pressed message, which the reply itself replaces) or
+        still carries another open question (a digest folds several into one
+        message; its buttons go when the last of them closes)."""
         question.open = False
         question.closed_at = to_db(self.now)
         if question.message_ref is None or question.message_ref == keep:
+            return
+        if await _shares_open_message(self.session, question):
             return
         msg_id = await outbox.enqueue(
             self.session,
@@ -177,10 +182,16 @@ class Questions:
         *,
         solicited: bool = False,
         message_ref: str | None = None,
+        digest: str | None = None,
     ) -> Reply | None:
         """Note a question about to be sent; ``None`` means: do not send it
         (the same question is already the newest open one).  Older open
-        questions on its topics lose their buttons."""
+        questions on its topics lose their buttons.
+
+        ``digest`` is the scheduler's mark of the moment: a question queued
+        after another message of the same moment is folded into one message
+        with it, so that message is not this question alone and a later
+        identical question is no repeat of it."""
         if reply.clears is not None:
             return reply
         if reply.private and address.kind == "group":
@@ -220,12 +231,27 @@ class Questions:
             text=snippet(reply.text)[:SNIPPET],
             message_ref=message_ref,
             open=True,
-            followed=False,
+            followed=await self._folded(address, digest),
             created_at=to_db(self.now),
         )
         self.session.add(row)
         await self.session.flush()
         return dataclasses.replace(reply, question=row.id)
+
+    async def _folded(self, address: Address, digest: str | None) -> bool:
+        """Will this message be folded into a digest after another one?"""
+        if digest is None:
+            return False
+        found = await self.session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.platform == address.platform,
+                OutboxMessage.chat_id == address.chat_id,
+                OutboxMessage.digest == digest,
+            )
+            .limit(1)
+        )
+        return found is not None
 
     async def expire(self, topic: str) -> None:
         """A flow closed a topic (a round ended, a meeting was cancelled):
@@ -238,18 +264,50 @@ class Questions:
                 await self._close(question)
 
 
+async def _shares_open_message(session: DbSession, question: LiveQuestion) -> bool:
+    """Does another open question live on the same platform message?"""
+    found = await session.scalar(
+        select(LiveQuestion.id)
+        .where(
+            LiveQuestion.platform == question.platform,
+            LiveQuestion.chat_id == question.chat_id,
+            LiveQuestion.message_ref == question.message_ref,
+            LiveQuestion.open.is_(True),
+            LiveQuestion.id != question.id,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def note_sent(session: DbSession, out: Outgoing, ref: str | None) -> Outgoing | None:
     """A question went out as platform message ``ref``.  If it was closed
     meanwhile (superseded before it was even sent), the edit that removes its
     buttons is returned, to be sent at once."""
-    if out.reply.question is None or ref is None:
+    return await note_sent_together(session, [out], ref)
+
+
+async def note_sent_together(
+    session: DbSession, outs: list[Outgoing], ref: str | None
+) -> Outgoing | None:
+    """Several questions went out as one platform message ``ref`` (a digest).
+    Its buttons are removed at once only if every one of them was closed
+    meanwhile; one still open keeps the message's buttons live."""
+    if ref is None:
         return None
-    question = await session.get(LiveQuestion, out.reply.question)
-    if question is None:
+    found: list[tuple[Outgoing, LiveQuestion]] = []
+    for out in outs:
+        question = (
+            await session.get(LiveQuestion, out.reply.question)
+            if out.reply.question is not None
+            else None
+        )
+        if question is not None:
+            question.message_ref = ref
+            found.append((out, question))
+    if not found or any(q.open for _, q in found):
         return None
-    question.message_ref = ref
-    if question.open:
-        return None
+    out, question = found[0]
     return Outgoing(out.address, strip_reply(question))
 
 
