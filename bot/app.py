@@ -133,7 +133,18 @@ class Core:
     async def deliver_outbox(self) -> None:
         """Send what handled events queued for other people (after their commit)."""
         ids, self.engine.pending_outbox = self.engine.pending_outbox, []
+        self.engine.pending_edits = []
         if ids:
+            await self.delivery.deliver(ids)
+
+    async def deliver_edits(self) -> None:
+        """Send only the edits handled events queued that take the buttons off
+        earlier messages (an answered question first loses its buttons, then
+        the answer follows, as on Telegram); the rest waits for
+        :meth:`deliver_outbox`."""
+        ids, self.engine.pending_edits = self.engine.pending_edits, []
+        if ids:
+            self.engine.pending_outbox = [i for i in self.engine.pending_outbox if i not in ids]
             await self.delivery.deliver(ids)
 
     async def mark_unreachable(self, platform: str, chat_id: str) -> None:

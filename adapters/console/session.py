@@ -150,7 +150,9 @@ class ConsoleSession:
         else:
             event = TextIn(who, address, text)
         edits = pressed
-        for out in await self.core.handle(clean_event(event)):
+        replies = await self.core.handle(clean_event(event))
+        await self.core.deliver_edits()  # answered and superseded questions lose their buttons
+        for out in replies:
             ref = self.transport.show(out, edits=edits if out.address == address else None)
             if out.reply.replace and out.address == address:
                 edits = None

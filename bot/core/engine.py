@@ -76,6 +76,8 @@ class Engine:
         self.flows = flows
         #: outbox rows written by handled events, waiting for delivery after commit
         self.pending_outbox: list[int] = []
+        #: of those, the edits that take buttons off earlier messages
+        self.pending_edits: list[int] = []
         #: platform -> ChatFactory, registered by adapters that can create chats
         self.chats: dict[str, ChatFactory] = {}
         self.limiter = RateLimiter(settings.messages_per_minute)
@@ -107,6 +109,7 @@ class Engine:
                     )
                     await ctx.save_dialogs()
                 self.pending_outbox.extend(ctx.outbox_ids)
+                self.pending_edits.extend(ctx.questions.edit_ids)
                 return ctx.replies
             except Exception as exc:
                 if not _worth_retrying(event, exc):

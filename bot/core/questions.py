@@ -91,6 +91,9 @@ class Questions:
         self.now = now
         #: where the ids of outbox rows written for edits go (delivered after commit)
         self.outbox_ids = outbox_ids
+        #: the same ids again: edits of earlier messages, which a caller showing
+        #: a transcript may deliver before the event's own replies
+        self.edit_ids: list[int] = []
 
     async def _open(self, platform: str, person_id: int | None, chat_id: str) -> list[LiveQuestion]:
         """Open questions in one scope, oldest first: a person's private
@@ -141,6 +144,7 @@ class Questions:
         )
         if msg_id is not None:
             self.outbox_ids.append(msg_id)
+            self.edit_ids.append(msg_id)
 
     async def answered(
         self,
