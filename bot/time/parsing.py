@@ -202,7 +202,7 @@ def _one_off(spec: _DateSpec, at: time | None, ctx: _Ctx) -> OneOff | ParseFailu
     elif isinstance(spec, _NextWeekday):
         ahead = (spec.weekday - today.weekday()) % 7
         if ahead == 0 and (
-            spec.strict or at is None or _to_utc(datetime.combine(today, at), ctx.zone) < ctx.now
+            spec.strict or at is None or _to_utc(datetime.combine(today, at), ctx.zone) <= ctx.now
         ):
             ahead = 7
         if spec.ask_if_tomorrow and ahead == 1:
@@ -217,7 +217,8 @@ def _one_off(spec: _DateSpec, at: time | None, ctx: _Ctx) -> OneOff | ParseFailu
             return _PAST
         return OneOff(_to_utc(datetime.combine(day, time(0)), ctx.zone), has_time=False)
     start = _to_utc(datetime.combine(day, at), ctx.zone)
-    return _PAST if start < ctx.now else OneOff(start, has_time=True)
+    # a meeting cannot start the very minute it is typed: that time has passed
+    return _PAST if start <= ctx.now else OneOff(start, has_time=True)
 
 
 # --------------------------------------------------------------------------- public API
