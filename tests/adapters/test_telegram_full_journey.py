@@ -64,6 +64,20 @@ async def make_pair(core: Any) -> tuple[str, str]:
     return codes["mentor"], codes["mentee"]
 
 
+async def prep_due(core: Any) -> list[datetime]:
+    """When the mentee's preparation jobs that have not run yet fall due."""
+    from sqlalchemy import select
+
+    from bot.store.db import from_db
+    from bot.store.models import Job
+
+    async with core.db.sessions() as session:
+        rows = await session.scalars(
+            select(Job.due_at).where(Job.kind == "coach_prep", Job.done_at.is_(None))
+        )
+        return [from_db(due) for due in rows.all()]
+
+
 @dataclass
 class Step:
     """What one update made the bot send, in order."""
@@ -318,6 +332,15 @@ async def test_a_pair_joins_agrees_and_books_a_meeting_with_buttons_and_free_tex
             {ANNA},
         )
         assert not stale.documents(ANNA)
+
+        # Issue 20: the agreement complete and the meeting six days away, no
+        # "Inför mötet" (the mentee's preparation, planned for 48 hours before
+        # the meeting) arrives with the scheduler's next ticks.
+        mark = len(tg_fake.sent)
+        for minutes in (1, 10, 60):
+            await tg_core.scheduler.run_until(tg_core.clock.now() + timedelta(minutes=minutes))
+        assert not [s.text for s in tg_fake.sent[mark:] if "Inför mötet" in (s.text or "")]
+        assert await prep_due(tg_core) == [expected_start - timedelta(hours=48)]
 
     # --- across the whole journey ------------------------------------------
     live: dict[str, list[str]] = {}

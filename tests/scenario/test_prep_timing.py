@@ -74,7 +74,8 @@ async def test_the_preparation_waits_until_the_meeting_is_near(
     agreed = await console.run(SETUP + TO_BOOKING + FINISH)
     assert any("Överenskommen 25 november 2026" in line for line in agreed)
     booked = await console.run(f"@{proposer} {typed}\n@{accepter} [Det passar]")
-    assert any(line.startswith(("→ bea: Bokat!", "→ bea (edit): Bokat!")) for line in booked), booked
+    told = ("→ bea: Bokat!", "→ bea (edit): Bokat!")
+    assert any(line.startswith(told) for line in booked), booked
     assert not preps(booked)
     meeting = await planned(console)
     start = from_db(meeting.starts_at)
