@@ -415,6 +415,17 @@ async def test_a_pair_onboards_and_makes_its_agreement_in_dms(
             await j.press(ANNA, "Vi är överens")
             last = await j.press(BEA, "Vi är överens")
 
+        # Issue 20: the agreement complete, Bea books a weekly series starting
+        # in six days; no "Inför mötet" (her preparation, planned for 48 hours
+        # before the meeting) arrives with the scheduler's next ticks.
+        await j.slash(BEA, "reschedule")
+        proposed = await j.say(BEA, "varje tisdag kl 15")
+        assert "tisdag" in proposed.text(anna_dm), proposed.text(bea_dm)
+        booked = await j.press(ANNA, "Det passar")
+        assert "Bokat!" in booked.text(bea_dm)
+        ticks = [await j.wait_until(core.clock.now() + timedelta(minutes=m)) for m in (1, 10, 60)]
+        assert not any("Inför mötet" in tick.text(bea_dm) for tick in ticks)
+
     # the agreement arrives in both DMs with the file attached
     for dm in (anna_dm, bea_dm):
         files = last.files(dm)
