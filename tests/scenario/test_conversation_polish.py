@@ -179,6 +179,21 @@ def test_next_friday_on_a_thursday_is_asked_about() -> None:
     assert not isinstance(clear, ParseFailure)
 
 
+async def test_next_friday_typed_on_a_thursday_is_asked_about_in_the_chat(
+    console: Console,
+) -> None:
+    from tests.pair_steps import AGREE_AND_BOOK
+
+    await console.run(SETUP + AGREE_AND_BOOK.split("@bea nästa tisdag kl 15")[0] + "wait 1d")
+    assert console.core.clock.now().astimezone(STOCKHOLM).weekday() == 3  # a Thursday
+    asked = await console.run("@bea nästa fredag kl 15")
+    said = last_to(console, "bea", asked)
+    assert "i morgon" in said and "åtta dagar" in said, asked
+    assert not console.to("anna", asked), asked  # nothing proposed yet
+    answered = await console.run("@bea den 4 december kl 15")
+    assert any("Bea föreslår" in line for line in console.to("anna", answered)), answered
+
+
 # --------------------------------------------------------------------- circles
 
 CIRCLE_SETUP = """
