@@ -7,11 +7,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 
-def assert_only_latest_questions_live(live: Mapping[str, Sequence[str]]) -> None:
+def assert_only_latest_questions_live(
+    live: Mapping[str, Sequence[str]], latest: Mapping[str, str] | None = None
+) -> None:
     """``live``: per chat, the texts of the messages that still show buttons
-    (oldest first).  At most one each: the latest question."""
+    (oldest first).  At most one each, and (given ``latest``, per chat the
+    text of the newest message with buttons it was sent) that one is the
+    latest question: an older one never outlives it."""
     crowded = {chat: texts for chat, texts in live.items() if len(texts) > 1}
     assert not crowded, f"messages that still carry buttons: {crowded}"
+    if latest is not None:
+        for chat, texts in live.items():
+            if texts:
+                assert texts[-1] == latest.get(chat), (
+                    f"{chat}: live {texts[-1][:80]!r}, newest {latest.get(chat, '')[:80]!r}"
+                )
+
+
+def newest_by_chat(questions: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """``(chat, text)`` of every message with buttons in the order sent → the newest per chat."""
+    return dict(questions)
 
 
 def assert_no_question_twice_in_a_row(questions: Iterable[tuple[str, str]]) -> None:

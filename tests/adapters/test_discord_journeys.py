@@ -54,7 +54,11 @@ from tests.fakes.discord_api import (
     FakeDiscord,
     Recorded,
 )
-from tests.live_buttons import assert_no_question_twice_in_a_row, assert_only_latest_questions_live
+from tests.live_buttons import (
+    assert_no_question_twice_in_a_row,
+    assert_only_latest_questions_live,
+    newest_by_chat,
+)
 
 TZ = ZoneInfo("Europe/Stockholm")
 START = datetime(2026, 11, 25, 10, 0, tzinfo=TZ)
@@ -443,7 +447,12 @@ async def test_a_pair_onboards_and_makes_its_agreement_in_dms(
         {
             dm: [m["content"] for m in fake.bot_messages(dm) if _has_buttons(m)]
             for dm in (anna_dm, bea_dm)
-        }
+        },
+        newest_by_chat(
+            (str(r.message["channel_id"]), r.content)
+            for r in fake.recorded
+            if r.kind != "edit_message" and r.buttons and r.message is not None
+        ),
     )
     assert_no_question_twice_in_a_row(_questions_sent(fake))
 

@@ -29,7 +29,11 @@ import icalendar
 
 from bot.config import Settings
 from tests.fakes.telegram_api import FakeTelegram, Sent
-from tests.live_buttons import assert_no_question_twice_in_a_row, assert_only_latest_questions_live
+from tests.live_buttons import (
+    assert_no_question_twice_in_a_row,
+    assert_only_latest_questions_live,
+    newest_by_chat,
+)
 
 if TYPE_CHECKING:
     from tests.adapters.conftest import TgRunning
@@ -347,7 +351,14 @@ async def test_a_pair_joins_agrees_and_books_a_meeting_with_buttons_and_free_tex
     for (chat, _), message in sorted(tg_fake._messages.items()):
         if (message.get("reply_markup") or {}).get("inline_keyboard"):
             live.setdefault(str(chat), []).append(message.get("text", ""))
-    assert_only_latest_questions_live(live)
+    assert_only_latest_questions_live(
+        live,
+        newest_by_chat(
+            (str(s.chat_id), s.text or "")
+            for s in tg_fake.sent
+            if s.method in ("sendmessage", "editmessagetext", "senddocument") and s.buttons
+        ),
+    )
     assert_no_question_twice_in_a_row(
         (str(s.chat_id), f"{s.text} {s.buttons}")
         for s in tg_fake.sent
