@@ -45,6 +45,7 @@ from bot.flows.agreement_walk import (
     rhythm_agreed,
     set_answer,
 )
+from bot.flows.goal_progress import progress_block
 from bot.flows.registry import Flows
 from bot.flows.which import my_groups, pick
 from bot.organiser.lifecycle import OPEN
@@ -319,6 +320,9 @@ async def show(ctx: Ctx, view: AgreementView, member: Member) -> None:
     file, and the current one can be revised."""
     aid = view.agreement.id
     text = render(ctx, view, ctx.lang)
+    progress = await progress_block(ctx, view.group.id, member.id, member.role, ctx.lang)
+    if progress is not None:  # how far the mentee has come (goal follow-up)
+        text += "\n\n" + progress
     if view.agreement.status == "open":
         choices = [ctx.choice(f"agr:{aid}:next", "agreement.buttons.continue")]
         in_force = await ctx.session.scalar(

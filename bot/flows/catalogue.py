@@ -16,9 +16,11 @@ from bot.flows import (
     companion,
     feedback,
     final_round,
+    goal_follow_up,
     health,
     intake,
     leaving,
+    match_check,
     matching,
     meeting_stop,
     meetings,
@@ -60,6 +62,8 @@ def build_flows() -> Flows:
         final_round,
         series_end,
         rhythm_change,
+        goal_follow_up,
+        match_check,
     )
     for module in modules:
         module.register(flows)

@@ -12,7 +12,9 @@ A group is at risk when
   a meeting;
 * ``checkins`` – a member left two check-ins in a row unanswered;
 * ``ratings`` – a mentee's after-meeting ratings fall (raised by the feedback flow);
-* ``unreachable`` – a member cannot be reached (blocked the bot, closed DMs).
+* ``unreachable`` – a member cannot be reached (blocked the bot, closed DMs);
+* ``match`` – a member said privately after an early meeting that the match
+  does not feel right (raised by :mod:`bot.flows.match_check`; nobody is nudged).
 
 Every reason becomes a :class:`RiskFlag`.  The group gets a gentle nudge at
 once; if the flag is still open ``alert_after_days`` later (default 7) the
@@ -50,7 +52,7 @@ from bot.store.jobs import schedule
 from bot.store.models import Group, Job, Meeting, Member, Person, Programme, Rhythm, RiskFlag
 from bot.wording import join_names
 
-REASONS = ("agreement", "no_meeting", "unbooked", "checkins", "ratings", "unreachable")
+REASONS = ("agreement", "no_meeting", "unbooked", "checkins", "ratings", "unreachable", "match")
 DEFAULT_AGREEMENT_DAYS = 14
 DEFAULT_UNBOOKED_DAYS = 14
 DEFAULT_ALERT_AFTER_DAYS = 7

@@ -17,6 +17,9 @@ from bot.store.groups import members_of, organiser_programmes, organisers_of
 from bot.store.models import Group, Member, Person, Programme, RiskFlag
 from bot.wording import frequency_phrase, join_names, prose_date
 
+#: reasons raised by a private answer: nobody in the group was nudged or told
+PRIVATE_REASONS = ("match",)
+
 
 async def alert(work: Work, group: Group, programme: Programme, flag: RiskFlag) -> None:
     """Tell the organisers, in their language, which group needs help and why."""
@@ -30,7 +33,7 @@ async def alert(work: Work, group: Group, programme: Programme, flag: RiskFlag) 
         reason = work.t_for(lang, f"health.reason.{flag.reason}", **params)
         text = work.t_for(
             lang,
-            "health.alert",
+            "health.alert_private" if flag.reason in PRIVATE_REASONS else "health.alert",
             programme=programme.name,
             group=group.name or join_names(lang, names),
             reason=reason,

@@ -167,6 +167,8 @@ def templates(n: dict[str, int]) -> dict[str, list[str]]:
         "quiet": [str(n["group"]), "on"],
         "mt": ["a", str(n["member"]), str(n["member"])],
         "itk": [str(n["member"]), "mode", "online"],
+        "goal": [str(n["group"]), "mid", "0", "halfway"],
+        "match": [str(n["group"]), "1", "good"],
     }
 
 
