@@ -76,6 +76,10 @@ class Core:
     async def handle(self, event: Event) -> list[Outgoing]:
         return await self.engine.handle(event)
 
+    async def note_sent(self, out: Outgoing, ref: str | None) -> None:
+        """An adapter sent a direct reply as platform message ``ref``."""
+        await self.delivery.sent(out, ref)
+
     # -- the durable path: store, handle from the store, deliver -------------
     async def receive(self, items: Sequence[Incoming]) -> dict[str, int]:
         """Store incoming updates (before the platform is told they arrived);
@@ -130,8 +134,19 @@ class Core:
     async def deliver_outbox(self) -> None:
         """Send what handled events queued for other people (after their commit)."""
         ids, self.engine.pending_outbox = self.engine.pending_outbox, []
+        self.engine.pending_edits = []
         if ids:
             await self.delivery.deliver_claimed(ids)  # held in the event's transaction
+
+    async def deliver_edits(self) -> None:
+        """Send only the edits handled events queued that take the buttons off
+        earlier messages (an answered question first loses its buttons, then
+        the answer follows, as on Telegram); the rest waits for
+        :meth:`deliver_outbox`."""
+        ids, self.engine.pending_edits = self.engine.pending_edits, []
+        if ids:
+            self.engine.pending_outbox = [i for i in self.engine.pending_outbox if i not in ids]
+            await self.delivery.deliver(ids)
 
     async def mark_unreachable(self, platform: str, chat_id: str) -> None:
         """A transport learned a person cannot be reached (blocked the bot, left)."""

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 import tempfile
@@ -51,7 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     from bot.store.db import DatabaseUnavailable
 
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # a reader that went away (`| head`) shows here, not at exit
+        return code
+    except BrokenPipeError:
+        return _reader_gone()
     except (ConfigError, DatabaseUnavailable) as exc:
         log.debug("configuration error", exc_info=True)
         print(f"mentorbot: configuration error: {exc}", file=sys.stderr)
@@ -66,6 +71,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _reader_gone() -> int:
+    """Output piped into a reader that stopped reading (``| head``): stop
+    quietly, as other command-line tools do, instead of printing a traceback.
+    Python would try to flush stdout once more at exit, so it points at
+    /dev/null from here on (as the Python docs advise)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141  # 128 + SIGPIPE, what a shell reports for such a pipe
 
 
 def build_parser() -> argparse.ArgumentParser:

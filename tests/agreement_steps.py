@@ -126,17 +126,31 @@ class Pairing:
     async def says(self, who: str, text: str) -> None:
         await self.act(who, text)
 
-    def event(self, who: str, choice_id: str) -> Event:
+    def event(self, who: str, choice_id: str, message_ref: str | None = None) -> Event:
         person = actor(who)
-        return ChoiceIn(person, Address(PLATFORM, person.user_id, None, "dm"), choice_id)
+        address = Address(PLATFORM, person.user_id, None, "dm")
+        return ChoiceIn(person, address, choice_id, message_ref=message_ref)
 
     async def choose(self, who: str, choice_id: str) -> list[Reply]:
-        """Press a button by its choice id (possibly forged), straight to the core."""
-        return await self.deliver(await self.core.handle(self.event(who, choice_id)))
+        """Press a button by its choice id (possibly forged), straight to the core;
+        on the newest message that shows it, if any."""
+        shown = next(
+            (
+                s
+                for s in self.console.session.transport.live(who)
+                if any(c.id == choice_id for c in s.reply.choices)
+            ),
+            None,
+        )
+        ref = shown.ref if shown else None
+        return await self.deliver(await self.core.handle(self.event(who, choice_id, ref)), ref)
 
-    async def deliver(self, outs: list[Outgoing]) -> list[Reply]:
+    async def deliver(self, outs: list[Outgoing], edits: str | None = None) -> list[Reply]:
         for out in outs:
-            self.console.session.transport.show(out)
+            ref = self.console.session.transport.show(out, edits=edits)
+            if out.reply.replace:
+                edits = None
+            await self.core.note_sent(out, ref)
         await self.core.deliver_outbox()
         return [o.reply for o in outs]
 
@@ -145,7 +159,11 @@ class Pairing:
 
     # -- reading what people got ------------------------------------------------------
     def inbox(self, who: str) -> list[Reply]:
-        return [o.reply for o in self.console.session.transport.log if o.address.chat_id == who]
+        return [
+            o.reply
+            for o in self.console.session.transport.log
+            if o.address.chat_id == who and o.reply.clears is None
+        ]
 
     def last(self, who: str) -> Reply:
         return self.inbox(who)[-1]
@@ -167,7 +185,8 @@ class Pairing:
     # -- the walk ----------------------------------------------------------------
     def current_item(self, who: str) -> str | None:
         """The agreement item whose buttons are on ``who``'s newest message with buttons."""
-        reply = next((r for r in reversed(self.inbox(who)) if r.choices), None)
+        live = self.console.session.transport.live(who)
+        reply = live[0].reply if live else None
         for choice in reply.choices if reply else ():
             parts = choice.id.split(":")
             if parts[0] == "agr" and len(parts) == 4 and parts[3] == "agree":

@@ -10,7 +10,7 @@ Tests read like the conversation they check::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,9 +37,11 @@ def stamp_deliveries(h: Harness, log: list[Stamped]) -> None:
     transport = h.transport
     original = transport.send
 
-    async def send(out: Outgoing) -> None:
-        await original(out)
-        log.append(Stamped(h.clock.now(), out.address.chat_id, out.reply))
+    async def send(out: Outgoing) -> str | None:
+        ref = await original(out)
+        if out.reply.clears is None:
+            log.append(Stamped(h.clock.now(), out.address.chat_id, out.reply))
+        return ref
 
     transport.send = send  # type: ignore[method-assign]
 
@@ -51,13 +53,23 @@ class RecordingTransport:
 
     def __init__(self) -> None:
         self.sent: list[Outgoing] = []
+        #: the message id each sent message got (parallel to ``sent``)
+        self.refs: list[str | None] = []
         self.fail: dict[str, Exception] = {}
+        self._ids = 0
 
-    async def send(self, out: Outgoing) -> None:
+    def next_ref(self) -> str:
+        self._ids += 1
+        return f"m{self._ids}"
+
+    async def send(self, out: Outgoing) -> str | None:
         error = self.fail.get(out.address.chat_id)
         if error is not None:
             raise error
+        ref = None if out.reply.clears is not None else self.next_ref()
         self.sent.append(out)
+        self.refs.append(ref)
+        return ref
 
 
 @dataclass
@@ -128,6 +140,8 @@ class Harness:
         self.clock = clock
         self.transport = transport
         self.timeline: list[tuple[str, Reply]] = []
+        #: message id -> index in the timeline (to apply edits that remove buttons)
+        self.at: dict[str, int] = {}
         self._people: dict[str, Person] = {}
 
     @classmethod
@@ -154,7 +168,9 @@ class Harness:
         before = len(self.transport.sent)
         outs = await self.core.handle(event)
         for out in outs:
-            self.timeline.append((out.address.chat_id, out.reply))
+            ref = self.transport.next_ref()
+            self._record(out, ref)
+            await self.core.note_sent(out, ref)
         await self.core.deliver_outbox()
         self._collect(before)
         return [o.reply for o in outs]
@@ -171,5 +187,19 @@ class Harness:
         return ran
 
     def _collect(self, before: int) -> None:
-        for out in self.transport.sent[before:]:
-            self.timeline.append((out.address.chat_id, out.reply))
+        sent = self.transport.sent[before:]
+        for out, ref in zip(sent, self.transport.refs[before:], strict=True):
+            self._record(out, ref)
+
+    def _record(self, out: Outgoing, ref: str | None) -> None:
+        """Add a message to the timeline; an edit that removes buttons changes
+        the earlier message in place, as a chat app shows it."""
+        if out.reply.clears is not None:
+            index = self.at.get(out.reply.clears)
+            if index is not None:
+                chat, old = self.timeline[index]
+                self.timeline[index] = (chat, replace(old, choices=()))
+            return
+        if ref is not None:
+            self.at[ref] = len(self.timeline)
+        self.timeline.append((out.address.chat_id, out.reply))

@@ -88,20 +88,25 @@ class Pair:
         Messages sent by a job are counted by the job's kind (``mtg_remind``,
         ``mtg_check``); others by the first part of their outbox key (``mtg``
         for a booking, a proposal, a cancellation).  Read from the outbox, so
-        nothing the flow sent can escape the count.
+        nothing the flow sent can escape the count.  An edit that takes the
+        buttons off an older question (issue 20) is no new message: it is
+        counted as ``strip``.
         """
         async with self.h.core.db.sessions() as s:
             kinds = {i: k for i, k in (await s.execute(select(Job.id, Job.kind))).all()}
-            keys = (
-                await s.scalars(
-                    select(OutboxMessage.idem_key).where(
+            rows = (
+                await s.execute(
+                    select(OutboxMessage.idem_key, OutboxMessage.payload).where(
                         OutboxMessage.chat_id == who.dm.chat_id,
                         OutboxMessage.created_at >= to_db(since),
                     )
                 )
             ).all()
         counted: Counter[str] = Counter()
-        for key in keys:
+        for key, payload in rows:
+            if payload.get("clears") is not None:
+                counted["strip"] += 1
+                continue
             head, _, rest = key.partition(":")
             counted[kinds.get(int(rest.split(":")[0]), "?") if head == "job" else head] += 1
         return counted

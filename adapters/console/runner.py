@@ -35,7 +35,9 @@ async def run_script(
                 return 2
     finally:
         await core.close()
-    return 0
+    for miss in session.misses:
+        print(f"mentorbot: {script}: {miss}", file=sys.stderr)
+    return 1 if session.misses else 0
 
 
 async def run_interactive(

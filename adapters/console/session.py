@@ -3,7 +3,9 @@
 One action a line (the script format of DESIGN.md):
 ``@name text`` (a command if it starts with ``/``), ``@name [label]`` or
 ``@name [2]`` (press a button on the newest message to ``name`` that has
-buttons), ``@name#group text`` (speak in the group chat ``group``),
+live buttons; a label is looked for on older messages with live buttons too),
+``@name [label] in "text"`` (press it on the newest message with live buttons
+whose text contains ``text``), ``@name#group text`` (speak in the group chat ``group``),
 ``wait 3d`` or ``/wait 3d`` (m, h, d, w: the clock moves and due jobs fire),
 ``$ organiser command`` and ``# comment``.  Interactively every such line is
 accepted as typed, plus ``/as name`` to change who you are and plain text
@@ -26,7 +28,7 @@ from bot.core.sanitize import clean_event
 from bot.core.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
 
 ACTION = re.compile(r"^@(?P<name>[\w.-]+)(?:#(?P<group>[\w.-]+))?\s*(?P<rest>.*)$", re.S)
-BUTTON = re.compile(r"^\[(?P<sel>[^\]]+)\]$")
+BUTTON = re.compile(r"^\[(?P<sel>[^\]]+)\](?:\s+in\s+[\"”“](?P<within>[^\"”“]+)[\"”“])?$")
 WAIT = re.compile(r"^(?P<n>\d+)\s*(?P<unit>[mhdw])$")
 CODE_REF = re.compile(r"\{code:(?P<name>[^}]+)\}")
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -64,6 +66,8 @@ class ConsoleSession:
         self.parser = parser
         self.transport = ConsoleTransport(write)
         self.codes: dict[str, str] = {}
+        #: presses that found no button ("line 3: no button [Ja] for anna")
+        self.misses: list[str] = []
         core.add_transport(self.transport)
 
     async def line(self, raw: str, lineno: int | None = None) -> None:
@@ -86,7 +90,8 @@ class ConsoleSession:
             raise ScriptError(
                 f"{where}expected '@name text', '@name [button]', '$ command' or 'wait 3d'"
             )
-        await self.act(match["name"], match["rest"].strip(), group=match["group"])
+        if not await self.act(match["name"], match["rest"].strip(), group=match["group"]):
+            self.misses.append(f"{where}no button {match['rest'].strip()} for {match['name']}")
 
     @staticmethod
     def is_script_line(text: str) -> bool:
@@ -118,7 +123,8 @@ class ConsoleSession:
     def expand(self, text: str) -> str:
         return CODE_REF.sub(lambda m: self.codes.get(m["name"].casefold(), m[0]), text)
 
-    async def act(self, name: str, text: str, *, group: str | None = None) -> None:
+    async def act(self, name: str, text: str, *, group: str | None = None) -> bool:
+        """Run one person's action; False when a press found no button."""
         text = self.expand(text)
         who = actor(name)
         address = (
@@ -129,38 +135,56 @@ class ConsoleSession:
         self.write(f"@{name}{'#' + group if group else ''} {text}")
         button = BUTTON.match(text)
         event: Event
+        pressed: str | None = None
         if button:
             chat = group or who.user_id
-            choice_id = self._pick(chat, button["sel"].strip())
-            if choice_id is None:
+            found = self._pick(chat, button["sel"].strip(), button["within"])
+            if found is None:
                 self.write(f"   (no button {text} for {name})")
-                return
-            event = ChoiceIn(who, address, choice_id)
+                return False
+            pressed, choice_id = found
+            event = ChoiceIn(who, address, choice_id, message_ref=pressed)
         elif text.startswith("/") and len(text) > 1:
             cmd, _, args = text[1:].partition(" ")
             event = CommandIn(who, address, cmd, args)
         else:
             event = TextIn(who, address, text)
-        for out in await self.core.handle(clean_event(event)):
-            self.transport.show(out)
+        edits = pressed
+        replies = await self.core.handle(clean_event(event))
+        await self.core.deliver_edits()  # answered and superseded questions lose their buttons
+        for out in replies:
+            ref = self.transport.show(out, edits=edits if out.address == address else None)
+            if out.reply.replace and out.address == address:
+                edits = None
+            await self.core.note_sent(out, ref)
         await self.core.deliver_outbox()
+        return True
 
     async def wait(self, delta: timedelta) -> None:
         target = self.core.clock.now() + delta
         self.write(f"wait {_fmt(delta)}")
         await self.core.scheduler.run_until(target)
 
-    def _pick(self, chat: str, selector: str) -> str | None:
-        reply = self.transport.with_buttons.get(chat)
-        if reply is None:
+    def _pick(self, chat: str, selector: str, within: str | None) -> tuple[str, str] | None:
+        """``(message id, choice id)`` of the button to press: by number on
+        the newest message with live buttons, by label on the newest one that
+        has it; with ``within``, only messages whose text contains it."""
+        live = self.transport.live(chat)
+        if within is not None:
+            live = [s for s in live if within.casefold() in s.reply.text.casefold()]
+        if not live:
             return None
         if selector.isdigit():
+            newest = live[0]
             index = int(selector) - 1
-            return reply.choices[index].id if 0 <= index < len(reply.choices) else None
+            if 0 <= index < len(newest.reply.choices):
+                return newest.ref, newest.reply.choices[index].id
+            return None
         wanted = selector.casefold()
-        for choice in reply.choices:
-            if choice.label.casefold().startswith(wanted):
-                return choice.id
+        for shown in live:
+            for choice in shown.reply.choices:
+                if choice.label.casefold().startswith(wanted):
+                    return shown.ref, choice.id
         return None
 
 
@@ -178,6 +202,7 @@ def _invites(result: dict[str, Any]) -> list[tuple[str, str]]:
     found = [
         (i["name"], i["code"])
         for i in list(result.get("invites", [])) + list(result.get("organisers", []))
+        if isinstance(i, dict) and "code" in i and "name" in i  # `program show`: no codes
     ]
     # sign-up codes (program create --signup) as {code:signup-mentor}, {code:signup-mentee}
     found += [(f"signup-{s['role']}", s["code"]) for s in result.get("signup", [])]

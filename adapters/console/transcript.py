@@ -20,3 +20,11 @@ def render(recipient: str, reply: Reply) -> list[str]:
         out.append(INDENT + "  ".join(f"[{i}] {c.label}" for i, c in enumerate(reply.choices, 1)))
     out.extend(f"{INDENT}📎 {a.filename}" for a in reply.attachments)
     return out
+
+
+def render_cleared(recipient: str, text: str) -> str:
+    """One line saying which message lost its buttons (answered or superseded)."""
+    first = (text.strip().splitlines() or [""])[0]
+    if len(first) > 60:
+        first = first[:59] + "…"
+    return f"→ {recipient} (buttons removed): {first}"

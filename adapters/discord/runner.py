@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -33,6 +34,7 @@ from adapters.discord.commands import RegistryTranslator, install_commands
 from adapters.discord.components import ChoiceButton, build_modal, build_view
 from adapters.discord.intake import DiscordIntake
 from adapters.discord.translate import (
+    BUTTON_PREFIX,
     MODAL_PREFIX,
     MODAL_SUBMIT,
     PLATFORM,
@@ -50,10 +52,11 @@ from adapters.discord.transport import (
     DiscordChatFactory,
     DiscordTransport,
     discord_files,
+    message_ref,
 )
 from bot.config import ConfigError
 from bot.core.startup import with_retries
-from bot.core.types import Event
+from bot.core.types import ChoiceIn, Event
 
 _log = logging.getLogger(__name__)
 
@@ -62,6 +65,10 @@ _log = logging.getLogger(__name__)
 ACK_BUDGET = 1.5
 DISCORD_API = Route.BASE
 DISCORD_GATEWAY = DiscordWebSocket.DEFAULT_GATEWAY
+#: The choice id a press on a button we do not know becomes: no flow claims
+#: it, so the core answers with its stale-button sentence in the person's language.
+UNKNOWN_CHOICE = "unknown"
+
 _VERSIONED = re.compile(r"/api/v\d+/?$")
 
 
@@ -177,10 +184,21 @@ class MentorbotClient(discord.Client):
         await self._interaction(interaction)
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        """Modal submits are routed here by custom_id, with no stored state."""
+        """Modal submits are routed here by custom_id, with no stored state;
+        a press on a button that is not ours (or no longer parses) gets the
+        core's stale-button answer instead of Discord's "interaction failed"."""
+        custom_id = _custom_id(interaction)
+        if interaction.type is discord.InteractionType.component:
+            ours = (
+                isinstance(custom_id, str)
+                and custom_id.startswith(BUTTON_PREFIX)
+                and len(custom_id) > len(BUTTON_PREFIX)
+            )
+            if not ours:
+                await self._interaction(interaction)  # ours go to ChoiceButton
+            return
         if interaction.type.value != MODAL_SUBMIT:
             return
-        custom_id = _custom_id(interaction)
         if isinstance(custom_id, str) and custom_id.startswith(MODAL_PREFIX):
             await self._interaction(interaction)
 
@@ -218,6 +236,15 @@ class MentorbotClient(discord.Client):
             if ctx is not None
             else None
         )
+        if (
+            event is None
+            and ctx is not None
+            and interaction.type is discord.InteractionType.component
+        ):
+            event = ChoiceIn(ctx.actor, ctx.address, UNKNOWN_CHOICE)
+        if isinstance(event, ChoiceIn) and interaction.message is not None:
+            ref = message_ref(interaction.message.channel.id, interaction.message.id)
+            event = dataclasses.replace(event, message_ref=ref)
         try:
             if event is None:
                 # Not something the core can use; still acknowledge it so the
@@ -265,8 +292,10 @@ class MentorbotClient(discord.Client):
                 ):
                     continue
                 spec = render_reply(out.reply, in_guild=in_guild)
-                await self._reply(interaction, spec, first=not answered)
+                ref = await self._reply(interaction, spec, first=not answered)
                 answered.append(msg_id)
+                if out.reply.question is not None:
+                    await self.core.note_sent(out, ref)
         finally:
             await self.core.mark_sent(answered)
             if not answered:
@@ -294,7 +323,11 @@ class MentorbotClient(discord.Client):
 
     async def _reply(
         self, interaction: discord.Interaction[Any], spec: MessageSpec, *, first: bool
-    ) -> None:
+    ) -> str | None:
+        """Answer the interaction with one reply; returns ``channel/message``
+        of the message that carries its buttons (an ephemeral one has none
+        the core could edit later)."""
+        ref: str | None = None
         last = len(spec.contents) - 1
         is_component = interaction.type is discord.InteractionType.component
         for i, content in enumerate(spec.contents):
@@ -313,6 +346,8 @@ class MentorbotClient(discord.Client):
                     await interaction.response.edit_message(**edit)
                 else:
                     await interaction.edit_original_response(**edit)
+                if view is not None and interaction.message is not None:
+                    ref = message_ref(interaction.message.channel.id, interaction.message.id)
                 continue
             if view is not None:
                 kwargs["view"] = view
@@ -323,10 +358,16 @@ class MentorbotClient(discord.Client):
                 await interaction.response.send_message(
                     content or None, ephemeral=spec.ephemeral, **kwargs
                 )
+                if view is not None and not spec.ephemeral:
+                    original = await interaction.original_response()
+                    ref = message_ref(original.channel.id, original.id)
             else:
-                await interaction.followup.send(
+                sent = await interaction.followup.send(
                     content or "\u200b", ephemeral=spec.ephemeral, wait=True, **kwargs
                 )
+                if view is not None and not spec.ephemeral:
+                    ref = message_ref(sent.channel.id, sent.id)
+        return ref
 
     async def _give_up(self, interaction: discord.Interaction[Any]) -> None:
         """After an adapter failure: remove a dangling "thinking…" message.

@@ -67,6 +67,11 @@ def message_nonce(idem_key: str, part: int) -> str:
     return str(int.from_bytes(digest[:8], "big") >> 1)
 
 
+def message_ref(channel_id: int, message_id: int) -> str:
+    """The core's id for a Discord message: ``channel/message``, enough to edit it."""
+    return f"{channel_id}/{message_id}"
+
+
 def discord_files(attachments: Sequence[Attachment]) -> list[discord.File]:
     """Neutral attachments → discord.py files (fresh objects per send:
     discord.py closes a file after uploading it)."""
@@ -150,7 +155,9 @@ class DiscordTransport:
             return user.dm_channel or await user.create_dm()
         return self._client.get_partial_messageable(int(chat_id))
 
-    async def send(self, out: Outgoing) -> None:
+    async def send(self, out: Outgoing) -> str | None:
+        """Send ``out``; returns ``channel/message`` of the message carrying
+        its buttons.  A reply with ``clears`` edits that message's buttons away."""
         address = out.address
         if address.platform != PLATFORM:
             raise DeliveryError(f"not a {PLATFORM} address", permanent=True)
@@ -163,8 +170,16 @@ class DiscordTransport:
             # The scheduler can find due messages before the client has logged in.
             raise DeliveryError("not logged in to discord yet", permanent=False)
         try:
+            if out.reply.clears is not None:
+                await self.clear_buttons(out.reply.clears)
+                return None
             channel = await self._messageable(address.chat_id)
-            await send_spec(channel, render_reply(out.reply, in_guild=False), idem_key=out.idem_key)
+            sent = await send_spec(
+                channel, render_reply(out.reply, in_guild=False), idem_key=out.idem_key
+            )
+            if sent and out.reply.choices:
+                return message_ref(sent[-1].channel.id, sent[-1].id)
+            return None
         except DeliveryError:
             raise
         except ValueError as exc:
@@ -173,6 +188,16 @@ class DiscordTransport:
             error = delivery_error(exc)
             _log.warning("discord delivery failed: %s", error.reason)
             raise error from exc
+
+    async def clear_buttons(self, ref: str) -> None:
+        """Remove every component of an earlier message (``channel/message``).
+        A message that is gone stays gone; nothing to retry."""
+        channel_id, _, message_id = ref.partition("/")
+        channel = self._client.get_partial_messageable(int(channel_id))
+        try:
+            await channel.get_partial_message(int(message_id)).edit(view=None)
+        except discord.NotFound:
+            _log.info("a message whose buttons were to be removed is gone")
 
     async def create_private_channel(
         self, guild_id: str, name: str, member_ids: Sequence[str]

@@ -122,7 +122,9 @@ def _choice(query: CallbackQuery) -> ChoiceIn | None:
     address = _address(message.chat, full)
     if address is None:
         return None
-    return ChoiceIn(actor=actor, address=address, choice_id=query.data)
+    return ChoiceIn(
+        actor=actor, address=address, choice_id=query.data, message_ref=str(message.message_id)
+    )
 
 
 def _message(message: Message, bot_username: str | None) -> Event | None:

@@ -84,15 +84,17 @@ class TelegramTransport:
         self._max_flood_waits = max_flood_waits
         self._sleep = sleep
 
-    async def send(self, out: Outgoing) -> None:
+    async def send(self, out: Outgoing) -> str | None:
         """Send from the outbox; a reply that replaces the pressed message
-        (``edit_ref``) edits it, as the direct answer always did."""
+        (``edit_ref``) edits it, as the direct answer always did.  Returns the
+        id of the message that carries the buttons (for the live-question rule)."""
         edit = out.edit_ref if out.reply.replace else None
         token = HOLD_UNTIL_SETTLED.set(True)
         try:
-            await self.send_reply(
+            sent = await self.send_reply(
                 out, edit_message_id=int(edit) if edit and edit.isdigit() else None
             )
+            return str(sent) if sent is not None and out.reply.choices else None
         finally:
             HOLD_UNTIL_SETTLED.reset(token)
 
@@ -105,21 +107,29 @@ class TelegramTransport:
 
     async def send_reply(self, out: Outgoing, *, edit_message_id: int | None = None) -> int | None:
         """Send one reply; edit ``edit_message_id`` instead when the reply asks
-        to replace it and fits in one message.  Returns the id of the last
-        message sent or edited."""
+        to replace it and fits in one message.  Returns the id of the message
+        that carries the keyboard (else the last one sent or edited).
+
+        A replacing reply that cannot be an edit (it carries a file, or is too
+        long) first takes the keyboard off the pressed message, so no answered
+        buttons stay behind; a reply with ``clears`` only does that."""
         reply = out.reply
         chat_id = _chat_id(out.address.chat_id)
         thread_id = int(out.address.thread_id) if out.address.thread_id else None
+        if reply.clears is not None:
+            await self.clear_keyboard(chat_id, int(reply.clears))
+            return None
         markup = reply_markup(reply)
         chunks = split_text(reply.text)
 
-        if edit_message_id is not None and reply.replace and len(chunks) == 1:
-            if not reply.attachments and await self._edit(
-                chat_id, edit_message_id, chunks[0], markup
-            ):
-                return edit_message_id
+        if edit_message_id is not None and reply.replace:
+            if len(chunks) == 1 and not reply.attachments:
+                if await self._edit(chat_id, edit_message_id, chunks[0], markup):
+                    return edit_message_id
+            await self.clear_keyboard(chat_id, edit_message_id)
 
         last_id: int | None = None
+        keyboard_id: int | None = None
         for index, chunk in enumerate(chunks):
             keyboard = markup if index == len(chunks) - 1 else None
             message = await self._call(
@@ -132,6 +142,8 @@ class TelegramTransport:
                 )
             )
             last_id = message.message_id
+            if keyboard is not None:
+                keyboard_id = last_id
         for index, attachment in enumerate(reply.attachments):
             # Without any text the keyboard rides on the last document.
             keyboard = markup if not chunks and index == len(reply.attachments) - 1 else None
@@ -139,7 +151,22 @@ class TelegramTransport:
                 functools.partial(self._send_document, chat_id, thread_id, attachment, keyboard)
             )
             last_id = message.message_id
-        return last_id
+            if keyboard is not None:
+                keyboard_id = last_id
+        return keyboard_id if keyboard_id is not None else last_id
+
+    async def clear_keyboard(self, chat_id: int | str, message_id: int) -> None:
+        """Take the inline keyboard off a message (editMessageReplyMarkup).
+        A message that is gone, too old or already bare is left as it is."""
+        try:
+            await self._call(
+                lambda: self._bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=message_id, reply_markup=None
+                ),
+                raw_bad_request=True,
+            )
+        except BadRequest as exc:
+            _log.info("could not remove a Telegram keyboard: %s", exc.message)
 
     async def _send_document(
         self,

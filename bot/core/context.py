@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from bot.config import Settings
 from bot.content import Content
 from bot.core.commands import CommandRegistry
+from bot.core.questions import Questions
 from bot.core.types import Address, Attachment, Choice, Event, Outgoing, Reply
 from bot.store import outbox
 from bot.store.db import to_db
@@ -73,6 +74,14 @@ class Work:
     chats: dict[str, Any] = field(default_factory=dict, kw_only=True)
     #: the scheduler's mark for one moment: what jobs tell a person then is one message
     digest: str | None = field(default=None, kw_only=True)
+    _questions: Questions | None = field(default=None, kw_only=True, repr=False)
+
+    @property
+    def questions(self) -> Questions:
+        """The live-question rule for this transaction (see :mod:`bot.core.questions`)."""
+        if self._questions is None:
+            self._questions = Questions(self.session, self.now, self.outbox_ids)
+        return self._questions
 
     def t_for(self, lang: str, key: str, /, **params: object) -> str:
         return self.content.t(lang, key, **params)
@@ -83,6 +92,10 @@ class Work:
         if ident is None or ident.dm_chat_id is None:
             return
         address = Address(ident.platform, ident.dm_chat_id, None, "dm")
+        asked = await self.questions.asked(address, person_id, reply, digest=self.digest)
+        if asked is None:
+            return
+        reply = asked
         msg_id = await outbox.enqueue(
             self.session, address, reply, self.now, person_id=person_id, key=key, digest=self.digest
         )
@@ -111,6 +124,10 @@ class Work:
 
     async def post(self, address: Address, reply: Reply, *, key: str | None = None) -> None:
         """Queue ``reply`` for a group chat or channel."""
+        asked = await self.questions.asked(address, None, reply)
+        if asked is None:
+            return
+        reply = asked
         msg_id = await outbox.enqueue(self.session, address, reply, self.now, key=key)
         if msg_id is not None:
             self.outbox_ids.append(msg_id)

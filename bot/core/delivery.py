@@ -22,9 +22,12 @@ from sqlalchemy import select, update
 
 from bot.core.digest import Parcel, parcels
 from bot.core.ports import Clock, DeliveryError, Transport
+from bot.core.questions import note_sent, note_sent_together
+from bot.core.types import Outgoing
 from bot.store.claims import claim
 from bot.store.db import Database, to_db
 from bot.store.models import OutboxMessage, Person
+from bot.store.outbox import row_to_outgoing
 from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
@@ -193,7 +196,7 @@ class Delivery:
         transport = self.transports[first.platform]
         try:
             try:
-                await transport.send(parcel.outgoing)
+                ref = await transport.send(parcel.outgoing)
             except DeliveryError as exc:
                 for row in parcel.rows:
                     await self._failed(row, exc)
@@ -210,11 +213,38 @@ class Delivery:
                     .where(OutboxMessage.id.in_([row.id for row in parcel.rows]))
                     .values(sent_at=to_db(self.clock.now()), claimed_until=None)
                 )
+                # every row of a digest carries the same message (and its buttons)
+                strip = await note_sent_together(
+                    session, [row_to_outgoing(row) for row in parcel.rows], ref
+                )
+            if strip is not None:
+                await self._strip(strip)
             return True
         finally:
             settled = getattr(transport, "settled", None)
             if settled is not None:
                 settled()
+
+    async def sent(self, out: Outgoing, ref: str | None) -> None:
+        """An adapter sent a direct reply as platform message ``ref``: remember
+        it for the live-question rule (and strip it at once if already closed)."""
+        if out.reply.question is None or ref is None:
+            return
+        async with self.db.transaction() as session:
+            strip = await note_sent(session, out, ref)
+        if strip is not None:
+            await self._strip(strip)
+
+    async def _strip(self, strip: Outgoing) -> None:
+        """Remove the buttons of a question that closed before it was sent; a
+        failure only leaves a button whose press gets the stale answer."""
+        transport = self.transports.get(strip.address.platform)
+        if transport is None:
+            return
+        try:
+            await transport.send(strip)
+        except Exception as exc:
+            log.info("could not remove the buttons of a closed question: %s", type(exc).__name__)
 
     async def _failed(self, row: OutboxMessage, exc: DeliveryError) -> None:
         now = self.clock.now()

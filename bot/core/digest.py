@@ -66,7 +66,9 @@ def parcels(rows: Sequence[OutboxMessage]) -> list[Parcel]:
 
 def _fits(first: Reply, second: Reply) -> bool:
     return (
-        len(first.choices) + len(second.choices) <= MAX_CHOICES
+        first.clears is None  # a button removal edits its own message, never folded
+        and second.clears is None
+        and len(first.choices) + len(second.choices) <= MAX_CHOICES
         and len(first.text) + len(SEPARATOR) + len(second.text) <= MAX_TEXT
     )
 

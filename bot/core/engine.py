@@ -28,6 +28,7 @@ from bot.core.commands import CommandRegistry
 from bot.core.context import Ctx, StaleState
 from bot.core.fairness import RateLimiter, Throttle
 from bot.core.ports import ChatFactory, Clock
+from bot.core.questions import settle_replies
 from bot.core.types import Actor, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
 from bot.flows.registry import Flows
 from bot.store import inbox, outbox
@@ -76,6 +77,8 @@ class Engine:
         self.flows = flows
         #: outbox rows written by handled events, waiting for delivery after commit
         self.pending_outbox: list[int] = []
+        #: of those, the edits that take buttons off earlier messages
+        self.pending_edits: list[int] = []
         #: platform -> ChatFactory, registered by adapters that can create chats
         self.chats: dict[str, ChatFactory] = {}
         self.limiter = RateLimiter(settings.messages_per_minute)
@@ -105,9 +108,13 @@ class Engine:
                     ctx = await self._context(session, event)
                     lang = ctx.lang
                     await self._dispatch(ctx)
+                    ctx.replies = await settle_replies(
+                        ctx.questions, event, ctx.person.id, ctx.replies
+                    )
                     await ctx.save_dialogs()
                     await self._hold(session, ctx)
                 self.pending_outbox.extend(ctx.outbox_ids)
+                self.pending_edits.extend(ctx.questions.edit_ids)
                 return ctx.replies
             except Exception as exc:
                 if not _worth_retrying(event, exc):
@@ -145,6 +152,9 @@ class Engine:
                     ctx = await self._context(session, event)
                     lang = ctx.lang
                     await self._dispatch(ctx)
+                    ctx.replies = await settle_replies(
+                        ctx.questions, event, ctx.person.id, ctx.replies
+                    )
                     await ctx.save_dialogs()
                     await self._hold(session, ctx)
                     replies = await self._enqueue_replies(session, ctx, edit_ref)

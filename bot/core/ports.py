@@ -27,11 +27,15 @@ class DeliveryError(Exception):
 
 
 class Transport(Protocol):
-    """Delivers one message to one address of the transport's platform."""
+    """Delivers one message to one address of the transport's platform.
+
+    ``send`` returns the platform's id for the message that carries the
+    reply's buttons (or None), so the core can later edit them away; a reply
+    with ``clears`` set only removes the buttons of that earlier message."""
 
     platform: str
 
-    async def send(self, out: Outgoing) -> None: ...
+    async def send(self, out: Outgoing) -> str | None: ...
 
 
 class ChatFactory(Protocol):

@@ -65,6 +65,8 @@ class ChoiceIn:
     actor: Actor
     address: Address
     choice_id: str
+    #: the platform's id of the message whose button was pressed, when known
+    message_ref: str | None = None
 
 
 Event = TextIn | CommandIn | ChoiceIn
@@ -91,13 +93,20 @@ class Attachment:
 class Reply:
     """One message.  ``replace`` asks the adapter to edit the message whose
     button was pressed instead of sending a new one; ``private`` asks for an
-    answer only the actor sees when the event came from a group."""
+    answer only the actor sees when the event came from a group.
+
+    ``question`` is set by the engine on a message with buttons (its
+    ``live_questions`` row), so the adapter can report the platform's id of
+    the sent message.  ``clears`` makes the reply an edit that only removes
+    the buttons of the already sent message with that platform id."""
 
     text: str
     choices: tuple[Choice, ...] = ()
     replace: bool = False
     private: bool = False
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    question: int | None = None
+    clears: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

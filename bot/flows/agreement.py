@@ -291,7 +291,7 @@ async def agreement_command(ctx: Ctx, _args: str) -> None:
             return
         view = await view_of(ctx.session, ctx.content, agreement)
         if view.member_of(ctx.person.id) is None:
-            ctx.say("basics.not_yours", private=True)
+            ctx.say("circles.not_member", private=True)  # a command, not a button
             return
         await group_next(ctx, view, always=True)
         return

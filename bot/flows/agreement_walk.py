@@ -185,9 +185,11 @@ async def _continue_everyone(ctx: Ctx, view: AgreementView) -> None:
     for member in view.members:
         if member.person_id is None:
             continue
-        if member.person_id == ctx.person.id:
+        if member.person_id == ctx.person.id and not ctx.in_group:
             await continue_walk(ctx, view, member)
             continue
+        # everyone else, and the actor when the rhythm was settled in a group
+        # chat (a /poll vote): privately, in their own language
         item = view.next_for(member)
         if item is None:
             continue

@@ -290,8 +290,18 @@ async def evaluate(work: Work, group: Group, *, escalate: bool) -> None:
                 "frequency": rhythm.frequency_days,
                 "since": since.isoformat(),
             }
-            # "since your last meeting" only when there was one
+            # "since your last meeting" only when there was one; "book the
+            # next one" only when nothing is booked (a series may be)
             never = await last_held(work, group.id) is None
+            booked = await work.session.scalar(
+                select(Meeting.id)
+                .where(
+                    Meeting.group_id == group.id,
+                    Meeting.status == "planned",
+                    Meeting.rrule.is_not(None) | (Meeting.starts_at > to_db(work.now)),
+                )
+                .limit(1)
+            )
             await raise_flag(
                 work,
                 group,
@@ -299,7 +309,9 @@ async def evaluate(work: Work, group: Group, *, escalate: bool) -> None:
                 detail,
                 params=detail,
                 replan=False,
-                wording="no_meeting_yet" if never else None,
+                wording="no_meeting_booked"
+                if booked is not None
+                else ("no_meeting_yet" if never else None),
             )
         else:
             await resolve(work, group.id, "no_meeting")

@@ -110,9 +110,13 @@ async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
     result: OneOff | Recurring | ParseFailure
     if dialog.step == "time":
         result = _with_typed_time(ctx, dialog, message)
+    elif dialog.step == "day":
+        result = _with_typed_day(ctx, dialog, message)
     else:
         result = parse_when(message, now=ctx.now, tz=ctx.person.timezone, lang=ctx.lang)
     if isinstance(result, ParseFailure):
+        if result.reason == "missing_day":  # keep the rule, ask only for its day
+            dialog.go("day", rule=str(dialog.data.get("rule") or message)[:200])
         ctx.say(f"meetings.parse.{result.reason}")
         return
     if not result.has_time:
@@ -132,6 +136,17 @@ async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
 def dialog_replaces(dialog: Dialog) -> int | None:
     value = dialog.data.get("replaces")
     return int(value) if isinstance(value, int) else None
+
+
+def _with_typed_day(ctx: Ctx, dialog: Dialog, message: str) -> OneOff | Recurring | ParseFailure:
+    """After "varannan vecka kl 15" the bot asked which day: read the rule
+    with the typed day ("tisdagar"); a whole new time is read on its own."""
+    rule = str(dialog.data.get("rule") or "")
+    tz, lang = ctx.person.timezone, ctx.lang
+    combined = parse_when(f"{rule} {message}", now=ctx.now, tz=tz, lang=lang)
+    if not isinstance(combined, ParseFailure) or combined.reason == "missing_day":
+        return combined
+    return parse_when(message, now=ctx.now, tz=tz, lang=lang)
 
 
 def _with_typed_time(ctx: Ctx, dialog: Dialog, message: str) -> OneOff | Recurring | ParseFailure:
@@ -260,7 +275,9 @@ async def _close_time_questions(work: Work, group: Group) -> None:
     asked (and never answered) must not have later chat read as a time."""
     for _seat, person in await people_of(work, group.id):
         row = await work.session.get(DialogState, (person.id, CONV))
-        if row is not None and row.step == "when" and row.data.get("group_id") == group.id:
+        if row is None or row.step not in ("when", "day"):
+            continue
+        if row.data.get("group_id") == group.id:
             await work.set_dialog_of(person.id, CONV, None, {})
 
 
@@ -344,7 +361,13 @@ async def reschedule_command(ctx: Ctx, args: str) -> None:
     dialog = await ctx.dialog(CONV)
     dialog.reset()
     dialog.go("when", group_id=group.id, replaces=meeting.id if meeting else None)
-    ctx.say("meetings.ask_new_time" if meeting else "meetings.book_first")
+    if meeting is not None:
+        ctx.say("meetings.ask_new_time")
+        return
+    earlier = await ctx.session.scalar(
+        select(Meeting.id).where(Meeting.group_id == group.id).limit(1)
+    )  # "your first meeting" only when there was none
+    ctx.say("meetings.book_again" if earlier is not None else "meetings.book_first")
 
 
 async def cancel_command(ctx: Ctx, args: str) -> None:

@@ -10,8 +10,6 @@ a rhythm outside it waits for an organiser's yes (:mod:`bot.flows.rhythm_frame`)
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import func, select
 
 from bot.core.choice_ids import parse_id, parse_int
@@ -31,6 +29,7 @@ from bot.flows.rhythm_frame import (
     signature,
     suggest,
 )
+from bot.flows.rhythm_words import parse_days, parse_minutes
 from bot.store.db import to_db
 from bot.store.groups import group_and_programme, members_of
 from bot.store.models import Group, Member, Person, Rhythm, RhythmProposal
@@ -194,47 +193,6 @@ async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
     else:
         ctx.say("onboarding.use_buttons")
     await ask(ctx, dialog)
-
-
-def parse_days(text: str) -> int | None:
-    """ "3 veckor", "every 3 weeks", "10 dagar", "21" -> days between meetings."""
-    t = text.lower()
-    match = re.search(r"(\d{1,3})", t)
-    if not match:
-        words = {
-            "två": 2,
-            "tre": 3,
-            "fyra": 4,
-            "fem": 5,
-            "sex": 6,
-            "two": 2,
-            "three": 3,
-            "four": 4,
-            "five": 5,
-            "six": 6,
-        }
-        number = next((v for k, v in words.items() if re.search(rf"\b{k}\b", t)), None)
-    else:
-        number = int(match[1])
-    if number is None:
-        return None
-    if re.search(r"veck|week", t):
-        number *= 7
-    elif re.search(r"månad|month", t):
-        number *= 30
-    return number if 3 <= number <= 120 else None
-
-
-def parse_minutes(text: str) -> int | None:
-    t = text.lower().replace(",", ".")
-    match = re.search(r"(\d+(?:\.\d+)?)", t)
-    if not match:
-        return None
-    value = float(match[1])
-    if re.search(r"tim|hour|\bh\b", t):
-        value *= 60
-    minutes = round(value)
-    return minutes if 10 <= minutes <= 240 else None
 
 
 async def _proposed(

@@ -6,7 +6,8 @@ initiative – reminders, questions, notices, news of the partner; everything
 that went through the outbox and was delivered – and divides by the weeks
 since they joined (at least one).  A digest of several rows is one message;
 direct answers to what a person wrote are not counted (they are not the bot
-speaking up).  The report shows the median and the maximum over participants.
+speaking up), nor are the edits that take an answered question's buttons
+away.  The report shows the median and the maximum over participants.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ async def messages_per_week(
             OutboxMessage.person_id.in_(list(joined)),
             OutboxMessage.sent_at.is_not(None),
             OutboxMessage.sent_at <= to_db(end),
+            # an edit that only takes an answered question's buttons away is no message
+            OutboxMessage.payload["clears"].as_string().is_(None),
         )
         .group_by(OutboxMessage.person_id)
     )

@@ -53,6 +53,8 @@ def event_to_json(event: Event, edit_ref: str | None = None) -> dict[str, Any]:
         data |= {"type": "command", "name": event.name, "args": event.args}
     else:
         data |= {"type": "choice", "choice": event.choice_id}
+        if event.message_ref is not None:
+            data["message_ref"] = event.message_ref
     if edit_ref is not None:
         data["edit_ref"] = edit_ref
     return data
@@ -71,7 +73,7 @@ def event_from_json(data: dict[str, Any]) -> tuple[Event, str | None]:
     elif kind_of == "command":
         event = CommandIn(actor, address, data["name"], data.get("args", ""))
     elif kind_of == "choice":
-        event = ChoiceIn(actor, address, data["choice"])
+        event = ChoiceIn(actor, address, data["choice"], message_ref=data.get("message_ref"))
     else:
         raise ValueError(f"unknown event type {kind_of!r}")
     return event, data.get("edit_ref")

@@ -25,6 +25,8 @@ def reply_to_payload(reply: Reply) -> dict[str, Any]:
             [a.filename, a.mime_type, base64.b64encode(a.content).decode()]
             for a in reply.attachments
         ],
+        "question": reply.question,
+        "clears": reply.clears,
     }
 
 
@@ -38,6 +40,8 @@ def payload_to_reply(payload: dict[str, Any]) -> Reply:
             Attachment(name, base64.b64decode(data), mime)
             for name, mime, data in payload.get("attachments", [])
         ),
+        question=payload.get("question"),
+        clears=payload.get("clears"),
     )
 
 

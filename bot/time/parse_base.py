@@ -56,7 +56,7 @@ class Recurring:
 class ParseFailure:
     """Why the text could not become a meeting time; each reason gets its own reply."""
 
-    reason: Literal["unparseable", "ambiguous", "past", "too_long"]
+    reason: Literal["unparseable", "ambiguous", "past", "too_long", "missing_day", "next_or_this"]
 
 
 _UNPARSEABLE = ParseFailure("unparseable")
@@ -66,6 +66,10 @@ _AMBIGUOUS = ParseFailure("ambiguous")
 
 
 _PAST = ParseFailure("past")
+_MISSING_DAY = ParseFailure("missing_day")
+"""A rule with a frequency but no day ("varje månad", "every second week"): ask for the day."""
+_NEXT_OR_THIS = ParseFailure("next_or_this")
+"""Swedish "nästa fredag" on a Thursday: tomorrow, or in eight days? Usage is split, so ask."""
 
 
 @dataclass(frozen=True)

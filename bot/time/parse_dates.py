@@ -48,6 +48,8 @@ class _NextWeekday:
 
     weekday: int
     strict: bool
+    #: Swedish "nästa" for tomorrow's weekday may mean the week after: ask
+    ask_if_tomorrow: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,9 @@ def _h_ago(match: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateResult:
 def _h_weekday(strict: bool) -> _Handler:
     def handler(match: re.Match[str], vocab: _Vocab, ctx: _Ctx) -> _DateResult:
         weekday = vocab.weekday(match["wd"])
-        return _UNPARSEABLE if weekday is None else _NextWeekday(weekday, strict)
+        if weekday is None:
+            return _UNPARSEABLE
+        return _NextWeekday(weekday, strict, ask_if_tomorrow=strict and vocab.code == "sv")
 
     return handler
 

@@ -15,6 +15,7 @@ from dateutil.rrule import rrule, rrulestr
 from bot.time.parse_base import (
     _AMBIGUOUS,
     _MAX_AHEAD,
+    _MISSING_DAY,
     _SCAN_LIMIT,
     _UNPARSEABLE,
     ParseFailure,
@@ -192,8 +193,10 @@ def _rrule_value(parts: _RuleParts, at: time | None, *, interval: int) -> str | 
         ]
     elif parts.freq == "DAILY":
         fields = ["FREQ=DAILY"]
+    elif parts.freq in ("WEEKLY", "MONTHLY"):
+        return _MISSING_DAY  # "varje vecka", "every month": on which day?
     else:
-        return _AMBIGUOUS  # "varje vecka", "every month": on which day?
+        return _AMBIGUOUS
     if interval > 1:
         fields.insert(1, f"INTERVAL={interval}")
     if at is not None:
@@ -212,6 +215,8 @@ def _recurring(text: str, at: time | None, vocab: _Vocab, ctx: _Ctx) -> Recurrin
         return parts
     value = _rrule_value(parts, at, interval=parts.interval or 1)
     probe = _rrule_value(parts, at, interval=1)
+    if value == _MISSING_DAY or probe == _MISSING_DAY:
+        return _MISSING_DAY
     if isinstance(value, ParseFailure) or isinstance(probe, ParseFailure):
         return _AMBIGUOUS
     start = datetime.combine(ctx.today, time(0))
@@ -219,7 +224,8 @@ def _recurring(text: str, at: time | None, vocab: _Vocab, ctx: _Ctx) -> Recurrin
         if wall.date() > ctx.today + _MAX_AHEAD:
             break
         instant = _to_utc(wall, ctx.zone)
-        if (instant >= ctx.now) if at is not None else (wall.date() > ctx.today):
+        # strictly after now: a rule typed at the very time it names starts next time
+        if (instant > ctx.now) if at is not None else (wall.date() > ctx.today):
             return Recurring(first=instant, rrule=value, tz=ctx.tz, has_time=at is not None)
     return _UNPARSEABLE
 

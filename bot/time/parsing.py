@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 from bot.time.parse_base import (
     _AMBIGUOUS,
     _MAX_AHEAD,
+    _NEXT_OR_THIS,
     _PAST,
     _UNPARSEABLE,
     OneOff,
@@ -201,9 +202,11 @@ def _one_off(spec: _DateSpec, at: time | None, ctx: _Ctx) -> OneOff | ParseFailu
     elif isinstance(spec, _NextWeekday):
         ahead = (spec.weekday - today.weekday()) % 7
         if ahead == 0 and (
-            spec.strict or at is None or _to_utc(datetime.combine(today, at), ctx.zone) < ctx.now
+            spec.strict or at is None or _to_utc(datetime.combine(today, at), ctx.zone) <= ctx.now
         ):
             ahead = 7
+        if spec.ask_if_tomorrow and ahead == 1:
+            return _NEXT_OR_THIS
         day = today + timedelta(days=ahead)
     else:
         day = spec.day
@@ -214,7 +217,8 @@ def _one_off(spec: _DateSpec, at: time | None, ctx: _Ctx) -> OneOff | ParseFailu
             return _PAST
         return OneOff(_to_utc(datetime.combine(day, time(0)), ctx.zone), has_time=False)
     start = _to_utc(datetime.combine(day, at), ctx.zone)
-    return _PAST if start < ctx.now else OneOff(start, has_time=True)
+    # a meeting cannot start the very minute it is typed: that time has passed
+    return _PAST if start <= ctx.now else OneOff(start, has_time=True)
 
 
 # --------------------------------------------------------------------------- public API

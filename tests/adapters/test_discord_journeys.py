@@ -22,7 +22,7 @@ it, as a person would.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -53,6 +53,11 @@ from tests.fakes.discord_api import (
     EPHEMERAL,
     FakeDiscord,
     Recorded,
+)
+from tests.live_buttons import (
+    assert_no_question_twice_in_a_row,
+    assert_only_latest_questions_live,
+    newest_by_chat,
 )
 
 TZ = ZoneInfo("Europe/Stockholm")
@@ -418,6 +423,17 @@ async def test_a_pair_onboards_and_makes_its_agreement_in_dms(
             await j.press(ANNA, "Vi är överens")
             last = await j.press(BEA, "Vi är överens")
 
+        # Issue 20: the agreement complete, Bea books a weekly series starting
+        # in six days; no "Inför mötet" (her preparation, planned for 48 hours
+        # before the meeting) arrives with the scheduler's next ticks.
+        await j.slash(BEA, "reschedule")
+        proposed = await j.say(BEA, "varje tisdag kl 15")
+        assert "tisdag" in proposed.text(anna_dm), proposed.text(bea_dm)
+        booked = await j.press(ANNA, "Det passar")
+        assert "Bokat!" in booked.text(bea_dm)
+        ticks = [await j.wait_until(core.clock.now() + timedelta(minutes=m)) for m in (1, 10, 60)]
+        assert not any("Inför mötet" in tick.text(bea_dm) for tick in ticks)
+
     # the agreement arrives in both DMs with the file attached
     for dm in (anna_dm, bea_dm):
         files = last.files(dm)
@@ -430,6 +446,39 @@ async def test_a_pair_onboards_and_makes_its_agreement_in_dms(
         agreement = await session.scalar(select(Agreement))
         assert agreement is not None
         assert (agreement.version, agreement.status) == (1, "complete")
+    # Issue 20: answered and superseded questions lost their buttons on the way.
+    assert_only_latest_questions_live(
+        {
+            dm: [m["content"] for m in fake.bot_messages(dm) if _has_buttons(m)]
+            for dm in (anna_dm, bea_dm)
+        },
+        newest_by_chat(
+            (str(r.message["channel_id"]), r.content)
+            for r in fake.recorded
+            if r.kind != "edit_message" and r.buttons and r.message is not None
+        ),
+    )
+    assert_no_question_twice_in_a_row(_questions_sent(fake))
+
+
+def _has_buttons(message: Mapping[str, Any]) -> bool:
+    return any(
+        item.get("type") == 2
+        for row in message.get("components") or []
+        for item in row.get("components") or []
+    )
+
+
+def _questions_sent(fake: FakeDiscord) -> list[tuple[str, str]]:
+    """``(channel, content and button labels)`` of every message the bot
+    created or replaced with buttons, in order."""
+    out = []
+    for r in fake.recorded:
+        if r.kind == "edit_message" or not r.buttons or r.message is None:
+            continue
+        labels = [b.get("label") for b in r.buttons]
+        out.append((str(r.message["channel_id"]), f"{r.content} {labels}"))
+    return out
 
 
 # --------------------------------------------------------------------------- 2. a circle
@@ -593,7 +642,7 @@ async def test_a_non_members_press_in_the_circle_channel_is_refused(
         item = fake.find_button(MALLORY, channel, "Vi är överens")
         assert item is not None
         refused = await j.press(MALLORY, "Vi är överens", channel=channel)
-        await j.slash(GRETA, "poll", "nästa tisdag kl 16; nästa torsdag kl 17", channel=channel)
+        await j.slash(GRETA, "poll", "nästa tisdag kl 16; torsdag kl 17", channel=channel)
         vote = await j.press(MALLORY, "Passar: 1", channel=channel)
 
     for step in (refused, vote):
@@ -621,9 +670,7 @@ async def test_a_channel_button_works_after_a_restart_with_a_new_core(
         j = Journey(core, fake)
         await onboard_circle(j)
         await j.slash(GRETA, "bind", channel=channel)
-        polled = await j.slash(
-            GRETA, "poll", "nästa tisdag kl 16; nästa torsdag kl 17", channel=channel
-        )
+        polled = await j.slash(GRETA, "poll", "nästa tisdag kl 16; torsdag kl 17", channel=channel)
         await j.press(GRETA, "Passar: 2", channel=channel)
     assert first.is_closed()
     poll_message = polled.answer().message
@@ -655,3 +702,33 @@ async def seats(core: Core, *names: str) -> list[int]:
     async with core.db.sessions() as session:
         rows = {m.name: m.id for m in (await session.scalars(select(Member))).all()}
     return [rows[n] for n in names]
+
+
+# --------------------------------------------------------------------------- 5. issue 20
+
+
+async def test_a_press_on_a_button_the_bot_does_not_know_gets_a_clear_answer(
+    core: Core, fake: FakeDiscord
+) -> None:
+    """A custom_id from another bot version (or none of ours) was never
+    acknowledged, so Discord said "This interaction failed"."""
+    channel = fake.channel_id
+    async with running_bot(core, fake, core.settings), asyncio.timeout(JOURNEY_LIMIT):
+        old = fake.bot_message(
+            channel,
+            {
+                "content": "En gammal fråga",
+                "components": [
+                    {
+                        "type": 1,
+                        "components": [
+                            {"type": 2, "style": 2, "label": "Ja", "custom_id": "legacy:7:yes"}
+                        ],
+                    }
+                ],
+            },
+        )
+        answer = await fake.response_to(await fake.press(GRETA, old, "legacy:7:yes"))
+    assert answer.type == CALLBACK_MESSAGE
+    assert answer.ephemeral
+    assert "gäller inte längre" in answer.content

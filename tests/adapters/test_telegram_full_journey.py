@@ -29,6 +29,11 @@ import icalendar
 
 from bot.config import Settings
 from tests.fakes.telegram_api import FakeTelegram, Sent
+from tests.live_buttons import (
+    assert_no_question_twice_in_a_row,
+    assert_only_latest_questions_live,
+    newest_by_chat,
+)
 
 if TYPE_CHECKING:
     from tests.adapters.conftest import TgRunning
@@ -61,6 +66,20 @@ async def make_pair(core: Any) -> tuple[str, str]:
         _, invites = await create_group(session, programme, "pair", "Anna", ["Bea"], now, 30)
     codes = {invite.role: invite.code for invite in invites}
     return codes["mentor"], codes["mentee"]
+
+
+async def prep_due(core: Any) -> list[datetime]:
+    """When the mentee's preparation jobs that have not run yet fall due."""
+    from sqlalchemy import select
+
+    from bot.store.db import from_db
+    from bot.store.models import Job
+
+    async with core.db.sessions() as session:
+        rows = await session.scalars(
+            select(Job.due_at).where(Job.kind == "coach_prep", Job.done_at.is_(None))
+        )
+        return [from_db(due) for due in rows.all()]
 
 
 @dataclass
@@ -302,11 +321,49 @@ async def test_a_pair_joins_agrees_and_books_a_meeting_with_buttons_and_free_tex
             for item in range(1, 15):
                 assert f"{item}. ✓" in text  # every item agreed
 
-        # A keyboard left on an answered message cannot book the meeting twice.
-        stale = await j.press(ANNA, "Det passar")
+        # The answered proposal lost its keyboard; its old button, pressed
+        # anyway (a client that missed the edit), cannot book the meeting twice.
+        proposal = next(s for s in tg_fake.sent if "Bea föreslår" in (s.text or ""))
+        assert not tg_fake._messages[(ANNA, proposal.message_id)].get("reply_markup")
+        stale = await j._step(
+            lambda: tg_fake.inject_callback(
+                ANNA,
+                proposal.button("Det passar"),
+                message_id=proposal.message_id,
+                first_name="Anna",
+                language_code=None,
+            ),
+            {ANNA},
+        )
         assert not stale.documents(ANNA)
 
+        # Issue 20: the agreement complete and the meeting six days away, no
+        # "Inför mötet" (the mentee's preparation, planned for 48 hours before
+        # the meeting) arrives with the scheduler's next ticks.
+        mark = len(tg_fake.sent)
+        for minutes in (1, 10, 60):
+            await tg_core.scheduler.run_until(tg_core.clock.now() + timedelta(minutes=minutes))
+        assert not [s.text for s in tg_fake.sent[mark:] if "Inför mötet" in (s.text or "")]
+        assert await prep_due(tg_core) == [expected_start - timedelta(hours=48)]
+
     # --- across the whole journey ------------------------------------------
+    live: dict[str, list[str]] = {}
+    for (chat, _), message in sorted(tg_fake._messages.items()):
+        if (message.get("reply_markup") or {}).get("inline_keyboard"):
+            live.setdefault(str(chat), []).append(message.get("text", ""))
+    assert_only_latest_questions_live(
+        live,
+        newest_by_chat(
+            (str(s.chat_id), s.text or "")
+            for s in tg_fake.sent
+            if s.method in ("sendmessage", "editmessagetext", "senddocument") and s.buttons
+        ),
+    )
+    assert_no_question_twice_in_a_row(
+        (str(s.chat_id), f"{s.text} {s.buttons}")
+        for s in tg_fake.sent
+        if s.method in ("sendmessage", "editmessagetext", "senddocument") and s.buttons
+    )
     assert {s.chat_id for s in tg_fake.sent} == {ANNA, BEA}
     answered = [c.params["callback_query_id"] for c in tg_fake.calls_of("answerCallbackQuery")]
     assert sorted(answered) == sorted(j.query_ids) and len(set(answered)) == len(answered)

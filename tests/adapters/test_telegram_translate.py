@@ -108,8 +108,9 @@ def test_callback_query_becomes_choice_in() -> None:
         "data": "agr:3:yes",
         "message": {"message_id": 12, "date": 1764000000, "chat": PRIVATE, "from": BOT_USER},
     }
+    # the pressed message's id comes along: its buttons go once answered (issue 20)
     assert update_to_event(update({"callback_query": query}), ME) == ChoiceIn(
-        ACTOR, DM, "agr:3:yes"
+        ACTOR, DM, "agr:3:yes", message_ref="12"
     )
 
 

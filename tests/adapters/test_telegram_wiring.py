@@ -330,3 +330,38 @@ async def test_per_chat_limit_spaces_one_chat_but_not_others() -> None:
     )
     assert stamps["b"][0] - start < 0.1
     assert stamps["a"][1] - stamps["a"][0] >= 0.25
+
+
+async def test_a_replacing_reply_with_a_file_takes_the_keyboard_off_and_sends_the_file(
+    tg_fake: FakeTelegram,
+    tg_standin: TgStandInCore,
+    tg_settings: Callable[..., Settings],
+    tg_run: Run,
+) -> None:
+    """Issue 20: "Bokat!" with the .ics replaces the proposal; a message with
+    a file cannot be an edit, so it used to arrive as a new message while the
+    proposal kept "Det passar / Föreslå en annan tid"."""
+    from bot.core.types import ChoiceIn
+
+    original = tg_standin.handle
+
+    async def handle(event: object) -> list[object]:
+        if isinstance(event, ChoiceIn):
+            tg_standin.events.append(event)
+            doc = Attachment("mentorsmote.ics", b"BEGIN:VCALENDAR", "text/calendar")
+            return [Outgoing(event.address, Reply("Bokat!", replace=True, attachments=(doc,)))]
+        return await original(event)
+
+    tg_standin.handle = handle  # type: ignore[method-assign]
+    await tg_run(tg_standin, tg_settings())
+    tg_fake.inject_command(ADA, "start")
+    first = await tg_fake.next_message(ADA)
+    assert first.buttons
+    tg_fake.inject_callback(ADA, first.button("yes"), message_id=first.message_id)
+    cleared = await tg_fake.next_message(ADA)
+    assert (cleared.method, cleared.message_id) == ("editmessagereplymarkup", first.message_id)
+    assert cleared.buttons == []
+    assert (await tg_fake.next_message(ADA)).text == "Bokat!"
+    doc = await tg_fake.next_message(ADA)
+    assert doc.document == ("mentorsmote.ics", b"BEGIN:VCALENDAR")
+    assert not tg_fake._messages[(ADA, first.message_id)].get("reply_markup")

@@ -34,7 +34,9 @@ def run_console(tmp_path: Path, script: str, *extra: str) -> subprocess.Complete
 
 def test_script_mode_prints_the_transcript(tmp_path: Path) -> None:
     run = run_console(tmp_path, SCRIPT, "--now", "2026-11-25T10:00")
-    assert run.returncode == 0, run.stderr
+    # the press of [9] found no button: the script runs on, but fails (issue 20)
+    assert run.returncode == 1, run.stderr
+    assert "line 9: no button [9] for anna" in run.stderr
     out = run.stdout.splitlines()
     assert out[0] == "@anna /start"
     assert out[1].startswith("→ anna: Hej Anna!")

@@ -45,6 +45,7 @@ def rule(rrule: str, first: str, *, has_time: bool = True, tz: str = STOCKHOLM) 
 
 PAST = ParseFailure("past")
 AMBIGUOUS = ParseFailure("ambiguous")
+MISSING_DAY = ParseFailure("missing_day")
 UNPARSEABLE = ParseFailure("unparseable")
 TOO_LONG = ParseFailure("too_long")
 
@@ -139,7 +140,7 @@ CASES = [
         "alla vardagar kl 8",
         rule("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;BYHOUR=8;BYMINUTE=0", "2026-11-26 07:00"),
     ),
-    ("sv", "varje vecka", AMBIGUOUS),  # which day?
+    ("sv", "varje vecka", MISSING_DAY),  # which day? asked on its own (issue 20)
     # --- English, one-off ---------------------------------------------------------------
     ("en", "next Tuesday at 3pm", at("2026-12-01 14:00")),
     ("en", "tomorrow 2:30pm", at("2026-11-26 13:30")),
@@ -200,7 +201,7 @@ CASES = [
         "every second Tuesday of the month",
         rule("FREQ=MONTHLY;BYDAY=2TU", "2026-12-07 23:00", has_time=False),
     ),
-    ("en", "every week", AMBIGUOUS),
+    ("en", "every week", MISSING_DAY),
     # --- the other language as a fallback -----------------------------------------------
     ("en", "imorgon kl 15", at("2026-11-26 14:00")),
     ("sv", "next Tuesday at 3pm", at("2026-12-01 14:00")),

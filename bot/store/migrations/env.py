@@ -9,7 +9,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import bot.matching.models  # noqa: F401  (tables defined outside bot.store)
+import bot.matching.models
+import bot.store.live_questions  # noqa: F401  (a table in its own module)
 from bot.store import steps_model  # noqa: F401  (next steps)
 from bot.store.models import Base
 

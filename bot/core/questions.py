@@ -1,0 +1,359 @@
+"""One live question at a time: the rule that takes buttons away.
+
+A message with buttons is a *question*.  A person should only ever see
+buttons that still mean something, so the engine applies one rule to every
+message it sends, whatever the flow:
+
+- a question that has been **answered** (one of its buttons was pressed),
+  **superseded** (a newer question on the same topic went to the same person
+  or group) or **expired** (a flow closed its topic) loses its buttons: the
+  old message is edited where the platform allows it;
+- a question is not sent twice in a row: identical to the last message the
+  person got, still open, it is not sent again (unless they asked for it with
+  a command); after other messages it is sent anew and the older copy loses
+  its buttons, so the live one is always at the bottom of the chat.
+
+A question's *topic* is what its buttons act on, read from the choice ids:
+the prefix and the first number (``agr:7:roles:agree`` → ``agr:7``, the
+agreement of group 7), so the agreement's next item supersedes the previous
+one while a "did you meet?" about meeting 12 stays answerable next to a
+reminder about meeting 13.
+
+State lives in ``live_questions``, so the rule holds across workers and
+restarts, whether a reply is sent directly or through the outbox.  Edits that
+remove buttons go through the outbox as replies with ``clears`` set; the
+platform id of a sent message (``message_ref``) comes back from the
+transports through :func:`note_sent`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from bot.core.types import Address, Choice, ChoiceIn, CommandIn, Event, Outgoing, Reply
+from bot.store import outbox
+from bot.store.db import to_db
+from bot.store.live_questions import LiveQuestion
+from bot.store.models import OutboxMessage
+from bot.store.session import DbSession
+
+#: Characters of a question's text kept to show which message lost its buttons.
+SNIPPET = 200
+
+
+def topic_of(choice_id: str) -> str:
+    """``agr:7:roles:agree`` → ``agr:7``; without a number, the prefix alone.
+
+    Feedback questions are per round (``fb:7:c:2:…`` → ``fb:7:c:2``): a
+    check-in and the questions after a meeting are separate questions."""
+    parts = choice_id.split(":")
+    if parts[0] == "fb" and len(parts) >= 4 and parts[1].isdigit():
+        return ":".join(parts[:4])
+    number = next((p for p in parts[1:] if p.isdigit()), None)
+    return f"{parts[0]}:{number}" if number is not None else parts[0]
+
+
+def topics_of(choices: Iterable[Choice]) -> set[str]:
+    return {topic_of(c.id) for c in choices}
+
+
+def fingerprint(reply: Reply) -> str:
+    """Same text and same buttons: the same question."""
+    blob = "\x1f".join([reply.text, *(f"{c.id}\x1e{c.label}" for c in reply.choices)])
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def snippet(text: str) -> str:
+    first = (text.strip().splitlines() or [""])[0]
+    return first if len(first) <= 80 else first[:79] + "…"
+
+
+def strip_reply(question: LiveQuestion) -> Reply:
+    """The edit that removes a question's buttons (its text stays as it was)."""
+    assert question.message_ref is not None
+    return Reply(question.text, clears=question.message_ref)
+
+
+def _address(question: LiveQuestion) -> Address:
+    return Address(question.platform, question.chat_id, None, question.kind)  # type: ignore[arg-type]
+
+
+class Questions:
+    """The live-question bookkeeping of one transaction."""
+
+    def __init__(self, session: DbSession, now: datetime, outbox_ids: list[int]) -> None:
+        self.session = session
+        self.now = now
+        #: where the ids of outbox rows written for edits go (delivered after commit)
+        self.outbox_ids = outbox_ids
+        #: the same ids again: edits of earlier messages, which a caller showing
+        #: a transcript may deliver before the event's own replies
+        self.edit_ids: list[int] = []
+
+    async def _open(self, platform: str, person_id: int | None, chat_id: str) -> list[LiveQuestion]:
+        """Open questions in one scope, oldest first: a person's private
+        chats (on one platform), or one group chat."""
+        stmt = select(LiveQuestion).where(
+            LiveQuestion.platform == platform, LiveQuestion.open.is_(True)
+        )
+        if person_id is not None:
+            stmt = stmt.where(LiveQuestion.person_id == person_id, LiveQuestion.kind == "dm")
+        else:
+            stmt = stmt.where(LiveQuestion.chat_id == chat_id, LiveQuestion.kind == "group")
+        stmt = stmt.order_by(LiveQuestion.id).execution_options(populate_existing=True)
+        return list((await self.session.scalars(stmt)).all())
+
+    async def _followed(self, platform: str, person_id: int | None, chat_id: str) -> None:
+        """A message without buttons went out: open questions are no longer
+        the last thing in the chat."""
+        stmt = update(LiveQuestion).where(
+            LiveQuestion.platform == platform,
+            LiveQuestion.open.is_(True),
+            LiveQuestion.followed.is_(False),
+        )
+        if person_id is not None:
+            stmt = stmt.where(LiveQuestion.person_id == person_id, LiveQuestion.kind == "dm")
+        else:
+            stmt = stmt.where(LiveQuestion.chat_id == chat_id, LiveQuestion.kind == "group")
+        await self.session.execute(
+            stmt.values(followed=True).execution_options(synchronize_session=False)
+        )
+
+    async def _close(self, question: LiveQuestion, *, keep: str | None = None) -> None:
+        """Close ``question``; edit its buttons away unless its message is
+        ``keep`` (the pressed message, which the reply itself replaces) or
+        still carries another open question (a digest folds several into one
+        message; its buttons go when the last of them closes)."""
+        question.open = False
+        question.closed_at = to_db(self.now)
+        if question.message_ref is None or question.message_ref == keep:
+            return
+        if await _shares_open_message(self.session, question):
+            return
+        msg_id = await outbox.enqueue(
+            self.session,
+            _address(question),
+            strip_reply(question),
+            self.now,
+            person_id=question.person_id,
+        )
+        if msg_id is not None:
+            self.outbox_ids.append(msg_id)
+            self.edit_ids.append(msg_id)
+
+    async def answered(
+        self,
+        address: Address,
+        person_id: int,
+        choice_id: str,
+        message_ref: str | None,
+        *,
+        replaced: bool,
+    ) -> str | None:
+        """A button was pressed.  In a private chat its question is answered
+        and loses its buttons, unless a reply replaces the pressed message.
+        In a group others may still answer it, so it only closes when a reply
+        replaces it (the new content is then the open question).
+
+        Returns the platform ref of the pressed message (given, or that of the
+        newest open question carrying the pressed choice)."""
+        in_group = address.kind == "group"
+        scope = None if in_group else person_id
+        pressed = [
+            q
+            for q in await self._open(address.platform, scope, address.chat_id)
+            if choice_id in q.choice_ids.split("\n")
+        ]
+        ref = message_ref or (pressed[-1].message_ref if pressed else None)
+        if in_group and not replaced:
+            return ref
+        for question in pressed:
+            if in_group and question.message_ref not in (None, ref):
+                continue  # another copy in the group stays for the others
+            await self._close(question, keep=ref if replaced else None)
+        return ref
+
+    async def asked(
+        self,
+        address: Address,
+        person_id: int | None,
+        reply: Reply,
+        *,
+        solicited: bool = False,
+        message_ref: str | None = None,
+        digest: str | None = None,
+    ) -> Reply | None:
+        """Note a question about to be sent; ``None`` means: do not send it
+        (the same question is already the newest open one).  Older open
+        questions on its topics lose their buttons.
+
+        ``digest`` is the scheduler's mark of the moment: a question queued
+        after another message of the same moment is folded into one message
+        with it, so that message is not this question alone and a later
+        identical question is no repeat of it."""
+        if reply.clears is not None:
+            return reply
+        if reply.private and address.kind == "group":
+            return reply  # an answer only one member sees cannot be edited later
+        scope_person = person_id if address.kind == "dm" else None
+        if address.kind == "dm" and person_id is None:
+            return reply
+        if not reply.choices:
+            if not reply.replace:  # an edit stays where it was in the chat
+                await self._followed(address.platform, scope_person, address.chat_id)
+            return reply
+        open_questions = await self._open(address.platform, scope_person, address.chat_id)
+        mark = fingerprint(reply)
+        newest = open_questions[-1] if open_questions else None
+        if (
+            not solicited
+            and newest is not None
+            and newest.fingerprint == mark
+            and not newest.followed
+            and newest.message_ref != message_ref
+        ):
+            return None
+        for question in open_questions:
+            question.followed = True
+        topics = topics_of(reply.choices)
+        for question in open_questions:
+            if set(question.topics.split(" ")) & topics:
+                await self._close(question, keep=message_ref)
+        row = LiveQuestion(
+            platform=address.platform,
+            chat_id=address.chat_id,
+            kind=address.kind,
+            person_id=scope_person,
+            topics=" ".join(sorted(topics))[:400],
+            choice_ids="\n".join(c.id for c in reply.choices),
+            fingerprint=mark,
+            text=snippet(reply.text)[:SNIPPET],
+            message_ref=message_ref,
+            open=True,
+            followed=await self._folded(address, digest),
+            created_at=to_db(self.now),
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return dataclasses.replace(reply, question=row.id)
+
+    async def _folded(self, address: Address, digest: str | None) -> bool:
+        """Will this message be folded into a digest after another one?"""
+        if digest is None:
+            return False
+        found = await self.session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.platform == address.platform,
+                OutboxMessage.chat_id == address.chat_id,
+                OutboxMessage.digest == digest,
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    async def expire(self, topic: str) -> None:
+        """A flow closed a topic (a round ended, a meeting was cancelled):
+        every open question on it loses its buttons."""
+        stmt = select(LiveQuestion).where(
+            LiveQuestion.open.is_(True), LiveQuestion.topics.contains(topic)
+        )
+        for question in await self.session.scalars(stmt):
+            if topic in question.topics.split(" "):
+                await self._close(question)
+
+
+async def _shares_open_message(session: DbSession, question: LiveQuestion) -> bool:
+    """Does another open question live on the same platform message?"""
+    found = await session.scalar(
+        select(LiveQuestion.id)
+        .where(
+            LiveQuestion.platform == question.platform,
+            LiveQuestion.chat_id == question.chat_id,
+            LiveQuestion.message_ref == question.message_ref,
+            LiveQuestion.open.is_(True),
+            LiveQuestion.id != question.id,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def note_sent(session: DbSession, out: Outgoing, ref: str | None) -> Outgoing | None:
+    """A question went out as platform message ``ref``.  If it was closed
+    meanwhile (superseded before it was even sent), the edit that removes its
+    buttons is returned, to be sent at once."""
+    return await note_sent_together(session, [out], ref)
+
+
+async def note_sent_together(
+    session: DbSession, outs: list[Outgoing], ref: str | None
+) -> Outgoing | None:
+    """Several questions went out as one platform message ``ref`` (a digest).
+    Its buttons are removed at once only if every one of them was closed
+    meanwhile; one still open keeps the message's buttons live."""
+    if ref is None:
+        return None
+    found: list[tuple[Outgoing, LiveQuestion]] = []
+    for out in outs:
+        question = (
+            await session.get(LiveQuestion, out.reply.question)
+            if out.reply.question is not None
+            else None
+        )
+        if question is not None:
+            question.message_ref = ref
+            found.append((out, question))
+    if not found or any(q.open for _, q in found):
+        return None
+    out, question = found[0]
+    return Outgoing(out.address, strip_reply(question))
+
+
+async def settle_replies(
+    questions: Questions, event: Event, person_id: int, replies: list[Outgoing]
+) -> list[Outgoing]:
+    """Apply the rule to one event's direct replies, in the order they go out.
+
+    A press in a private chat answers its question; the first reply that
+    replaces the pressed message takes over that message (and its platform
+    id).  A question the person asked for with a command is always sent."""
+    pressed_ref: str | None = None
+    replaced = False
+    if isinstance(event, ChoiceIn):
+        replaced = any(
+            o.reply.replace and not o.reply.private and o.address == event.address for o in replies
+        )
+        pressed_ref = await questions.answered(
+            event.address,
+            person_id,
+            event.choice_id,
+            event.message_ref,
+            replaced=replaced,
+        )
+    settled: list[Outgoing] = []
+    takes_over = replaced
+    for out in replies:
+        ref = None
+        if (
+            takes_over
+            and out.reply.replace
+            and not out.reply.private
+            and out.address == event.address
+        ):
+            ref, takes_over = pressed_ref, False
+        reply = await questions.asked(
+            out.address,
+            person_id if out.address.kind == "dm" else None,
+            out.reply,
+            solicited=isinstance(event, CommandIn) or out.reply.replace,
+            message_ref=ref,
+        )
+        if reply is not None:
+            settled.append(dataclasses.replace(out, reply=reply))
+    return settled
