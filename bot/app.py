@@ -146,7 +146,7 @@ class Core:
         ids, self.engine.pending_edits = self.engine.pending_edits, []
         if ids:
             self.engine.pending_outbox = [i for i in self.engine.pending_outbox if i not in ids]
-            await self.delivery.deliver(ids)
+            await self.delivery.deliver_claimed(ids)  # held in the event's transaction
 
     async def mark_unreachable(self, platform: str, chat_id: str) -> None:
         """A transport learned a person cannot be reached (blocked the bot, left)."""

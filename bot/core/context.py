@@ -193,11 +193,12 @@ class Ctx(Work):
         replace: bool = False,
         private: bool = False,
         attachments: tuple[Attachment, ...] | list[Attachment] = (),
+        lapses: bool = False,
     ) -> None:
         self.replies.append(
             Outgoing(
                 self.event.address,
-                Reply(text, tuple(choices), replace, private, tuple(attachments)),
+                Reply(text, tuple(choices), replace, private, tuple(attachments), lapses=lapses),
             )
         )
 
@@ -209,9 +210,10 @@ class Ctx(Work):
         *,
         replace: bool = False,
         private: bool = False,
+        lapses: bool = False,
         **params: object,
     ) -> None:
-        self.reply(self.t(key, **params), choices, replace=replace, private=private)
+        self.reply(self.t(key, **params), choices, replace=replace, private=private, lapses=lapses)
 
     # -- dialog state --------------------------------------------------
     async def dialog(self, conversation: str) -> Dialog:

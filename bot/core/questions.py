@@ -94,6 +94,9 @@ class Questions:
         #: the same ids again: edits of earlier messages, which a caller showing
         #: a transcript may deliver before the event's own replies
         self.edit_ids: list[int] = []
+        #: questions asked in this transaction: an offer that lapses gives way
+        #: to the next question, not to one sent along with it
+        self.asked_now: set[int] = set()
 
     async def _open(self, platform: str, person_id: int | None, chat_id: str) -> list[LiveQuestion]:
         """Open questions in one scope, oldest first: a person's private
@@ -222,7 +225,8 @@ class Questions:
             question.followed = True
         topics = topics_of(reply.choices)
         for question in open_questions:
-            if set(question.topics.split(" ")) & topics:
+            lapsed = question.lapses and question.id not in self.asked_now
+            if lapsed or set(question.topics.split(" ")) & topics:
                 await self._close(question, keep=message_ref)
         row = LiveQuestion(
             platform=address.platform,
@@ -235,11 +239,13 @@ class Questions:
             text=snippet(reply.text)[:SNIPPET],
             message_ref=message_ref,
             open=True,
+            lapses=reply.lapses,
             followed=await self._folded(address, digest),
             created_at=to_db(self.now),
         )
         self.session.add(row)
         await self.session.flush()
+        self.asked_now.add(row.id)
         return dataclasses.replace(reply, question=row.id)
 
     async def _folded(self, address: Address, digest: str | None) -> bool:

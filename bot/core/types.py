@@ -98,7 +98,10 @@ class Reply:
     ``question`` is set by the engine on a message with buttons (its
     ``live_questions`` row), so the adapter can report the platform's id of
     the sent message.  ``clears`` makes the reply an edit that only removes
-    the buttons of the already sent message with that platform id."""
+    the buttons of the already sent message with that platform id.
+    ``lapses`` marks an optional offer ("a tour of the guide?"): it loses its
+    buttons as soon as any later question reaches the same person, so the
+    newest question is the one live in the chat."""
 
     text: str
     choices: tuple[Choice, ...] = ()
@@ -107,6 +110,7 @@ class Reply:
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
     question: int | None = None
     clears: str | None = None
+    lapses: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ async def offer(ctx: Ctx, _group: Group, member: Member) -> None:
     ctx.say(
         "primer.offer",
         [ctx.choice("gde:1", "primer.start"), ctx.choice("gde:later", "primer.later")],
+        lapses=True,  # /guide stays; the offer gives way to the next real question
     )
 
 

@@ -39,5 +39,7 @@ class LiveQuestion(Base):
     open: Mapped[bool] = mapped_column(default=True)
     #: another message went to the same person (or group) after this one
     followed: Mapped[bool] = mapped_column(default=False)
+    #: an optional offer: closed by any later question to the same person
+    lapses: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]

@@ -98,7 +98,7 @@ async def test_a_button_on_an_older_message_can_be_pressed_by_its_text(
     # Anna's agreement item 1 is open; Bea's /help menu arrives later for Bea only,
     # so give Anna a newer message with buttons of another kind: /help.
     await console.run("@anna /help")
-    pressed = await console.run('@anna [Vi är överens] in "1/10"')
+    pressed = await console.run('@anna [Vi är överens] in "1/14"')
     assert "→ anna (edit): Programmets mål och ramar: du är överens ✓" in pressed, pressed
 
 
@@ -225,8 +225,8 @@ async def test_the_last_poll_vote_posts_no_members_private_item_in_the_group(
     to_group = [line for line in out if line.startswith("→ #cirkel")]
     assert any("Alla har röstat" in line for line in to_group), out
     # her next item (in her language) comes to her privately, not to the circle
-    assert not any("1/11" in line for line in to_group), to_group
-    assert any("1/11 · The programme's goal" in line for line in console.to("ines", out)), out
+    assert not any("1/15" in line for line in to_group), to_group
+    assert any("1/15 · The programme's goal" in line for line in console.to("ines", out)), out
 
 
 async def test_a_non_member_asking_for_the_agreement_in_a_circle_is_told_so(

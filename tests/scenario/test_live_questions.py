@@ -51,7 +51,7 @@ def questions_to(console: Console, name: str) -> list[str]:
 async def test_the_current_item_is_never_sent_twice_and_only_its_newest_copy_is_live(
     console: Console,
 ) -> None:
-    """ "4/10 · Roller", "Hur ofta vill du ses?" and "6/10" were sent twice,
+    """ "4/10 · Roller", "Hur ofta vill du ses?" and "6/10" (now "6/14") were sent twice,
     the older copy's button then answering "expired"."""
     transcript = await console.run(SETUP + TO_RHYTHM_AGREED)
     for name in ("anna", "bea"):
@@ -60,11 +60,11 @@ async def test_the_current_item_is_never_sent_twice_and_only_its_newest_copy_is_
         assert all(a != b for a, b in itertools.pairwise(asked)), name
         # the agreement's current item and the booking prompt's menu: one live each
         live = live_texts(console, name)
-        assert [t for t in live if "/10 · " in t] == ["6/10 · Upplägg och mötesform"], live
+        assert [t for t in live if "/14 · " in t] == ["6/14 · Upplägg och mötesform"], live
         assert len(live) == len(set(live)), live
     # Bea's 6/10 came before the rhythm was agreed and again after it: the first
     # copy lost its buttons, so only the newest one can be pressed
-    assert "→ bea (buttons removed): 6/10 · Upplägg och mötesform" in transcript
+    assert "→ bea (buttons removed): 6/14 · Upplägg och mötesform" in transcript
 
 
 async def test_the_consent_question_loses_both_buttons_once_answered(console: Console) -> None:

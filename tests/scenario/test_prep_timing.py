@@ -32,8 +32,8 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PREP = "Inför mötet:"
 #: everything up to the booking: agreement items 1-5, the rhythm, the compromise
 TO_BOOKING = AGREE_AND_BOOK.split("@bea nästa tisdag kl 15")[0]
-#: items 6-10, so that the whole agreement is complete before the booking
-FINISH = "@anna [Vi är överens]\n@bea [Vi är överens]\n" * 5
+#: items 6-14, so that the whole agreement is complete before the booking
+FINISH = "@anna [Vi är överens]\n@bea [Vi är överens]\n" * 9
 
 
 @pytest.fixture

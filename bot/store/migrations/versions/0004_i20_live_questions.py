@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("message_ref", sa.String(length=128), nullable=True),
         sa.Column("open", sa.Boolean(), nullable=False),
         sa.Column("followed", sa.Boolean(), nullable=False),
+        sa.Column("lapses", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("closed_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
