@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mentorbot: unavailable: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     except ContentError as exc:
-        print("mentorbot: errors in the content:", file=sys.stderr)
+        print("mentorbot: content errors:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
