@@ -42,7 +42,7 @@ FIRST_LINES = {
 async def test_a_new_mentor_can_take_the_tour_one_section_at_a_time(h: Harness, lang: str) -> None:
     pair = await make_pair(h, mentor_lang=lang, mentee_lang="en" if lang == "sv" else "sv")
     anna, bea = pair.people
-    start, later, next_, of = LABELS[lang]
+    _start, _later, next_, of = LABELS[lang]
     offer_text = h.core.content.t(lang, "primer.offer")
     offers = [r for r in anna.inbox if r.text == offer_text]
     assert len(offers) == 1
