@@ -104,10 +104,10 @@ class Pair:
             ).all()
         counted: Counter[str] = Counter()
         for key, payload in rows:
-            if payload.get("clears") is not None:
-                counted["strip"] += 1
-                continue
             head, _, rest = key.partition(":")
+            if head == "strip" or payload.get("clears") is not None:
+                counted["strip"] += 1  # the key stays when retention drops the words
+                continue
             counted[kinds.get(int(rest.split(":")[0]), "?") if head == "job" else head] += 1
         return counted
 

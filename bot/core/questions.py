@@ -144,6 +144,7 @@ class Questions:
             strip_reply(question),
             self.now,
             person_id=question.person_id,
+            key=f"strip:{question.id}",  # one removal per question, known after retention
         )
         if msg_id is not None:
             self.outbox_ids.append(msg_id)

@@ -115,6 +115,8 @@ async def test_a_partner_who_blocked_the_bot_is_marked_unreachable_by_the_outbox
     assert "blocked" in failed  # the transport's reason, recorded once, not retried
     calls = tg_fake.calls_of("sendMessage") + tg_fake.calls_of("editMessageReplyMarkup")
     sends_to_mentor = [c for c in calls if c.params["chat_id"] == MENTOR]
-    # greeting, "waiting", then a single refused try (the edit that removes her
-    # consent buttons, issue 20, is the first message the outbox has for her)
-    assert len(sends_to_mentor) == 3
+    # greeting, "waiting", the offer of the guide's tour (issue 19), then a single
+    # refused try (the edit that removes her consent buttons, issue 20, is the
+    # first message the outbox has for her)
+    assert len(sends_to_mentor) == 4
+    assert sends_to_mentor[-1].method == "editmessagereplymarkup"
