@@ -33,6 +33,11 @@ from bot.store.session import DbSession
 log = logging.getLogger(__name__)
 
 CLAIM_FOR = timedelta(minutes=2)
+#: messages an event's own transaction claims for this worker: few enough to be
+#: sent well within CLAIM_FOR even at a platform's flood limit; the rest of a
+#: large fan-out is claimed batch by batch right before it is sent, so no claim
+#: runs out while its message still waits (and the sweep would send it again)
+HOLD_AT_MOST = 100
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -45,6 +50,9 @@ class Delivery:
         self.clock = clock
         self.transports: dict[str, Transport] = {}
         self.on_unreachable: UnreachableHook | None = None
+        #: ids of a large fan-out that an event's transaction did not hold (see
+        #: :meth:`hold`): claimed batch by batch when they are sent
+        self._unheld: set[int] = set()
 
     def add_transport(self, transport: Transport) -> None:
         self.transports[transport.platform] = transport
@@ -77,19 +85,33 @@ class Delivery:
         platforms = list(self.transports)
         if not ids or not platforms:
             return
+        held = ids[:HOLD_AT_MOST]
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.platform.in_(platforms))
+            .where(OutboxMessage.id.in_(held), OutboxMessage.platform.in_(platforms))
             .values(claimed_until=to_db(now + CLAIM_FOR))
             .execution_options(synchronize_session=False)
         )
+        self._unheld.update(ids[HOLD_AT_MOST:])
 
     async def deliver_claimed(self, ids: list[int]) -> int:
         """Send messages this worker already holds: the direct replies an
         event wrote, claimed in its own transaction so the sweep leaves them
-        to the worker that answers right after the commit."""
+        to the worker that answers right after the commit.  Messages of a
+        large fan-out beyond :data:`HOLD_AT_MOST` were not held; they are
+        claimed batch by batch as they go."""
         if not ids:
             return 0
+        rest = [i for i in ids if i in self._unheld]
+        self._unheld.difference_update(rest)
+        unheld = set(rest)
+        mine = [i for i in ids if i not in unheld]
+        sent = await self._deliver_held(mine) if mine else 0
+        if rest:  # beyond what the event held: claimed batch by batch as they go
+            sent += await self.deliver(rest)
+        return sent
+
+    async def _deliver_held(self, ids: list[int]) -> int:
         async with self.db.sessions() as session:
             batch = list(
                 (
