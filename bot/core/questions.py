@@ -33,9 +33,12 @@ import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.core.types import Address, Choice, ChoiceIn, CommandIn, Event, Outgoing, Reply
+from bot.store import live_questions as lq
 from bot.store import outbox
 from bot.store.db import to_db
 from bot.store.live_questions import LiveQuestion
@@ -84,7 +87,15 @@ def _address(question: LiveQuestion) -> Address:
 
 
 class Questions:
-    """The live-question bookkeeping of one transaction."""
+    """The live-question bookkeeping of one transaction.
+
+    Each scope's open questions (a person's private chats on one platform, or
+    one group chat) are read once per transaction and then kept up to date
+    here as questions are asked, followed and closed: every write of this
+    class goes to the database at once (Core statements, not the ORM's unit
+    of work), and the loaded rows are updated to match, so the copy held
+    here is what the database holds for the rest of the transaction.
+    """
 
     def __init__(self, session: DbSession, now: datetime, outbox_ids: list[int]) -> None:
         self.session = session
@@ -97,43 +108,72 @@ class Questions:
         #: questions asked in this transaction: an offer that lapses gives way
         #: to the next question, not to one sent along with it
         self.asked_now: set[int] = set()
+        #: scope -> the questions loaded in it (closed ones are skipped on reading)
+        self._scopes: dict[tuple[str, int | None, str], list[LiveQuestion]] = {}
+
+    def forget(self) -> None:
+        """Drop what was loaded (after a bulk change such as an erasure)."""
+        self._scopes.clear()
+
+    @staticmethod
+    def _key(platform: str, person_id: int | None, chat_id: str) -> tuple[str, int | None, str]:
+        return (platform, person_id, "") if person_id is not None else (platform, None, chat_id)
 
     async def _open(self, platform: str, person_id: int | None, chat_id: str) -> list[LiveQuestion]:
         """Open questions in one scope, oldest first: a person's private
         chats (on one platform), or one group chat."""
-        stmt = select(LiveQuestion).where(
-            LiveQuestion.platform == platform, LiveQuestion.open.is_(True)
-        )
-        if person_id is not None:
-            stmt = stmt.where(LiveQuestion.person_id == person_id, LiveQuestion.kind == "dm")
-        else:
-            stmt = stmt.where(LiveQuestion.chat_id == chat_id, LiveQuestion.kind == "group")
-        stmt = stmt.order_by(LiveQuestion.id).execution_options(populate_existing=True)
-        return list((await self.session.scalars(stmt)).all())
+        key = self._key(platform, person_id, chat_id)
+        loaded = self._scopes.get(key)
+        if loaded is None:
+            if person_id is not None:
+                stmt = lq.open_of_person()
+                params: dict[str, object] = {"platform": platform, "person_id": person_id}
+            else:
+                stmt = lq.open_in_group()
+                params = {"platform": platform, "chat_id": chat_id}
+            loaded = list((await self.session.scalars(stmt, params)).all())
+            self._scopes[key] = loaded
+        return [q for q in loaded if q.open]
 
     async def _followed(self, platform: str, person_id: int | None, chat_id: str) -> None:
         """A message without buttons went out: open questions are no longer
         the last thing in the chat."""
-        stmt = update(LiveQuestion).where(
-            LiveQuestion.platform == platform,
-            LiveQuestion.open.is_(True),
-            LiveQuestion.followed.is_(False),
-        )
+        loaded = self._scopes.get(self._key(platform, person_id, chat_id))
+        if loaded is not None:
+            waiting = [q for q in loaded if q.open and not q.followed]
+            if not waiting:
+                return  # nothing open is the last message: nothing to write
+            await self._follow(waiting)
+            return
         if person_id is not None:
-            stmt = stmt.where(LiveQuestion.person_id == person_id, LiveQuestion.kind == "dm")
+            stmt = lq.follow_person()
+            params: dict[str, object] = {"b_platform": platform, "b_person_id": person_id}
         else:
-            stmt = stmt.where(LiveQuestion.chat_id == chat_id, LiveQuestion.kind == "group")
-        await self.session.execute(
-            stmt.values(followed=True).execution_options(synchronize_session=False)
-        )
+            stmt = lq.follow_group()
+            params = {"b_platform": platform, "b_chat_id": chat_id}
+        await self.session.execute(stmt, params)
 
-    async def _close(self, question: LiveQuestion, *, keep: str | None = None) -> None:
+    async def _follow(self, questions: list[LiveQuestion]) -> None:
+        """Mark loaded open questions as followed by a later message."""
+        await self.session.execute(lq.follow_ids(), {"ids": [q.id for q in questions]})
+        for question in questions:
+            set_committed_value(question, "followed", True)
+
+    async def _close(
+        self, question: LiveQuestion, *, keep: str | None = None, followed: bool = False
+    ) -> None:
         """Close ``question``; edit its buttons away unless its message is
         ``keep`` (the pressed message, which the reply itself replaces) or
         still carries another open question (a digest folds several into one
-        message; its buttons go when the last of them closes)."""
-        question.open = False
-        question.closed_at = to_db(self.now)
+        message; its buttons go when the last of them closes).  ``followed``:
+        a newer message follows it too (noted in the same statement)."""
+        closed_at = to_db(self.now)
+        stmt = lq.close_followed() if followed else lq.close_one()
+        await self.session.execute(stmt, {"qid": question.id, "at": closed_at})
+        set_committed_value(question, "open", False)
+        if followed:
+            set_committed_value(question, "followed", True)
+        set_committed_value(question, "closed_at", closed_at)
         if question.message_ref is None or question.message_ref == keep:
             return
         if await _shares_open_message(self.session, question):
@@ -222,30 +262,40 @@ class Questions:
             and newest.message_ref != message_ref
         ):
             return None
-        for question in open_questions:
-            question.followed = True
+        # every open question is followed by this one; those on its topics
+        # (and lapsing offers) also close
         topics = topics_of(reply.choices)
+        staying: list[LiveQuestion] = []
         for question in open_questions:
             lapsed = question.lapses and question.id not in self.asked_now
             if lapsed or set(question.topics.split(" ")) & topics:
-                await self._close(question, keep=message_ref)
-        row = LiveQuestion(
-            platform=address.platform,
-            chat_id=address.chat_id,
-            kind=address.kind,
-            person_id=scope_person,
-            topics=" ".join(sorted(topics))[:400],
-            choice_ids="\n".join(c.id for c in reply.choices),
-            fingerprint=mark,
-            text=snippet(reply.text)[:SNIPPET],
-            message_ref=message_ref,
-            open=True,
-            lapses=reply.lapses,
-            followed=await self._folded(address, digest),
-            created_at=to_db(self.now),
-        )
+                await self._close(question, keep=message_ref, followed=not question.followed)
+            elif not question.followed:
+                staying.append(question)
+        if staying:
+            await self._follow(staying)
+        values = {
+            "platform": address.platform,
+            "chat_id": address.chat_id,
+            "kind": address.kind,
+            "person_id": scope_person,
+            "topics": " ".join(sorted(topics))[:400],
+            "choice_ids": "\n".join(c.id for c in reply.choices),
+            "fingerprint": mark,
+            "text": snippet(reply.text)[:SNIPPET],
+            "message_ref": message_ref,
+            "open": True,
+            "lapses": reply.lapses,
+            "followed": await self._folded(address, digest),
+            "created_at": to_db(self.now),
+            "closed_at": None,
+        }
+        result = await self.session.execute(lq.insert_one(), values)
+        row = LiveQuestion(id=result.inserted_primary_key[0], **values)  # type: ignore[index]
+        # the row is in the database already: the session holds it as loaded
+        make_transient_to_detached(row)
         self.session.add(row)
-        await self.session.flush()
+        self._scopes[self._key(address.platform, scope_person, address.chat_id)].append(row)
         self.asked_now.add(row.id)
         return dataclasses.replace(reply, question=row.id)
 
@@ -278,15 +328,13 @@ class Questions:
 async def _shares_open_message(session: DbSession, question: LiveQuestion) -> bool:
     """Does another open question live on the same platform message?"""
     found = await session.scalar(
-        select(LiveQuestion.id)
-        .where(
-            LiveQuestion.platform == question.platform,
-            LiveQuestion.chat_id == question.chat_id,
-            LiveQuestion.message_ref == question.message_ref,
-            LiveQuestion.open.is_(True),
-            LiveQuestion.id != question.id,
-        )
-        .limit(1)
+        lq.shares_message(),
+        {
+            "b_platform": question.platform,
+            "b_chat_id": question.chat_id,
+            "message_ref": question.message_ref,
+            "qid": question.id,
+        },
     )
     return found is not None
 
