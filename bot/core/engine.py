@@ -16,9 +16,10 @@ import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from bot.config import Settings
@@ -234,16 +235,12 @@ class Engine:
     async def _context(self, session, event: Event) -> Ctx:  # type: ignore[no-untyped-def]
         now = self.clock.now()
         actor = event.actor
-        stmt = (
-            select(Identity, Person)
-            .join(Person, Person.id == Identity.person_id)
-            .where(Identity.platform == actor.platform, Identity.user_id == actor.user_id)
-        )
-        if not self.db.is_sqlite:
-            # One event per person at a time: a second event waits here and then
-            # reads what the first committed (SQLite gets this from BEGIN IMMEDIATE).
-            stmt = stmt.with_for_update(of=Person)
-        row = (await session.execute(stmt)).first()
+        stmt = _identity_for_update() if not self.db.is_sqlite else _identity()
+        # (on PostgreSQL the row lock makes a second event of the same person wait
+        # here and then read what the first committed; SQLite gets this from
+        # BEGIN IMMEDIATE)
+        params = {"platform": actor.platform, "user_id": actor.user_id}
+        row = (await session.execute(stmt, params)).first()
         if row is None:
             person = Person(
                 display_name=actor.display_name[:128] or actor.user_id,
@@ -267,8 +264,12 @@ class Engine:
             person.unreachable_at = None  # they wrote to us, so they can be reached again
         # any event is an answer: prompts sent before it no longer count as unanswered,
         # so a pair whose series paused itself (bot.flows.attention) is back at once
-        person.last_active_at = to_db(now)
-        await session.flush()
+        active_at = to_db(now)
+        if person.last_active_at != active_at:
+            person.last_active_at = active_at
+        if row is None:
+            await session.flush()
+        # (changes to a loaded person or identity go out with the next flush)
         return Ctx(
             session,
             self.content,
@@ -336,6 +337,21 @@ class Engine:
         fallback = self.flows.texts.get("*")
         if fallback is not None:
             await fallback(ctx, await ctx.dialog("*"), event.text.strip())
+
+
+@cache
+def _identity() -> Select[tuple[Identity, Person]]:
+    """The sender's identity and person, built once (see :meth:`Engine._context`)."""
+    return (
+        select(Identity, Person)
+        .join(Person, Person.id == Identity.person_id)
+        .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id"))
+    )
+
+
+@cache
+def _identity_for_update() -> Select[tuple[Identity, Person]]:
+    return _identity().with_for_update(of=Person)
 
 
 async def is_organiser(ctx: Ctx) -> bool:
