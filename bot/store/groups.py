@@ -2,37 +2,42 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import Select, bindparam, select
 
 from bot.store.models import Group, Member, Person, Programme
 from bot.store.session import DbSession
 
+# The two reads below run in most events, so their statements are built once
+# (bound parameters): SQLAlchemy then reuses their cache keys and compiled SQL.
+
+
+@cache
+def _members_of() -> Select[tuple[Member]]:
+    return (
+        select(Member)
+        .where(Member.group_id == bindparam("group_id"), Member.left_at.is_(None))
+        .order_by(Member.role.desc(), Member.id)  # mentor first
+    )
+
+
+@cache
+def _memberships() -> Select[tuple[Member]]:
+    return select(Member).where(
+        Member.person_id == bindparam("person_id"),
+        Member.group_id.is_not(None),
+        Member.left_at.is_(None),
+    )
+
 
 async def members_of(session: DbSession, group_id: int) -> list[Member]:
-    return list(
-        (
-            await session.scalars(
-                select(Member)
-                .where(Member.group_id == group_id, Member.left_at.is_(None))
-                .order_by(Member.role.desc(), Member.id)  # mentor first
-            )
-        ).all()
-    )
+    return list((await session.scalars(_members_of(), {"group_id": group_id})).all())
 
 
 async def memberships(session: DbSession, person_id: int) -> list[Member]:
     """The person's seats in pairs and circles (not organiser seats)."""
-    return list(
-        (
-            await session.scalars(
-                select(Member).where(
-                    Member.person_id == person_id,
-                    Member.group_id.is_not(None),
-                    Member.left_at.is_(None),
-                )
-            )
-        ).all()
-    )
+    return list((await session.scalars(_memberships(), {"person_id": person_id})).all())
 
 
 async def organiser_programmes(session: DbSession, person_id: int) -> list[Programme]:
