@@ -14,9 +14,10 @@ from bot.store.session import DbSession
 
 
 @cache
-def _members_of() -> Select[tuple[Member]]:
+def _members_of() -> Select[tuple[Member, Person]]:
     return (
-        select(Member)
+        select(Member, Person)
+        .outerjoin(Person, Person.id == Member.person_id)
         .where(Member.group_id == bindparam("group_id"), Member.left_at.is_(None))
         .order_by(Member.role.desc(), Member.id)  # mentor first
     )
@@ -31,8 +32,22 @@ def _memberships() -> Select[tuple[Member]]:
     )
 
 
+#: ``session.info`` key of the people :func:`members_of` loaded along the way
+HELD_PEOPLE = "held_people"
+
+
 async def members_of(session: DbSession, group_id: int) -> list[Member]:
-    return list((await session.scalars(_members_of(), {"group_id": group_id})).all())
+    """The group's current seats, mentor first.
+
+    Their people come in the same query and are held for the rest of the
+    transaction, so the ``session.get(Person, ...)`` that usually follows is
+    answered from the session instead of one more SELECT per member (the
+    session itself only keeps loaded rows while something refers to them).
+    """
+    rows = (await session.execute(_members_of(), {"group_id": group_id})).all()
+    held = session.info.setdefault(HELD_PEOPLE, [])
+    held.extend(person for _, person in rows if person is not None)
+    return [member for member, _ in rows]
 
 
 async def memberships(session: DbSession, person_id: int) -> list[Member]:
