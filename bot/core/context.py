@@ -11,9 +11,10 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, Update, bindparam, select, update
 
 from bot.config import Settings
 from bot.content import Content
@@ -142,6 +143,9 @@ class Ctx(Work):
     identity: Identity
     replies: list[Outgoing] = field(default_factory=list, kw_only=True)
     _dialogs: dict[str, Dialog] = field(default_factory=dict, kw_only=True)
+    #: the person's dialog rows, loaded with the person (held here, so they stay
+    #: the session's own copies for the whole event)
+    _dialog_rows: dict[str, DialogState] = field(default_factory=dict, kw_only=True)
 
     async def set_dialog_of(
         self, person_id: int, conversation: str, step: str | None, data: dict[str, Any]
@@ -218,7 +222,9 @@ class Ctx(Work):
     # -- dialog state --------------------------------------------------
     async def dialog(self, conversation: str) -> Dialog:
         if conversation not in self._dialogs:
-            row = await self.session.get(DialogState, (self.person.id, conversation))
+            row = self._dialog_rows.get(conversation) or await self.session.get(
+                DialogState, (self.person.id, conversation)
+            )
             self._dialogs[conversation] = (
                 Dialog(conversation, row.step, dict(row.data or {}), row.version, True)
                 if row
@@ -250,23 +256,50 @@ class Ctx(Work):
                 )
                 continue
             result = await self.session.execute(
-                update(DialogState)
-                .where(
-                    DialogState.person_id == self.person.id,
-                    DialogState.conversation == d.conversation,
-                    DialogState.version == d.version,
-                )
-                .values(step=d.step, data=d.data, version=d.version + 1, updated_at=stamp)
-                .execution_options(synchronize_session=False)
+                _save_dialog(),
+                {
+                    "b_person": self.person.id,
+                    "b_conversation": d.conversation,
+                    "b_version": d.version,
+                    "b_step": d.step,
+                    "b_data": d.data,
+                    "b_next": d.version + 1,
+                    "b_at": stamp,
+                },
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise StaleState(d.conversation)
 
 
+@cache
+def _save_dialog() -> Update:
+    """A dialog's new state, if its version is still the one read (built once)."""
+    return (
+        update(DialogState)
+        .where(
+            DialogState.person_id == bindparam("b_person"),
+            DialogState.conversation == bindparam("b_conversation"),
+            DialogState.version == bindparam("b_version"),
+        )
+        .values(
+            step=bindparam("b_step"),
+            data=bindparam("b_data", type_=DialogState.__table__.c.data.type),
+            version=bindparam("b_next"),
+            updated_at=bindparam("b_at"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+@cache
+def _identities_of() -> Select[tuple[Identity]]:
+    return (
+        select(Identity)
+        .where(Identity.person_id == bindparam("person_id"))
+        .order_by(Identity.id.desc())
+    )
+
+
 async def primary_identity(session: DbSession, person_id: int) -> Identity | None:
     """The identity used for proactive messages: the most recently seen one."""
-    return (
-        await session.scalars(
-            select(Identity).where(Identity.person_id == person_id).order_by(Identity.id.desc())
-        )
-    ).first()
+    return (await session.scalars(_identities_of(), {"person_id": person_id})).first()

@@ -240,7 +240,8 @@ class Engine:
         # here and then read what the first committed; SQLite gets this from
         # BEGIN IMMEDIATE)
         params = {"platform": actor.platform, "user_id": actor.user_id}
-        row = (await session.execute(stmt, params)).first()
+        rows = (await session.execute(stmt, params)).all()
+        row = rows[0] if rows else None
         if row is None:
             person = Person(
                 display_name=actor.display_name[:128] or actor.user_id,
@@ -255,7 +256,8 @@ class Engine:
             # strangers who never join are not kept (see bot.store.retention)
             await plan_stranger_purge(session, person.id, now + STRANGER_DAYS)
         else:
-            identity, person = row
+            identity, person, _ = row
+        dialogs = {d.conversation: d for _, _, d in rows if d is not None}
         if event.address.kind == "dm" and identity.dm_chat_id != event.address.chat_id:
             identity.dm_chat_id = event.address.chat_id
         elif identity.dm_chat_id is None and actor.dm_chat_id:
@@ -280,6 +282,7 @@ class Engine:
             identity,
             flows=self.flows,
             chats=dict(self.chats),
+            _dialog_rows=dialogs,
         )
 
     # -- dispatching -----------------------------------------------------
@@ -340,17 +343,20 @@ class Engine:
 
 
 @cache
-def _identity() -> Select[tuple[Identity, Person]]:
-    """The sender's identity and person, built once (see :meth:`Engine._context`)."""
+def _identity() -> Select[tuple[Identity, Person, DialogState]]:
+    """The sender's identity and person with their dialog rows (one row per
+    conversation), built once (see :meth:`Engine._context`): most events read
+    a dialog, and this way it costs no statement of its own."""
     return (
-        select(Identity, Person)
+        select(Identity, Person, DialogState)
         .join(Person, Person.id == Identity.person_id)
+        .outerjoin(DialogState, DialogState.person_id == Person.id)
         .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id"))
     )
 
 
 @cache
-def _identity_for_update() -> Select[tuple[Identity, Person]]:
+def _identity_for_update() -> Select[tuple[Identity, Person, DialogState]]:
     return _identity().with_for_update(of=Person)
 
 

@@ -124,6 +124,7 @@ async def erase(ctx: Ctx) -> None:
     s.expire_all()
     s.info[WIPE_WAL] = True
     ctx._dialogs.clear()
+    ctx._dialog_rows.clear()
     ctx.questions.forget()  # the person's questions went with them
 
 
