@@ -327,12 +327,7 @@ class Engine:
         if len(event.text) > MAX_TEXT:
             ctx.say("basics.too_long", limit=MAX_TEXT)
             return
-        active = await ctx.session.scalar(
-            select(DialogState.conversation)
-            .where(DialogState.person_id == ctx.person.id, DialogState.step.is_not(None))
-            .order_by(DialogState.updated_at.desc())
-            .limit(1)
-        )
+        active = await ctx.session.scalar(_active_dialog(), {"person_id": ctx.person.id})
         handler = self.flows.texts.get(active) if active else None
         if handler is not None:
             await handler(ctx, await ctx.dialog(active), event.text.strip())  # type: ignore[arg-type]
@@ -360,10 +355,26 @@ def _identity_for_update() -> Select[tuple[Identity, Person, DialogState]]:
     return _identity().with_for_update(of=Person)
 
 
-async def is_organiser(ctx: Ctx) -> bool:
-    found = await ctx.session.scalar(
-        select(Member.id).where(Member.person_id == ctx.person.id, Member.role == "organiser")
+@cache
+def _active_dialog() -> Select[tuple[str]]:
+    """The conversation that gets typed text: the one changed last."""
+    return (
+        select(DialogState.conversation)
+        .where(DialogState.person_id == bindparam("person_id"), DialogState.step.is_not(None))
+        .order_by(DialogState.updated_at.desc())
+        .limit(1)
     )
+
+
+@cache
+def _organiser_seat() -> Select[tuple[int]]:
+    return select(Member.id).where(
+        Member.person_id == bindparam("person_id"), Member.role == "organiser"
+    )
+
+
+async def is_organiser(ctx: Ctx) -> bool:
+    found = await ctx.session.scalar(_organiser_seat(), {"person_id": ctx.person.id})
     return found is not None
 
 

@@ -8,9 +8,10 @@ every event (nothing is cached between events).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from bot.content import ChecklistItem, Content
 from bot.store.groups import members_of
@@ -120,9 +121,7 @@ async def view_of(session: DbSession, content: Content, agreement: Agreement) ->
                 people[m.person_id] = person
     answers = {
         (a.item_id, a.member_id): a.answer
-        for a in await session.scalars(
-            select(AgreementAnswer).where(AgreementAnswer.agreement_id == agreement.id)
-        )
+        for a in await session.scalars(_answers(), {"agreement_id": agreement.id})
     }
     items = checklist(content, group.kind)
     rhythm = await session.get(Rhythm, group.id)
@@ -133,10 +132,21 @@ def checklist(content: Content, kind: str) -> list[ChecklistItem]:
     return [i for i in content.agreement.items if kind == "circle" or not i.circles_only]
 
 
-async def current_agreement(session: DbSession, group_id: int) -> Agreement | None:
-    return await session.scalar(
+@cache
+def _answers() -> Select[tuple[AgreementAnswer]]:
+    return select(AgreementAnswer).where(AgreementAnswer.agreement_id == bindparam("agreement_id"))
+
+
+@cache
+def _current() -> Select[tuple[Agreement]]:
+    """The group's newest agreement (statements built once: read in most agreement steps)."""
+    return (
         select(Agreement)
-        .where(Agreement.group_id == group_id)
+        .where(Agreement.group_id == bindparam("group_id"))
         .order_by(Agreement.version.desc())
         .limit(1)
     )
+
+
+async def current_agreement(session: DbSession, group_id: int) -> Agreement | None:
+    return await session.scalar(_current(), {"group_id": group_id})

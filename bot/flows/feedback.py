@@ -24,8 +24,6 @@ This module takes the answers; ``feedback_asking`` asks the questions,
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.content import EvalQuestion
 from bot.core.choice_ids import parse_id, parse_int
 from bot.core.context import Ctx, Dialog
@@ -47,6 +45,7 @@ from bot.flows.feedback_asking import (
 from bot.flows.feedback_rounds import plan_rounds, round_job
 from bot.flows.registry import Flows
 from bot.store.db import to_db
+from bot.store.groups import seat_of
 from bot.store.models import (
     FeedbackAnswer,
     Group,
@@ -65,11 +64,7 @@ def register(flows: Flows) -> None:
 
 # -- answers ----------------------------------------------------------------------
 async def _seat(ctx: Ctx, group_id: int) -> Member | None:
-    return await ctx.session.scalar(
-        select(Member).where(
-            Member.group_id == group_id, Member.person_id == ctx.person.id, Member.left_at.is_(None)
-        )
-    )
+    return await seat_of(ctx.session, group_id, ctx.person.id)
 
 
 async def choose(ctx: Ctx, parts: list[str]) -> None:

@@ -6,7 +6,9 @@ check-in went unanswered without importing the flow that asks it.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import Select, bindparam, select
 
 from bot.core.choice_ids import parse_id
 from bot.core.context import Work
@@ -16,17 +18,22 @@ PULSE_RATING = "useful"
 
 
 # -- reading progress ----------------------------------------------------------
+@cache
+def _answers_of() -> Select[tuple[FeedbackAnswer]]:
+    """Built once: read for every feedback answer."""
+    return select(FeedbackAnswer).where(
+        FeedbackAnswer.group_id == bindparam("group_id"),
+        FeedbackAnswer.member_id == bindparam("member_id"),
+        FeedbackAnswer.kind == bindparam("kind"),
+        FeedbackAnswer.round == bindparam("round"),
+    )
+
+
 async def answers_of(
     work: Work, group_id: int, member_id: int, kind: str, round_: str
 ) -> dict[str, FeedbackAnswer]:
-    rows = await work.session.scalars(
-        select(FeedbackAnswer).where(
-            FeedbackAnswer.group_id == group_id,
-            FeedbackAnswer.member_id == member_id,
-            FeedbackAnswer.kind == kind,
-            FeedbackAnswer.round == round_,
-        )
-    )
+    params = {"group_id": group_id, "member_id": member_id, "kind": kind, "round": round_}
+    rows = await work.session.scalars(_answers_of(), params)
     return {a.question_id: a for a in rows}
 
 

@@ -35,8 +35,9 @@ the group (joined, meeting planned or held) re-evaluate it and move the job.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 
 from bot.core.commands import CommandSpec
 from bot.core.context import Ctx, Work
@@ -115,10 +116,16 @@ def paused_now(group: Group, now: datetime) -> bool:
 
 
 # -- reading the group's state -------------------------------------------------
-async def open_flags(work: Work, group_id: int) -> dict[str, RiskFlag]:
-    rows = await work.session.scalars(
-        select(RiskFlag).where(RiskFlag.group_id == group_id, RiskFlag.resolved_at.is_(None))
+@cache
+def _open_flags() -> Select[tuple[RiskFlag]]:
+    """Built once: health reads a group's flags after most of its events."""
+    return select(RiskFlag).where(
+        RiskFlag.group_id == bindparam("group_id"), RiskFlag.resolved_at.is_(None)
     )
+
+
+async def open_flags(work: Work, group_id: int) -> dict[str, RiskFlag]:
+    rows = await work.session.scalars(_open_flags(), {"group_id": group_id})
     return {f.reason: f for f in rows}
 
 

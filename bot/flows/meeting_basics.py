@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.core.context import Ctx, Work
 from bot.core.types import Attachment, Reply
 from bot.store.db import from_db, to_db
-from bot.store.groups import group_and_programme, memberships, seats_with_people
+from bot.store.groups import group_and_programme, memberships, seat_of, seats_with_people
 from bot.store.jobs import schedule
 from bot.store.models import (
     Group,
@@ -44,11 +44,7 @@ async def set_dialog_for(
 
 
 async def seat_in(ctx: Ctx, group_id: int) -> Member | None:
-    return await ctx.session.scalar(
-        select(Member).where(
-            Member.group_id == group_id, Member.person_id == ctx.person.id, Member.left_at.is_(None)
-        )
-    )
+    return await seat_of(ctx.session, group_id, ctx.person.id)
 
 
 async def people_of(work: Work, group_id: int) -> list[tuple[Member, Person]]:

@@ -10,7 +10,9 @@ a rhythm outside it waits for an organiser's yes (:mod:`bot.flows.rhythm_frame`)
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from functools import cache
+
+from sqlalchemy import Select, bindparam, func, select
 
 from bot.core.choice_ids import parse_id, parse_int
 from bot.core.context import Ctx, Dialog, Work
@@ -96,13 +98,24 @@ async def _member(ctx: Ctx, group_id: int) -> tuple[Group, Member] | None:
     sending their last answer (or accepting) at the same moment would each
     see the other as not done yet, and the rhythm would never be agreed.
     """
-    group = await ctx.session.scalar(select(Group).where(Group.id == group_id).with_for_update())
+    group = await ctx.session.scalar(_locked_group(), {"group_id": group_id})
     if group is None:
         return None
-    seat = await ctx.session.scalar(
-        select(Member).where(Member.group_id == group_id, Member.person_id == ctx.person.id)
-    )
+    seat = await ctx.session.scalar(_any_seat(), {"group_id": group_id, "person_id": ctx.person.id})
     return (group, seat) if seat is not None else None
+
+
+@cache
+def _locked_group() -> Select[tuple[Group]]:
+    """Built once, like :func:`_any_seat`: both run for every rhythm press."""
+    return select(Group).where(Group.id == bindparam("group_id")).with_for_update()
+
+
+@cache
+def _any_seat() -> Select[tuple[Member]]:
+    return select(Member).where(
+        Member.group_id == bindparam("group_id"), Member.person_id == bindparam("person_id")
+    )
 
 
 async def _proposal(ctx: Work, group: Group, member: Member) -> RhythmProposal:

@@ -36,6 +36,20 @@ def _memberships() -> Select[tuple[Member]]:
 HELD_PEOPLE = "held_people"
 
 
+@cache
+def _seat_of() -> Select[tuple[Member]]:
+    return select(Member).where(
+        Member.group_id == bindparam("group_id"),
+        Member.person_id == bindparam("person_id"),
+        Member.left_at.is_(None),
+    )
+
+
+async def seat_of(session: DbSession, group_id: int, person_id: int) -> Member | None:
+    """A person's current seat in a group, if they have one."""
+    return await session.scalar(_seat_of(), {"group_id": group_id, "person_id": person_id})
+
+
 async def members_of(session: DbSession, group_id: int) -> list[Member]:
     """The group's current seats, mentor first.
 
