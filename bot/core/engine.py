@@ -235,7 +235,7 @@ class Engine:
     async def _context(self, session, event: Event) -> Ctx:  # type: ignore[no-untyped-def]
         now = self.clock.now()
         actor = event.actor
-        stmt = _identity_for_update() if not self.db.is_sqlite else _identity()
+        stmt = _identity() if self.db.is_sqlite else _identity_for_update()
         # (on PostgreSQL the row lock makes a second event of the same person wait
         # here and then read what the first committed; SQLite gets this from
         # BEGIN IMMEDIATE)
@@ -256,8 +256,11 @@ class Engine:
             # strangers who never join are not kept (see bot.store.retention)
             await plan_stranger_purge(session, person.id, now + STRANGER_DAYS)
         else:
-            identity, person, _ = row
-        dialogs = {d.conversation: d for _, _, d in rows if d is not None}
+            identity, person = row[0], row[1]
+        # (on PostgreSQL the dialogs are read after the lock, in their own
+        # statements: a statement that waited for the lock still reads the
+        # joined rows as they were when it started)
+        dialogs = {r[2].conversation: r[2] for r in rows if len(r) > 2 and r[2] is not None}
         if event.address.kind == "dm" and identity.dm_chat_id != event.address.chat_id:
             identity.dm_chat_id = event.address.chat_id
         elif identity.dm_chat_id is None and actor.dm_chat_id:
@@ -351,8 +354,14 @@ def _identity() -> Select[tuple[Identity, Person, DialogState]]:
 
 
 @cache
-def _identity_for_update() -> Select[tuple[Identity, Person, DialogState]]:
-    return _identity().with_for_update(of=Person)
+def _identity_for_update() -> Select[tuple[Identity, Person]]:
+    """PostgreSQL: the identity and person, the person's row locked."""
+    return (
+        select(Identity, Person)
+        .join(Person, Person.id == Identity.person_id)
+        .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id"))
+        .with_for_update(of=Person)
+    )
 
 
 @cache
