@@ -292,7 +292,7 @@ def _save_dialog() -> Update:
 
 
 @cache
-def _identities_of() -> Select[tuple[Identity]]:
+def _identities_of() -> Select[Identity]:
     return (
         select(Identity)
         .where(Identity.person_id == bindparam("person_id"))

@@ -341,7 +341,7 @@ class Engine:
 
 
 @cache
-def _identity() -> Select[tuple[Identity, Person, DialogState]]:
+def _identity() -> Select[Identity, Person, DialogState]:
     """The sender's identity and person with their dialog rows (one row per
     conversation), built once (see :meth:`Engine._context`): most events read
     a dialog, and this way it costs no statement of its own."""
@@ -354,7 +354,7 @@ def _identity() -> Select[tuple[Identity, Person, DialogState]]:
 
 
 @cache
-def _identity_for_update() -> Select[tuple[Identity, Person]]:
+def _identity_for_update() -> Select[Identity, Person]:
     """PostgreSQL: the identity and person, the person's row locked."""
     return (
         select(Identity, Person)
@@ -365,7 +365,7 @@ def _identity_for_update() -> Select[tuple[Identity, Person]]:
 
 
 @cache
-def _active_dialog() -> Select[tuple[str]]:
+def _active_dialog() -> Select[str]:
     """The conversation that gets typed text: the one changed last."""
     return (
         select(DialogState.conversation)
@@ -376,7 +376,7 @@ def _active_dialog() -> Select[tuple[str]]:
 
 
 @cache
-def _organiser_seat() -> Select[tuple[int]]:
+def _organiser_seat() -> Select[int]:
     return select(Member.id).where(
         Member.person_id == bindparam("person_id"), Member.role == "organiser"
     )

@@ -32,8 +32,9 @@ import dataclasses
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -290,8 +291,9 @@ class Questions:
             "created_at": to_db(self.now),
             "closed_at": None,
         }
-        result = await self.session.execute(lq.insert_one(), values)
-        row = LiveQuestion(id=result.inserted_primary_key[0], **values)  # type: ignore[index]
+        result = cast("CursorResult[Any]", await self.session.execute(lq.insert_one(), values))
+        assert result.inserted_primary_key is not None
+        row = LiveQuestion(id=result.inserted_primary_key[0], **values)
         # the row is in the database already: the session holds it as loaded
         make_transient_to_detached(row)
         self.session.add(row)

@@ -133,12 +133,12 @@ def checklist(content: Content, kind: str) -> list[ChecklistItem]:
 
 
 @cache
-def _answers() -> Select[tuple[AgreementAnswer]]:
+def _answers() -> Select[AgreementAnswer]:
     return select(AgreementAnswer).where(AgreementAnswer.agreement_id == bindparam("agreement_id"))
 
 
 @cache
-def _current() -> Select[tuple[Agreement]]:
+def _current() -> Select[Agreement]:
     """The group's newest agreement (statements built once: read in most agreement steps)."""
     return (
         select(Agreement)

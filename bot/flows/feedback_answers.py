@@ -19,7 +19,7 @@ PULSE_RATING = "useful"
 
 # -- reading progress ----------------------------------------------------------
 @cache
-def _answers_of() -> Select[tuple[FeedbackAnswer]]:
+def _answers_of() -> Select[FeedbackAnswer]:
     """Built once: read for every feedback answer."""
     return select(FeedbackAnswer).where(
         FeedbackAnswer.group_id == bindparam("group_id"),

@@ -117,7 +117,7 @@ def paused_now(group: Group, now: datetime) -> bool:
 
 # -- reading the group's state -------------------------------------------------
 @cache
-def _open_flags() -> Select[tuple[RiskFlag]]:
+def _open_flags() -> Select[RiskFlag]:
     """Built once: health reads a group's flags after most of its events."""
     return select(RiskFlag).where(
         RiskFlag.group_id == bindparam("group_id"), RiskFlag.resolved_at.is_(None)

@@ -106,13 +106,13 @@ async def _member(ctx: Ctx, group_id: int) -> tuple[Group, Member] | None:
 
 
 @cache
-def _locked_group() -> Select[tuple[Group]]:
+def _locked_group() -> Select[Group]:
     """Built once, like :func:`_any_seat`: both run for every rhythm press."""
     return select(Group).where(Group.id == bindparam("group_id")).with_for_update()
 
 
 @cache
-def _any_seat() -> Select[tuple[Member]]:
+def _any_seat() -> Select[Member]:
     return select(Member).where(
         Member.group_id == bindparam("group_id"), Member.person_id == bindparam("person_id")
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import cast
 
 from sqlalchemy import Select, bindparam, select
 
@@ -14,7 +15,7 @@ from bot.store.session import DbSession
 
 
 @cache
-def _members_of() -> Select[tuple[Member, Person]]:
+def _members_of() -> Select[Member, Person]:
     return (
         select(Member, Person)
         .outerjoin(Person, Person.id == Member.person_id)
@@ -24,7 +25,7 @@ def _members_of() -> Select[tuple[Member, Person]]:
 
 
 @cache
-def _memberships() -> Select[tuple[Member]]:
+def _memberships() -> Select[Member]:
     return select(Member).where(
         Member.person_id == bindparam("person_id"),
         Member.group_id.is_not(None),
@@ -37,7 +38,7 @@ HELD_PEOPLE = "held_people"
 
 
 @cache
-def _seat_of() -> Select[tuple[Member]]:
+def _seat_of() -> Select[Member]:
     return select(Member).where(
         Member.group_id == bindparam("group_id"),
         Member.person_id == bindparam("person_id"),
@@ -58,7 +59,8 @@ async def members_of(session: DbSession, group_id: int) -> list[Member]:
     answered from the session instead of one more SELECT per member (the
     session itself only keeps loaded rows while something refers to them).
     """
-    rows = (await session.execute(_members_of(), {"group_id": group_id})).all()
+    result = await session.execute(_members_of(), {"group_id": group_id})
+    rows = cast("list[tuple[Member, Person | None]]", result.all())
     held = session.info.setdefault(HELD_PEOPLE, [])
     held.extend(person for _, person in rows if person is not None)
     return [member for member, _ in rows]

@@ -67,7 +67,7 @@ class LiveQuestion(Base):
 
 
 @cache
-def open_of_person() -> Select[tuple[LiveQuestion]]:
+def open_of_person() -> Select[LiveQuestion]:
     """A person's open questions in private chats on one platform, oldest first."""
     return (
         select(LiveQuestion)
@@ -83,7 +83,7 @@ def open_of_person() -> Select[tuple[LiveQuestion]]:
 
 
 @cache
-def open_in_group() -> Select[tuple[LiveQuestion]]:
+def open_in_group() -> Select[LiveQuestion]:
     """The open questions of one group chat, oldest first."""
     return (
         select(LiveQuestion)
@@ -163,7 +163,7 @@ def insert_one() -> Insert:
 
 
 @cache
-def shares_message() -> Select[tuple[int]]:
+def shares_message() -> Select[int]:
     """Another open question on the same platform message?"""
     return (
         select(LiveQuestion.id)
