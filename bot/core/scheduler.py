@@ -28,7 +28,7 @@ from bot.core.ports import Clock, FakeClock, OffsetClock
 from bot.flows.registry import Flows
 from bot.store.claims import claim
 from bot.store.db import Database, from_db, to_db
-from bot.store.models import Job
+from bot.store.models import Group, Job, Programme
 from bot.store.retention import compact_delivered_outbox
 from bot.store.session import DbSession
 
@@ -172,6 +172,7 @@ class Scheduler:
             async with self.db.transaction() as session:
                 rows = await session.scalars(select(Job).where(Job.id.in_([j.id for j in jobs])))
                 fresh_by_id = {row.id: row for row in rows}
+                held = await _load_groups(session, list(fresh_by_id.values()))
                 queued: list[int] = []
                 for job in jobs:
                     fresh = fresh_by_id.get(job.id)
@@ -180,6 +181,7 @@ class Scheduler:
                     queued += await self._run_one(session, fresh, now, digest)
                 # the tick sends these right after the commit; claimed here, not apart
                 await self.delivery.hold(session, queued, now)
+                del held
         except DBAPIError:
             if len(jobs) == 1:
                 log.exception("job %s (%s) failed", jobs[0].id, jobs[0].kind)
@@ -215,6 +217,23 @@ class Scheduler:
             fresh = await session.get(Job, job_id)
             if fresh is not None:
                 _count_failure(fresh, now)
+
+
+async def _load_groups(session: DbSession, jobs: list[Job]) -> list[object]:
+    """The batch's groups and their programmes, in two queries instead of two per
+    job: while the returned list holds them, the session's identity map answers
+    the jobs' ``session.get(Group, ...)`` and ``session.get(Programme, ...)``
+    without a statement.  They are read in the batch's own transaction, so
+    nothing is served from an earlier one."""
+    group_ids = sorted({job.group_id for job in jobs if job.group_id is not None})
+    if not group_ids:
+        return []
+    groups = list((await session.scalars(select(Group).where(Group.id.in_(group_ids)))).all())
+    programme_ids = sorted({group.programme_id for group in groups})
+    programmes = list(
+        (await session.scalars(select(Programme).where(Programme.id.in_(programme_ids)))).all()
+    )
+    return [*groups, *programmes]
 
 
 def _count_failure(job: Job, now: datetime) -> None:

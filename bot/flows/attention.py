@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from bot.core.context import Work
 from bot.core.types import Choice, Reply
@@ -53,11 +53,17 @@ async def last_activity(work: Work, group_id: int) -> datetime | None:
 
 
 async def unanswered(work: Work, group_id: int) -> int:
-    """Moments at which the group was asked something, since anyone last answered."""
-    since = await last_activity(work, group_id)
-    stmt = select(func.count(func.distinct(Prompt.sent_at))).where(Prompt.group_id == group_id)
-    if since is not None:
-        stmt = stmt.where(Prompt.sent_at > to_db(since))
+    """Moments at which the group was asked something, since anyone last answered
+    (one query: the latest activity is a subquery)."""
+    since = (
+        select(func.max(Person.last_active_at))
+        .join(Member, Member.person_id == Person.id)
+        .where(Member.group_id == group_id, Member.left_at.is_(None))
+        .scalar_subquery()
+    )
+    stmt = select(func.count(func.distinct(Prompt.sent_at))).where(
+        Prompt.group_id == group_id, or_(since.is_(None), Prompt.sent_at > since)
+    )
     return int(await work.session.scalar(stmt) or 0)
 
 

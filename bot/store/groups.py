@@ -83,11 +83,12 @@ async def lock_group(session: DbSession, group_id: int) -> Group | None:
 
 
 async def seats_with_people(session: DbSession, group_id: int) -> list[tuple[Member, Person]]:
-    """The group's current members who have joined, each with their person."""
-    out = []
-    for seat in await members_of(session, group_id):
-        if seat.person_id is not None:
-            person = await session.get(Person, seat.person_id)
-            if person is not None:
-                out.append((seat, person))
-    return out
+    """The group's current members who have joined, each with their person
+    (mentor first), in one query."""
+    rows = await session.execute(
+        select(Member, Person)
+        .join(Person, Person.id == Member.person_id)
+        .where(Member.group_id == group_id, Member.left_at.is_(None))
+        .order_by(Member.role.desc(), Member.id)
+    )
+    return [(seat, person) for seat, person in rows.tuples()]
