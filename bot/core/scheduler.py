@@ -17,8 +17,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import DateTime, bindparam, case, func, select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.config import Settings
 from bot.content import Content
@@ -33,6 +34,13 @@ from bot.store.retention import compact_delivered_outbox
 from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
+
+#: a finished job, marked in one prebuilt statement (no unit-of-work flush)
+_DONE = (
+    update(Job.__table__)
+    .where(Job.__table__.c.id == bindparam("job_id"))
+    .values(done_at=bindparam("done_at", type_=DateTime), claimed_until=None)
+)
 
 CLAIM_FOR = timedelta(minutes=5)
 MAX_JOB_ATTEMPTS = 5
@@ -203,9 +211,10 @@ class Scheduler:
                     log.error("no handler for job kind %s", job.kind)
                 else:
                     await handler(work, job)
-                job.done_at = to_db(now)
-                job.claimed_until = None
-                await session.flush()
+                await session.flush()  # the job's own writes, failing inside its savepoint
+                await session.execute(_DONE, {"job_id": job.id, "done_at": to_db(now)})
+                set_committed_value(job, "done_at", to_db(now))
+                set_committed_value(job, "claimed_until", None)
         except Exception:
             log.exception("job %s (%s) failed", job.id, job.kind)
             _count_failure(job, now)

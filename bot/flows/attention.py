@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import DateTime, Integer, String, bindparam, exists, func, insert, or_, select
 
 from bot.core.context import Work
 from bot.core.types import Choice, Reply
@@ -72,14 +72,27 @@ async def is_quiet(work: Work, group: Group) -> bool:
     return await unanswered(work, group.id) >= quiet_after(programme)
 
 
+#: one statement: the prompt is added unless the group has one at this moment
+_RECORD_PROMPT = insert(Prompt.__table__).from_select(
+    ["group_id", "kind", "sent_at"],
+    select(
+        bindparam("group_id", type_=Integer),
+        bindparam("kind", type_=String),
+        bindparam("sent_at", type_=DateTime),
+    ).where(
+        ~exists().where(
+            Prompt.group_id == bindparam("group_id", type_=Integer),
+            Prompt.sent_at == bindparam("sent_at", type_=DateTime),
+        )
+    ),
+)
+
+
 async def record_prompt(work: Work, group_id: int, kind: str) -> None:
     """Note that the group was asked something now (once per group and moment)."""
-    found = await work.session.scalar(
-        select(Prompt.id).where(Prompt.group_id == group_id, Prompt.sent_at == to_db(work.now))
+    await work.session.execute(
+        _RECORD_PROMPT, {"group_id": group_id, "kind": kind[:16], "sent_at": to_db(work.now)}
     )
-    if found is None:
-        work.session.add(Prompt(group_id=group_id, kind=kind[:16], sent_at=to_db(work.now)))
-        await work.session.flush()
 
 
 async def may_send(work: Work, group: Group) -> bool:

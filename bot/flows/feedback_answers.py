@@ -30,6 +30,23 @@ async def answers_of(
     return {a.question_id: a for a in rows}
 
 
+async def round_answers(
+    work: Work, group_id: int, kind: str, round_: str
+) -> dict[int, dict[str, FeedbackAnswer]]:
+    """Every seat's answers of one round (member id -> as :func:`answers_of`)."""
+    rows = await work.session.scalars(
+        select(FeedbackAnswer).where(
+            FeedbackAnswer.group_id == group_id,
+            FeedbackAnswer.kind == kind,
+            FeedbackAnswer.round == round_,
+        )
+    )
+    out: dict[int, dict[str, FeedbackAnswer]] = {}
+    for a in rows:
+        out.setdefault(a.member_id, {})[a.question_id] = a
+    return out
+
+
 async def answered(work: Work, group_id: int, member_id: int, kind: str, round_: str) -> bool:
     found = await work.session.scalar(
         select(FeedbackAnswer.id)

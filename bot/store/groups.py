@@ -91,4 +91,4 @@ async def seats_with_people(session: DbSession, group_id: int) -> list[tuple[Mem
         .where(Member.group_id == group_id, Member.left_at.is_(None))
         .order_by(Member.role.desc(), Member.id)
     )
-    return [(seat, person) for seat, person in rows.tuples()]
+    return [(seat, person) for seat, person in rows.all()]
