@@ -92,7 +92,8 @@ def main() -> None:
         r = asyncio.run(profile_jobs(Path(tmp), pairs, jobs))
     print(
         f"{plain['jobs']} jobs ({plain['sent']} messages sent): {plain['ms_per_job']:.2f} ms per "
-        f"job without the profiler ({plain['cpu_ms_per_job']:.2f} ms CPU: the machine may be shared); {plain['statements']:.1f} statements per job "
+        f"job without the profiler ({plain['cpu_ms_per_job']:.2f} ms CPU: the machine may be "
+        f"shared); {plain['statements']:.1f} statements per job "
         f"({', '.join(f'{k} {v:.1f}' for k, v in plain['kinds'].items())}), "
         f"{plain['commits']:.2f} commits per job\n"
     )

@@ -52,19 +52,23 @@ async def last_activity(work: Work, group_id: int) -> datetime | None:
     return from_db(value) if value is not None else None
 
 
+_LAST_ACTIVE = (
+    select(func.max(Person.last_active_at))
+    .join(Member, Member.person_id == Person.id)
+    .where(Member.group_id == bindparam("group_id"), Member.left_at.is_(None))
+    .scalar_subquery()
+)
+#: moments the group was asked something since anyone last answered, in one
+#: prebuilt query (the latest activity is a subquery)
+_UNANSWERED = select(func.count(func.distinct(Prompt.sent_at))).where(
+    Prompt.group_id == bindparam("group_id"),
+    or_(_LAST_ACTIVE.is_(None), Prompt.sent_at > _LAST_ACTIVE),
+)
+
+
 async def unanswered(work: Work, group_id: int) -> int:
-    """Moments at which the group was asked something, since anyone last answered
-    (one query: the latest activity is a subquery)."""
-    since = (
-        select(func.max(Person.last_active_at))
-        .join(Member, Member.person_id == Person.id)
-        .where(Member.group_id == group_id, Member.left_at.is_(None))
-        .scalar_subquery()
-    )
-    stmt = select(func.count(func.distinct(Prompt.sent_at))).where(
-        Prompt.group_id == group_id, or_(since.is_(None), Prompt.sent_at > since)
-    )
-    return int(await work.session.scalar(stmt) or 0)
+    """Moments at which the group was asked something, since anyone last answered."""
+    return int(await work.session.scalar(_UNANSWERED, {"group_id": group_id}) or 0)
 
 
 async def is_quiet(work: Work, group: Group) -> bool:
@@ -122,6 +126,14 @@ async def tell_paused(work: Work, group: Group) -> None:
 
 
 # -- surveys wait for an open meeting question -----------------------------------
+#: the group's meetings that have started and whose question may be open
+_STARTED_MEETINGS = select(Meeting).where(
+    Meeting.group_id == bindparam("group_id"),
+    Meeting.status.in_(("awaiting", "planned")),
+    Meeting.starts_at <= bindparam("now"),
+)
+
+
 async def open_question_until(work: Work, group_id: int) -> datetime | None:
     """Until when the group's "did you meet?" stays open, or None if none is.
 
@@ -135,11 +147,7 @@ async def open_question_until(work: Work, group_id: int) -> datetime | None:
     settings = programme.settings if programme is not None else {}
     hours = float(settings.get("meeting_question_hours", DEFAULT_QUESTION_HOURS))
     rows = await work.session.scalars(
-        select(Meeting).where(
-            Meeting.group_id == group_id,
-            Meeting.status.in_(("awaiting", "planned")),
-            Meeting.starts_at <= to_db(work.now),
-        )
+        _STARTED_MEETINGS, {"group_id": group_id, "now": to_db(work.now)}
     )
     latest: datetime | None = None
     for meeting in rows:

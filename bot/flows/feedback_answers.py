@@ -6,7 +6,7 @@ check-in went unanswered without importing the flow that asks it.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.core.choice_ids import parse_id
 from bot.core.context import Work
@@ -30,16 +30,19 @@ async def answers_of(
     return {a.question_id: a for a in rows}
 
 
+_ROUND_ANSWERS = select(FeedbackAnswer).where(
+    FeedbackAnswer.group_id == bindparam("group_id"),
+    FeedbackAnswer.kind == bindparam("kind"),
+    FeedbackAnswer.round == bindparam("round"),
+)
+
+
 async def round_answers(
     work: Work, group_id: int, kind: str, round_: str
 ) -> dict[int, dict[str, FeedbackAnswer]]:
     """Every seat's answers of one round (member id -> as :func:`answers_of`)."""
     rows = await work.session.scalars(
-        select(FeedbackAnswer).where(
-            FeedbackAnswer.group_id == group_id,
-            FeedbackAnswer.kind == kind,
-            FeedbackAnswer.round == round_,
-        )
+        _ROUND_ANSWERS, {"group_id": group_id, "kind": kind, "round": round_}
     )
     out: dict[int, dict[str, FeedbackAnswer]] = {}
     for a in rows:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.store.models import Group, Member, Person, Programme
 from bot.store.session import DbSession
@@ -82,13 +82,16 @@ async def lock_group(session: DbSession, group_id: int) -> Group | None:
     return await session.scalar(select(Group).where(Group.id == group_id).with_for_update())
 
 
+_SEATS_WITH_PEOPLE = (
+    select(Member, Person)
+    .join(Person, Person.id == Member.person_id)
+    .where(Member.group_id == bindparam("group_id"), Member.left_at.is_(None))
+    .order_by(Member.role.desc(), Member.id)
+)
+
+
 async def seats_with_people(session: DbSession, group_id: int) -> list[tuple[Member, Person]]:
     """The group's current members who have joined, each with their person
     (mentor first), in one query."""
-    rows = await session.execute(
-        select(Member, Person)
-        .join(Person, Person.id == Member.person_id)
-        .where(Member.group_id == group_id, Member.left_at.is_(None))
-        .order_by(Member.role.desc(), Member.id)
-    )
+    rows = await session.execute(_SEATS_WITH_PEOPLE, {"group_id": group_id})
     return [(seat, person) for seat, person in rows.all()]
