@@ -27,7 +27,7 @@ from bot.core.types import Outgoing
 from bot.store.claims import claim
 from bot.store.db import Database, to_db
 from bot.store.models import OutboxMessage, Person
-from bot.store.outbox import row_to_outgoing
+from bot.store.outbox import OUTBOX, row_to_outgoing
 from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,9 @@ MAX_BACKOFF = timedelta(hours=1)
 
 #: marking a message sent, in one prebuilt Core statement (``ids``: the rows of
 #: one parcel): it runs once per message, so its cost is paid per message
-_OUTBOX = OutboxMessage.__table__
 _MARK_SENT = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
     .values(sent_at=bindparam("at", type_=DateTime), claimed_until=None)
 )
 

@@ -29,6 +29,7 @@ from bot.core.ports import Clock, FakeClock, OffsetClock
 from bot.flows.registry import Flows
 from bot.store.claims import claim
 from bot.store.db import Database, from_db, to_db
+from bot.store.jobs import JOBS
 from bot.store.models import Group, Job, Programme
 from bot.store.retention import compact_delivered_outbox
 from bot.store.session import DbSession
@@ -37,8 +38,8 @@ log = logging.getLogger(__name__)
 
 #: a finished job, marked in one prebuilt statement (no unit-of-work flush)
 _DONE = (
-    update(Job.__table__)
-    .where(Job.__table__.c.id == bindparam("job_id"))
+    update(JOBS)
+    .where(JOBS.c.id == bindparam("job_id"))
     .values(done_at=bindparam("done_at", type_=DateTime), claimed_until=None)
 )
 

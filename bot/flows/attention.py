@@ -24,7 +24,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, Integer, String, bindparam, exists, func, insert, or_, select
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+)
 
 from bot.core.context import Work
 from bot.core.types import Choice, Reply
@@ -77,7 +88,8 @@ async def is_quiet(work: Work, group: Group) -> bool:
 
 
 #: one statement: the prompt is added unless the group has one at this moment
-_RECORD_PROMPT = insert(Prompt.__table__).from_select(
+_PROMPTS: Table = Prompt.__table__  # type: ignore[assignment]
+_RECORD_PROMPT = insert(_PROMPTS).from_select(
     ["group_id", "kind", "sent_at"],
     select(
         bindparam("group_id", type_=Integer),

@@ -46,7 +46,8 @@ async def round_answers(
     )
     out: dict[int, dict[str, FeedbackAnswer]] = {}
     for a in rows:
-        out.setdefault(a.member_id, {})[a.question_id] = a
+        if a.member_id is not None:  # a seat's answers (answers_of reads them by seat)
+            out.setdefault(a.member_id, {})[a.question_id] = a
     return out
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from typing import Any
+
+from sqlalchemy import Result, bindparam, select
 
 from bot.store.models import Group, Member, Person, Programme
 from bot.store.session import DbSession
@@ -93,5 +95,5 @@ _SEATS_WITH_PEOPLE = (
 async def seats_with_people(session: DbSession, group_id: int) -> list[tuple[Member, Person]]:
     """The group's current members who have joined, each with their person
     (mentor first), in one query."""
-    rows = await session.execute(_SEATS_WITH_PEOPLE, {"group_id": group_id})
-    return [(seat, person) for seat, person in rows.all()]
+    rows: Result[Any] = await session.execute(_SEATS_WITH_PEOPLE, {"group_id": group_id})
+    return [(row.Member, row.Person) for row in rows]
