@@ -158,13 +158,14 @@ def _scheduler_section(r: dict[str, Any]) -> list[str]:
         "benchmark may.",
         "",
         "| pairs | due jobs | seeded in s | db MB | first claim ms | ms per job | "
-        "projected tick s |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "statements per job | projected tick s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n, t in sorted(r["ticks"].items(), key=lambda kv: int(kv[0])):
         lines.append(
             f"| {int(n):,} | {int(n):,} | {t['seed_s']:.1f} | {t['db_bytes'] / 1e6:.1f} | "
-            f"{t['claim_ms']:.1f} | {t['per_job_ms']:.1f} | {_n(t['tick_s'], 1)} |"
+            f"{t['claim_ms']:.1f} | {t['per_job_ms']:.1f} | "
+            f"{_n(t['statements'], 1) if 'statements' in t else '-'} | {_n(t['tick_s'], 1)} |"
         )
     idle = r["idle"]
     a, b = idle["small_tick"], idle["large_tick"]

@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event as sa_event
+
 from bench import seed
 from bench.mem_probe import CountingTransport
 from bench.stats import say
@@ -42,15 +44,32 @@ async def _open(path: Path) -> tuple[Core, CountingTransport]:
     return core, transport
 
 
+def _engines(core: Core) -> list[Any]:
+    """The engines a tick writes through (SQLite: the durable and the lazy one)."""
+    lazy = getattr(core.db, "_lazy_engine", None)
+    return [core.db.sync_engine, *([lazy] if lazy is not None else [])]
+
+
 async def sampled_tick(path: Path, due: int, sample: int) -> dict[str, Any]:
     """The first claim of a tick (``LIMIT 500``) and ``sample`` of its jobs, as
     ``tick`` runs them; the tick is projected from the time per job."""
     core, transport = await _open(path)
     scheduler = core.scheduler
+    counted = {"statements": 0, "commits": 0}
+
+    def statement(*_: Any) -> None:
+        counted["statements"] += 1
+
+    def commit(*_: Any) -> None:
+        counted["commits"] += 1
+
     try:
         started = time.perf_counter()
         jobs = await scheduler._claim(BATCH)
         claim_s = time.perf_counter() - started
+        for engine in _engines(core):
+            sa_event.listen(engine, "before_cursor_execute", statement)
+            sa_event.listen(engine, "commit", commit)
         run_started = time.perf_counter()
         now = core.clock.now()
         digest = f"t:{now.isoformat()}"
@@ -72,6 +91,9 @@ async def sampled_tick(path: Path, due: int, sample: int) -> dict[str, Any]:
         "claim_ms": claim_s * 1000,
         "run_s": run_s,
         "per_job_ms": per_job * 1000,
+        # every statement the jobs and their delivery ran (BEGINs included), per job
+        "statements": counted["statements"] / ran if ran else 0.0,
+        "commits": counted["commits"] / ran if ran else 0.0,
         "tick_s": per_job * due + claim_s * claims,
     }
 

@@ -154,16 +154,33 @@ def _job(results: dict[str, Any]) -> tuple[str, str, bool | None, str | None]:
     why = None
     if not ok:
         why = (
-            f"**Due jobs.** {per_job:.1f} ms per job: jobs now run 20 to a transaction (one "
-            "commit per batch), but a check-in job is flow code -- the pair, the programme, "
-            "the seats and people, earlier answers, attention and pause checks, the next "
-            "check-in planned -- about 25 ORM statements, and each of its two messages is "
-            "sent and marked sent in its own transaction (one disk flush each at "
-            "`synchronous=FULL`), which keeps the Telegram guarantee of at most one repeated "
-            "message per worker after a crash (docs/reliability.md). "
-            f"{_fsync(results, 'a job pays it once per batch and once per message sent.')}"
+            f"**Due jobs.** {per_job:.1f} ms per job: jobs run 20 to a transaction (one "
+            "commit per batch, a savepoint per job), and a check-in job is flow code -- the "
+            "open meeting question, the quiet check, the prompt, the seats with their people, "
+            "the round's answers, then per message its address, the live-question rule and "
+            "the outbox row, and the next check-in planned -- "
+            f"{_statements(first)}"
+            "most of them through the ORM, whose Python cost per statement is most of a job's "
+            "time; and each of its two messages is sent and marked sent in its own transaction "
+            "(not waiting for the disk), which keeps the Telegram guarantee of at most one "
+            "repeated message per worker after a crash (docs/reliability.md). "
+            + _fsync(
+                results,
+                "a job pays a twentieth of one FULL commit (one per batch); its two sent "
+                "marks commit at NORMAL.",
+            )
         )
     return title, measured, ok, why
+
+
+def _statements(tick: dict[str, Any]) -> str:
+    """The measured statements (and commits) per job, when the run counted them."""
+    if "statements" not in tick:
+        return ""
+    return (
+        f"{tick['statements']:.1f} SQL statements per job in this run (BEGINs, savepoints "
+        f"and the sent marks included; {tick['commits']:.2f} commits per job), "
+    )
 
 
 def _telegram(results: dict[str, Any]) -> tuple[str, str, bool | None, str | None]:

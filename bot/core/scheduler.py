@@ -17,8 +17,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import DateTime, bindparam, case, func, select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.config import Settings
 from bot.content import Content
@@ -28,11 +29,19 @@ from bot.core.ports import Clock, FakeClock, OffsetClock
 from bot.flows.registry import Flows
 from bot.store.claims import claim
 from bot.store.db import Database, from_db, to_db
-from bot.store.models import Job
+from bot.store.jobs import JOBS
+from bot.store.models import Group, Job, Programme
 from bot.store.retention import compact_delivered_outbox
 from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
+
+#: a finished job, marked in one prebuilt statement (no unit-of-work flush)
+_DONE = (
+    update(JOBS)
+    .where(JOBS.c.id == bindparam("job_id"))
+    .values(done_at=bindparam("done_at", type_=DateTime), claimed_until=None)
+)
 
 CLAIM_FOR = timedelta(minutes=5)
 MAX_JOB_ATTEMPTS = 5
@@ -172,6 +181,7 @@ class Scheduler:
             async with self.db.transaction() as session:
                 rows = await session.scalars(select(Job).where(Job.id.in_([j.id for j in jobs])))
                 fresh_by_id = {row.id: row for row in rows}
+                held = await _load_groups(session, list(fresh_by_id.values()))
                 queued: list[int] = []
                 for job in jobs:
                     fresh = fresh_by_id.get(job.id)
@@ -180,6 +190,7 @@ class Scheduler:
                     queued += await self._run_one(session, fresh, now, digest)
                 # the tick sends these right after the commit; claimed here, not apart
                 await self.delivery.hold(session, queued, now)
+                del held
         except DBAPIError:
             if len(jobs) == 1:
                 log.exception("job %s (%s) failed", jobs[0].id, jobs[0].kind)
@@ -201,9 +212,10 @@ class Scheduler:
                     log.error("no handler for job kind %s", job.kind)
                 else:
                     await handler(work, job)
-                job.done_at = to_db(now)
-                job.claimed_until = None
-                await session.flush()
+                await session.flush()  # the job's own writes, failing inside its savepoint
+                await session.execute(_DONE, {"job_id": job.id, "done_at": to_db(now)})
+                set_committed_value(job, "done_at", to_db(now))
+                set_committed_value(job, "claimed_until", None)
         except Exception:
             log.exception("job %s (%s) failed", job.id, job.kind)
             _count_failure(job, now)
@@ -215,6 +227,23 @@ class Scheduler:
             fresh = await session.get(Job, job_id)
             if fresh is not None:
                 _count_failure(fresh, now)
+
+
+async def _load_groups(session: DbSession, jobs: list[Job]) -> list[object]:
+    """The batch's groups and their programmes, in two queries instead of two per
+    job: while the returned list holds them, the session's identity map answers
+    the jobs' ``session.get(Group, ...)`` and ``session.get(Programme, ...)``
+    without a statement.  They are read in the batch's own transaction, so
+    nothing is served from an earlier one."""
+    group_ids = sorted({job.group_id for job in jobs if job.group_id is not None})
+    if not group_ids:
+        return []
+    groups = list((await session.scalars(select(Group).where(Group.id.in_(group_ids)))).all())
+    programme_ids = sorted({group.programme_id for group in groups})
+    programmes = list(
+        (await session.scalars(select(Programme).where(Programme.id.in_(programme_ids)))).all()
+    )
+    return [*groups, *programmes]
 
 
 def _count_failure(job: Job, now: datetime) -> None:

@@ -24,7 +24,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+)
 
 from bot.core.context import Work
 from bot.core.types import Choice, Reply
@@ -52,13 +63,23 @@ async def last_activity(work: Work, group_id: int) -> datetime | None:
     return from_db(value) if value is not None else None
 
 
+_LAST_ACTIVE = (
+    select(func.max(Person.last_active_at))
+    .join(Member, Member.person_id == Person.id)
+    .where(Member.group_id == bindparam("group_id"), Member.left_at.is_(None))
+    .scalar_subquery()
+)
+#: moments the group was asked something since anyone last answered, in one
+#: prebuilt query (the latest activity is a subquery)
+_UNANSWERED = select(func.count(func.distinct(Prompt.sent_at))).where(
+    Prompt.group_id == bindparam("group_id"),
+    or_(_LAST_ACTIVE.is_(None), Prompt.sent_at > _LAST_ACTIVE),
+)
+
+
 async def unanswered(work: Work, group_id: int) -> int:
     """Moments at which the group was asked something, since anyone last answered."""
-    since = await last_activity(work, group_id)
-    stmt = select(func.count(func.distinct(Prompt.sent_at))).where(Prompt.group_id == group_id)
-    if since is not None:
-        stmt = stmt.where(Prompt.sent_at > to_db(since))
-    return int(await work.session.scalar(stmt) or 0)
+    return int(await work.session.scalar(_UNANSWERED, {"group_id": group_id}) or 0)
 
 
 async def is_quiet(work: Work, group: Group) -> bool:
@@ -66,14 +87,28 @@ async def is_quiet(work: Work, group: Group) -> bool:
     return await unanswered(work, group.id) >= quiet_after(programme)
 
 
+#: one statement: the prompt is added unless the group has one at this moment
+_PROMPTS: Table = Prompt.__table__  # type: ignore[assignment]
+_RECORD_PROMPT = insert(_PROMPTS).from_select(
+    ["group_id", "kind", "sent_at"],
+    select(
+        bindparam("group_id", type_=Integer),
+        bindparam("kind", type_=String),
+        bindparam("sent_at", type_=DateTime),
+    ).where(
+        ~exists().where(
+            Prompt.group_id == bindparam("group_id", type_=Integer),
+            Prompt.sent_at == bindparam("sent_at", type_=DateTime),
+        )
+    ),
+)
+
+
 async def record_prompt(work: Work, group_id: int, kind: str) -> None:
     """Note that the group was asked something now (once per group and moment)."""
-    found = await work.session.scalar(
-        select(Prompt.id).where(Prompt.group_id == group_id, Prompt.sent_at == to_db(work.now))
+    await work.session.execute(
+        _RECORD_PROMPT, {"group_id": group_id, "kind": kind[:16], "sent_at": to_db(work.now)}
     )
-    if found is None:
-        work.session.add(Prompt(group_id=group_id, kind=kind[:16], sent_at=to_db(work.now)))
-        await work.session.flush()
 
 
 async def may_send(work: Work, group: Group) -> bool:
@@ -103,6 +138,14 @@ async def tell_paused(work: Work, group: Group) -> None:
 
 
 # -- surveys wait for an open meeting question -----------------------------------
+#: the group's meetings that have started and whose question may be open
+_STARTED_MEETINGS = select(Meeting).where(
+    Meeting.group_id == bindparam("group_id"),
+    Meeting.status.in_(("awaiting", "planned")),
+    Meeting.starts_at <= bindparam("now"),
+)
+
+
 async def open_question_until(work: Work, group_id: int) -> datetime | None:
     """Until when the group's "did you meet?" stays open, or None if none is.
 
@@ -116,11 +159,7 @@ async def open_question_until(work: Work, group_id: int) -> datetime | None:
     settings = programme.settings if programme is not None else {}
     hours = float(settings.get("meeting_question_hours", DEFAULT_QUESTION_HOURS))
     rows = await work.session.scalars(
-        select(Meeting).where(
-            Meeting.group_id == group_id,
-            Meeting.status.in_(("awaiting", "planned")),
-            Meeting.starts_at <= to_db(work.now),
-        )
+        _STARTED_MEETINGS, {"group_id": group_id, "now": to_db(work.now)}
     )
     latest: datetime | None = None
     for meeting in rows:

@@ -37,6 +37,27 @@ async def answers_of(
     return {a.question_id: a for a in rows}
 
 
+_ROUND_ANSWERS = select(FeedbackAnswer).where(
+    FeedbackAnswer.group_id == bindparam("group_id"),
+    FeedbackAnswer.kind == bindparam("kind"),
+    FeedbackAnswer.round == bindparam("round"),
+)
+
+
+async def round_answers(
+    work: Work, group_id: int, kind: str, round_: str
+) -> dict[int, dict[str, FeedbackAnswer]]:
+    """Every seat's answers of one round (member id -> as :func:`answers_of`)."""
+    rows = await work.session.scalars(
+        _ROUND_ANSWERS, {"group_id": group_id, "kind": kind, "round": round_}
+    )
+    out: dict[int, dict[str, FeedbackAnswer]] = {}
+    for a in rows:
+        if a.member_id is not None:  # a seat's answers (answers_of reads them by seat)
+            out.setdefault(a.member_id, {})[a.question_id] = a
+    return out
+
+
 async def answered(work: Work, group_id: int, member_id: int, kind: str, round_: str) -> bool:
     found = await work.session.scalar(
         select(FeedbackAnswer.id)

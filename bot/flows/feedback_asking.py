@@ -10,7 +10,7 @@ from bot.content import EvalQuestion
 from bot.core.context import Ctx, Work
 from bot.core.types import Choice, Reply
 from bot.flows import health
-from bot.flows.feedback_answers import answers_of
+from bot.flows.feedback_answers import answers_of, round_answers
 from bot.store.db import from_db, to_db
 from bot.store.groups import organisers_of
 from bot.store.models import (
@@ -111,11 +111,14 @@ async def ask(
     round_: str,
     *,
     intro: str = "",
+    answers: dict[str, FeedbackAnswer] | None = None,
 ) -> None:
-    """Send ``person`` the next step of the round, or the closing words when done."""
+    """Send ``person`` the next step of the round, or the closing words when done
+    (``answers``: the seat's answers of the round, when the caller read them)."""
     lang = person.language
     questions = questions_for(work, kind, seat.role)
-    answers = await answers_of(work, group.id, seat.id, kind, round_)
+    if answers is None:
+        answers = await answers_of(work, group.id, seat.id, kind, round_)
     step = next_step(questions, answers)
     key = f"fb:{group.id}:{CODES[kind]}:{round_}:{seat.id}:{len(answers)}"
     if step is None:
@@ -167,11 +170,13 @@ async def ask(
 async def start_round(
     work: Work, group: Group, kind: str, round_: str, *, intro_key: str = "", **params: object
 ) -> None:
+    by_seat = await round_answers(work, group.id, kind, round_)  # every seat's, in one query
     for seat, person in await people_of(work, group.id):
         if person.unreachable_at is not None:
             continue
         intro = work.t_for(person.language, intro_key or f"feedback.intro.{kind}", **params)
-        await ask(work, group, seat, person, kind, round_, intro=intro)
+        answers = by_seat.get(seat.id, {})
+        await ask(work, group, seat, person, kind, round_, intro=intro, answers=answers)
 
 
 async def start_pulse(work: Work, meeting: Meeting) -> None:

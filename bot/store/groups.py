@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Result, Select, bindparam, select
 
 from bot.store.models import Group, Member, Person, Programme
 from bot.store.session import DbSession
@@ -118,12 +118,16 @@ async def lock_group(session: DbSession, group_id: int) -> Group | None:
     return await session.scalar(select(Group).where(Group.id == group_id).with_for_update())
 
 
+_SEATS_WITH_PEOPLE = (
+    select(Member, Person)
+    .join(Person, Person.id == Member.person_id)
+    .where(Member.group_id == bindparam("group_id"), Member.left_at.is_(None))
+    .order_by(Member.role.desc(), Member.id)
+)
+
+
 async def seats_with_people(session: DbSession, group_id: int) -> list[tuple[Member, Person]]:
-    """The group's current members who have joined, each with their person."""
-    out = []
-    for seat in await members_of(session, group_id):
-        if seat.person_id is not None:
-            person = await session.get(Person, seat.person_id)
-            if person is not None:
-                out.append((seat, person))
-    return out
+    """The group's current members who have joined, each with their person
+    (mentor first), in one query."""
+    rows: Result[Any] = await session.execute(_SEATS_WITH_PEOPLE, {"group_id": group_id})
+    return [(row.Member, row.Person) for row in rows]

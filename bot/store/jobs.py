@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete
 
 from bot.store.db import to_db
+from bot.store.inserts import insert_absent
 from bot.store.models import Job
 from bot.store.session import DbSession
+
+JOBS: Table = Job.__table__  # type: ignore[assignment]
 
 
 async def schedule(
@@ -21,24 +24,24 @@ async def schedule(
     group_id: int | None = None,
     person_id: int | None = None,
     payload: dict[str, Any] | None = None,
-) -> Job | None:
-    """Plan a job; returns None when a job with this key already exists."""
-    if key is not None:
-        found = await session.scalar(select(Job.id).where(Job.key == key))
-        if found is not None:
-            return None
-    job = Job(
-        kind=kind,
-        due_at=to_db(due_at),
-        key=key,
-        group_id=group_id,
-        person_id=person_id,
-        payload=payload or {},
-        attempts=0,
+) -> int | None:
+    """Plan a job; returns its id, or None when a job with this key already exists.
+
+    One statement (an insert that skips a present key), written at once."""
+    return await insert_absent(
+        session,
+        JOBS,
+        "key",
+        {
+            "kind": kind,
+            "due_at": to_db(due_at),
+            "key": key,
+            "group_id": group_id,
+            "person_id": person_id,
+            "payload": payload or {},
+            "attempts": 0,
+        },
     )
-    session.add(job)
-    await session.flush()
-    return job
 
 
 async def cancel_pending(

@@ -7,12 +7,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table
 
 from bot.core.types import Address, Attachment, Choice, Outgoing, Reply
 from bot.store.db import to_db
+from bot.store.inserts import insert_absent
 from bot.store.models import OutboxMessage
 from bot.store.session import DbSession
+
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 
 
 def reply_to_payload(reply: Reply) -> dict[str, Any]:
@@ -79,30 +82,28 @@ async def enqueue(
     handling worker delivers them right after the commit, so the sweep must
     not take them meanwhile.  Rows with the same ``digest`` for the same chat
     are delivered as one message."""
-    idem = key or f"u:{uuid.uuid4().hex}"
-    if key is not None:
-        found = await session.scalar(select(OutboxMessage.id).where(OutboxMessage.idem_key == key))
-        if found is not None:
-            return None
     payload = reply_to_payload(reply)
     if edit_ref is not None:
         payload["edit_ref"] = edit_ref
     if dm is not None:
         payload["dm"] = dm
-    row = OutboxMessage(
-        idem_key=idem,
-        person_id=person_id,
-        platform=address.platform,
-        chat_id=address.chat_id,
-        thread_id=address.thread_id,
-        address_kind=address.kind,
-        payload=payload,
-        created_at=to_db(now),
-        next_attempt_at=to_db(now),
-        attempts=0,
-        claimed_until=to_db(claimed_until) if claimed_until is not None else None,
-        digest=digest,
+    # one statement: the insert itself skips a key already present
+    return await insert_absent(
+        session,
+        OUTBOX,
+        "idem_key",
+        {
+            "idem_key": key or f"u:{uuid.uuid4().hex}",
+            "person_id": person_id,
+            "platform": address.platform,
+            "chat_id": address.chat_id,
+            "thread_id": address.thread_id,
+            "address_kind": address.kind,
+            "payload": payload,
+            "created_at": to_db(now),
+            "next_attempt_at": to_db(now),
+            "attempts": 0,
+            "claimed_until": to_db(claimed_until) if claimed_until is not None else None,
+            "digest": digest,
+        },
     )
-    session.add(row)
-    await session.flush()
-    return row.id

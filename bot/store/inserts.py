@@ -1,0 +1,47 @@
+"""Insert-if-absent in one statement: ``INSERT ... ON CONFLICT DO NOTHING RETURNING id``.
+
+Idempotent writes (a job planned by key, an outbox message by its
+idempotency key) used to look the key up first and then insert: two
+statements, and on PostgreSQL a race between two workers ended in a unique
+violation.  One insert that skips a present key does both, on SQLite (3.35
+or later) and PostgreSQL alike.  The statements are built once per table,
+key and dialect and executed with plain parameters, so a call costs no
+statement construction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+
+from bot.store.session import DbSession, SyncBackedSession
+
+_BUILT: dict[tuple[str, str, str], Insert] = {}
+
+
+def dialect_of(session: DbSession) -> str:
+    if isinstance(session, SyncBackedSession):
+        return session.sync_session.get_bind().dialect.name
+    return session.get_bind().dialect.name
+
+
+def _statement(table: Table, key: str, dialect: str) -> Insert:
+    built = _BUILT.get((table.name, key, dialect))
+    if built is None:
+        make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        built = make(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c.id)
+        _BUILT[(table.name, key, dialect)] = built
+    return built
+
+
+async def insert_absent(
+    session: DbSession, table: Table, key: str, values: dict[str, Any]
+) -> int | None:
+    """Insert ``values`` into ``table`` unless a row with the same ``key`` column
+    exists; returns the new row's id, or None when nothing was inserted."""
+    result = await session.execute(_statement(table, key, dialect_of(session)), values)
+    new_id = result.scalar()
+    return int(new_id) if new_id is not None else None
