@@ -29,7 +29,7 @@ from bot.flows.registry import Flows
 from bot.store.claims import claim
 from bot.store.db import Database, from_db, to_db
 from bot.store.models import Job
-from bot.store.retention import compact_delivered_outbox
+from bot.store.retention import compact_delivered_outbox, purge_closed_questions
 from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
@@ -98,6 +98,7 @@ class Scheduler:
         if self._compact_at is None or now >= self._compact_at:
             async with self.db.transaction() as session:
                 await compact_delivered_outbox(session, now)
+                await purge_closed_questions(session, now)
             self._compact_at = now + COMPACT_EVERY
         return ran
 
