@@ -269,6 +269,17 @@ def _storage_section(r: dict[str, Any]) -> list[str]:
         "`VACUUM`:",
         "",
         f"- database: {r['bytes']:,} bytes; empty schema alone: {r['empty_bytes']:,} bytes",
+        *(
+            [
+                f"- before `VACUUM` the file held {r['unvacuumed_bytes']:,} bytes "
+                f"({_n(r['per_pair_net_unvacuumed'])} per pair over the empty schema), "
+                f"{r['free_bytes']:,} of them free pages: what retention deleted, which "
+                "SQLite fills again with later rows but does not give back to the disk "
+                "without `VACUUM`"
+            ]
+            if "unvacuumed_bytes" in r
+            else []
+        ),
         f"- **{_n(r['per_pair_net'])} bytes per pair** over the empty schema "
         f"({_n(r['per_pair'])} with the empty schema divided among the {r['pairs']} pairs; "
         "the schema's size is fixed, so the target is read on the growth per pair)",
@@ -278,6 +289,13 @@ def _storage_section(r: dict[str, Any]) -> list[str]:
                 f"{r['outbox']['compacted']:,} of them compacted to their key, recipient, time "
                 f"and digest after {OUTBOX_DAYS} days (`bot.store.retention`); "
                 f"{r['outbox']['keys']:,} keys kept, so queueing with a key stays idempotent"
+                + (
+                    f"; {r['stripped']:,} edits took answered questions' buttons away, "
+                    f"{r['outbox'].get('strips', 0):,} of their rows still kept (a week after "
+                    "delivery they go, with the questions closed over a week ago)"
+                    if "stripped" in r
+                    else ""
+                )
             ]
             if "outbox" in r
             else []
