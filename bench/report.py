@@ -264,25 +264,27 @@ def _storage_section(r: dict[str, Any]) -> list[str]:
     lines += [
         f"{r['pairs']} pairs join, agree and book through the pair script, then "
         f"{r['weeks']} weeks pass on the fake clock; every week the scheduler fires what is "
-        "due and both members answer (met, ratings, skips, the next meeting booked). "
+        "due and both members answer (met, ratings, skips, the next meeting booked); "
+        "messages get platform ids, so answered questions lose their buttons as on Telegram. "
         f"{r['events']:,} events, {r['proactive_messages']:,} proactive messages. After "
         "`VACUUM`:",
         "",
         f"- database: {r['bytes']:,} bytes; empty schema alone: {r['empty_bytes']:,} bytes",
+        f"- **{_n(r['per_pair_net'])} bytes per pair** over the empty schema "
+        f"({_n(r['per_pair'])} with the empty schema divided among the {r['pairs']} pairs; "
+        "the schema's size is fixed, so the target is read on the growth per pair)",
         *(
             [
                 f"- before `VACUUM` the file held {r['unvacuumed_bytes']:,} bytes "
                 f"({_n(r['per_pair_net_unvacuumed'])} per pair over the empty schema), "
-                f"{r['free_bytes']:,} of them free pages: what retention deleted, which "
-                "SQLite fills again with later rows but does not give back to the disk "
-                "without `VACUUM`"
+                f"{r['free_bytes']:,} of them in free pages (emptied by retention; SQLite "
+                "fills them again with later rows but gives them back to the disk only on "
+                "`VACUUM`); the rest of the difference is pages left part-filled where rows "
+                "were deleted or compacted"
             ]
             if "unvacuumed_bytes" in r
             else []
         ),
-        f"- **{_n(r['per_pair_net'])} bytes per pair** over the empty schema "
-        f"({_n(r['per_pair'])} with the empty schema divided among the {r['pairs']} pairs; "
-        "the schema's size is fixed, so the target is read on the growth per pair)",
         *(
             [
                 f"- outbox: {r['outbox']['sent']:,} delivered rows, "
