@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import DBAPIError
@@ -43,6 +43,15 @@ MAX_ROUNDS = 100_000
 JOBS_PER_TRANSACTION = 20
 #: how often a tick also drops the words of long-delivered messages
 COMPACT_EVERY = timedelta(hours=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def moment_mark(now: datetime) -> str:
+    """The digest mark of one tick's moment: ``t:`` and the moment in
+    microseconds since 1970, in hex.  Every delivered message keeps it for
+    good (the organisers' message measure counts a digest as one message), so
+    it is short: 15 characters where an ISO timestamp took up to 34."""
+    return f"t:{(now - EPOCH) // timedelta(microseconds=1):x}"
 
 
 class Scheduler:
@@ -81,7 +90,7 @@ class Scheduler:
             await sweep()
         ran = 0
         now = self.clock.now()
-        digest = f"t:{now.isoformat()}"
+        digest = moment_mark(now)
         while True:
             jobs = await self._claim(limit)
             queued: list[int] = []
