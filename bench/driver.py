@@ -14,7 +14,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -95,15 +95,24 @@ class RecordingTransport:
     def __init__(self, driver: Driver) -> None:
         self.driver = driver
         self.count = 0
+        #: edits that only took a message's buttons away (not in ``count``)
+        self.stripped = 0
 
-    async def send(self, out: Outgoing) -> None:
+    async def send(self, out: Outgoing) -> str | None:
+        """Returns the message's id when the driver hands out ids (``refs``),
+        as a platform does, so the core can edit answered questions' buttons away."""
+        chat = out.address.chat_id
+        if out.reply.clears is not None:
+            self.stripped += 1
+            self.driver.strip(chat, out.reply.clears)  # an edit, not a message
+            return None
         self.count += 1
-        box = self.driver.inbox[out.address.chat_id]
+        box = self.driver.inbox[chat]
         edit = out.edit_ref if out.reply.replace else None
         if edit is not None and int(edit) < len(box):
             box[int(edit)] = out.reply  # the durable path edits the pressed message
-            return
-        self.driver.receive(out.address.chat_id, out.reply)
+            return self.driver.ref_at(chat, int(edit))
+        return self.driver.receive(chat, out.reply)
 
 
 @dataclass
@@ -221,11 +230,17 @@ class StatementCounter:
 class Driver:
     """The core, a recording transport, and people with inboxes."""
 
-    def __init__(self, core: Core, *, durable: bool = False) -> None:
+    def __init__(self, core: Core, *, durable: bool = False, refs: bool = False) -> None:
         self.core = core
         #: events go the adapters' way: stored in the inbox, handled from
         #: there, every reply through the outbox (else ``handle`` directly)
         self.durable = durable
+        #: messages get platform ids, as on Telegram and Discord: the core
+        #: then remembers them and edits answered questions' buttons away
+        #: (its ``strip:`` outbox rows); without, no message has an id
+        self.refs = refs
+        self._refs: dict[str, list[str]] = defaultdict(list)
+        self._sent = 0
         self._updates = 0
         self.transport = RecordingTransport(self)
         core.add_transport(self.transport)
@@ -234,11 +249,27 @@ class Driver:
         self.error_text = {core.content.t(lang, "basics.error") for lang in ("sv", "en")}
         self.missing_buttons = 0
 
-    def receive(self, chat: str, reply: Reply) -> None:
-        box = self.inbox[chat]
+    def receive(self, chat: str, reply: Reply) -> str | None:
+        """Put a message in ``chat``'s inbox; returns its id (with ``refs``)."""
+        box, refs = self.inbox[chat], self._refs[chat]
+        self._sent += 1
         box.append(reply)
+        refs.append(str(self._sent))
         if len(box) > INBOX_KEEP:
             del box[: len(box) - INBOX_KEEP]
+            del refs[: len(refs) - INBOX_KEEP]
+        return refs[-1] if self.refs else None
+
+    def ref_at(self, chat: str, index: int) -> str | None:
+        return self._refs[chat][index] if self.refs else None
+
+    def strip(self, chat: str, ref: str) -> None:
+        """The core took a message's buttons away."""
+        refs = self._refs[chat]
+        if ref in refs:
+            box = self.inbox[chat]
+            index = refs.index(ref)
+            box[index] = replace(box[index], choices=())
 
     # -- setting up ------------------------------------------------------
     async def programme(
@@ -284,7 +315,8 @@ class Driver:
                 self.missing_buttons += 1
                 return None
             index, choice_id = found
-            return ChoiceIn(seat.actor, seat.dm, choice_id), index
+            ref = self.ref_at(seat.user_id, index)
+            return ChoiceIn(seat.actor, seat.dm, choice_id, ref), index
         if action.startswith("/"):
             name, _, args = action[1:].partition(" ")
             return CommandIn(seat.actor, seat.dm, name, args), None
@@ -313,7 +345,9 @@ class Driver:
             outs = await self.core.handle(event)
             await self.core.deliver_outbox()
             elapsed = time.perf_counter() - started
-            self._direct(seat.user_id, outs, pressed)
+            for out, ref in self._direct(seat.user_id, outs, pressed):
+                if ref is not None and out.reply.question is not None:
+                    await self.core.note_sent(out, ref)  # what an adapter does
         error = any(o.reply.text in self.error_text for o in outs)
         return Timed(category_of(event), elapsed, error=error)
 
@@ -327,15 +361,21 @@ class Driver:
         await self.core.deliver_processed(processed)
         return [out for _, out in processed.replies]
 
-    def _direct(self, chat: str, outs: Sequence[Outgoing], pressed: int | None) -> None:
+    def _direct(
+        self, chat: str, outs: Sequence[Outgoing], pressed: int | None
+    ) -> list[tuple[Outgoing, str | None]]:
+        """Show the direct replies; returns each with its message id."""
+        shown: list[tuple[Outgoing, str | None]] = []
         for out in outs:
             target = out.address.chat_id
             box = self.inbox[target]
             if pressed is not None and target == chat and out.reply.replace and pressed < len(box):
                 box[pressed] = out.reply
+                shown.append((out, self.ref_at(target, pressed)))
                 pressed = None
             else:
-                self.receive(target, out.reply)
+                shown.append((out, self.receive(target, out.reply)))
+        return shown
 
     async def run_lockstep(
         self,

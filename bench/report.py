@@ -265,7 +265,8 @@ def _storage_section(r: dict[str, Any]) -> list[str]:
     lines += [
         f"{r['pairs']} pairs join, agree and book through the pair script, then "
         f"{r['weeks']} weeks pass on the fake clock; every week the scheduler fires what is "
-        "due and both members answer (met, ratings, skips, the next meeting booked). "
+        "due and both members answer (met, ratings, skips, the next meeting booked); "
+        "messages get platform ids, so answered questions lose their buttons as on Telegram. "
         f"{r['events']:,} events, {r['proactive_messages']:,} proactive messages. After "
         "`VACUUM`:",
         "",
@@ -275,10 +276,29 @@ def _storage_section(r: dict[str, Any]) -> list[str]:
         "the schema's size is fixed, so the target is read on the growth per pair)",
         *(
             [
+                f"- before `VACUUM` the file held {r['unvacuumed_bytes']:,} bytes "
+                f"({_n(r['per_pair_net_unvacuumed'])} per pair over the empty schema), "
+                f"{r['free_bytes']:,} of them in free pages (emptied by retention; SQLite "
+                "fills them again with later rows but gives them back to the disk only on "
+                "`VACUUM`); the rest of the difference is pages left part-filled where rows "
+                "were deleted or compacted"
+            ]
+            if "unvacuumed_bytes" in r
+            else []
+        ),
+        *(
+            [
                 f"- outbox: {r['outbox']['sent']:,} delivered rows, "
                 f"{r['outbox']['compacted']:,} of them compacted to their key, recipient, time "
                 f"and digest after {OUTBOX_DAYS} days (`bot.store.retention`); "
                 f"{r['outbox']['keys']:,} keys kept, so queueing with a key stays idempotent"
+                + (
+                    f"; {r['stripped']:,} edits took answered questions' buttons away, "
+                    f"{r['outbox'].get('strips', 0):,} of their rows still kept (a week after "
+                    "delivery they go, with the questions closed over a week ago)"
+                    if "stripped" in r
+                    else ""
+                )
             ]
             if "outbox" in r
             else []

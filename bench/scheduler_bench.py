@@ -30,7 +30,7 @@ from bench.stats import say
 from bot.app import Core
 from bot.config import load_settings
 from bot.core.ports import FakeClock
-from bot.core.scheduler import JOBS_PER_TRANSACTION
+from bot.core.scheduler import JOBS_PER_TRANSACTION, moment_mark
 
 BATCH = 500  # Scheduler.tick claims this many jobs at a time
 
@@ -72,7 +72,7 @@ async def sampled_tick(path: Path, due: int, sample: int) -> dict[str, Any]:
             sa_event.listen(engine, "commit", commit)
         run_started = time.perf_counter()
         now = core.clock.now()
-        digest = f"t:{now.isoformat()}"
+        digest = moment_mark(now)
         queued: list[int] = []
         for start in range(0, min(sample, len(jobs)), JOBS_PER_TRANSACTION):
             chunk = jobs[start : min(start + JOBS_PER_TRANSACTION, sample)]

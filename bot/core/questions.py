@@ -48,6 +48,8 @@ from bot.store.session import DbSession
 
 #: Characters of a question's text kept to show which message lost its buttons.
 SNIPPET = 200
+#: Hex digits of a question's fingerprint that are stored and compared.
+FINGERPRINT = 16
 
 
 def topic_of(choice_id: str) -> str:
@@ -67,9 +69,16 @@ def topics_of(choices: Iterable[Choice]) -> set[str]:
 
 
 def fingerprint(reply: Reply) -> str:
-    """Same text and same buttons: the same question."""
+    """Same text and same buttons: the same question.  The first 64 bits of
+    the SHA-256 are plenty to tell one person's questions apart and are kept
+    on every open question; rows from before kept all 256 (their prefix is
+    compared, see :func:`same_question`)."""
     blob = "\x1f".join([reply.text, *(f"{c.id}\x1e{c.label}" for c in reply.choices)])
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return hashlib.sha256(blob.encode()).hexdigest()[:FINGERPRINT]
+
+
+def same_question(stored: str, mark: str) -> bool:
+    return stored[:FINGERPRINT] == mark
 
 
 def snippet(text: str) -> str:
@@ -258,7 +267,7 @@ class Questions:
         if (
             not solicited
             and newest is not None
-            and newest.fingerprint == mark
+            and same_question(newest.fingerprint, mark)
             and not newest.followed
             and newest.message_ref != message_ref
         ):

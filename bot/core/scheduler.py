@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import DateTime, bindparam, case, func, select, update
 from sqlalchemy.exc import DBAPIError
@@ -31,7 +31,7 @@ from bot.store.claims import claim
 from bot.store.db import Database, from_db, to_db
 from bot.store.jobs import JOBS
 from bot.store.models import Group, Job, Programme
-from bot.store.retention import compact_delivered_outbox
+from bot.store.retention import compact_delivered_outbox, purge_closed_questions
 from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,15 @@ MAX_ROUNDS = 100_000
 JOBS_PER_TRANSACTION = 20
 #: how often a tick also drops the words of long-delivered messages
 COMPACT_EVERY = timedelta(hours=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def moment_mark(now: datetime) -> str:
+    """The digest mark of one tick's moment: ``t:`` and the moment in
+    microseconds since 1970, in hex.  Every delivered message keeps it for
+    good (the organisers' message measure counts a digest as one message), so
+    it is short: 15 characters where an ISO timestamp took up to 34."""
+    return f"t:{(now - EPOCH) // timedelta(microseconds=1):x}"
 
 
 class Scheduler:
@@ -90,7 +99,7 @@ class Scheduler:
             await sweep()
         ran = 0
         now = self.clock.now()
-        digest = f"t:{now.isoformat()}"
+        digest = moment_mark(now)
         while True:
             jobs = await self._claim(limit)
             queued: list[int] = []
@@ -107,6 +116,7 @@ class Scheduler:
         if self._compact_at is None or now >= self._compact_at:
             async with self.db.transaction() as session:
                 await compact_delivered_outbox(session, now)
+                await purge_closed_questions(session, now)
             self._compact_at = now + COMPACT_EVERY
         return ran
 

@@ -13,16 +13,27 @@ the bot still reads: its ``idem_key`` (queueing with a key stays idempotent,
 and forwarded /contact messages are recognised by theirs), who it went to and
 when, and its digest mark (the organisers' message measure).  Over a
 programme the words are most of what the database holds.
+
+A question (:mod:`bot.core.questions`) that closed more than
+:data:`QUESTION_KEEP` ago is deleted: only open questions are ever looked up
+again (a press on a closed one is answered by its flow, which knows from its
+own state that the question is over), and the one edit that took its buttons
+away was queued when it closed.  That edit's own outbox row (key ``strip:``)
+goes too once delivered and past :data:`OUTBOX_KEEP`: it was no message to
+count, and its question cannot close twice.  The newest question is always
+kept, so SQLite never hands a deleted question's id (and its ``strip:`` key)
+to a new one.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, cast, func, update
+from sqlalchemy import String, cast, delete, func, select, update
 
 from bot.store.db import to_db
 from bot.store.jobs import schedule
+from bot.store.live_questions import LiveQuestion
 from bot.store.models import OutboxMessage
 from bot.store.session import DbSession
 
@@ -30,6 +41,8 @@ STRANGER_JOB = "stranger_purge"
 STRANGER_DAYS = timedelta(days=30)
 #: how long a delivered message keeps its words
 OUTBOX_KEEP = timedelta(days=7)
+#: how long a closed question is kept (an unsent message may still carry it)
+QUESTION_KEEP = timedelta(days=7)
 
 
 async def plan_stranger_purge(session: DbSession, person_id: int, at: datetime) -> None:
@@ -59,3 +72,28 @@ async def compact_delivered_outbox(session: DbSession, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def purge_closed_questions(session: DbSession, now: datetime) -> int:
+    """Delete questions closed more than QUESTION_KEEP ago (never the newest
+    one: its id must not be handed out again) and the delivered edits that
+    took their buttons away; returns how many rows went."""
+    newest = select(func.max(LiveQuestion.id)).scalar_subquery()
+    questions = await session.execute(
+        delete(LiveQuestion)
+        .where(
+            LiveQuestion.open.is_(False),
+            LiveQuestion.closed_at < to_db(now - QUESTION_KEEP),
+            LiveQuestion.id < newest,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    strips = await session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.idem_key.startswith("strip:"),
+            OutboxMessage.sent_at < to_db(now - OUTBOX_KEEP),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(questions.rowcount or 0) + int(strips.rowcount or 0)  # type: ignore[attr-defined]
