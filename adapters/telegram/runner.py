@@ -24,7 +24,6 @@ from adapters.telegram.intake import ALLOWED_UPDATES, CoreLike, TelegramIntake, 
 from adapters.telegram.ratelimit import ChatRateLimiter
 from adapters.telegram.translate import CommandSpecLike, command_menu
 from adapters.telegram.transport import TelegramTransport
-from adapters.telegram.webhook import start_webhook
 from bot.config import ConfigError, Settings
 from bot.core.fairness import FairQueue
 from bot.core.startup import with_retries
@@ -140,6 +139,10 @@ async def _serve_webhook(
     on_ready: Callable[[], None] | None = None,
 ) -> None:
     assert settings.telegram_webhook_url and settings.telegram_webhook_secret  # load_settings
+    # aiohttp (about a third of a second to import) only in webhook mode:
+    # long polling, the default, never needs it.
+    from adapters.telegram.webhook import start_webhook
+
     runner = await start_webhook(
         bot,
         intake,

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.core.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
@@ -97,7 +96,10 @@ async def store(db: Database, incoming: Sequence[Incoming], now: datetime) -> di
         }
         for item in incoming
     ]
-    dialect_insert = sqlite_insert if db.is_sqlite else pg_insert
+    if db.is_sqlite:
+        dialect_insert = sqlite_insert
+    else:  # PostgreSQL's dialect is imported only where it is used
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
     stmt = (
         dialect_insert(InboxUpdate)
         .values(rows)
