@@ -16,9 +16,11 @@ import logging
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
+import httpx
 from telegram import Bot, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter
+from telegram.request import HTTPXRequest
 
 from adapters.telegram.intake import ALLOWED_UPDATES, CoreLike, TelegramIntake, poll
 from adapters.telegram.ratelimit import ChatRateLimiter
@@ -51,17 +53,22 @@ def build_application(
         raise ValueError("telegram_token is required")
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # PTB's two HTTP clients (requests, getUpdates) would each build the TLS
+    # context httpx builds by default, reading the certificate store from disk
+    # every time; they share one instead (the same context, built once).
+    tls = {"verify": httpx.create_ssl_context()}
+    timeouts = dict.fromkeys(
+        ("connect_timeout", "read_timeout", "write_timeout", "pool_timeout"), request_timeout
+    )
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_token)
         .rate_limiter(rate_limiter or default_rate_limiter(settings))
         .updater(None)
         .job_queue(None)
-        .connect_timeout(request_timeout)
-        .read_timeout(request_timeout)
-        .write_timeout(request_timeout)
-        .pool_timeout(request_timeout)
-        .connection_pool_size(64)
+        .request(HTTPXRequest(connection_pool_size=64, httpx_kwargs=tls, **timeouts))
+        # what ApplicationBuilder gives getUpdates when nothing is set
+        .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls))
     )
     if settings.telegram_api_url:
         api = settings.telegram_api_url.rstrip("/")
