@@ -82,15 +82,30 @@ async def set_command_menus(
     bot: Bot, specs: Sequence[CommandSpecLike], default_language: str
 ) -> None:
     """The command menu per chat kind and language; the menu without a
-    language code (for clients in other languages) is in the default language."""
+    language code (for clients in other languages) is in the default language.
+
+    The six requests are independent and go out together: one after the
+    other, their round trips to Telegram would all come before ready.  The
+    first failure is raised once every request has finished."""
     scopes = (
         ("dm", BotCommandScopeAllPrivateChats()),
         ("group", BotCommandScopeAllGroupChats()),
     )
-    for where, scope in scopes:
-        for lang in (None, *MENU_LANGUAGES):
-            menu = command_menu(specs, lang or default_language, where)
-            await bot.set_my_commands(menu, scope=scope, language_code=lang)
+    results = await asyncio.gather(
+        *(
+            bot.set_my_commands(
+                command_menu(specs, lang or default_language, where),
+                scope=scope,
+                language_code=lang,
+            )
+            for where, scope in scopes
+            for lang in (None, *MENU_LANGUAGES)
+        ),
+        return_exceptions=True,
+    )
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
 
 
 def webhook_path(url: str) -> str:
