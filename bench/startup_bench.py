@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import compileall
+import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -82,6 +84,49 @@ def compile_package() -> None:
         compileall.compile_dir(Path(package.__file__).parent, quiet=1)
 
 
+#: what the start imports, in the order a fresh process imports it here; a
+#: library both stages use counts in the first (asyncio, typing_extensions
+#: with pydantic)
+IMPORT_STAGES = (
+    ("pydantic and pydantic-settings", "import pydantic_settings"),
+    (
+        "SQLAlchemy (ORM, asyncio, SQLite)",
+        "import sqlalchemy.orm, sqlalchemy.ext.asyncio, sqlalchemy.dialects.sqlite, aiosqlite",
+    ),
+    ("python-telegram-bot (with httpx)", "import telegram, telegram.ext"),
+    (
+        "Mentorbot's own modules (settings, content, models, flows, CLI)",
+        "import bot.cli; bot.cli.build_parser(); import bot.app, adapters.telegram.runner",
+    ),
+)
+
+_STAGES_SCRIPT = """
+import json, sys, time
+stages = json.loads(sys.argv[1])
+costs = {"Python itself (interpreter and site)": time.process_time()}
+for name, code in stages:
+    before = time.process_time()
+    exec(code)
+    costs[name] = time.process_time() - before
+print(json.dumps(costs))
+"""
+
+
+def import_costs(runs: int = 3) -> dict[str, float]:
+    """CPU seconds of each import stage of the start (median of fresh processes)."""
+    samples: dict[str, list[float]] = {}
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", _STAGES_SCRIPT, json.dumps(IMPORT_STAGES)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for name, value in json.loads(out).items():
+            samples.setdefault(name, []).append(value)
+    return {name: median(values) for name, values in samples.items()}
+
+
 async def run_startup(workdir: Path, runs: int) -> dict[str, Any]:
     compile_package()
     db = workdir / "startup.db"
@@ -100,7 +145,13 @@ async def run_startup(workdir: Path, runs: int) -> dict[str, Any]:
                 "start-up",
                 f"run {i + 1}/{runs}: ready {r:.2f} s ({c:.2f} s CPU), polling {p:.2f} s",
             )
+    imports = import_costs()
+    say(
+        "start-up",
+        "importing (CPU s): " + ", ".join(f"{k} {v:.2f}" for k, v in imports.items()),
+    )
     return {
+        "imports": imports,
         "first_ready": first[0],
         "first_polling": first[1],
         "ready": ready,
