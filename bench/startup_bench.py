@@ -81,7 +81,7 @@ async def _once(fake: FakeTelegram, db: Path) -> tuple[float, float, float]:
 def compile_package() -> None:
     """Bytecode for ``bot`` and ``adapters``, as an installed wheel has it."""
     for package in (bot, adapters):
-        compileall.compile_dir(Path(package.__file__).parent, quiet=1)
+        compileall.compile_dir(Path(str(package.__file__)).parent, quiet=1)
 
 
 #: what the start imports, in the order a fresh process imports it here; a

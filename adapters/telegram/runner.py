@@ -57,16 +57,22 @@ def build_application(
     # context httpx builds by default, reading the certificate store from disk
     # every time; they share one instead (the same context, built once).
     tls = {"verify": httpx.create_ssl_context()}
-    timeouts = dict.fromkeys(
-        ("connect_timeout", "read_timeout", "write_timeout", "pool_timeout"), request_timeout
-    )
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_token)
         .rate_limiter(rate_limiter or default_rate_limiter(settings))
         .updater(None)
         .job_queue(None)
-        .request(HTTPXRequest(connection_pool_size=64, httpx_kwargs=tls, **timeouts))
+        .request(
+            HTTPXRequest(
+                connection_pool_size=64,
+                connect_timeout=request_timeout,
+                read_timeout=request_timeout,
+                write_timeout=request_timeout,
+                pool_timeout=request_timeout,
+                httpx_kwargs=tls,
+            )
+        )
         # what ApplicationBuilder gives getUpdates when nothing is set
         .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls))
     )

@@ -12,7 +12,7 @@ claim has run out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -97,9 +97,11 @@ async def store(db: Database, incoming: Sequence[Incoming], now: datetime) -> di
         for item in incoming
     ]
     if db.is_sqlite:
-        dialect_insert = sqlite_insert
+        dialect_insert: Callable[..., Any] = sqlite_insert
     else:  # PostgreSQL's dialect is imported only where it is used
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        dialect_insert = pg_insert
     stmt = (
         dialect_insert(InboxUpdate)
         .values(rows)
