@@ -249,6 +249,14 @@ def _startup_section(r: dict[str, Any]) -> list[str]:
             else []
         ),
         f"- polling: median {r['polling_median']:.2f} s (runs: {polling})",
+        *(
+            [
+                "- CPU seconds to import, stage by stage in a fresh process: "
+                + ", ".join(f"{k} {v:.2f}" for k, v in r["imports"].items())
+            ]
+            if "imports" in r
+            else []
+        ),
         f"- first start, creating and migrating the database: ready {r['first_ready']:.2f} s, "
         f"polling {r['first_polling']:.2f} s",
         "",

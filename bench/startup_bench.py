@@ -5,17 +5,27 @@ With a Telegram token against the fake Bot API and an existing SQLite
 database (the first start, which creates and migrates it, is reported too).
 "ready" is the ``mentorbot: ready`` line; "polling" is the moment the fake
 server sees the first ``getUpdates``, when updates are actually received.
+
+The package's modules are compiled to bytecode first, as pip does when it
+installs the wheel (``deploy/``): with ``PYTHONDONTWRITEBYTECODE`` set, as
+here, a source tree whose ``.pyc`` files are stale would otherwise be
+compiled again by every measured start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import compileall
+import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import adapters
+import bot
 from bench.stats import median, say
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -68,7 +78,57 @@ async def _once(fake: FakeTelegram, db: Path) -> tuple[float, float, float]:
     return ready, polling, cpu
 
 
+def compile_package() -> None:
+    """Bytecode for ``bot`` and ``adapters``, as an installed wheel has it."""
+    for package in (bot, adapters):
+        compileall.compile_dir(Path(str(package.__file__)).parent, quiet=1)
+
+
+#: what the start imports, in the order a fresh process imports it here; a
+#: library both stages use counts in the first (asyncio, typing_extensions
+#: with pydantic)
+IMPORT_STAGES = (
+    ("pydantic and pydantic-settings", "import pydantic_settings"),
+    (
+        "SQLAlchemy (ORM, asyncio, SQLite)",
+        "import sqlalchemy.orm, sqlalchemy.ext.asyncio, sqlalchemy.dialects.sqlite, aiosqlite",
+    ),
+    ("python-telegram-bot (with httpx)", "import telegram, telegram.ext"),
+    (
+        "Mentorbot's own modules (settings, content, models, flows, CLI)",
+        "import bot.cli; bot.cli.build_parser(); import bot.app, adapters.telegram.runner",
+    ),
+)
+
+_STAGES_SCRIPT = """
+import json, sys, time
+stages = json.loads(sys.argv[1])
+costs = {"Python itself (interpreter and site)": time.process_time()}
+for name, code in stages:
+    before = time.process_time()
+    exec(code)
+    costs[name] = time.process_time() - before
+print(json.dumps(costs))
+"""
+
+
+def import_costs(runs: int = 3) -> dict[str, float]:
+    """CPU seconds of each import stage of the start (median of fresh processes)."""
+    samples: dict[str, list[float]] = {}
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", _STAGES_SCRIPT, json.dumps(IMPORT_STAGES)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for name, value in json.loads(out).items():
+            samples.setdefault(name, []).append(value)
+    return {name: median(values) for name, values in samples.items()}
+
+
 async def run_startup(workdir: Path, runs: int) -> dict[str, Any]:
+    compile_package()
     db = workdir / "startup.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -85,7 +145,13 @@ async def run_startup(workdir: Path, runs: int) -> dict[str, Any]:
                 "start-up",
                 f"run {i + 1}/{runs}: ready {r:.2f} s ({c:.2f} s CPU), polling {p:.2f} s",
             )
+    imports = import_costs()
+    say(
+        "start-up",
+        "importing (CPU s): " + ", ".join(f"{k} {v:.2f}" for k, v in imports.items()),
+    )
     return {
+        "imports": imports,
         "first_ready": first[0],
         "first_polling": first[1],
         "ready": ready,

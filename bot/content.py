@@ -24,6 +24,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.content_cache import ParsedFiles
 from bot.core.types import MAX_CHOICE_ID_BYTES
 from bot.pronoun_check import findings as pronoun_findings
 
@@ -36,6 +37,8 @@ MAX_ITEM_ID = 24
 MIN_QUESTIONS_PER_NEED_AND_PHASE = 6
 #: libyaml's safe loader when PyYAML has it (several times faster at start-up)
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: what the parsed data depends on besides the bytes (the cache's key)
+PARSER = f"PyYAML {yaml.__version__} {SAFE_LOADER.__name__}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,13 +214,14 @@ def _read(directory: Path) -> tuple[dict[str, dict[str, str]], dict[str, Any], l
     problems: list[Problem] = []
     strings: dict[str, dict[str, str]] = {}
     sources: dict[str, dict[str, str]] = {}
+    parsed = ParsedFiles(PARSER)
     for lang in LANGUAGES:
-        strings[lang], sources[lang] = _read_strings(directory, lang, problems)
+        strings[lang], sources[lang] = _read_strings(directory, lang, problems, parsed)
     _check_parity(strings, sources, problems)
     banks: dict[str, Any] = {}
     for name, model in BANKS.items():
         path = directory / f"{name}.yaml"
-        data = _load_yaml(path, directory, problems)
+        data = _load_yaml(path, directory, problems, parsed)
         if data is None:
             continue
         try:
@@ -229,11 +233,12 @@ def _read(directory: Path) -> tuple[dict[str, dict[str, str]], dict[str, Any], l
         _check_bank(name, banks[name], _rel(path, directory), problems)
     for file, key, message in pronoun_findings(strings, sources, banks):
         problems.append(Problem(file, key, message))
+    parsed.save()
     return strings, banks, problems
 
 
 def _read_strings(
-    directory: Path, lang: str, problems: list[Problem]
+    directory: Path, lang: str, problems: list[Problem], parsed: ParsedFiles
 ) -> tuple[dict[str, str], dict[str, str]]:
     flat: dict[str, str] = {}
     source: dict[str, str] = {}
@@ -242,18 +247,19 @@ def _read_strings(
         problems.append(Problem(f"{lang}/", "-", "language folder is missing"))
         return flat, source
     for path in sorted(folder.glob("*.yaml")):
-        data = _load_yaml(path, directory, problems)
+        data = _load_yaml(path, directory, problems, parsed)
         if data is None:
             continue
+        rel = _rel(path, directory)
         if not isinstance(data, dict):
-            problems.append(Problem(_rel(path, directory), "-", "expected a mapping at the top"))
+            problems.append(Problem(rel, "-", "expected a mapping at the top"))
             continue
         for key, value in _flatten(path.stem, data):
             if not isinstance(value, str) or not value.strip():
-                problems.append(Problem(_rel(path, directory), key, "expected non-empty text"))
+                problems.append(Problem(rel, key, "expected non-empty text"))
                 continue
             flat[key] = value.rstrip("\n")
-            source[key] = _rel(path, directory)
+            source[key] = rel
     return flat, source
 
 
@@ -318,17 +324,21 @@ def _check_coaching(bank: CoachingBank, file: str, problems: list[Problem]) -> N
                 )
 
 
-def _load_yaml(path: Path, directory: Path, problems: list[Problem]) -> Any:
+def _load_yaml(path: Path, directory: Path, problems: list[Problem], parsed: ParsedFiles) -> Any:
     if not path.exists():
         problems.append(Problem(_rel(path, directory), "-", "file is missing"))
         return None
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        return parsed.parse(path.read_bytes(), _parse_yaml)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "-"
         problems.append(Problem(_rel(path, directory), where, f"not valid YAML: {exc}"))
         return None
+
+
+def _parse_yaml(raw: bytes) -> Any:
+    return yaml.load(raw.decode("utf-8"), Loader=SAFE_LOADER)
 
 
 def _flatten(prefix: str, data: dict[str, Any]) -> Iterable[tuple[str, Any]]:

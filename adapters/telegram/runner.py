@@ -16,15 +16,16 @@ import logging
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
+import httpx
 from telegram import Bot, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter
+from telegram.request import HTTPXRequest
 
 from adapters.telegram.intake import ALLOWED_UPDATES, CoreLike, TelegramIntake, poll
 from adapters.telegram.ratelimit import ChatRateLimiter
 from adapters.telegram.translate import CommandSpecLike, command_menu
 from adapters.telegram.transport import TelegramTransport
-from adapters.telegram.webhook import start_webhook
 from bot.config import ConfigError, Settings
 from bot.core.fairness import FairQueue
 from bot.core.startup import with_retries
@@ -52,17 +53,28 @@ def build_application(
         raise ValueError("telegram_token is required")
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # PTB's two HTTP clients (requests, getUpdates) would each build the TLS
+    # context httpx builds by default, reading the certificate store from disk
+    # every time; they share one instead (the same context, built once).
+    tls = {"verify": httpx.create_ssl_context()}
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_token)
         .rate_limiter(rate_limiter or default_rate_limiter(settings))
         .updater(None)
         .job_queue(None)
-        .connect_timeout(request_timeout)
-        .read_timeout(request_timeout)
-        .write_timeout(request_timeout)
-        .pool_timeout(request_timeout)
-        .connection_pool_size(64)
+        .request(
+            HTTPXRequest(
+                connection_pool_size=64,
+                connect_timeout=request_timeout,
+                read_timeout=request_timeout,
+                write_timeout=request_timeout,
+                pool_timeout=request_timeout,
+                httpx_kwargs=tls,
+            )
+        )
+        # what ApplicationBuilder gives getUpdates when nothing is set
+        .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls))
     )
     if settings.telegram_api_url:
         api = settings.telegram_api_url.rstrip("/")
@@ -76,15 +88,30 @@ async def set_command_menus(
     bot: Bot, specs: Sequence[CommandSpecLike], default_language: str
 ) -> None:
     """The command menu per chat kind and language; the menu without a
-    language code (for clients in other languages) is in the default language."""
+    language code (for clients in other languages) is in the default language.
+
+    The six requests are independent and go out together: one after the
+    other, their round trips to Telegram would all come before ready.  The
+    first failure is raised once every request has finished."""
     scopes = (
         ("dm", BotCommandScopeAllPrivateChats()),
         ("group", BotCommandScopeAllGroupChats()),
     )
-    for where, scope in scopes:
-        for lang in (None, *MENU_LANGUAGES):
-            menu = command_menu(specs, lang or default_language, where)
-            await bot.set_my_commands(menu, scope=scope, language_code=lang)
+    results = await asyncio.gather(
+        *(
+            bot.set_my_commands(
+                command_menu(specs, lang or default_language, where),
+                scope=scope,
+                language_code=lang,
+            )
+            for where, scope in scopes
+            for lang in (None, *MENU_LANGUAGES)
+        ),
+        return_exceptions=True,
+    )
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
 
 
 def webhook_path(url: str) -> str:
@@ -140,6 +167,10 @@ async def _serve_webhook(
     on_ready: Callable[[], None] | None = None,
 ) -> None:
     assert settings.telegram_webhook_url and settings.telegram_webhook_secret  # load_settings
+    # aiohttp (about a third of a second to import) only in webhook mode:
+    # long polling, the default, never needs it.
+    from adapters.telegram.webhook import start_webhook
+
     runner = await start_webhook(
         bot,
         intake,

@@ -108,6 +108,10 @@ class Database:
             _sqlite_pragmas(self._read_engine, begin="BEGIN", synchronous=synchronous)
             self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
         else:
+            from bot.store.models import Base
+            from bot.store.partial_index import add_postgresql_where
+
+            add_postgresql_where(Base.metadata)
             self.engine = create_async_engine(url, pool_size=10, max_overflow=10)
             self.sync_engine = self.engine.sync_engine
             self._async_sessions = async_sessionmaker(self.engine, expire_on_commit=False)

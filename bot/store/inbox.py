@@ -12,13 +12,12 @@ claim has run out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.core.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
@@ -97,7 +96,12 @@ async def store(db: Database, incoming: Sequence[Incoming], now: datetime) -> di
         }
         for item in incoming
     ]
-    dialect_insert = sqlite_insert if db.is_sqlite else pg_insert
+    if db.is_sqlite:
+        dialect_insert: Callable[..., Any] = sqlite_insert
+    else:  # PostgreSQL's dialect is imported only where it is used
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        dialect_insert = pg_insert
     stmt = (
         dialect_insert(InboxUpdate)
         .values(rows)

@@ -22,9 +22,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.store.partial_index import partial_index
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -179,14 +180,7 @@ class Job(Base):
     """
 
     __tablename__ = "jobs"
-    __table_args__ = (
-        Index(
-            "ix_jobs_due",
-            "due_at",
-            sqlite_where=text("done_at IS NULL"),
-            postgresql_where=text("done_at IS NULL"),
-        ),
-    )
+    __table_args__ = (partial_index("ix_jobs_due", "due_at", where="done_at IS NULL"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     due_at: Mapped[datetime]
@@ -212,11 +206,8 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        Index(
-            "ix_outbox_pending",
-            "next_attempt_at",
-            sqlite_where=text("sent_at IS NULL AND failed_at IS NULL"),
-            postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+        partial_index(
+            "ix_outbox_pending", "next_attempt_at", where="sent_at IS NULL AND failed_at IS NULL"
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -479,12 +470,7 @@ class InboxUpdate(Base):
     __tablename__ = "inbox"
     __table_args__ = (
         UniqueConstraint("platform", "update_id"),
-        Index(
-            "ix_inbox_pending",
-            "id",
-            sqlite_where=text("handled_at IS NULL"),
-            postgresql_where=text("handled_at IS NULL"),
-        ),
+        partial_index("ix_inbox_pending", "id", where="handled_at IS NULL"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))

@@ -5,6 +5,7 @@ guessed."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import time
@@ -25,24 +26,29 @@ _RANGE_END = (
 )
 
 
-_SV_TIMES = (
-    re.compile(
-        r"(?:\bkl(?:ockan)?\.?\s*)?\b(?P<h>[0-9]{1,2})[:.](?P<m>[0-9]{2})\b(?![:./][0-9])"
-        + _RANGE_END
-    ),
-    re.compile(r"\bkl(?:ockan)?\.?\s*(?P<h>[0-9]{1,2})\b(?![:./][0-9])" + _RANGE_END),
-)
-
-
-_EN_TIMES = (
-    re.compile(
-        r"\b(?:at\s+)?(?P<h>[0-9]{1,2})(?:[:.](?P<m>[0-9]{2}))?\s*" + _MERIDIEM + _RANGE_END
-    ),
-    re.compile(r"\b(?:at\s+)?(?P<h>[0-9]{1,2})[:.](?P<m>[0-9]{2})\b(?![:./][0-9])" + _RANGE_END),
-    re.compile(r"\b(?:at\s+)?(?P<h>[0-9]{1,2})\s*o'?clock\b" + _RANGE_END),
-    re.compile(r"\bat\s+(?P<h>[0-9]{1,2})\b(?![:./][0-9]|st|nd|rd|th)" + _RANGE_END),
-    re.compile(r"\b(?:at\s+)?(?P<noon>noon|midday)\b"),
-)
+@functools.cache
+def _time_patterns(code: str) -> tuple[re.Pattern[str], ...]:
+    """A language's times of day, compiled on first use (or by the warm-up after
+    ready) rather than at import, on the way to ready."""
+    if code == "sv":
+        return (
+            re.compile(
+                r"(?:\bkl(?:ockan)?\.?\s*)?\b(?P<h>[0-9]{1,2})[:.](?P<m>[0-9]{2})\b(?![:./][0-9])"
+                + _RANGE_END
+            ),
+            re.compile(r"\bkl(?:ockan)?\.?\s*(?P<h>[0-9]{1,2})\b(?![:./][0-9])" + _RANGE_END),
+        )
+    return (
+        re.compile(
+            r"\b(?:at\s+)?(?P<h>[0-9]{1,2})(?:[:.](?P<m>[0-9]{2}))?\s*" + _MERIDIEM + _RANGE_END
+        ),
+        re.compile(
+            r"\b(?:at\s+)?(?P<h>[0-9]{1,2})[:.](?P<m>[0-9]{2})\b(?![:./][0-9])" + _RANGE_END
+        ),
+        re.compile(r"\b(?:at\s+)?(?P<h>[0-9]{1,2})\s*o'?clock\b" + _RANGE_END),
+        re.compile(r"\bat\s+(?P<h>[0-9]{1,2})\b(?![:./][0-9]|st|nd|rd|th)" + _RANGE_END),
+        re.compile(r"\b(?:at\s+)?(?P<noon>noon|midday)\b"),
+    )
 
 
 _MIDNIGHT = re.compile(r"\bmidnight\b|\bmidnatt\b")
@@ -67,7 +73,7 @@ def _extract_time(text: str, vocab: _Vocab) -> tuple[_Clock | None, str] | Parse
         return _AMBIGUOUS  # which day's midnight is the classic off-by-one; ask instead
     found: list[_Clock] = []
     rest = text
-    for pattern in _SV_TIMES if vocab.code == "sv" else _EN_TIMES:
+    for pattern in _time_patterns(vocab.code):
         while match := pattern.search(rest):
             rest = _squash(rest[: match.start()] + " " + rest[match.end() :])
             groups = match.groupdict()

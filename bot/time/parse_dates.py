@@ -6,6 +6,7 @@ with a month name are left to dateparser in :mod:`bot.time.parsing`."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -225,4 +226,8 @@ def _date_rules(vocab: _Vocab) -> list[tuple[re.Pattern[str], _Handler]]:
     return [(re.compile(pattern), handler) for pattern, handler in rules]
 
 
-_DATE_RULES = {code: _date_rules(vocab) for code, vocab in _VOCABS.items()}
+@functools.cache
+def _date_rules_for(code: str) -> list[tuple[re.Pattern[str], _Handler]]:
+    """A language's day grammar, compiled on first use (or by the warm-up after
+    ready): compiling both languages' patterns at import slowed every start."""
+    return _date_rules(_VOCABS[code])

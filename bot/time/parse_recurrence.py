@@ -5,6 +5,7 @@ at the end, so a 16:00 meeting stays at 16:00 across daylight-saving changes."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -104,7 +105,11 @@ def _rule_patterns(vocab: _Vocab) -> dict[str, re.Pattern[str]]:
     }
 
 
-_RULE_PATTERNS = {code: _rule_patterns(vocab) for code, vocab in _VOCABS.items()}
+@functools.cache
+def _rule_patterns_for(code: str) -> dict[str, re.Pattern[str]]:
+    """A language's recurrence grammar, compiled on first use (or by the
+    warm-up after ready), not at import on the way to ready."""
+    return _rule_patterns(_VOCABS[code])
 
 
 _ADVERBS = {
@@ -123,7 +128,7 @@ _ADVERBS = {
 
 def _read_rule(text: str, vocab: _Vocab) -> _RuleParts | ParseFailure:
     """Fill the recurrence slots from `text`; every word must be used or be filler."""
-    patterns = _RULE_PATTERNS[vocab.code]
+    patterns = _rule_patterns_for(vocab.code)
     parts = _RuleParts()
     rest = text
 

@@ -51,9 +51,9 @@ from bot.time.parse_base import (
 )
 from bot.time.parse_clock import _extract_markers, _extract_time, _time_of_day
 from bot.time.parse_dates import (
-    _DATE_RULES,
     _After,
     _check_weekday,
+    _date_rules_for,
     _DateResult,
     _DateSpec,
     _NextWeekday,
@@ -175,7 +175,7 @@ def _parse_date(text: str, vocab: _Vocab, ctx: _Ctx) -> _DateResult:
     text = _drop_words(text, vocab.filler)
     if not text:
         return _NoDate()
-    for pattern, handler in _DATE_RULES[vocab.code]:
+    for pattern, handler in _date_rules_for(vocab.code):
         match = pattern.fullmatch(text)
         if match:
             return handler(match, vocab, ctx)
@@ -319,8 +319,9 @@ def with_time(result: OneOff | Recurring, hour: int, minute: int, tz: str) -> On
 def warm_up() -> None:
     """Pay dateparser's lazy loading (language data, regex compilation; about 0.2 s) at
     start-up instead of in the first person's reply, and load what the words of
-    replies need (Babel's data, num2words, icalendar), which are imported on
-    first use so that they are not on the way to ready."""
+    replies need (Babel's data, num2words, icalendar) and our own date, time
+    and rhythm grammars, which load or compile on first use so that they are
+    not on the way to ready."""
     from bot.time.calendar import _vtimezone_ical
     from bot.wording import ordinal_word, plural_category, prose_date
 
@@ -332,3 +333,6 @@ def warm_up() -> None:
     now = datetime.now(UTC)
     parse_when("den 3 december kl 10", now=now, tz="Europe/Stockholm", lang="sv")
     parse_when("December 3 at 10am", now=now, tz="Europe/Stockholm", lang="en")
+    # our own grammars (dates, times, rhythms) compile on first use too
+    parse_when("varannan tisdag kl 10", now=now, tz="Europe/Stockholm", lang="sv")
+    parse_when("every other Tuesday at 10am", now=now, tz="Europe/Stockholm", lang="en")

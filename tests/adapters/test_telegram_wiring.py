@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import aiohttp
+import httpx
 import pytest
 
 from adapters.telegram.runner import build_application
@@ -365,3 +366,18 @@ async def test_a_replacing_reply_with_a_file_takes_the_keyboard_off_and_sends_th
     doc = await tg_fake.next_message(ADA)
     assert doc.document == ("mentorsmote.ics", b"BEGIN:VCALENDAR")
     assert not tg_fake._messages[(ADA, first.message_id)].get("reply_markup")
+
+
+async def test_both_http_clients_share_one_tls_context_and_keep_their_limits(
+    tg_standin: TgStandInCore, tg_settings: Callable[..., Settings]
+) -> None:
+    """One certificate store read at start, not one per client; the requests'
+    client keeps its 64 connections and 15 s timeouts, getUpdates PTB's own."""
+    app = build_application(tg_standin, tg_settings())
+    updates, requests = app.bot._request  # PTB's order: getUpdates, then the rest
+    shared = requests._client_kwargs["verify"]
+    assert updates._client_kwargs["verify"] is shared
+    assert shared.verify_mode.name == "CERT_REQUIRED" and shared.check_hostname
+    assert requests._client_kwargs["limits"].max_connections == 64
+    assert requests._client_kwargs["timeout"] == httpx.Timeout(15.0)
+    assert updates._client_kwargs["limits"].max_connections == 1

@@ -13,7 +13,9 @@ import bot.matching.models
 import bot.store.live_questions  # noqa: F401  (a table in its own module)
 from bot.store import steps_model  # noqa: F401  (next steps)
 from bot.store.models import Base
+from bot.store.partial_index import add_postgresql_where
 
+add_postgresql_where(Base.metadata)  # migrations and autogenerate see both dialects' WHERE
 target_metadata = Base.metadata
 config = context.config
 

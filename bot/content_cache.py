@@ -1,0 +1,96 @@
+"""Parsed content files, kept between starts and found by the files' bytes.
+
+Building Python objects from the fifty-odd YAML files is most of loading the
+content at start-up, and their result changes only when a file does.  So the
+parsed data of each file is kept in one cache file, under the SHA-256 of the
+file's bytes: an edited file (even one edited within the same second, to the
+same size) misses and is parsed again, with its problems reported as always;
+a hit gives exactly what parsing would.  Everything after parsing -- the
+checks of keys, placeholders, banks and pronouns -- runs on every start.
+
+The cache is ``marshal`` data in the cache directory (systemd's
+``CacheDirectory=``, else ``$XDG_CACHE_HOME/mentorbot`` or
+``~/.cache/mentorbot``).  It holds only the files of the last load, so
+it never grows, and it is replaced atomically, so a reader sees a whole file
+or none.  Anything unreadable or unwritable is ignored: the content is then
+simply parsed, as without a cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+#: bump when the parser or the shape of the data changes
+FORMAT = 1
+CACHE_FILE = "content.marshal"
+
+
+def cache_dir() -> Path | None:
+    """systemd's ``CacheDirectory=`` when the unit sets one, else the XDG place."""
+    systemd = os.environ.get("CACHE_DIRECTORY")
+    if systemd:
+        return Path(systemd.split(":")[0])
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    try:
+        return (Path(xdg) if xdg else Path.home() / ".cache") / "mentorbot"
+    except RuntimeError:  # no home directory to be found
+        return None
+
+
+class ParsedFiles:
+    """What each content file parses to, by the digest of its bytes."""
+
+    def __init__(self, parser_id: str, folder: Path | None = None) -> None:
+        self._folder = folder if folder is not None else cache_dir()
+        self._id = (FORMAT, parser_id)
+        self._old = self._read()
+        self._used: dict[str, Any] = {}
+
+    def parse(self, raw: bytes, parse: Callable[[bytes], Any]) -> Any:
+        """The parsed data of ``raw``, from the cache or from ``parse`` (whose
+        errors propagate; a file that does not parse is never cached)."""
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest in self._old:
+            data = self._old[digest]
+        else:
+            data = parse(raw)
+        self._used[digest] = data
+        return data
+
+    def save(self) -> None:
+        """Keep this load's files (and only those) for the next start."""
+        if self._folder is None or self._used.keys() == self._old.keys():
+            return
+        try:
+            blob = marshal.dumps((self._id, self._used))
+        except ValueError:  # a value marshal cannot hold (a YAML timestamp): no cache
+            return
+        try:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self._folder, prefix=".content-")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(blob)
+                os.replace(tmp, self._folder / CACHE_FILE)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except OSError:
+            return
+
+    def _read(self) -> dict[str, Any]:
+        if self._folder is None:
+            return {}
+        try:
+            ident, entries = marshal.loads((self._folder / CACHE_FILE).read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return {}
+        if ident != self._id or not isinstance(entries, dict):
+            return {}
+        return entries
