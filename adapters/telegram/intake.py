@@ -76,6 +76,7 @@ class TelegramIntake:
         self.queue = queue or FairQueue()
         self._warned = Throttle(60.0)
         self._background: set[asyncio.Task[Any]] = set()
+        self._store = GroupStore(core)
 
     async def accept(
         self, updates: Sequence[Update], *, answer_inline: bool = False
@@ -122,16 +123,8 @@ class TelegramIntake:
                 answer(query)
             if self._warned.first(sender, time.monotonic()):
                 self._later(self._core.slow_down(event))
-        if not admitted:
-            return inline
-        try:
-            ids = await self._core.receive([item for item, _ in admitted])
-        except BaseException as exc:
-            for _, stored in admitted:
-                stored.set_exception(exc)
-            raise
-        for item, stored in admitted:
-            stored.set_result(ids.get(item.update_id))
+        if admitted:
+            await self._store.store(admitted)
         return inline
 
     def _job(
@@ -183,6 +176,73 @@ class TelegramIntake:
         await self.queue.join(within)
         if self._background:
             await asyncio.wait(set(self._background), timeout=within)
+
+
+class GroupStore:
+    """Stores the updates of concurrent callers in one transaction (group commit).
+
+    Each webhook request brings one update and would otherwise commit (and,
+    on SQLite, wait for the disk) on its own.  Here a caller joins the batch
+    being gathered; one store runs at a time, and what arrives meanwhile
+    goes in the next one.  Every caller returns only once its own updates
+    are committed (or with the store's error), so the webhook still answers
+    200 only after the store, and a failed store fails every caller in it
+    (each answers 503, and Telegram sends each update again)."""
+
+    def __init__(self, core: CoreLike) -> None:
+        self._core = core
+        self._pending: list[tuple[Incoming, asyncio.Future[int | None]]] = []
+        self._waiting: list[asyncio.Future[None]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def store(self, items: Sequence[tuple[Incoming, asyncio.Future[int | None]]]) -> None:
+        """Store ``items``, setting each one's future to its new inbox id
+        (``None``: stored before, by this or another worker)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.extend(items)
+        self._waiting.append(done)
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
+        await done
+
+    async def _flush(self) -> None:
+        try:
+            await asyncio.sleep(0)  # let requests that are ready join this batch
+            while self._pending:
+                batch, self._pending = self._pending, []
+                waiting, self._waiting = self._waiting, []
+                try:
+                    ids = await self._core.receive([item for item, _ in batch])
+                except BaseException as exc:
+                    for _, stored in batch:
+                        _settle(stored, exc)
+                    for done in waiting:
+                        _settle(done, exc)
+                    if not isinstance(exc, Exception):
+                        raise
+                    continue
+                given: set[int] = set()
+                for item, stored in batch:
+                    inbox_id = ids.get(item.update_id)
+                    # the same update twice in one batch (a retried webhook): one handles it
+                    _settle(stored, None if inbox_id in given else inbox_id)
+                    if inbox_id is not None:
+                        given.add(inbox_id)
+                for done in waiting:
+                    _settle(done, None)
+        finally:
+            self._flusher = None
+
+
+def _settle(future: asyncio.Future[Any], outcome: Any) -> None:
+    if future.done():  # its caller was cancelled
+        return
+    if isinstance(outcome, Exception):
+        future.set_exception(outcome)
+    elif isinstance(outcome, BaseException):  # cancelled (the bot stops)
+        future.cancel()
+    else:
+        future.set_result(outcome)
 
 
 async def poll(

@@ -64,6 +64,10 @@ class SendGate:
         self._owner = task
         return True
 
+    def held(self) -> bool:
+        """This task holds the gate: it made a message-creating request."""
+        return self._owner is not None and self._owner is asyncio.current_task()
+
     def settle(self) -> None:
         if self._owner is not None and self._owner is asyncio.current_task():
             self._owner = None

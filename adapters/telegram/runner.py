@@ -205,11 +205,18 @@ async def _initialize(app: Application, settings: Settings) -> None:  # type: ig
             what=f"the Telegram Bot API at {settings.telegram_api_url or 'api.telegram.org'}",
         )
     except InvalidToken:
-        await app.shutdown()
+        await _close(app)
         raise ConfigError(
             "MENTORBOT_TELEGRAM_TOKEN: the Bot API rejected the token (401 Unauthorized);"
             " copy it again from BotFather"
         ) from None
     except BaseException:
-        await app.shutdown()
+        await _close(app)
         raise
+
+
+async def _close(app: Application) -> None:  # type: ignore[type-arg]
+    """After a failed start: the Application was never initialised, so its
+    own shutdown does nothing; the Bot's closes the HTTP sessions it opened."""
+    await app.shutdown()
+    await app.bot.shutdown()

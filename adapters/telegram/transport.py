@@ -98,6 +98,14 @@ class TelegramTransport:
         finally:
             HOLD_UNTIL_SETTLED.reset(token)
 
+    def repeatable(self) -> bool:
+        """The send just made (on this task) created no message -- it edited
+        one or took its buttons off -- so making it again is harmless, and
+        the outbox may record it together with the next one.  ``False`` when
+        unsure (no send gate to ask)."""
+        gate = getattr(getattr(self._bot, "rate_limiter", None), "gate", None)
+        return gate is not None and not gate.held()
+
     def settled(self) -> None:
         """The outbox recorded the outcome of :meth:`send`: the next message
         of this worker may go (see :class:`~adapters.telegram.ratelimit.SendGate`)."""

@@ -1,7 +1,9 @@
 """Outbox delivery: claim pending messages, send them, record the outcome.
 
 Each message is marked sent in its own short transaction right after the
-transport accepted it, so a crash repeats at most the message in flight.
+transport accepted it, so a crash repeats at most the message in flight
+(a send that only edited, which is harmless to repeat, is marked together
+with the next one).
 A transport that paces each chat (Telegram: about one message a second per
 person) declares ``lanes``: a batch is then sent on that many lanes, each
 taking whole chats in turn, so one person's pace never holds up a fan-out
@@ -39,6 +41,8 @@ CLAIM_FOR = timedelta(minutes=2)
 #: runs out while its message still waits (and the sweep would send it again)
 HOLD_AT_MOST = 100
 MAX_ATTEMPTS = 12
+#: sends that created no message (edits) whose record may wait for the next one
+MAX_UNRECORDED = 20
 MAX_BACKOFF = timedelta(hours=1)
 
 #: marking a message sent, in one prebuilt Core statement (``ids``: the rows of
@@ -174,6 +178,7 @@ class Delivery:
     async def _send_in_order(self, todo: list[Parcel]) -> int:
         sent = 0
         blocked: set[tuple[str, str]] = set()
+        unrecorded: list[tuple[Parcel, str | None]] = []
         for parcel in todo:
             first = parcel.rows[0]
             chat = (first.platform, first.chat_id)
@@ -181,10 +186,12 @@ class Delivery:
                 for row in parcel.rows:
                     await self._release(row.id)
                 continue
-            if await self._send(parcel):
+            if await self._send(parcel, unrecorded):
                 sent += 1
             else:
                 blocked.add(chat)
+        if unrecorded:  # (if this worker dies first, they are edited again)
+            await self._record(unrecorded)
         return sent
 
     async def _claim(self, ids: list[int] | None, limit: int) -> list[OutboxMessage]:
@@ -216,14 +223,25 @@ class Delivery:
                 update(OutboxMessage).where(OutboxMessage.id == msg_id).values(claimed_until=None)
             )
 
-    async def _send(self, parcel: Parcel) -> bool:
+    async def _send(
+        self, parcel: Parcel, unrecorded: list[tuple[Parcel, str | None]] | None = None
+    ) -> bool:
         """Send one message (a single row, or a digest of several) and record
         the outcome.  A transport that must keep its next message back until
         this one is recorded (Telegram, to repeat at most one message per
         worker after a crash) has a ``settled`` hook, called once the record
-        is committed."""
+        is committed.
+
+        A send that created no message -- it edited one, or took its buttons
+        off, which the transport tells by ``repeatable()`` -- is harmless to
+        repeat, so its record may wait in ``unrecorded`` and be committed
+        with the next one (the caller commits what is left at the end): one
+        transaction instead of two for an edit followed by a message.  After
+        a crash such an edit is made again, with the same content."""
         first = parcel.rows[0]
         transport = self.transports[first.platform]
+        if unrecorded and len(unrecorded) >= MAX_UNRECORDED:
+            await self._record(unrecorded)
         try:
             try:
                 ref = await transport.send(parcel.outgoing)
@@ -236,23 +254,40 @@ class Delivery:
                 for row in parcel.rows:
                     await self._failed(row, DeliveryError(type(exc).__name__, permanent=False))
                 return False
-            # Not waiting for the disk: a lost mark only resends (see transaction).
-            async with self.db.transaction(durable=False) as session:
-                await session.execute(
-                    _MARK_SENT,
-                    {"ids": [row.id for row in parcel.rows], "at": to_db(self.clock.now())},
-                )
-                # every row of a digest carries the same message (and its buttons)
-                strip = await note_sent_together(
-                    session, [row_to_outgoing(row) for row in parcel.rows], ref
-                )
-            if strip is not None:
-                await self._strip(strip)
+            repeatable = getattr(transport, "repeatable", None)
+            if unrecorded is not None and repeatable is not None and repeatable():
+                unrecorded.append((parcel, ref))
+                return True
+            done = [*(unrecorded or ()), (parcel, ref)]
+            if unrecorded:
+                unrecorded.clear()
+            await self._record(done)
             return True
         finally:
             settled = getattr(transport, "settled", None)
             if settled is not None:
                 settled()
+
+    async def _record(self, done: list[tuple[Parcel, str | None]]) -> None:
+        """Mark sent messages as sent, in one transaction (``done`` is emptied)."""
+        batch = list(done)
+        done.clear()
+        strips: list[Outgoing] = []
+        # Not waiting for the disk: a lost mark only resends (see transaction).
+        async with self.db.transaction(durable=False) as session:
+            now = to_db(self.clock.now())
+            for parcel, ref in batch:
+                await session.execute(
+                    _MARK_SENT, {"ids": [row.id for row in parcel.rows], "at": now}
+                )
+                # every row of a digest carries the same message (and its buttons)
+                strip = await note_sent_together(
+                    session, [row_to_outgoing(row) for row in parcel.rows], ref
+                )
+                if strip is not None:
+                    strips.append(strip)
+        for strip in strips:
+            await self._strip(strip)
 
     async def sent(self, out: Outgoing, ref: str | None) -> None:
         """An adapter sent a direct reply as platform message ``ref``: remember

@@ -158,3 +158,71 @@ async def test_a_user_who_blocked_the_bot_is_marked_unreachable(
     async with tg_core.db.sessions() as session:
         failed = (await session.scalars(select(OutboxMessage.error))).all()
     assert "blocked" in failed
+
+
+async def test_an_edit_is_recorded_with_the_message_after_it(
+    tg_fake: FakeTelegram, tg_core: Any, tg_fast_limiter: Callable[[], Any]
+) -> None:
+    """An edit and the message after it are recorded sent in one transaction
+    (repeating an edit after a crash is harmless; the message's record still
+    commits before the next message goes).  When the message fails, the edit
+    is recorded anyway and only the message is tried again."""
+    from contextlib import asynccontextmanager
+
+    from adapters.telegram.runner import build_application
+    from bot.core.types import Address, Reply
+    from bot.store import outbox
+    from bot.store.models import OutboxMessage
+
+    app = build_application(tg_core, tg_core.settings, rate_limiter=tg_fast_limiter())
+    await app.initialize()
+    marks: list[bool] = []
+    transaction = tg_core.db.transaction
+
+    @asynccontextmanager
+    async def counted(**kwargs: Any) -> Any:
+        if kwargs.get("durable") is False:
+            marks.append(True)
+        async with transaction(**kwargs) as session:
+            yield session
+
+    tg_core.db.transaction = counted
+    tg_fake.known_chat(ADA)
+    chat = Address("telegram", str(ADA), kind="dm")
+    try:
+        for round_, fail in enumerate((False, True)):
+            question = await app.bot.send_message(chat_id=ADA, text="Which day?")
+            now = tg_core.clock.now()
+            async with transaction() as session:
+                edit = await outbox.enqueue(
+                    session,
+                    chat,
+                    Reply(f"Tuesday {round_}", replace=True),
+                    now,
+                    edit_ref=str(question.message_id),
+                )
+                after = await outbox.enqueue(session, chat, Reply(f"Next {round_}"), now)
+            if fail:
+                tg_fake.fail_next("sendMessage", status=502, description="Bad Gateway")
+            marks.clear()
+            calls = len(tg_fake.calls)
+            await tg_core.delivery.deliver_claimed([edit, after])
+            methods = [c.method for c in tg_fake.calls[calls:]]
+            assert methods == ["editmessagetext", "sendmessage"]
+            async with tg_core.db.sessions() as session:
+                rows = {
+                    r.id: r
+                    for r in await session.scalars(
+                        select(OutboxMessage).where(OutboxMessage.id.in_([edit, after]))
+                    )
+                }
+            assert rows[edit].sent_at is not None
+            if not fail:
+                assert rows[after].sent_at is not None
+                assert len(marks) == 1  # one record for both
+            else:
+                assert rows[after].sent_at is None and rows[after].attempts == 1
+                assert len(marks) == 1  # the edit's record, after the failure
+    finally:
+        tg_core.db.transaction = transaction
+        await app.shutdown()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -21,6 +21,7 @@ from adapters.telegram.transport import TelegramTransport
 from bot.config import Settings
 from bot.core.ports import DeliveryError
 from bot.core.types import Address, Attachment, Choice, CommandIn, Outgoing, Reply
+from bot.store.inbox import Incoming
 from tests.fakes.telegram_api import FakeTelegram
 
 if TYPE_CHECKING:
@@ -103,6 +104,53 @@ async def test_a_webhook_press_is_answered_in_the_response_not_by_a_request(
     assert not any(c.via_webhook for c in tg_fake.calls if c.method != "answercallbackquery")
     assert tg_fake.webhook_statuses == [200, 200]
     assert [type(e).__name__ for e in tg_standin.events] == ["CommandIn", "ChoiceIn"]
+
+
+async def test_concurrent_webhook_updates_share_a_store_and_each_is_answered_after_it(
+    tg_fake: FakeTelegram,
+    tg_standin: TgStandInCore,
+    tg_settings: Callable[..., Settings],
+    tg_run: Run,
+    tg_free_port: int,
+) -> None:
+    """Webhook requests that arrive while a store runs are stored together in
+    the next one (one transaction, not one each); every request is answered
+    200 only after its own update was stored, and an update Telegram sends
+    twice is handled once."""
+    url = f"http://127.0.0.1:{tg_free_port}/tg/hook"
+    settings = tg_settings(
+        telegram_webhook_url=url,
+        telegram_webhook_secret="s3cret-token",
+        telegram_webhook_listen=f"127.0.0.1:{tg_free_port}",
+    )
+    batches: list[list[str]] = []
+    stored: list[str] = []
+    receive = tg_standin.receive
+
+    async def slow_receive(items: Sequence[Incoming]) -> dict[str, int]:
+        # No request is answered before its update is stored.
+        assert len(tg_fake.webhook_statuses) <= len(stored)
+        batches.append([item.update_id for item in items])
+        await asyncio.sleep(0.3)  # the other requests arrive meanwhile
+        ids = await receive(items)
+        stored.extend(item.update_id for item in items)
+        return ids
+
+    tg_standin.receive = slow_receive  # type: ignore[method-assign]
+    await tg_run(tg_standin, settings)
+    people = range(100, 110)
+    updates = [tg_fake.inject_command(uid, "start") for uid in people]
+    tg_fake.redeliver(updates[0])  # a retried webhook: the same update_id
+    for uid in people:
+        assert (await tg_fake.next_message(uid)).text == "start|"
+    await tg_fake.wait_for_call("sendmessage", count=len(people))
+    await asyncio.sleep(0.3)
+    assert tg_fake.webhook_statuses == [200] * (len(people) + 1)
+    assert sorted(stored) == sorted([str(u["update_id"]) for u in [*updates, updates[0]]])
+    assert len(batches) < len(people) + 1, batches  # requests shared a store
+    assert max(len(b) for b in batches) > 1
+    assert len(tg_standin.events) == len(people)  # the repeat was handled once
+    assert len(tg_fake.messages_to(people[0])) == 1
 
 
 async def test_attachments_are_sent_as_documents(

@@ -289,6 +289,14 @@ class FakeTelegram:
             self._wakeup.set()
         return update
 
+    def redeliver(self, update: JSON) -> None:
+        """Send an update again, as Telegram does when it saw no answer to a
+        webhook request in time (the same ``update_id``); webhook mode only."""
+        assert self.webhook is not None
+        task = asyncio.get_running_loop().create_task(self._post_webhook(update))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def fail_next(
         self,
         method: str,
