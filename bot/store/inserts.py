@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from bot.store.session import DbSession, SyncBackedSession
@@ -31,8 +30,16 @@ def dialect_of(session: DbSession) -> str:
 def _statement(table: Table, key: str, dialect: str) -> Insert:
     built = _BUILT.get((table.name, key, dialect))
     if built is None:
-        make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        built = make(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c.id)
+        # imported here: the PostgreSQL dialect stays off a SQLite bot's start
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            built = pg_insert(table).on_conflict_do_nothing(index_elements=[key])
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            built = sqlite_insert(table).on_conflict_do_nothing(index_elements=[key])
+        built = built.returning(table.c.id)
         _BUILT[(table.name, key, dialect)] = built
     return built
 
