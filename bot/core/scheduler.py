@@ -32,6 +32,7 @@ from bot.store.db import Database, from_db, to_db
 from bot.store.jobs import JOBS
 from bot.store.models import Group, Job, Programme
 from bot.store.retention import compact_delivered_outbox, purge_closed_questions
+from bot.store.retention_keys import move_delivered_outbox, move_done_jobs
 from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
@@ -115,8 +116,13 @@ class Scheduler:
         await self.delivery.deliver()
         if self._compact_at is None or now >= self._compact_at:
             async with self.db.transaction() as session:
-                await compact_delivered_outbox(session, now)
                 await purge_closed_questions(session, now)
+            # what is still read of old messages and jobs moves to slim tables;
+            # rows that cannot move only lose their words
+            await move_delivered_outbox(self.db, now)
+            await move_done_jobs(self.db, now)
+            async with self.db.transaction() as session:
+                await compact_delivered_outbox(session, now)
             self._compact_at = now + COMPACT_EVERY
         return ran
 

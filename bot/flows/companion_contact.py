@@ -23,6 +23,7 @@ from bot.store.models import (
     OutboxMessage,
     Programme,
 )
+from bot.store.spent import SENT
 
 
 async def programmes_of(ctx: Ctx) -> list[Programme]:
@@ -151,9 +152,12 @@ async def forward_waiting_contacts(work: Work, programme: Programme, organiser_i
         )
     ).all()
     for record in records:
+        prefix = f"contact:{record.id}:"
+        # a delivered copy may have moved to the slim table (bot.store.spent)
         reached = await work.session.scalar(
-            select(OutboxMessage.id)
-            .where(OutboxMessage.idem_key.startswith(f"contact:{record.id}:"))
+            select(OutboxMessage.idem_key)
+            .where(OutboxMessage.idem_key.startswith(prefix))
+            .union_all(select(SENT.c.idem_key).where(SENT.c.idem_key.startswith(prefix)))
             .limit(1)
         )
         if reached is None:

@@ -15,11 +15,12 @@ from __future__ import annotations
 import statistics
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import select
 
 from bot.store.db import from_db, to_db
 from bot.store.models import Member, OutboxMessage, Programme
 from bot.store.session import DbSession
+from bot.store.spent import SENT, seconds
 
 PARTICIPANTS = ("mentor", "mentee")
 
@@ -47,21 +48,31 @@ async def messages_per_week(
             joined[person_id] = when
     if not joined:
         return {"median": 0.0, "max": 0.0, "people": 0}
-    one_message = func.coalesce(OutboxMessage.digest, cast(OutboxMessage.id, String))
-    counted = await session.execute(
-        select(OutboxMessage.person_id, func.count(func.distinct(one_message)))
-        .where(
+    units: dict[int, set[object]] = {pid: set() for pid in joined}
+    # delivered rows still whole, and those retention moved to the slim table
+    # (bot.store.spent): a digest is one message, whichever table its rows are in
+    recent = await session.execute(
+        select(OutboxMessage.person_id, OutboxMessage.digest, OutboxMessage.id).where(
             OutboxMessage.person_id.in_(list(joined)),
             OutboxMessage.sent_at.is_not(None),
             OutboxMessage.sent_at <= to_db(end),
             # an edit that only takes an answered question's buttons away is no message
-            # (its key says so, and the key outlives retention's dropping of the words)
+            # (its key says so; retention deletes those rows rather than move them)
             OutboxMessage.idem_key.not_like("strip:%"),
         )
-        .group_by(OutboxMessage.person_id)
     )
-    pairs = [tuple(row) for row in counted.all()]
-    sent = {int(p): int(n) for p, n in pairs if p is not None}
+    for person_id, mark, row_id in recent.all():
+        number = _mark_number(mark)
+        unit = number if number is not None else ("row", row_id) if mark is None else mark
+        units[int(person_id)].add(unit)
+    spent = await session.execute(
+        select(SENT.c.person_id, SENT.c.digest, SENT.c.idem_key).where(
+            SENT.c.person_id.in_(list(joined)), SENT.c.sent <= seconds(end)
+        )
+    )
+    for person_id, digest, key in spent.all():
+        units[int(person_id)].add(digest if digest is not None else ("key", key))
+    sent = {person_id: len(found) for person_id, found in units.items()}
     rates = [
         sent.get(person_id, 0) / max((end - since) / timedelta(weeks=1), 1.0)
         for person_id, since in joined.items()
@@ -71,3 +82,13 @@ async def messages_per_week(
         "max": round(max(rates), 1),
         "people": len(rates),
     }
+
+
+def _mark_number(mark: str | None) -> int | None:
+    """A digest mark (``t:<hex microseconds>``) as the number the slim table keeps."""
+    if mark is not None and mark.startswith("t:"):
+        try:
+            return int(mark[2:], 16)
+        except ValueError:
+            return None
+    return None

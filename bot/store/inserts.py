@@ -7,13 +7,18 @@ violation.  One insert that skips a present key does both, on SQLite (3.35
 or later) and PostgreSQL alike.  The statements are built once per table,
 key and dialect and executed with plain parameters, so a call costs no
 statement construction.
+
+A key can also be *spent*: retention moved its row into a slim table
+(:mod:`bot.store.spent`).  The insert then selects its values only where
+that table lacks the key, still one statement: ``INSERT ... SELECT ...
+WHERE NOT EXISTS (spent key) ON CONFLICT DO NOTHING``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam, exists, select
 from sqlalchemy.sql.dml import Insert
 
 from bot.store.session import DbSession, SyncBackedSession
@@ -27,28 +32,45 @@ def dialect_of(session: DbSession) -> str:
     return session.get_bind().dialect.name
 
 
-def _statement(table: Table, key: str, dialect: str) -> Insert:
+def _statement(table: Table, key: str, dialect: str, spent: Table | None) -> Insert:
     built = _BUILT.get((table.name, key, dialect))
     if built is None:
         # imported here: the PostgreSQL dialect stays off a SQLite bot's start
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            built = pg_insert(table).on_conflict_do_nothing(index_elements=[key])
+            built = pg_insert(table)
         else:
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-            built = sqlite_insert(table).on_conflict_do_nothing(index_elements=[key])
+            built = sqlite_insert(table)
+        if spent is not None:
+            columns = [c for c in table.c if not c.primary_key]
+            values = select(*(bindparam(c.name, type_=c.type) for c in columns)).where(
+                ~exists().where(
+                    next(iter(spent.primary_key.columns)) == bindparam(key, type_=table.c[key].type)
+                )
+            )
+            built = built.from_select([c.name for c in columns], values)
+        built = built.on_conflict_do_nothing(index_elements=[key])
         built = built.returning(table.c.id)
         _BUILT[(table.name, key, dialect)] = built
     return built
 
 
 async def insert_absent(
-    session: DbSession, table: Table, key: str, values: dict[str, Any]
+    session: DbSession,
+    table: Table,
+    key: str,
+    values: dict[str, Any],
+    *,
+    spent: Table | None = None,
 ) -> int | None:
     """Insert ``values`` into ``table`` unless a row with the same ``key`` column
-    exists; returns the new row's id, or None when nothing was inserted."""
-    result = await session.execute(_statement(table, key, dialect_of(session)), values)
+    exists (in it, or spent in its slim table); ``values`` names every column
+    but the id.  ``spent`` is the slim table whose primary key holds the keys
+    retention moved out of ``table``.  Returns the new row's id, or None when
+    nothing was inserted."""
+    result = await session.execute(_statement(table, key, dialect_of(session), spent), values)
     new_id = result.scalar()
     return int(new_id) if new_id is not None else None

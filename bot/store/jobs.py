@@ -11,6 +11,7 @@ from bot.store.db import to_db
 from bot.store.inserts import insert_absent
 from bot.store.models import Job
 from bot.store.session import DbSession
+from bot.store.spent import JOB_KEYS
 
 JOBS: Table = Job.__table__  # type: ignore[assignment]
 
@@ -40,7 +41,10 @@ async def schedule(
             "person_id": person_id,
             "payload": payload or {},
             "attempts": 0,
+            "claimed_until": None,
+            "done_at": None,
         },
+        spent=JOB_KEYS,
     )
 
 

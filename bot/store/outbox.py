@@ -14,6 +14,7 @@ from bot.store.db import to_db
 from bot.store.inserts import insert_absent
 from bot.store.models import OutboxMessage
 from bot.store.session import DbSession
+from bot.store.spent import SENT
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 
@@ -105,5 +106,9 @@ async def enqueue(
             "attempts": 0,
             "claimed_until": to_db(claimed_until) if claimed_until is not None else None,
             "digest": digest,
+            "sent_at": None,
+            "failed_at": None,
+            "error": None,
         },
+        spent=SENT,
     )

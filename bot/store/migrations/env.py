@@ -11,7 +11,7 @@ from sqlalchemy import create_engine
 
 import bot.matching.models
 import bot.store.live_questions  # noqa: F401  (a table in its own module)
-from bot.store import steps_model  # noqa: F401  (next steps)
+from bot.store import spent, steps_model  # noqa: F401  (spent keys, next steps)
 from bot.store.models import Base
 from bot.store.partial_index import add_postgresql_where
 
