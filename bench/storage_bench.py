@@ -84,6 +84,24 @@ def _outbox(path: Path) -> dict[str, int]:
     }
 
 
+def _table_bytes(path: Path) -> dict[str, int]:
+    """Bytes of pages per table, its indexes included (SQLite's ``dbstat``,
+    when the library was built with it; empty otherwise)."""
+    conn = sqlite3.connect(path)
+    try:
+        pages = conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall()
+        owner = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master").fetchall())
+    except sqlite3.OperationalError:
+        return {}
+    finally:
+        conn.close()
+    sizes: dict[str, int] = {}
+    for name, size in pages:
+        table = owner.get(name, name)
+        sizes[table] = sizes.get(table, 0) + int(size)
+    return dict(sorted(sizes.items(), key=lambda kv: -kv[1]))
+
+
 def _rows(path: Path) -> dict[str, int]:
     conn = sqlite3.connect(path)
     tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
@@ -141,5 +159,8 @@ async def run_storage(workdir: Path, pairs: int) -> dict[str, Any]:
         "per_pair_net_unvacuumed": (unvacuumed - empty_bytes) / pairs,
         "stripped": driver.transport.stripped,
         "rows": _rows(path),
+        # bytes per table and its indexes after VACUUM, and in the empty schema
+        "table_bytes": _table_bytes(path),
+        "empty_table_bytes": _table_bytes(empty),
         "outbox": _outbox(path),
     }
