@@ -11,8 +11,9 @@ A delivered outbox message keeps its words (the payload: text, buttons,
 attached calendar files) for :data:`OUTBOX_KEEP`, then only what the rest of
 the bot still reads: its ``idem_key`` (queueing with a key stays idempotent,
 and forwarded /contact messages are recognised by theirs), who it went to and
-when, and its digest mark (the organisers' message measure).  Over a
-programme the words are most of what the database holds.
+when, and its digest mark (the organisers' message measure).  Those move into
+a slim table (:mod:`bot.store.retention_keys`); a row that cannot move only
+loses its words here.
 
 A question (:mod:`bot.core.questions`) that closed more than
 :data:`QUESTION_KEEP` ago is deleted: only open questions are ever looked up
