@@ -297,9 +297,16 @@ def _storage_section(r: dict[str, Any]) -> list[str]:
         *(
             [
                 f"- outbox: {r['outbox']['sent']:,} delivered rows, "
-                f"{r['outbox']['compacted']:,} of them compacted to their key, recipient, time "
-                f"and digest after {OUTBOX_DAYS} days (`bot.store.retention`); "
-                f"{r['outbox']['keys']:,} keys kept, so queueing with a key stays idempotent"
+                f"{r['outbox']['compacted']:,} of them moved to their key, recipient, time "
+                f"and digest after {OUTBOX_DAYS} days (`bot.store.retention_keys`, table "
+                f"`outbox_sent`); {r['outbox']['keys']:,} keys kept, so queueing with a key "
+                "stays idempotent"
+                + (
+                    f"; {r['outbox']['job_keys']:,} done jobs kept as their key alone "
+                    "(`job_keys`), so planning one again plans nothing"
+                    if r["outbox"].get("job_keys")
+                    else ""
+                )
                 + (
                     f"; {r['stripped']:,} edits took answered questions' buttons away, "
                     f"{r['outbox'].get('strips', 0):,} of their rows still kept (a week after "
@@ -312,6 +319,18 @@ def _storage_section(r: dict[str, Any]) -> list[str]:
             else []
         ),
         f"- rows: {rows}",
+        *(
+            [
+                "- bytes per table with its indexes, over the empty schema: "
+                + ", ".join(
+                    f"{t} {n - r['empty_table_bytes'].get(t, 0):,}"
+                    for t, n in r["table_bytes"].items()
+                    if n > r["empty_table_bytes"].get(t, 0)
+                )
+            ]
+            if r.get("table_bytes")
+            else []
+        ),
         "",
     ]
     return lines

@@ -17,6 +17,7 @@ size divided by the number of pairs; the size of the same database empty
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -69,18 +70,32 @@ def _file_size(path: Path) -> tuple[int, int]:
 
 
 def _outbox(path: Path) -> dict[str, int]:
-    """Delivered rows, how many hold only their key (words dropped), distinct keys."""
+    """Delivered messages: still whole in ``outbox``, or moved by retention to
+    ``outbox_sent`` (key, recipient, time, digest); distinct keys over both;
+    strips still kept; done jobs whose key alone is kept in ``job_keys``."""
     conn = sqlite3.connect(path)
-    sent, compact, keys, strips = conn.execute(
-        "SELECT count(sent_at), sum(sent_at IS NOT NULL AND length(payload) <= 2), "
-        "count(DISTINCT idem_key), sum(idem_key LIKE 'strip:%') FROM outbox"
+    whole, strips = conn.execute(
+        "SELECT count(sent_at), sum(idem_key LIKE 'strip:%') FROM outbox"
     ).fetchone()
+    moved, job_keys = 0, 0
+    with contextlib.suppress(sqlite3.OperationalError):  # a schema before the slim tables
+        (moved,) = conn.execute("SELECT count(*) FROM outbox_sent").fetchone()
+        (job_keys,) = conn.execute("SELECT count(*) FROM job_keys").fetchone()
+    keys = (
+        conn.execute(
+            "SELECT count(*) FROM (SELECT idem_key FROM outbox"
+            " UNION SELECT idem_key FROM outbox_sent)"
+        ).fetchone()[0]
+        if moved
+        else conn.execute("SELECT count(DISTINCT idem_key) FROM outbox").fetchone()[0]
+    )
     conn.close()
     return {
-        "sent": sent or 0,
-        "compacted": compact or 0,
+        "sent": (whole or 0) + moved,
+        "compacted": moved,
         "keys": keys or 0,
         "strips": strips or 0,
+        "job_keys": job_keys,
     }
 
 

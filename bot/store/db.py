@@ -9,6 +9,7 @@ PostgreSQL is used the same way through asyncpg.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import time
@@ -64,6 +65,13 @@ def from_db(when: datetime) -> datetime:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
+def compact_json(value: object) -> str:
+    """JSON as SQLite stores it: letters as themselves (UTF-8, where the default
+    ``\\uXXXX`` took six bytes for an å) and no spaces after separators.  Reading
+    is unchanged: both forms are the same JSON (the scrub searches both)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 #: values MENTORBOT_SQLITE_SYNCHRONOUS accepts, safest first
 SYNCHRONOUS = ("EXTRA", "FULL", "NORMAL", "OFF")
 
@@ -93,18 +101,24 @@ class Database:
             if synchronous not in SYNCHRONOUS:
                 raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}")
             args = {"timeout": 30, "check_same_thread": False}
-            self.sync_engine: Engine = create_engine(sync_sqlite_url(url), connect_args=args)
+            self.sync_engine: Engine = create_engine(
+                sync_sqlite_url(url), connect_args=args, json_serializer=compact_json
+            )
             _sqlite_pragmas(self.sync_engine, begin="BEGIN IMMEDIATE", synchronous=synchronous)
             self._sync_sessions = sessionmaker(self.sync_engine, expire_on_commit=False)
             # Bookkeeping whose loss on power failure only repeats work (a
             # message marked sent) commits without waiting for the disk:
             # its own connections, synchronous=NORMAL (see ``transaction``).
-            self._lazy_engine = create_engine(sync_sqlite_url(url), connect_args=args)
+            self._lazy_engine = create_engine(
+                sync_sqlite_url(url), connect_args=args, json_serializer=compact_json
+            )
             lazy = "NORMAL" if synchronous in ("EXTRA", "FULL") else synchronous
             _sqlite_pragmas(self._lazy_engine, begin="BEGIN IMMEDIATE", synchronous=lazy)
             self._lazy_sessions = sessionmaker(self._lazy_engine, expire_on_commit=False)
             # Reads begin deferred, need no turn and never wait for a writer (WAL).
-            self._read_engine = create_engine(sync_sqlite_url(url), connect_args=args)
+            self._read_engine = create_engine(
+                sync_sqlite_url(url), connect_args=args, json_serializer=compact_json
+            )
             _sqlite_pragmas(self._read_engine, begin="BEGIN", synchronous=synchronous)
             self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
         else:

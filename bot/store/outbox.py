@@ -20,18 +20,25 @@ OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
 
 
 def reply_to_payload(reply: Reply) -> dict[str, Any]:
-    return {
-        "text": reply.text,
-        "choices": [[c.id, c.label] for c in reply.choices],
-        "private": reply.private,
-        "replace": reply.replace,
-        "attachments": [
+    """The reply as stored; fields at their defaults are left out (the payload
+    is most of a waiting row, and :func:`payload_to_reply` fills them in)."""
+    payload: dict[str, Any] = {"text": reply.text}
+    if reply.choices:
+        payload["choices"] = [[c.id, c.label] for c in reply.choices]
+    if reply.private:
+        payload["private"] = True
+    if reply.replace:
+        payload["replace"] = True
+    if reply.attachments:
+        payload["attachments"] = [
             [a.filename, a.mime_type, base64.b64encode(a.content).decode()]
             for a in reply.attachments
-        ],
-        "question": reply.question,
-        "clears": reply.clears,
-    }
+        ]
+    if reply.question is not None:
+        payload["question"] = reply.question
+    if reply.clears is not None:
+        payload["clears"] = reply.clears
+    return payload
 
 
 def payload_to_reply(payload: dict[str, Any]) -> Reply:
