@@ -12,6 +12,7 @@ from bench.sync_bench import section as sync_section
 from bot.store.retention import OUTBOX_KEEP
 
 OUTBOX_DAYS = OUTBOX_KEEP.days
+OUTBOX_AGE = f"{OUTBOX_DAYS} day" if OUTBOX_DAYS == 1 else f"{OUTBOX_DAYS} days"
 
 #: the Telegram ratio and the ready time are issue 21's targets (bench.targets);
 #: tick and memory growth with idle pairs are an earlier issue's, still reported
@@ -298,7 +299,7 @@ def _storage_section(r: dict[str, Any]) -> list[str]:
             [
                 f"- outbox: {r['outbox']['sent']:,} delivered rows, "
                 f"{r['outbox']['compacted']:,} of them moved to their key, recipient, time "
-                f"and digest after {OUTBOX_DAYS} days (`bot.store.retention_keys`, table "
+                f"and digest after {OUTBOX_AGE} (`bot.store.retention_keys`, table "
                 f"`outbox_sent`); {r['outbox']['keys']:,} keys kept, so queueing with a key "
                 "stays idempotent"
                 + (
@@ -309,8 +310,9 @@ def _storage_section(r: dict[str, Any]) -> list[str]:
                 )
                 + (
                     f"; {r['stripped']:,} edits took answered questions' buttons away, "
-                    f"{r['outbox'].get('strips', 0):,} of their rows still kept (a week after "
-                    "delivery they go, with the questions closed over a week ago)"
+                    f"{r['outbox'].get('strips', 0):,} of their rows still kept "
+                    f"({OUTBOX_AGE} after "
+                    "delivery they go; questions closed over a week ago go too)"
                     if "stripped" in r
                     else ""
                 )

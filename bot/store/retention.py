@@ -40,8 +40,11 @@ from bot.store.session import DbSession
 
 STRANGER_JOB = "stranger_purge"
 STRANGER_DAYS = timedelta(days=30)
-#: how long a delivered message keeps its words
-OUTBOX_KEEP = timedelta(days=7)
+#: how long a delivered message keeps its words.  Nothing in the bot reads
+#: them once delivered (delivery reads unsent rows only; an edit carries its own
+#: target), so they are kept only as long as someone looking into a message
+#: reported the same day might want them: less kept, less to protect
+OUTBOX_KEEP = timedelta(days=1)
 #: how long a closed question is kept (an unsent message may still carry it)
 QUESTION_KEEP = timedelta(days=7)
 

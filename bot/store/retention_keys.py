@@ -29,7 +29,7 @@ wide rows deleted.  In between a key is in both tables, so an insert that
 checks one or the other never misses it; on PostgreSQL an insert whose
 statement began before the copy committed and reached its key check after
 the delete committed could still pass (a statement spanning two whole
-sweep transactions, for a key delivered a week before).
+sweep transactions, for a key delivered a day before).
 """
 
 from __future__ import annotations

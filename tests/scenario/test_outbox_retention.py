@@ -1,6 +1,6 @@
-"""Delivered messages keep their words for a week, then only what the bot
+"""Delivered messages keep their words for OUTBOX_KEEP, then only what the bot
 still reads: the key (queueing stays idempotent), who and when, the digest,
-in the slim table.  Done jobs are replaced by their keys a week after they
+in the slim table.  Done jobs are replaced by their keys JOB_KEEP after they
 ran, and planning one again plans nothing.  Runs on PostgreSQL too with
 ``MENTORBOT_TEST_DATABASE_URL``."""
 
@@ -21,7 +21,7 @@ from tests.conftest import START
 from tests.harness import Harness
 
 
-async def test_delivered_words_are_dropped_after_a_week_and_the_key_still_counts(
+async def test_delivered_words_are_dropped_after_outbox_keep_and_the_key_still_counts(
     h: Harness,
 ) -> None:
     await h.person("anna").says("/start")
@@ -35,7 +35,7 @@ async def test_delivered_words_are_dropped_after_a_week_and_the_key_still_counts
     await h.wait(OUTBOX_KEEP - timedelta(hours=2))
     async with h.core.db.sessions() as s:
         row = await s.scalar(select(OutboxMessage).where(OutboxMessage.idem_key == "k:hello"))
-        assert row is not None and row.payload["text"] == "Hej Anna!"  # a week: still there
+        assert row is not None and row.payload["text"] == "Hej Anna!"  # not yet: still whole
 
     await h.wait(timedelta(hours=4))
     async with h.core.db.sessions() as s:
