@@ -11,14 +11,18 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.core.types import Address, Reply
+from bot.organiser.programmes import add_organiser
 from bot.store import outbox
 from bot.store.jobs import schedule
-from bot.store.models import Job, OutboxMessage, Person
+from bot.store.models import Job, OutboxMessage, Person, Programme
 from bot.store.retention import OUTBOX_KEEP
 from bot.store.retention_keys import JOB_KEEP
 from bot.store.spent import JOB_KEYS, SENT, seconds
 from tests.conftest import START
 from tests.harness import Harness
+from tests.scenario.coaching_steps import join, make_pair
+
+SECRET = "Matchningen känns inte rätt."
 
 
 async def test_delivered_words_are_dropped_after_outbox_keep_and_the_key_still_counts(
@@ -111,3 +115,33 @@ async def test_a_job_planned_again_after_the_sweep_sends_nothing_twice(h: Harnes
     assert again is None and resent is None
     await h.tick()
     assert len(h.transport.sent) == before  # nothing twice
+
+
+async def test_a_contact_message_swept_after_delivery_is_not_forwarded_again(
+    h: Harness,
+) -> None:
+    """/contact forwarding asks whether a copy reached an organiser by its key:
+    after the delivered copy moved to the slim table, an organiser who joins
+    later still does not get it again."""
+    pair = await make_pair(h)
+    await pair.mentee.says(f"/contact {SECRET}")
+    async with h.core.db.transaction() as s:
+        programme = await s.get(Programme, pair.programme_id)
+        assert programme is not None
+        first = await add_organiser(s, programme, "Olga", h.clock.now(), 30)
+        second = await add_organiser(s, programme, "Pia", h.clock.now(), 30)
+    olga, pia = h.person("olga"), h.person("pia")
+    await join(olga, first.code, "en")
+    assert sum(SECRET in r.text for r in olga.inbox) == 1
+    await h.wait(OUTBOX_KEEP + timedelta(hours=2))
+    async with h.core.db.sessions() as s:
+        moved = (await s.scalars(select(SENT.c.idem_key))).all()
+        assert any(key.startswith("contact:") for key in moved)
+        assert not (
+            await s.scalars(
+                select(OutboxMessage.idem_key).where(OutboxMessage.idem_key.startswith("contact:"))
+            )
+        ).all()
+    await join(pia, second.code, "sv")
+    assert not any(SECRET in r.text for r in pia.inbox)
+    assert sum(SECRET in r.text for r in olga.inbox) == 1
