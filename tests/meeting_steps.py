@@ -35,6 +35,7 @@ from bot.store.models import (
     Programme,
     Rhythm,
 )
+from bot.store.spent import JOB_KEYS, SENT, seconds
 from tests.harness import Harness, Stamped, stamp_deliveries
 from tests.harness import Person as Member
 
@@ -88,20 +89,40 @@ class Pair:
         Messages sent by a job are counted by the job's kind (``mtg_remind``,
         ``mtg_check``); others by the first part of their outbox key (``mtg``
         for a booking, a proposal, a cancellation).  Read from the outbox, so
-        nothing the flow sent can escape the count.  An edit that takes the
+        nothing the flow sent can escape the count (with the slim tables
+        retention moves delivered messages and done jobs into).  An edit that takes the
         buttons off an older question (issue 20) is no new message: it is
         counted as ``strip``.
         """
         async with self.h.core.db.sessions() as s:
             kinds = {i: k for i, k in (await s.execute(select(Job.id, Job.kind))).all()}
-            rows = (
-                await s.execute(
-                    select(OutboxMessage.idem_key, OutboxMessage.payload).where(
-                        OutboxMessage.chat_id == who.dm.chat_id,
-                        OutboxMessage.created_at >= to_db(since),
+            # done jobs and delivered messages that retention moved to the slim tables
+            kinds |= {
+                i: k for i, k in (await s.execute(select(JOB_KEYS.c.job_id, JOB_KEYS.c.kind))).all()
+            }
+            rows = list(
+                (
+                    await s.execute(
+                        select(OutboxMessage.idem_key, OutboxMessage.payload).where(
+                            OutboxMessage.chat_id == who.dm.chat_id,
+                            OutboxMessage.created_at >= to_db(since),
+                        )
                     )
-                )
-            ).all()
+                ).all()
+            )
+            person_id = await s.scalar(
+                select(Identity.person_id).where(Identity.dm_chat_id == who.dm.chat_id)
+            )
+            rows += [
+                (key, {})
+                for key in (
+                    await s.scalars(
+                        select(SENT.c.idem_key).where(
+                            SENT.c.person_id == person_id, SENT.c.sent >= seconds(since)
+                        )
+                    )
+                ).all()
+            ]
         counted: Counter[str] = Counter()
         for key, payload in rows:
             head, _, rest = key.partition(":")

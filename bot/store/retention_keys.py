@@ -2,7 +2,8 @@
 
 After :data:`~bot.store.retention.OUTBOX_KEEP` a delivered message is only
 read for its key, recipient, time and digest mark, and a done job (after
-:data:`JOB_KEEP`) only for its key: both move into the slim tables of
+:data:`JOB_KEEP`) only for its key (kept with its id and kind: its messages
+are keyed by the id): both move into the slim tables of
 :mod:`bot.store.spent`, and the wide rows are deleted.  Inserts check the slim
 tables too (:func:`bot.store.inserts.insert_absent`), so a message queued or
 a job planned again with a spent key still adds nothing.  No time horizon:
@@ -145,7 +146,7 @@ async def move_done_jobs(db: Database, now: datetime) -> int:
             newest = select(func.max(Job.id)).scalar_subquery()
             rows = (
                 await session.execute(
-                    select(Job.id, Job.key)
+                    select(Job.id, Job.key, Job.kind)
                     .where(
                         Job.done_at.is_not(None),
                         Job.done_at < cutoff,
@@ -156,10 +157,14 @@ async def move_done_jobs(db: Database, now: datetime) -> int:
                     .limit(BATCH)
                 )
             ).all()
-            keys = [{"key": key} for _, key in rows if key is not None]
+            keys = [
+                {"key": key, "job_id": job_id, "kind": kind}
+                for job_id, key, kind in rows
+                if key is not None
+            ]
             if keys:
                 await session.execute(_insert_ignore(session, JOB_KEYS), keys)
-        ids = [row_id for row_id, _ in rows]
+        ids = [row_id for row_id, _, _ in rows]
         if ids:
             async with db.transaction(durable=False) as session:
                 await session.execute(

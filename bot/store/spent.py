@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import BigInteger, ForeignKey, String, Table
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models import Base
@@ -41,11 +41,17 @@ class SentMessage(Base):
 
 
 class SpentJobKey(Base):
-    """The key of a job that ran and was deleted: planning it again plans nothing."""
+    """The key of a job that ran and was deleted: planning it again plans nothing.
+
+    The job's id and kind stay with it: its messages are keyed by the id
+    (``job:<id>:<n>``, kept in ``outbox_sent``), and the kind tells what sent them.
+    """
 
     __tablename__ = "job_keys"
     __table_args__ = ({"sqlite_with_rowid": False},)
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    job_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
 
 
 SENT: Table = SentMessage.__table__  # type: ignore[assignment]

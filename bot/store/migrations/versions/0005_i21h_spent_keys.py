@@ -38,6 +38,8 @@ def upgrade() -> None:
     op.create_table(
         "job_keys",
         sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("job_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_job_keys")),
         sqlite_with_rowid=False,
     )
