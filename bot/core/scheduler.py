@@ -257,13 +257,16 @@ class Scheduler:
         queued: list[int] = []
         try:
             await preload(self._work(session, now, digest), jobs)
+            batch_memo.start_deferring(session)
             for job in jobs:
                 work = self._work(session, now, digest)
                 await handler(work, job)
                 await session.flush()
                 queued += work.outbox_ids
+            await batch_memo.write_deferred(session)
         finally:
             batch_memo.drop(session)
+            session.info.pop(batch_memo.DEFERRED, None)
         await session.execute(
             _ALL_DONE, {"job_ids": [job.id for job in jobs], "done_at": to_db(now)}
         )

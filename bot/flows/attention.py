@@ -39,7 +39,7 @@ from sqlalchemy import (
 
 from bot.core.context import Work
 from bot.core.types import Choice, Reply
-from bot.store.batch_memo import MISSING, take
+from bot.store.batch_memo import MISSING, defer, take
 from bot.store.db import from_db, to_db
 from bot.store.groups import seats_with_people
 from bot.store.models import Group, Meeting, Member, Person, Programme, Prompt
@@ -109,10 +109,15 @@ _RECORD_PROMPT = insert(_PROMPTS).from_select(
 
 
 async def record_prompt(work: Work, group_id: int, kind: str) -> None:
-    """Note that the group was asked something now (once per group and moment)."""
-    await work.session.execute(
-        _RECORD_PROMPT, {"group_id": group_id, "kind": kind[:16], "sent_at": to_db(work.now)}
-    )
+    """Note that the group was asked something now (once per group and moment).
+
+    In a batch of jobs whose read-ahead marked the group (its only job in the
+    batch, so nobody reads its prompts again there) the row waits for the
+    batch's end, written with the others in one statement."""
+    params = {"group_id": group_id, "kind": kind[:16], "sent_at": to_db(work.now)}
+    later = take(work.session, "prompt_later", group_id) is not MISSING
+    if not (later and defer(work.session, _RECORD_PROMPT, params)):
+        await work.session.execute(_RECORD_PROMPT, params)
 
 
 async def may_send(work: Work, group: Group) -> bool:

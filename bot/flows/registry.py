@@ -102,9 +102,10 @@ class Flows:
         self.texts[conversation] = handler
 
     def on_job(self, kind: str, handler: JobHandler, *, preload: JobPreload | None = None) -> None:
-        """``preload``: the kind's handler only writes its own group's rows and
-        talks to no platform, so a batch of such jobs may run without a
-        savepoint each, its reads made ahead by ``preload``."""
+        """``preload``: the kind's handler only writes its own group's rows,
+        reads no jobs and talks to no platform, so a batch of such jobs may run
+        without a savepoint each, its reads made ahead by ``preload`` and the
+        jobs it plans written at the batch's end (see :mod:`bot.store.batch_memo`)."""
         self.jobs[kind] = handler
         if preload is not None:
             self.job_preloads[kind] = preload

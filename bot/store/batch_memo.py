@@ -55,3 +55,31 @@ def take(session: DbSession, kind: str, key: Hashable) -> Any:
 def drop(session: DbSession) -> None:
     """Forget everything read ahead (the batch is over, or a job failed)."""
     session.info.pop(MEMO, None)
+
+
+#: the ``session.info`` key of writes a batch makes at its end
+DEFERRED = "batch_deferred"
+
+
+def start_deferring(session: DbSession) -> None:
+    """From now on, :func:`defer` keeps writes back until :func:`write_deferred`."""
+    session.info[DEFERRED] = {}
+
+
+def defer(session: DbSession, statement: Any, params: dict[str, Any]) -> bool:
+    """Keep a write that nothing in the batch reads back for the batch's end,
+    where all writes of one statement go as one ``executemany``; False (write
+    it now) when the transaction is no batch that defers."""
+    pending: dict[Any, list[dict[str, Any]]] | None = session.info.get(DEFERRED)
+    if pending is None:
+        return False
+    pending.setdefault(statement, []).append(params)
+    return True
+
+
+async def write_deferred(session: DbSession) -> None:
+    """Write what was kept back, one statement at a time in the order first
+    used (each statement's rows in the order they came)."""
+    pending: dict[Any, list[dict[str, Any]]] = session.info.pop(DEFERRED, None) or {}
+    for statement, rows in pending.items():
+        await session.execute(statement, rows)

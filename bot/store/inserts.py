@@ -18,7 +18,7 @@ from sqlalchemy.sql.dml import Insert
 
 from bot.store.session import DbSession, SyncBackedSession
 
-_BUILT: dict[tuple[str, str, str], Insert] = {}
+_BUILT: dict[tuple[str, str, str, bool], Insert] = {}
 
 
 def dialect_of(session: DbSession) -> str:
@@ -27,8 +27,10 @@ def dialect_of(session: DbSession) -> str:
     return session.get_bind().dialect.name
 
 
-def _statement(table: Table, key: str, dialect: str) -> Insert:
-    built = _BUILT.get((table.name, key, dialect))
+def insert_statement(table: Table, key: str, dialect: str, *, returning: bool = True) -> Insert:
+    """The insert-if-absent for ``table`` by ``key``, built once per dialect;
+    ``returning=False`` leaves out ``RETURNING id`` (for ``executemany``)."""
+    built = _BUILT.get((table.name, key, dialect, returning))
     if built is None:
         # imported here: the PostgreSQL dialect stays off a SQLite bot's start
         if dialect == "postgresql":
@@ -39,8 +41,9 @@ def _statement(table: Table, key: str, dialect: str) -> Insert:
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
             built = sqlite_insert(table).on_conflict_do_nothing(index_elements=[key])
-        built = built.returning(table.c.id)
-        _BUILT[(table.name, key, dialect)] = built
+        if returning:
+            built = built.returning(table.c.id)
+        _BUILT[(table.name, key, dialect, returning)] = built
     return built
 
 
@@ -49,6 +52,6 @@ async def insert_absent(
 ) -> int | None:
     """Insert ``values`` into ``table`` unless a row with the same ``key`` column
     exists; returns the new row's id, or None when nothing was inserted."""
-    result = await session.execute(_statement(table, key, dialect_of(session)), values)
+    result = await session.execute(insert_statement(table, key, dialect_of(session)), values)
     new_id = result.scalar()
     return int(new_id) if new_id is not None else None
