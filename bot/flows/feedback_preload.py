@@ -108,6 +108,8 @@ async def preload_rounds(work: Work, jobs: list[Job]) -> None:
     for group_id, count in await session.execute(_UNANSWERED, {"group_ids": group_ids}):
         unanswered[group_id] = count
     memo["unanswered"] = unanswered
+    # their prompts wait for the batch's end: no other job of it reads them
+    memo["prompt_later"] = dict.fromkeys(group_ids, True)
     rounds = {
         (job.group_id, str(job.payload.get("kind")), str(job.payload.get("round"))): []
         for job in jobs

@@ -154,6 +154,8 @@ async def _build(core: Core, *, broken: bool = True) -> None:
             session.add(
                 Prompt(group_id=5, kind="checkin", sent_at=to_db(START - timedelta(days=days)))
             )
+        # pair 4 was asked once: its check-in makes two, so its midpoint finds it quiet
+        session.add(Prompt(group_id=4, kind="checkin", sent_at=to_db(START - timedelta(days=5))))
         await session.flush()
         # person 11 already got a message of this moment: the round folds into it
         await outbox.enqueue(
@@ -258,6 +260,7 @@ async def test_a_batch_of_rounds_leaves_what_one_by_one_leaves(
     # the quiet pair was told how to resume instead of being asked
     quiet = [o for o in together["outbox"] if o["idem_key"].startswith("quiet:5:")]
     assert len(quiet) == 2
+    assert [o for o in together["outbox"] if o["idem_key"].startswith("quiet:4:")]
     # person 11's question was folded into the earlier message of this moment
     folded = [q for q in together["questions"] if q["person_id"] == 11]
     assert folded and folded[-1]["followed"] is True
