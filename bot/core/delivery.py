@@ -272,6 +272,13 @@ class Delivery:
         """Mark sent messages as sent, in one transaction (``done`` is emptied)."""
         batch = list(done)
         done.clear()
+        if not any(ref is not None and _asks(parcel) for parcel, ref in batch):
+            # no question went out with a message id to note: only the marks
+            now = to_db(self.clock.now())
+            await self.db.bookkeep(
+                _MARK_SENT, [{"ids": [row.id for row in p.rows], "at": now} for p, _ in batch]
+            )
+            return
         strips: list[Outgoing] = []
         # Not waiting for the disk: a lost mark only resends (see transaction).
         async with self.db.transaction(durable=False) as session:
@@ -346,3 +353,8 @@ class Delivery:
                 )
         if follow_up:
             await self.deliver(follow_up)
+
+
+def _asks(parcel: Parcel) -> bool:
+    """Does a row of the parcel carry a question (whose message id is noted)?"""
+    return any(row.payload.get("question") is not None for row in parcel.rows)
