@@ -53,6 +53,13 @@ _MARK_SENT = (
     .values(sent_at=bindparam("at", type_=DateTime), claimed_until=None)
 )
 
+#: the same for a message of one row (most): a plain ``id =``, no list to expand
+_MARK_ONE_SENT = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("msg_id"))
+    .values(sent_at=bindparam("at", type_=DateTime), claimed_until=None)
+)
+
 UnreachableHook = Callable[[DbSession, int, datetime], Awaitable[list[int]]]
 
 
@@ -275,9 +282,12 @@ class Delivery:
         if not any(ref is not None and _asks(parcel) for parcel, ref in batch):
             # no question went out with a message id to note: only the marks
             now = to_db(self.clock.now())
-            await self.db.bookkeep(
-                _MARK_SENT, [{"ids": [row.id for row in p.rows], "at": now} for p, _ in batch]
-            )
+            if all(len(p.rows) == 1 for p, _ in batch):
+                marks = [{"msg_id": p.rows[0].id, "at": now} for p, _ in batch]
+                await self.db.bookkeep(_MARK_ONE_SENT, marks)
+            else:
+                rows = [{"ids": [row.id for row in p.rows], "at": now} for p, _ in batch]
+                await self.db.bookkeep(_MARK_SENT, rows)
             return
         strips: list[Outgoing] = []
         # Not waiting for the disk: a lost mark only resends (see transaction).
