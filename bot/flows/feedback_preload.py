@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import BindParameter, bindparam, func, or_, select
 
 from bot.core.context import Work
 from bot.store.batch_memo import memo_of
@@ -37,8 +37,8 @@ from bot.store.models import (
     Prompt,
 )
 
-_GROUPS = bindparam("group_ids", expanding=True)
-_PEOPLE = bindparam("person_ids", expanding=True)
+_GROUPS: BindParameter[list[int]] = bindparam("group_ids", expanding=True)
+_PEOPLE: BindParameter[list[int]] = bindparam("person_ids", expanding=True)
 
 #: as ``bot.store.groups.seats_with_people``, for many groups
 _SEATS = (
@@ -105,17 +105,17 @@ async def preload_rounds(work: Work, jobs: list[Job]) -> None:
         started[meeting.group_id].append(meeting)
     memo["started_meetings"] = started
     unanswered: dict[Hashable, Any] = dict.fromkeys(group_ids, 0)
-    for group_id, count in await session.execute(_UNANSWERED, {"group_ids": group_ids}):
+    counts = await session.execute(_UNANSWERED, {"group_ids": group_ids})
+    for group_id, count in cast("list[tuple[int, int]]", counts.all()):
         unanswered[group_id] = count
     memo["unanswered"] = unanswered
     # their prompts wait for the batch's end: no other job of it reads them
     memo["prompt_later"] = dict.fromkeys(group_ids, True)
-    rounds = {
+    answers: dict[Hashable, Any] = {
         (job.group_id, str(job.payload.get("kind")), str(job.payload.get("round"))): []
         for job in jobs
         if job.group_id in seats
     }
-    answers: dict[Hashable, Any] = dict(rounds)
     for answer in await session.scalars(_ANSWERS, {"group_ids": group_ids}):
         key = (answer.group_id, answer.kind, answer.round)
         if key in answers:
@@ -160,5 +160,5 @@ async def _preload_people(
     found = await session.execute(
         _DIGESTED, {"digest": work.digest, "chat_ids": sorted({c for _, c in chats})}
     )
-    digested = {(platform, chat) for platform, chat in found}
+    digested = set(cast("list[tuple[str, str]]", found.all()))
     memo["folded"] = {(p, c, work.digest): (p, c) in digested for p, c in chats}
