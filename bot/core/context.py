@@ -22,6 +22,7 @@ from bot.core.commands import CommandRegistry
 from bot.core.questions import Questions
 from bot.core.types import Address, Attachment, Choice, Event, Outgoing, Reply
 from bot.store import outbox
+from bot.store.batch_memo import MISSING, take
 from bot.store.db import to_db
 from bot.store.models import DialogState, Identity, Person
 from bot.store.session import DbSession
@@ -302,4 +303,7 @@ def _identities_of() -> Select[Identity]:
 
 async def primary_identity(session: DbSession, person_id: int) -> Identity | None:
     """The identity used for proactive messages: the most recently seen one."""
+    ahead = take(session, "identity", person_id)
+    if ahead is not MISSING:
+        return ahead  # type: ignore[no-any-return]
     return (await session.scalars(_identities_of(), {"person_id": person_id})).first()

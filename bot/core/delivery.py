@@ -53,6 +53,13 @@ _MARK_SENT = (
     .values(sent_at=bindparam("at", type_=DateTime), claimed_until=None)
 )
 
+#: the same for a message of one row (most): a plain ``id =``, no list to expand
+_MARK_ONE_SENT = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("msg_id"))
+    .values(sent_at=bindparam("at", type_=DateTime), claimed_until=None)
+)
+
 UnreachableHook = Callable[[DbSession, int, datetime], Awaitable[list[int]]]
 
 
@@ -272,6 +279,16 @@ class Delivery:
         """Mark sent messages as sent, in one transaction (``done`` is emptied)."""
         batch = list(done)
         done.clear()
+        if not any(ref is not None and _asks(parcel) for parcel, ref in batch):
+            # no question went out with a message id to note: only the marks
+            now = to_db(self.clock.now())
+            if all(len(p.rows) == 1 for p, _ in batch):
+                marks = [{"msg_id": p.rows[0].id, "at": now} for p, _ in batch]
+                await self.db.bookkeep(_MARK_ONE_SENT, marks)
+            else:
+                rows = [{"ids": [row.id for row in p.rows], "at": now} for p, _ in batch]
+                await self.db.bookkeep(_MARK_SENT, rows)
+            return
         strips: list[Outgoing] = []
         # Not waiting for the disk: a lost mark only resends (see transaction).
         async with self.db.transaction(durable=False) as session:
@@ -346,3 +363,8 @@ class Delivery:
                 )
         if follow_up:
             await self.deliver(follow_up)
+
+
+def _asks(parcel: Parcel) -> bool:
+    """Does a row of the parcel carry a question (whose message id is noted)?"""
+    return any(row.payload.get("question") is not None for row in parcel.rows)

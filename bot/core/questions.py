@@ -41,6 +41,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from bot.core.types import Address, Choice, ChoiceIn, CommandIn, Event, Outgoing, Reply
 from bot.store import live_questions as lq
 from bot.store import outbox
+from bot.store.batch_memo import MISSING, take
 from bot.store.db import to_db
 from bot.store.live_questions import LiveQuestion
 from bot.store.models import OutboxMessage
@@ -135,13 +136,21 @@ class Questions:
         key = self._key(platform, person_id, chat_id)
         loaded = self._scopes.get(key)
         if loaded is None:
-            if person_id is not None:
+            ahead = (
+                take(self.session, "open_questions", (platform, person_id))
+                if person_id is not None
+                else MISSING
+            )
+            if ahead is not MISSING:
+                loaded = list(ahead)
+            elif person_id is not None:
                 stmt = lq.open_of_person()
                 params: dict[str, object] = {"platform": platform, "person_id": person_id}
+                loaded = list((await self.session.scalars(stmt, params)).all())
             else:
                 stmt = lq.open_in_group()
                 params = {"platform": platform, "chat_id": chat_id}
-            loaded = list((await self.session.scalars(stmt, params)).all())
+                loaded = list((await self.session.scalars(stmt, params)).all())
             self._scopes[key] = loaded
         return [q for q in loaded if q.open]
 
@@ -314,6 +323,9 @@ class Questions:
         """Will this message be folded into a digest after another one?"""
         if digest is None:
             return False
+        ahead = take(self.session, "folded", (address.platform, address.chat_id, digest))
+        if ahead is not MISSING:
+            return bool(ahead)
         found = await self.session.scalar(
             select(OutboxMessage.id)
             .where(

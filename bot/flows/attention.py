@@ -39,6 +39,7 @@ from sqlalchemy import (
 
 from bot.core.context import Work
 from bot.core.types import Choice, Reply
+from bot.store.batch_memo import MISSING, defer, take
 from bot.store.db import from_db, to_db
 from bot.store.groups import seats_with_people
 from bot.store.models import Group, Meeting, Member, Person, Programme, Prompt
@@ -79,6 +80,9 @@ _UNANSWERED = select(func.count(func.distinct(Prompt.sent_at))).where(
 
 async def unanswered(work: Work, group_id: int) -> int:
     """Moments at which the group was asked something, since anyone last answered."""
+    ahead = take(work.session, "unanswered", group_id)
+    if ahead is not MISSING:
+        return int(ahead)
     return int(await work.session.scalar(_UNANSWERED, {"group_id": group_id}) or 0)
 
 
@@ -105,10 +109,15 @@ _RECORD_PROMPT = insert(_PROMPTS).from_select(
 
 
 async def record_prompt(work: Work, group_id: int, kind: str) -> None:
-    """Note that the group was asked something now (once per group and moment)."""
-    await work.session.execute(
-        _RECORD_PROMPT, {"group_id": group_id, "kind": kind[:16], "sent_at": to_db(work.now)}
-    )
+    """Note that the group was asked something now (once per group and moment).
+
+    In a batch of jobs whose read-ahead marked the group (its only job in the
+    batch, so nobody reads its prompts again there) the row waits for the
+    batch's end, written with the others in one statement."""
+    params = {"group_id": group_id, "kind": kind[:16], "sent_at": to_db(work.now)}
+    later = take(work.session, "prompt_later", group_id) is not MISSING
+    if not (later and defer(work.session, _RECORD_PROMPT, params)):
+        await work.session.execute(_RECORD_PROMPT, params)
 
 
 async def may_send(work: Work, group: Group) -> bool:
@@ -158,9 +167,11 @@ async def open_question_until(work: Work, group_id: int) -> datetime | None:
     programme = await work.session.get(Programme, group.programme_id) if group else None
     settings = programme.settings if programme is not None else {}
     hours = float(settings.get("meeting_question_hours", DEFAULT_QUESTION_HOURS))
-    rows = await work.session.scalars(
-        _STARTED_MEETINGS, {"group_id": group_id, "now": to_db(work.now)}
-    )
+    rows = take(work.session, "started_meetings", group_id)
+    if rows is MISSING:
+        rows = await work.session.scalars(
+            _STARTED_MEETINGS, {"group_id": group_id, "now": to_db(work.now)}
+        )
     latest: datetime | None = None
     for meeting in rows:
         asked = from_db(meeting.starts_at) + timedelta(minutes=meeting.minutes)

@@ -42,6 +42,7 @@ from bot.flows.feedback_asking import (
     questions_for,
     start_pulse,
 )
+from bot.flows.feedback_preload import preload_rounds
 from bot.flows.feedback_rounds import plan_rounds, round_job
 from bot.flows.registry import Flows
 from bot.store.db import to_db
@@ -56,7 +57,7 @@ from bot.store.models import (
 def register(flows: Flows) -> None:
     flows.on_choice("fb", choose)
     flows.on_text(CONV, text)
-    flows.on_job("fb_round", round_job)
+    flows.on_job("fb_round", round_job, preload=preload_rounds)
     flows.group_complete.append(plan_rounds)
     flows.meeting_held.append(start_pulse)
     flows.meeting_answered.append(survey_wait.release_waiting)

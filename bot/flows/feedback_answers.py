@@ -12,6 +12,7 @@ from sqlalchemy import Select, bindparam, select
 
 from bot.core.choice_ids import parse_id
 from bot.core.context import Work
+from bot.store.batch_memo import MISSING, take
 from bot.store.models import FeedbackAnswer, Group, Job, Meeting
 
 PULSE_RATING = "useful"
@@ -48,9 +49,11 @@ async def round_answers(
     work: Work, group_id: int, kind: str, round_: str
 ) -> dict[int, dict[str, FeedbackAnswer]]:
     """Every seat's answers of one round (member id -> as :func:`answers_of`)."""
-    rows = await work.session.scalars(
-        _ROUND_ANSWERS, {"group_id": group_id, "kind": kind, "round": round_}
-    )
+    rows = take(work.session, "round_answers", (group_id, kind, round_))
+    if rows is MISSING:
+        rows = await work.session.scalars(
+            _ROUND_ANSWERS, {"group_id": group_id, "kind": kind, "round": round_}
+        )
     out: dict[int, dict[str, FeedbackAnswer]] = {}
     for a in rows:
         if a.member_id is not None:  # a seat's answers (answers_of reads them by seat)

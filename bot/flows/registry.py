@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 ChoiceHandler = Callable[["Ctx", list[str]], Awaitable[None]]
 TextHandler = Callable[["Ctx", "Dialog", str], Awaitable[None]]
 JobHandler = Callable[["Work", "Job"], Awaitable[None]]
+#: reads a batch of same-kind jobs' rows ahead (see :mod:`bot.store.batch_memo`)
+JobPreload = Callable[["Work", list["Job"]], Awaitable[None]]
 GroupHook = Callable[["Work", "Group"], Awaitable[None]]
 MeetingHook = Callable[["Work", "Meeting"], Awaitable[None]]
 WorkGroupHook = Callable[["Work", "Group"], Awaitable[None]]
@@ -44,6 +46,8 @@ class Flows:
     choices: dict[str, ChoiceHandler] = field(default_factory=dict)
     texts: dict[str, TextHandler] = field(default_factory=dict)
     jobs: dict[str, JobHandler] = field(default_factory=dict)
+    #: job kinds whose batches may run together, with what reads them ahead
+    job_preloads: dict[str, JobPreload] = field(default_factory=dict)
     #: called when a mentor or mentee has finished joining (consented): after
     #: "we wait for ...", before the agreement starts (the mentor primer offers its tour)
     member_joined: list[MemberHook] = field(default_factory=list)
@@ -97,5 +101,11 @@ class Flows:
     def on_text(self, conversation: str, handler: TextHandler) -> None:
         self.texts[conversation] = handler
 
-    def on_job(self, kind: str, handler: JobHandler) -> None:
+    def on_job(self, kind: str, handler: JobHandler, *, preload: JobPreload | None = None) -> None:
+        """``preload``: the kind's handler only writes its own group's rows,
+        reads no jobs and talks to no platform, so a batch of such jobs may run
+        without a savepoint each, its reads made ahead by ``preload`` and the
+        jobs it plans written at the batch's end (see :mod:`bot.store.batch_memo`)."""
         self.jobs[kind] = handler
+        if preload is not None:
+            self.job_preloads[kind] = preload

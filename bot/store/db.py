@@ -190,6 +190,23 @@ class Database:
             if session.info.pop(WIPE_WAL, False) and self.is_sqlite:
                 self._checkpoint_truncate()
 
+    async def bookkeep(self, statement: Any, params: list[dict[str, Any]]) -> None:
+        """Run one prebuilt Core statement (once per ``params`` entry) in a short
+        transaction of its own that does not wait for the disk, as
+        ``transaction(durable=False)`` does, but on a bare connection: no ORM
+        session to set up for what is one ``UPDATE`` (an outbox message marked
+        sent, once per message)."""
+        if self.engine is not None:
+            async with self.engine.begin() as conn:
+                await conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+                for one in params:
+                    await conn.execute(statement, one)
+            return
+        async with self._turn():
+            with self._lazy_engine.begin() as sync_conn:
+                for one in params:
+                    sync_conn.execute(statement, one)
+
     def _checkpoint_truncate(self) -> bool:
         """Copy the WAL into the database file and cut the WAL to zero bytes, so
         that pages an erasure overwrote survive in neither file.  Runs after the

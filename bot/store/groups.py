@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from sqlalchemy import Result, Select, bindparam, select
 
+from bot.store.batch_memo import MISSING, take
 from bot.store.models import Group, Member, Person, Programme
 from bot.store.session import DbSession
 
@@ -129,5 +130,8 @@ _SEATS_WITH_PEOPLE = (
 async def seats_with_people(session: DbSession, group_id: int) -> list[tuple[Member, Person]]:
     """The group's current members who have joined, each with their person
     (mentor first), in one query."""
+    ahead = take(session, "seats", group_id)
+    if ahead is not MISSING:
+        return list(ahead)
     rows: Result[Any] = await session.execute(_SEATS_WITH_PEOPLE, {"group_id": group_id})
     return [(row.Member, row.Person) for row in rows]

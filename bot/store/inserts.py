@@ -23,7 +23,7 @@ from sqlalchemy.sql.dml import Insert
 
 from bot.store.session import DbSession, SyncBackedSession
 
-_BUILT: dict[tuple[str, str, str], Insert] = {}
+_BUILT: dict[tuple[str, str, str, bool, str | None], Insert] = {}
 
 
 def dialect_of(session: DbSession) -> str:
@@ -32,8 +32,14 @@ def dialect_of(session: DbSession) -> str:
     return session.get_bind().dialect.name
 
 
-def _statement(table: Table, key: str, dialect: str, spent: Table | None) -> Insert:
-    built = _BUILT.get((table.name, key, dialect))
+def insert_statement(
+    table: Table, key: str, dialect: str, *, spent: Table | None = None, returning: bool = True
+) -> Insert:
+    """The insert-if-absent for ``table`` by ``key``, built once per dialect;
+    ``spent`` is the slim table of keys retention moved out (see below),
+    ``returning=False`` leaves out ``RETURNING id`` (for ``executemany``)."""
+    cache_key = (table.name, key, dialect, returning, spent.name if spent is not None else None)
+    built = _BUILT.get(cache_key)
     if built is None:
         # imported here: the PostgreSQL dialect stays off a SQLite bot's start
         if dialect == "postgresql":
@@ -53,8 +59,9 @@ def _statement(table: Table, key: str, dialect: str, spent: Table | None) -> Ins
             )
             built = built.from_select([c.name for c in columns], values)
         built = built.on_conflict_do_nothing(index_elements=[key])
-        built = built.returning(table.c.id)
-        _BUILT[(table.name, key, dialect)] = built
+        if returning:
+            built = built.returning(table.c.id)
+        _BUILT[cache_key] = built
     return built
 
 
@@ -71,6 +78,8 @@ async def insert_absent(
     but the id.  ``spent`` is the slim table whose primary key holds the keys
     retention moved out of ``table``.  Returns the new row's id, or None when
     nothing was inserted."""
-    result = await session.execute(_statement(table, key, dialect_of(session), spent), values)
+    result = await session.execute(
+        insert_statement(table, key, dialect_of(session), spent=spent), values
+    )
     new_id = result.scalar()
     return int(new_id) if new_id is not None else None

@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import Table, delete
 
+from bot.store.batch_memo import defer
 from bot.store.db import to_db
-from bot.store.inserts import insert_absent
+from bot.store.inserts import dialect_of, insert_absent, insert_statement
 from bot.store.models import Job
 from bot.store.session import DbSession
 from bot.store.spent import JOB_KEYS
@@ -28,24 +29,29 @@ async def schedule(
 ) -> int | None:
     """Plan a job; returns its id, or None when a job with this key already exists.
 
-    One statement (an insert that skips a present key), written at once."""
-    return await insert_absent(
-        session,
-        JOBS,
-        "key",
-        {
-            "kind": kind,
-            "due_at": to_db(due_at),
-            "key": key,
-            "group_id": group_id,
-            "person_id": person_id,
-            "payload": payload or {},
-            "attempts": 0,
-            "claimed_until": None,
-            "done_at": None,
-        },
-        spent=JOB_KEYS,
-    )
+    One statement (an insert that skips a key present, or spent by retention),
+    written at once --
+    except inside a batch of jobs that defers its writes (see
+    :mod:`bot.store.batch_memo`): there the new jobs of the whole batch are
+    inserted together at its end, and None is returned (no id is known yet)."""
+    values = {
+        "kind": kind,
+        "due_at": to_db(due_at),
+        "key": key,
+        "group_id": group_id,
+        "person_id": person_id,
+        "payload": payload or {},
+        "attempts": 0,
+        "claimed_until": None,
+        "done_at": None,
+    }
+    if defer(session, _later(dialect_of(session)), values):
+        return None
+    return await insert_absent(session, JOBS, "key", values, spent=JOB_KEYS)
+
+
+def _later(dialect: str) -> Any:
+    return insert_statement(JOBS, "key", dialect, spent=JOB_KEYS, returning=False)
 
 
 async def cancel_pending(

@@ -187,6 +187,13 @@ async def test_an_edit_is_recorded_with_the_message_after_it(
             yield session
 
     tg_core.db.transaction = counted
+    bookkeep = tg_core.db.bookkeep
+
+    async def counted_marks(statement: Any, params: list[dict[str, Any]]) -> None:
+        marks.append(True)  # the marks' own short transaction, on a bare connection
+        await bookkeep(statement, params)
+
+    tg_core.db.bookkeep = counted_marks  # type: ignore[method-assign]
     tg_fake.known_chat(ADA)
     chat = Address("telegram", str(ADA), kind="dm")
     try:
@@ -225,4 +232,5 @@ async def test_an_edit_is_recorded_with_the_message_after_it(
                 assert len(marks) == 1  # the edit's record, after the failure
     finally:
         tg_core.db.transaction = transaction
+        tg_core.db.bookkeep = bookkeep  # type: ignore[method-assign]
         await app.shutdown()
