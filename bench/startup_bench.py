@@ -88,7 +88,7 @@ def compile_package() -> None:
 #: library both stages use counts in the first (asyncio, typing_extensions
 #: with pydantic)
 IMPORT_STAGES = (
-    ("pydantic and pydantic-settings", "import pydantic_settings"),
+    ("pydantic", "import pydantic; pydantic.BaseModel"),
     (
         "SQLAlchemy (ORM, asyncio, SQLite)",
         "import sqlalchemy.orm, sqlalchemy.ext.asyncio, sqlalchemy.dialects.sqlite, aiosqlite",

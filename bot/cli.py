@@ -14,7 +14,6 @@ import logging
 import os
 import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -285,6 +284,8 @@ def cmd_console(args: argparse.Namespace) -> int:
             print(f"mentorbot: --script: no such file: {args.script}", file=sys.stderr)
             return 2
         if not args.database:
+            import tempfile
+
             with tempfile.TemporaryDirectory() as tmp:
                 settings = load_settings(
                     **overrides, database_url=f"sqlite+aiosqlite:///{tmp}/script.db"
