@@ -174,17 +174,7 @@ async def _serve(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    adapters_ready = asyncio.Event()
-
-    async def schedule_once_ready() -> None:
-        """The scheduler's loop from the moment every adapter listens: its
-        first tick (the stale inbox sweep, due jobs, retention) then finds
-        their transports registered, and does not compete with the start."""
-        await adapters_ready.wait()
-        if not stop.is_set():
-            await core.run_scheduler(stop)
-
-    tasks = [asyncio.create_task(schedule_once_ready(), name="scheduler")]
+    tasks = [asyncio.create_task(core.run_scheduler(stop), name="scheduler")]
     waiting = {
         name
         for name, token in (
@@ -199,7 +189,6 @@ async def _serve(settings: Settings) -> int:
         if not waiting:
             print("mentorbot: ready", flush=True)
             resume_collecting()
-            adapters_ready.set()
             warm_up_later()
 
     warming: list[threading.Thread] = []
@@ -250,7 +239,6 @@ async def _serve(settings: Settings) -> int:
                     if not isinstance(error, (ConfigError, Unavailable)):
                         log.error("%s stopped: %s", task.get_name(), error)
         stop.set()
-        adapters_ready.set()  # a scheduler still waiting for it ends at once
         await asyncio.gather(*tasks, return_exceptions=True)
     finally:
         resume_collecting()  # also when a start failed before ready

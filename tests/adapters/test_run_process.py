@@ -1,8 +1,9 @@
 """``mentorbot run`` as a process, after ``mentorbot: ready``: the first update
 is answered and its state is in the database.
 
-The start defers what it can (the garbage collector, the scheduler's first
-tick, libraries only some events use); "ready" must still mean ready.
+The start defers what it can (the garbage collector, PyYAML when the parsed
+content is cached, libraries only some events use); "ready" must still mean
+ready.
 """
 
 from __future__ import annotations
