@@ -100,8 +100,10 @@ IMPORT_STAGES = (
     ),
 )
 
+#: with the garbage collector paused, as ``bot/__main__.py`` starts the bot
 _STAGES_SCRIPT = """
-import json, sys, time
+import gc, json, sys, time
+gc.disable()
 stages = json.loads(sys.argv[1])
 costs = {"Python itself (interpreter and site)": time.process_time()}
 for name, code in stages:
