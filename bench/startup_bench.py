@@ -96,7 +96,8 @@ IMPORT_STAGES = (
     ("python-telegram-bot (with httpx)", "import telegram, telegram.ext"),
     (
         "Mentorbot's own modules (settings, content, models, flows, CLI)",
-        "import bot.cli; bot.cli.build_parser(); import bot.app, adapters.telegram.runner",
+        "import bot.cli; bot.cli.build_parser(organiser=False);"
+        " import bot.app, adapters.telegram.runner",
     ),
 )
 

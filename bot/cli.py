@@ -39,8 +39,9 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(organiser=not _only_runs(words))
+    args = parser.parse_args(words)
     logging.basicConfig(
         level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -97,7 +98,15 @@ def _reader_gone() -> int:
     return 141  # 128 + SIGPIPE, what a shell reports for such a pipe
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _only_runs(words: list[str]) -> bool:
+    """``mentorbot run`` (or plain ``mentorbot``, ``-v`` allowed): the start
+    parses its words without the organiser's commands, whose modules (and
+    argparse's dozens of subparsers) only the other commands and ``--help``
+    need; any other words get the whole parser, with its messages."""
+    return [w for w in words if w not in ("-v", "--verbose")] in ([], ["run"])
+
+
+def build_parser(*, organiser: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mentorbot", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command")
@@ -139,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=cmd_content_check)
 
+    if not organiser:
+        return parser
     from bot import demo
     from bot.matching import cli as matching_cli
     from bot.organiser import invite_export, lifecycle_cli, programme_cli, report_cli, roster_cli

@@ -23,7 +23,7 @@ from bot.store.models import Base
 _RUN_PATH = """
 import json, sys
 import bot.cli
-bot.cli.build_parser()
+bot.cli.build_parser(organiser=not bot.cli._only_runs(["run"]))
 import bot.app, bot.core.startup, bot.store.db, bot.store.inbox
 import adapters.telegram.runner
 print(json.dumps(sorted(sys.modules)))
@@ -38,6 +38,11 @@ NOT_AT_START = (
     "alembic",
     "dateparser",
     "pydantic_settings",
+    # the organiser's commands: `mentorbot run` parses its words without them
+    "bot.matching.cli",
+    "bot.organiser.report_cli",
+    "bot.organiser.roster_cli",
+    "bot.demo",
 )
 
 # The start itself, short of the network: settings, content, the database
@@ -46,7 +51,7 @@ NOT_AT_START = (
 _OPEN_PATH = """
 import asyncio, json, sys
 import bot.cli
-bot.cli.build_parser()
+bot.cli.build_parser(organiser=not bot.cli._only_runs(["run"]))
 from adapters.telegram.runner import build_application
 from bot.app import Core
 from bot.config import load_settings
@@ -120,6 +125,17 @@ def test_a_warm_start_parses_no_yaml_and_runs_no_migration(tmp_path: Path) -> No
     assert "bot.flows.catalogue" in warm and "telegram.ext" in warm  # the path was walked
     assert "yaml" in first and "alembic" in first  # parsed and migrated the first time
     assert _loaded(warm, NOT_ON_A_WARM_START) == []
+
+
+def test_only_a_plain_run_parses_without_the_organiser_commands() -> None:
+    import bot.cli
+
+    for words in ([], ["run"], ["-v", "run"], ["run", "--verbose"]):
+        assert bot.cli._only_runs(words), words
+    for words in (["run", "--help"], ["-h"], ["roster", "list"], ["console"], ["rn"]):
+        assert not bot.cli._only_runs(words), words
+    lean = bot.cli.build_parser(organiser=False).parse_args(["-v", "run"])
+    assert lean.handler is bot.cli.cmd_run and lean.verbose
 
 
 def test_partial_indexes_keep_their_where_on_both_dialects() -> None:
