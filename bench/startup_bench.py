@@ -88,7 +88,7 @@ def compile_package() -> None:
 #: library both stages use counts in the first (asyncio, typing_extensions
 #: with pydantic)
 IMPORT_STAGES = (
-    ("pydantic and pydantic-settings", "import pydantic_settings"),
+    ("pydantic", "import pydantic; pydantic.BaseModel"),
     (
         "SQLAlchemy (ORM, asyncio, SQLite)",
         "import sqlalchemy.orm, sqlalchemy.ext.asyncio, sqlalchemy.dialects.sqlite, aiosqlite",
@@ -96,12 +96,15 @@ IMPORT_STAGES = (
     ("python-telegram-bot (with httpx)", "import telegram, telegram.ext"),
     (
         "Mentorbot's own modules (settings, content, models, flows, CLI)",
-        "import bot.cli; bot.cli.build_parser(); import bot.app, adapters.telegram.runner",
+        "import bot.cli; bot.cli.build_parser(organiser=False);"
+        " import bot.app, adapters.telegram.runner",
     ),
 )
 
+#: with the garbage collector paused, as ``bot/__main__.py`` starts the bot
 _STAGES_SCRIPT = """
-import json, sys, time
+import gc, json, sys, time
+gc.disable()
 stages = json.loads(sys.argv[1])
 costs = {"Python itself (interpreter and site)": time.process_time()}
 for name, code in stages:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
 import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -39,8 +39,9 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(organiser=not _only_runs(words))
+    args = parser.parse_args(words)
     logging.basicConfig(
         level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     for warning in unknown_settings():
         print(f"mentorbot: warning: {warning}", file=sys.stderr)
     handler: Command = getattr(args, "handler", cmd_run)
+    if handler is not cmd_run:
+        resume_collecting()
     from bot.core.startup import Unavailable
     from bot.store.db import DatabaseUnavailable
 
@@ -73,6 +76,18 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def resume_collecting() -> None:
+    """The garbage collector back on after a start that paused it
+    (``bot/__main__.py``).  What the start built is kept for the process's
+    life (modules, classes, the core): frozen, later collections skip it.
+    The few thousand objects the start left unreachable are frozen with it
+    rather than collected, which would hold the event loop for a tenth of a
+    second or more right when updates begin to arrive."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def _reader_gone() -> int:
     """Output piped into a reader that stopped reading (``| head``): stop
     quietly, as other command-line tools do, instead of printing a traceback.
@@ -83,7 +98,15 @@ def _reader_gone() -> int:
     return 141  # 128 + SIGPIPE, what a shell reports for such a pipe
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _only_runs(words: list[str]) -> bool:
+    """``mentorbot run`` (or plain ``mentorbot``, ``-v`` allowed): the start
+    parses its words without the organiser's commands, whose modules (and
+    argparse's dozens of subparsers) only the other commands and ``--help``
+    need; any other words get the whole parser, with its messages."""
+    return [w for w in words if w not in ("-v", "--verbose")] in ([], ["run"])
+
+
+def build_parser(*, organiser: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mentorbot", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command")
@@ -125,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true")
     check.set_defaults(handler=cmd_content_check)
 
+    if not organiser:
+        return parser
     from bot import demo
     from bot.matching import cli as matching_cli
     from bot.organiser import invite_export, lifecycle_cli, programme_cli, report_cli, roster_cli
@@ -146,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     if not settings.telegram_token and not settings.discord_token:
+        resume_collecting()
         return _console(settings, script=None, now=None)
     return asyncio.run(_serve(settings))
 
@@ -173,6 +199,7 @@ async def _serve(settings: Settings) -> int:
         waiting.discard(name)
         if not waiting:
             print("mentorbot: ready", flush=True)
+            resume_collecting()
             warm_up_later()
 
     warming: list[threading.Thread] = []
@@ -225,6 +252,7 @@ async def _serve(settings: Settings) -> int:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
     finally:
+        resume_collecting()  # also when a start failed before ready
         stopper.cancel()
         await core.close()
     if isinstance(failure, (ConfigError, Unavailable)):
@@ -255,6 +283,8 @@ def cmd_console(args: argparse.Namespace) -> int:
             print(f"mentorbot: --script: no such file: {args.script}", file=sys.stderr)
             return 2
         if not args.database:
+            import tempfile
+
             with tempfile.TemporaryDirectory() as tmp:
                 settings = load_settings(
                     **overrides, database_url=f"sqlite+aiosqlite:///{tmp}/script.db"

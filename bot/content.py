@@ -15,13 +15,13 @@ problems that name file and key, never a traceback.
 
 from __future__ import annotations
 
+import importlib.util
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.content_cache import ParsedFiles
@@ -35,10 +35,29 @@ PURPOSES = ("opening", "exploring", "options", "action", "reflection")
 #: bank ids travel inside choice ids such as ``coach:more:<id>``; keep room.
 MAX_ITEM_ID = 24
 MIN_QUESTIONS_PER_NEED_AND_PHASE = 6
-#: libyaml's safe loader when PyYAML has it (several times faster at start-up)
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parser_id() -> str:
+    """What the parsed data depends on besides the bytes (the cache's key):
+    PyYAML's installed files (another version rewrites them) and whether
+    libyaml's loader comes with them.  Read from the files, not from PyYAML
+    itself, so that a start whose files are all in the cache never imports
+    PyYAML (a twentieth of a second)."""
+    spec = importlib.util.find_spec("yaml")
+    if spec is None or spec.origin is None:
+        return "PyYAML (not found)"
+    init = Path(spec.origin)
+    try:
+        stat = init.stat()
+    except OSError:
+        return "PyYAML (unreadable)"
+    libyaml = any(init.parent.glob("_yaml*"))
+    loader = "CSafeLoader" if libyaml else "SafeLoader"
+    return f"PyYAML {init} {stat.st_size} {stat.st_mtime_ns} {loader}"
+
+
 #: what the parsed data depends on besides the bytes (the cache's key)
-PARSER = f"PyYAML {yaml.__version__} {SAFE_LOADER.__name__}"
+PARSER = _parser_id()
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,15 +349,31 @@ def _load_yaml(path: Path, directory: Path, problems: list[Problem], parsed: Par
         return None
     try:
         return parsed.parse(path.read_bytes(), _parse_yaml)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except _Unparsable as unparsable:
+        exc = unparsable.error
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "-"
         problems.append(Problem(_rel(path, directory), where, f"not valid YAML: {exc}"))
         return None
 
 
+class _Unparsable(Exception):
+    """A file that is no valid YAML (or UTF-8); ``error`` says why."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def _parse_yaml(raw: bytes) -> Any:
-    return yaml.load(raw.decode("utf-8"), Loader=SAFE_LOADER)
+    import yaml  # only for a file the cache does not hold
+
+    #: libyaml's safe loader when PyYAML has it (several times faster)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(raw.decode("utf-8"), Loader=loader)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise _Unparsable(exc) from exc
 
 
 def _flatten(prefix: str, data: dict[str, Any]) -> Iterable[tuple[str, Any]]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -73,6 +72,8 @@ class ParsedFiles:
             return
         try:
             self._folder.mkdir(parents=True, exist_ok=True)
+            import tempfile  # only when the cache is written, after a change
+
             fd, tmp = tempfile.mkstemp(dir=self._folder, prefix=".content-")
             try:
                 with os.fdopen(fd, "wb") as out:

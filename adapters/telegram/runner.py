@@ -141,16 +141,25 @@ async def serve(
     await _initialize(app, settings)
     async with app:
         bot = app.bot
+        # Long polling needs any webhook gone; that request is independent of
+        # the menus and goes out with them (one round trip to Telegram, not two).
+        unhook = (
+            None if settings.telegram_webhook_url else asyncio.ensure_future(bot.delete_webhook())
+        )
         try:
             await set_command_menus(bot, core.commands.all(), settings.default_language)
         except TelegramError as exc:  # a menu is a convenience, not a reason to stop
             _log.warning("could not set the Telegram command menus: %s", exc.message)
+        except BaseException:  # stopped while starting: the request is not waited for
+            if unhook is not None:
+                unhook.cancel()
+            raise
         intake = TelegramIntake(core, bot, queue)
         try:
-            if settings.telegram_webhook_url:
+            if unhook is None:
                 await _serve_webhook(bot, intake, settings, stop, on_ready)
             else:
-                await bot.delete_webhook()
+                await unhook
                 _log.info("Telegram adapter polling as @%s", bot.username)
                 if on_ready is not None:
                     on_ready()

@@ -92,3 +92,40 @@ def test_a_misspelt_setting_in_dotenv_warns_too(tmp_path, monkeypatch) -> None: 
         "MENTORBOT_DEFAULT_LANGUAGEE" in w and "MENTORBOT_DEFAULT_LANGUAGE?" in w
         for w in unknown_settings()
     )
+
+
+def test_settings_come_from_dotenv_the_environment_and_arguments_in_that_order(  # type: ignore[no-untyped-def]
+    tmp_path, monkeypatch
+) -> None:
+    (tmp_path / ".env").write_text(
+        "MENTORBOT_DEFAULT_LANGUAGE=en\nMENTORBOT_INVITE_DAYS=7\n"
+        "MENTORBOT_TELEGRAM_USERNAME\nOTHER=1\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    for name in (
+        "MENTORBOT_INVITE_DAYS",
+        "MENTORBOT_DEFAULT_LANGUAGE",
+        "MENTORBOT_TELEGRAM_USERNAME",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert (settings.default_language, settings.invite_days) == ("en", 7)  # from .env, as int
+    assert settings.telegram_username is None  # a name without a value is skipped
+    monkeypatch.setenv("mentorbot_invite_days", "9")  # any case, over .env
+    assert load_settings().invite_days == 9
+    assert load_settings(invite_days=3).invite_days == 3  # arguments over both
+    monkeypatch.setenv("MENTORBOT_INVITE_DAYS", "many")
+    monkeypatch.delenv("mentorbot_invite_days")
+    with pytest.raises(ConfigError, match=r"^MENTORBOT_INVITE_DAYS: Input should be a valid"):
+        load_settings()
+
+
+def test_the_start_imports_no_pydantic_settings() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys, bot.config; print('pydantic_settings' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "False"

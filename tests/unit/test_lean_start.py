@@ -7,8 +7,10 @@ heavy libraries the ready path does not use from creeping back onto it.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import CreateIndex
@@ -21,15 +23,52 @@ from bot.store.models import Base
 _RUN_PATH = """
 import json, sys
 import bot.cli
-bot.cli.build_parser()
+bot.cli.build_parser(organiser=not bot.cli._only_runs(["run"]))
 import bot.app, bot.core.startup, bot.store.db, bot.store.inbox
 import adapters.telegram.runner
 print(json.dumps(sorted(sys.modules)))
 """
 
 #: each is needed only off the polling start: webhook mode (aiohttp), a
-#: PostgreSQL database, a migration to run, or a date to parse
-NOT_AT_START = ("aiohttp", "sqlalchemy.dialects.postgresql", "alembic", "dateparser")
+#: PostgreSQL database, a migration to run, or a date to parse; and one the
+#: settings no longer use at all (pydantic-settings)
+NOT_AT_START = (
+    "aiohttp",
+    "sqlalchemy.dialects.postgresql",
+    "alembic",
+    "dateparser",
+    "pydantic_settings",
+    # the organiser's commands: `mentorbot run` parses its words without them
+    "bot.matching.cli",
+    "bot.organiser.report_cli",
+    "bot.organiser.roster_cli",
+    "bot.demo",
+)
+
+# The start itself, short of the network: settings, content, the database
+# (created and migrated by the first run, only checked by the next), the core
+# and PTB's Application.
+_OPEN_PATH = """
+import asyncio, json, sys
+import bot.cli
+bot.cli.build_parser(organiser=not bot.cli._only_runs(["run"]))
+from adapters.telegram.runner import build_application
+from bot.app import Core
+from bot.config import load_settings
+
+async def main():
+    settings = load_settings()
+    core = await Core.open(settings)
+    build_application(core, settings)
+    await core.close()
+
+asyncio.run(main())
+print(json.dumps(sorted(sys.modules)))
+"""
+
+#: what a start over an up-to-date database and unchanged content (the
+#: parsed-content cache holds every file) leaves unimported as well
+NOT_ON_A_WARM_START = (*NOT_AT_START, "yaml")
 
 PARTIAL = {
     "ix_jobs_due": "WHERE done_at IS NULL",
@@ -55,6 +94,48 @@ def test_the_polling_start_leaves_the_heavy_optional_libraries_unimported() -> N
     assert "telegram.ext" in modules and "sqlalchemy.orm" in modules  # the path was walked
     loaded = [m for m in modules if any(m == n or m.startswith(f"{n}.") for n in NOT_AT_START)]
     assert loaded == []
+
+
+def _loaded(modules: list[str], names: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if any(m == n or m.startswith(f"{n}.") for n in names)]
+
+
+def test_a_warm_start_parses_no_yaml_and_runs_no_migration(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "MENTORBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/start.db",
+        "MENTORBOT_TELEGRAM_TOKEN": "123:abc",
+    }
+    env.pop("CACHE_DIRECTORY", None)
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", _OPEN_PATH],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=env,
+                cwd=tmp_path,
+            ).stdout
+        )
+        for _ in range(2)
+    ]
+    first, warm = runs
+    assert "bot.flows.catalogue" in warm and "telegram.ext" in warm  # the path was walked
+    assert "yaml" in first and "alembic" in first  # parsed and migrated the first time
+    assert _loaded(warm, NOT_ON_A_WARM_START) == []
+
+
+def test_only_a_plain_run_parses_without_the_organiser_commands() -> None:
+    import bot.cli
+
+    for words in ([], ["run"], ["-v", "run"], ["run", "--verbose"]):
+        assert bot.cli._only_runs(words), words
+    for words in (["run", "--help"], ["-h"], ["roster", "list"], ["console"], ["rn"]):
+        assert not bot.cli._only_runs(words), words
+    lean = bot.cli.build_parser(organiser=False).parse_args(["-v", "run"])
+    assert lean.handler is bot.cli.cmd_run and lean.verbose
 
 
 def test_partial_indexes_keep_their_where_on_both_dialects() -> None:
