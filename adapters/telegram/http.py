@@ -10,8 +10,10 @@ transport changes: PTB still builds every request and reads every answer
 (status codes, ``retry_after``, error texts), so the adapter's error
 mapping and the rate limiter see exactly what they saw before.
 
-Like httpx, the session honours the ``HTTPS_PROXY``/``NO_PROXY`` environment
-(``trust_env``).
+Like httpx, the requests honour the ``HTTPS_PROXY``/``NO_PROXY`` environment,
+looked up once per origin: aiohttp's own ``trust_env`` would also read
+``~/.netrc`` in a worker thread for every request (the Bot API's token is in
+the URL, so there is nothing a ``.netrc`` could add).
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ import asyncio
 from typing import Any
 
 import aiohttp
+from aiohttp.helpers import get_env_proxy_for_url
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 #: PTB's own defaults for HTTPXRequest
 DEFAULT_TIMEOUT = 5.0
@@ -50,6 +54,8 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        #: origin -> (proxy, its credentials), from the environment
+        self._proxies: dict[str, tuple[URL | None, aiohttp.BasicAuth | None]] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -60,7 +66,7 @@ class AiohttpRequest(BaseRequest):
             connector = aiohttp.TCPConnector(limit=self._pool_size)
             self._session = aiohttp.ClientSession(
                 connector=connector,
-                trust_env=True,
+                trust_env=False,  # the environment's proxy: see _proxy
                 headers={"User-Agent": self.USER_AGENT},
                 # PTB reads and checks every answer itself
                 raise_for_status=False,
@@ -115,7 +121,10 @@ class AiohttpRequest(BaseRequest):
             total=total, connect=acquire, sock_connect=connect, sock_read=read
         )
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            proxy, proxy_auth = self._proxy(url)
+            async with self._session.request(
+                method, url, data=data, timeout=timeout, proxy=proxy, proxy_auth=proxy_auth
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:
             raise TimedOut from err
@@ -123,3 +132,18 @@ class AiohttpRequest(BaseRequest):
             raise
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err
+
+    def _proxy(self, url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+        """The proxy the environment names for ``url`` (``HTTPS_PROXY``,
+        ``NO_PROXY``...), looked up once per origin."""
+        target = URL(url)
+        origin = f"{target.scheme}://{target.host}:{target.port}"
+        found = self._proxies.get(origin)
+        if found is None:
+            try:
+                proxy, auth = get_env_proxy_for_url(target)
+                found = (proxy, auth)
+            except LookupError:
+                found = (None, None)
+            self._proxies[origin] = found
+        return found

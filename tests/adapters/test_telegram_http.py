@@ -101,3 +101,33 @@ async def test_a_429_reaches_ptb_with_its_retry_after(tg_fake: FakeTelegram) -> 
         assert sent.text == "hej"
     finally:
         await request.shutdown()
+
+
+async def test_the_environments_proxy_is_used_and_no_proxy_respected(
+    slow_api: tuple[str, list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host only the proxy can reach: through ``HTTP_PROXY`` the request
+    arrives (at the stand-in API, acting as the proxy); with the host in
+    ``NO_PROXY`` it goes direct and fails."""
+    url, ports = slow_api
+    monkeypatch.setenv("HTTP_PROXY", url)
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    monkeypatch.delenv("no_proxy", raising=False)
+    request = AiohttpRequest()
+    bot = Bot(TOKEN, base_url="http://bot-api.invalid/bot", request=request)
+    await request.initialize()
+    try:
+        await bot.log_out()
+        assert len(ports) == 1  # reached the proxy
+    finally:
+        await request.shutdown()
+    monkeypatch.setenv("NO_PROXY", "bot-api.invalid")
+    request = AiohttpRequest()
+    bot = Bot(TOKEN, base_url="http://bot-api.invalid/bot", request=request)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError):
+            await bot.log_out()
+        assert len(ports) == 1  # not through the proxy this time
+    finally:
+        await request.shutdown()
