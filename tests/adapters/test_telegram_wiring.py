@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 import aiohttp
 import httpx
 import pytest
+from telegram.request import HTTPXRequest
 
+from adapters.telegram.http import AiohttpRequest
 from adapters.telegram.runner import build_application
 from adapters.telegram.transport import TelegramTransport
 from bot.config import Settings
@@ -153,18 +155,31 @@ async def test_concurrent_webhook_updates_share_a_store_and_each_is_answered_aft
     assert len(tg_fake.messages_to(people[0])) == 1
 
 
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_attachments_are_sent_as_documents(
     tg_fake: FakeTelegram,
     tg_standin: TgStandInCore,
     tg_settings: Callable[..., Settings],
     tg_run: Run,
+    tg_free_port: int,
+    mode: str,
 ) -> None:
-    await tg_run(tg_standin, tg_settings())
+    """Polling sends over PTB's httpx, the webhook over aiohttp (multipart both)."""
+    webhook = {
+        "telegram_webhook_url": f"http://127.0.0.1:{tg_free_port}/tg/hook",
+        "telegram_webhook_secret": "s3cret-token",
+        "telegram_webhook_listen": f"127.0.0.1:{tg_free_port}",
+    }
+    await tg_run(tg_standin, tg_settings(**(webhook if mode == "webhook" else {})))
     tg_fake.inject_command(ADA, "file")
     assert (await tg_fake.next_message(ADA)).text == "file"
     doc = await tg_fake.next_message(ADA)
     assert doc.method == "senddocument"
     assert doc.document == ("agreement.txt", b"agreed")
+    (transport,) = tg_standin.transports
+    assert isinstance(transport, TelegramTransport)
+    request = transport._bot.request
+    assert isinstance(request, AiohttpRequest if mode == "webhook" else HTTPXRequest)
 
 
 async def test_command_menus_per_language_from_the_registry(
