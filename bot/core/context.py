@@ -75,6 +75,9 @@ class Work:
     chats: dict[str, Any] = field(default_factory=dict, kw_only=True)
     #: the scheduler's mark for one moment: what jobs tell a person then is one message
     digest: str | None = field(default=None, kw_only=True)
+    #: what a flow read once and may read again in the same pass (e.g. one
+    #: health evaluation, see bot.flows.health_facts); its owner keeps it right
+    memo: dict[str, Any] = field(default_factory=dict, kw_only=True, repr=False)
     _questions: Questions | None = field(default=None, kw_only=True, repr=False)
 
     @property

@@ -22,11 +22,44 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Executable, Result, ScalarResult
+from sqlalchemy import Connection, Executable, Result, ScalarResult, event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
+
+_KEPT = "_kept_rows"
+
+
+class KeepingSession(Session):
+    """A session that holds every row it loaded or wrote until it closes.
+
+    SQLAlchemy's identity map holds rows weakly: a programme, group or rhythm
+    that a flow read and let go is dropped at once, and the next
+    ``session.get`` of the same row a few calls later (another flow's hook in
+    the same event) reads it again.  One session serves one transaction
+    here, so holding the rows for its life costs little memory and turns
+    those repeated reads into identity-map hits (SQLAlchemy's documented
+    "strong reference" recipe), and the hold ends with the transaction.
+    Rows are as fresh as before: a row still referenced somewhere was never
+    re-read either.
+    """
+
+
+@event.listens_for(KeepingSession, "loaded_as_persistent")
+@event.listens_for(KeepingSession, "pending_to_persistent")
+def _keep(session: Session, instance: object) -> None:
+    kept = session.info.get(_KEPT)
+    if kept is None:
+        session.info[_KEPT] = kept = []
+    kept.append(instance)
+
+
+@event.listens_for(KeepingSession, "after_transaction_end")
+def _let_go(session: Session, transaction: Any) -> None:
+    """A new transaction reads afresh what it does not hold itself."""
+    if transaction.parent is None:
+        session.info.pop(_KEPT, None)
 
 
 class SyncBackedSession:
