@@ -149,6 +149,9 @@ class Ctx(Work):
     #: the person's dialog rows, loaded with the person (held here, so they stay
     #: the session's own copies for the whole event)
     _dialog_rows: dict[str, DialogState] = field(default_factory=dict, kw_only=True)
+    #: ``_dialog_rows`` holds every dialog the person has (read with the person
+    #: on SQLite): a conversation not in it has no row, and needs no query
+    _all_dialogs: bool = field(default=False, kw_only=True)
 
     async def set_dialog_of(
         self, person_id: int, conversation: str, step: str | None, data: dict[str, Any]
@@ -223,11 +226,25 @@ class Ctx(Work):
         self.reply(self.t(key, **params), choices, replace=replace, private=private, lapses=lapses)
 
     # -- dialog state --------------------------------------------------
+    def active_conversation(self) -> str | bool | None:
+        """The conversation that gets typed text (the one with a step changed
+        last), known without a query when every dialog was read with the
+        person and the newest is unambiguous; ``False`` when it is not known."""
+        if not self._all_dialogs:
+            return False
+        live = [r for r in self._dialog_rows.values() if r.step is not None]
+        if not live:
+            return None
+        live.sort(key=lambda r: r.updated_at, reverse=True)
+        if len(live) > 1 and live[0].updated_at == live[1].updated_at:
+            return False  # a tie: the database's order decides, as before
+        return live[0].conversation
+
     async def dialog(self, conversation: str) -> Dialog:
         if conversation not in self._dialogs:
-            row = self._dialog_rows.get(conversation) or await self.session.get(
-                DialogState, (self.person.id, conversation)
-            )
+            row = self._dialog_rows.get(conversation)
+            if row is None and not self._all_dialogs:
+                row = await self.session.get(DialogState, (self.person.id, conversation))
             self._dialogs[conversation] = (
                 Dialog(conversation, row.step, dict(row.data or {}), row.version, True)
                 if row

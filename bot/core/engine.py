@@ -286,6 +286,7 @@ class Engine:
             flows=self.flows,
             chats=dict(self.chats),
             _dialog_rows=dialogs,
+            _all_dialogs=self.db.is_sqlite,
         )
 
     # -- dispatching -----------------------------------------------------
@@ -330,7 +331,9 @@ class Engine:
         if len(event.text) > MAX_TEXT:
             ctx.say("basics.too_long", limit=MAX_TEXT)
             return
-        active = await ctx.session.scalar(_active_dialog(), {"person_id": ctx.person.id})
+        active = ctx.active_conversation()
+        if active is False:
+            active = await ctx.session.scalar(_active_dialog(), {"person_id": ctx.person.id})
         handler = self.flows.texts.get(active) if active else None
         if handler is not None:
             await handler(ctx, await ctx.dialog(active), event.text.strip())  # type: ignore[arg-type]
