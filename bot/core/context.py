@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from bot.flows.registry import Flows
 
 
+#: ``Work.memo`` key of the identities ``tell`` looked up in this transaction
+_IDENTITIES = "primary_identities"
+
+
 class StaleState(Exception):
     """Another event changed this person's dialog state first; retry the event."""
 
@@ -92,7 +96,13 @@ class Work:
 
     async def tell(self, person_id: int, reply: Reply, *, key: str | None = None) -> None:
         """Queue ``reply`` for another person's private chat, delivered after commit."""
-        ident = await primary_identity(self.session, person_id)
+        # read once per person and transaction: an event often tells the
+        # partner several things (identities are only added when an event's
+        # sender is first seen, before any flow runs)
+        idents: dict[int, Identity | None] = self.memo.setdefault(_IDENTITIES, {})
+        if person_id not in idents:
+            idents[person_id] = await primary_identity(self.session, person_id)
+        ident = idents[person_id]
         if ident is None or ident.dm_chat_id is None:
             return
         address = Address(ident.platform, ident.dm_chat_id, None, "dm")
