@@ -106,14 +106,19 @@ async def _member(ctx: Ctx, group_id: int) -> tuple[Group, Member] | None:
 
 
 @cache
-def _group_and_seat() -> Select[Group, Member]:
-    """Built once: the group (locked on PostgreSQL) and the actor's seat in it,
-    in one query, for every rhythm press."""
+def _group_and_seat() -> Select[Group, Member, RhythmProposal]:
+    """Built once: the group (locked on PostgreSQL), the actor's seat in it and
+    the seat's proposal, in one query, for every rhythm press (the proposal,
+    when there is one, is then in the session for :func:`_proposal`)."""
     return (
-        select(Group, Member)
+        select(Group, Member, RhythmProposal)
         .outerjoin(
             Member,
             (Member.group_id == Group.id) & (Member.person_id == bindparam("person_id")),
+        )
+        .outerjoin(
+            RhythmProposal,
+            (RhythmProposal.group_id == Group.id) & (RhythmProposal.member_id == Member.id),
         )
         .where(Group.id == bindparam("group_id"))
         .with_for_update(of=Group)
