@@ -303,21 +303,25 @@ class Ctx(Work):
 
 @cache
 def _save_dialog() -> Update:
-    """A dialog's new state, if its version is still the one read (built once)."""
+    """A dialog's new state, if its version is still the one read (built once).
+
+    A Core statement on the table, not an ORM-enabled UPDATE: the ORM's bulk
+    path rebuilds the statement on every run (a fresh cache key each time),
+    and nothing loaded needs synchronising (the event holds its own copy)."""
+    table = DialogState.__table__
     return (
-        update(DialogState)
+        update(table)
         .where(
-            DialogState.person_id == bindparam("b_person"),
-            DialogState.conversation == bindparam("b_conversation"),
-            DialogState.version == bindparam("b_version"),
+            table.c.person_id == bindparam("b_person"),
+            table.c.conversation == bindparam("b_conversation"),
+            table.c.version == bindparam("b_version"),
         )
         .values(
             step=bindparam("b_step"),
-            data=bindparam("b_data", type_=DialogState.__table__.c.data.type),
+            data=bindparam("b_data", type_=table.c.data.type),
             version=bindparam("b_next"),
             updated_at=bindparam("b_at"),
         )
-        .execution_options(synchronize_session=False)
     )
 
 

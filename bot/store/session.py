@@ -20,11 +20,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Executable, Result, ScalarResult, event
+from sqlalchemy import (
+    Connection,
+    Executable,
+    Result,
+    ScalarResult,
+    Select,
+    bindparam,
+    event,
+    inspect,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 T = TypeVar("T")
 
@@ -77,7 +89,20 @@ class SyncBackedSession:
         self.sync_session.expire_all()
 
     async def get(self, entity: type[T], ident: Any, **kw: Any) -> T | None:
-        return self.sync_session.get(entity, ident, **kw)
+        """``Session.get``; a row not yet in the session is read with a
+        statement built once per entity (``Session.get`` builds a new one, and
+        its cache key, on every miss).  The same SELECT, autoflush included."""
+        if kw or isinstance(ident, dict):
+            return self.sync_session.get(entity, ident, **kw)
+        values = ident if isinstance(ident, tuple) else (ident,)
+        key = identity_key(entity, values)
+        if key in self.sync_session.identity_map:
+            return self.sync_session.get(entity, ident)
+        stmt = _by_primary_key(entity)
+        if stmt is None or len(values) != len(inspect(entity).primary_key):
+            return self.sync_session.get(entity, ident)
+        params = {f"pk{i}": value for i, value in enumerate(values)}
+        return self.sync_session.scalars(stmt, params).first()  # type: ignore[no-any-return]
 
     async def execute(self, statement: Executable, params: Any = None, **kw: Any) -> Result[Any]:
         return self.sync_session.execute(statement, params, **kw)
@@ -120,6 +145,16 @@ class SyncBackedSession:
 
     async def close(self) -> None:
         self.sync_session.close()
+
+
+@cache
+def _by_primary_key(entity: type[Any]) -> Select[Any] | None:
+    """``SELECT entity WHERE pk = :pk0 [AND ...]``, built once per entity."""
+    mapper = inspect(entity)
+    if mapper.inherits is not None or mapper.polymorphic_on is not None:
+        return None
+    where = [col == bindparam(f"pk{i}") for i, col in enumerate(mapper.primary_key)]
+    return select(entity).where(*where)
 
 
 #: What flows, jobs and reports are handed: the real async session on
