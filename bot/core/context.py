@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from bot.flows.registry import Flows
 
 
+#: ``Work.memo`` key of the identities ``tell`` looked up in this transaction
+_IDENTITIES = "primary_identities"
+
+
 class StaleState(Exception):
     """Another event changed this person's dialog state first; retry the event."""
 
@@ -76,6 +80,9 @@ class Work:
     chats: dict[str, Any] = field(default_factory=dict, kw_only=True)
     #: the scheduler's mark for one moment: what jobs tell a person then is one message
     digest: str | None = field(default=None, kw_only=True)
+    #: what a flow read once and may read again in the same pass (e.g. one
+    #: health evaluation, see bot.flows.health_facts); its owner keeps it right
+    memo: dict[str, Any] = field(default_factory=dict, kw_only=True, repr=False)
     _questions: Questions | None = field(default=None, kw_only=True, repr=False)
 
     @property
@@ -90,7 +97,13 @@ class Work:
 
     async def tell(self, person_id: int, reply: Reply, *, key: str | None = None) -> None:
         """Queue ``reply`` for another person's private chat, delivered after commit."""
-        ident = await primary_identity(self.session, person_id)
+        # read once per person and transaction: an event often tells the
+        # partner several things (identities are only added when an event's
+        # sender is first seen, before any flow runs)
+        idents: dict[int, Identity | None] = self.memo.setdefault(_IDENTITIES, {})
+        if person_id not in idents:
+            idents[person_id] = await primary_identity(self.session, person_id)
+        ident = idents[person_id]
         if ident is None or ident.dm_chat_id is None:
             return
         address = Address(ident.platform, ident.dm_chat_id, None, "dm")
@@ -147,6 +160,9 @@ class Ctx(Work):
     #: the person's dialog rows, loaded with the person (held here, so they stay
     #: the session's own copies for the whole event)
     _dialog_rows: dict[str, DialogState] = field(default_factory=dict, kw_only=True)
+    #: ``_dialog_rows`` holds every dialog the person has (read with the person
+    #: on SQLite): a conversation not in it has no row, and needs no query
+    _all_dialogs: bool = field(default=False, kw_only=True)
 
     async def set_dialog_of(
         self, person_id: int, conversation: str, step: str | None, data: dict[str, Any]
@@ -221,11 +237,25 @@ class Ctx(Work):
         self.reply(self.t(key, **params), choices, replace=replace, private=private, lapses=lapses)
 
     # -- dialog state --------------------------------------------------
+    def active_conversation(self) -> str | bool | None:
+        """The conversation that gets typed text (the one with a step changed
+        last), known without a query when every dialog was read with the
+        person and the newest is unambiguous; ``False`` when it is not known."""
+        if not self._all_dialogs:
+            return False
+        live = [r for r in self._dialog_rows.values() if r.step is not None]
+        if not live:
+            return None
+        live.sort(key=lambda r: r.updated_at, reverse=True)
+        if len(live) > 1 and live[0].updated_at == live[1].updated_at:
+            return False  # a tie: the database's order decides, as before
+        return live[0].conversation
+
     async def dialog(self, conversation: str) -> Dialog:
         if conversation not in self._dialogs:
-            row = self._dialog_rows.get(conversation) or await self.session.get(
-                DialogState, (self.person.id, conversation)
-            )
+            row = self._dialog_rows.get(conversation)
+            if row is None and not self._all_dialogs:
+                row = await self.session.get(DialogState, (self.person.id, conversation))
             self._dialogs[conversation] = (
                 Dialog(conversation, row.step, dict(row.data or {}), row.version, True)
                 if row
@@ -274,21 +304,25 @@ class Ctx(Work):
 
 @cache
 def _save_dialog() -> Update:
-    """A dialog's new state, if its version is still the one read (built once)."""
+    """A dialog's new state, if its version is still the one read (built once).
+
+    A Core statement on the table, not an ORM-enabled UPDATE: the ORM's bulk
+    path rebuilds the statement on every run (a fresh cache key each time),
+    and nothing loaded needs synchronising (the event holds its own copy)."""
+    table = DialogState.__table__
     return (
-        update(DialogState)
+        update(table)
         .where(
-            DialogState.person_id == bindparam("b_person"),
-            DialogState.conversation == bindparam("b_conversation"),
-            DialogState.version == bindparam("b_version"),
+            table.c.person_id == bindparam("b_person"),
+            table.c.conversation == bindparam("b_conversation"),
+            table.c.version == bindparam("b_version"),
         )
         .values(
             step=bindparam("b_step"),
-            data=bindparam("b_data", type_=DialogState.__table__.c.data.type),
+            data=bindparam("b_data", type_=table.c.data.type),
             version=bindparam("b_next"),
             updated_at=bindparam("b_at"),
         )
-        .execution_options(synchronize_session=False)
     )
 
 

@@ -34,6 +34,7 @@ from bot.core.types import Actor, ChoiceIn, CommandIn, Event, Outgoing, Reply, T
 from bot.flows.registry import Flows
 from bot.store import inbox, outbox
 from bot.store.db import Database, to_db
+from bot.store.live_questions import LiveQuestion
 from bot.store.models import DialogState, Identity, InboxUpdate, Member, Person
 from bot.store.retention import STRANGER_DAYS, plan_stranger_purge
 from bot.store.session import DbSession
@@ -261,6 +262,9 @@ class Engine:
         # statements: a statement that waited for the lock still reads the
         # joined rows as they were when it started)
         dialogs = {r[2].conversation: r[2] for r in rows if len(r) > 2 and r[2] is not None}
+        # (likewise the open questions, on SQLite; a new person has none)
+        asked = {r[3].id: r[3] for r in rows if len(r) > 3 and r[3] is not None}
+        questions_known = self.db.is_sqlite or row is None
         if event.address.kind == "dm" and identity.dm_chat_id != event.address.chat_id:
             identity.dm_chat_id = event.address.chat_id
         elif identity.dm_chat_id is None and actor.dm_chat_id:
@@ -275,7 +279,7 @@ class Engine:
         if row is None:
             await session.flush()
         # (changes to a loaded person or identity go out with the next flush)
-        return Ctx(
+        ctx = Ctx(
             session,
             self.content,
             self.settings,
@@ -286,7 +290,11 @@ class Engine:
             flows=self.flows,
             chats=dict(self.chats),
             _dialog_rows=dialogs,
+            _all_dialogs=self.db.is_sqlite,
         )
+        if questions_known:
+            ctx.questions.preload(actor.platform, person.id, sorted(asked.values(), key=_by_id))
+        return ctx
 
     # -- dispatching -----------------------------------------------------
     async def _dispatch(self, ctx: Ctx) -> None:
@@ -330,7 +338,9 @@ class Engine:
         if len(event.text) > MAX_TEXT:
             ctx.say("basics.too_long", limit=MAX_TEXT)
             return
-        active = await ctx.session.scalar(_active_dialog(), {"person_id": ctx.person.id})
+        active = ctx.active_conversation()
+        if active is False:
+            active = await ctx.session.scalar(_active_dialog(), {"person_id": ctx.person.id})
         handler = self.flows.texts.get(active) if active else None
         if handler is not None:
             await handler(ctx, await ctx.dialog(active), event.text.strip())  # type: ignore[arg-type]
@@ -341,16 +351,30 @@ class Engine:
 
 
 @cache
-def _identity() -> Select[Identity, Person, DialogState]:
-    """The sender's identity and person with their dialog rows (one row per
-    conversation), built once (see :meth:`Engine._context`): most events read
-    a dialog, and this way it costs no statement of its own."""
+def _identity() -> Select[Identity, Person, DialogState, LiveQuestion]:
+    """The sender's identity and person with their dialog rows and their open
+    questions in private chats on this platform (one row per conversation and
+    question), built once (see :meth:`Engine._context`): most events read a
+    dialog and answer or ask a question, and this way neither costs a
+    statement of its own.  A person has a few dialogs and open questions
+    (one per topic), so the product stays small."""
     return (
-        select(Identity, Person, DialogState)
+        select(Identity, Person, DialogState, LiveQuestion)
         .join(Person, Person.id == Identity.person_id)
         .outerjoin(DialogState, DialogState.person_id == Person.id)
+        .outerjoin(
+            LiveQuestion,
+            (LiveQuestion.person_id == Person.id)
+            & (LiveQuestion.platform == Identity.platform)
+            & LiveQuestion.open.is_(True)
+            & (LiveQuestion.kind == "dm"),
+        )
         .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id"))
     )
+
+
+def _by_id(question: LiveQuestion) -> int:
+    return question.id
 
 
 @cache

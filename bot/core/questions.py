@@ -122,6 +122,11 @@ class Questions:
         #: scope -> the questions loaded in it (closed ones are skipped on reading)
         self._scopes: dict[tuple[str, int | None, str], list[LiveQuestion]] = {}
 
+    def preload(self, platform: str, person_id: int, questions: list[LiveQuestion]) -> None:
+        """A person's open private questions on ``platform``, oldest first,
+        read along with the event's sender (see ``bot.core.engine``)."""
+        self._scopes[self._key(platform, person_id, "")] = questions
+
     def forget(self) -> None:
         """Drop what was loaded (after a bulk change such as an erasure)."""
         self._scopes.clear()

@@ -32,6 +32,7 @@ from bot.flows.agreement_versions import on_group_complete, remind, revise
 from bot.flows.agreement_view import (
     AgreementView,
     current_agreement,
+    is_current,
     load_view,
     view_of,
 )
@@ -84,8 +85,7 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
     if action == ["revise"]:
         await revise(ctx, view, member)
         return
-    current = await current_agreement(ctx.session, view.group.id)
-    if view.agreement.status != "open" or current is None or current.id != view.agreement.id:
+    if view.agreement.status != "open" or not await is_current(ctx.session, view):
         ctx.say("agreement.closed", private=True)
         return
     if action == ["next"]:

@@ -12,6 +12,7 @@ from functools import cache
 from typing import Literal
 
 from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import aliased
 
 from bot.content import ChecklistItem, Content
 from bot.store.groups import members_of
@@ -33,6 +34,9 @@ class AgreementView:
     answers: dict[tuple[str, int], str]
     items: list[ChecklistItem]
     rhythm: Rhythm | None
+    #: the id of the group's newest agreement, when read with the view
+    #: (:func:`load_view`); None when not read
+    newest_id: int | None = None
 
     # -- who -------------------------------------------------------------
     def member_of(self, person_id: int) -> Member | None:
@@ -98,13 +102,15 @@ class AgreementView:
 async def load_view(
     session: DbSession, content: Content, agreement_id: int, *, lock: bool = False
 ) -> AgreementView | None:
-    stmt = select(Agreement).where(Agreement.id == agreement_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    agreement = await session.scalar(stmt)
-    if agreement is None:
+    """The agreement with its group, programme, rhythm and the id of the
+    group's newest agreement in one query (a press on an agreement button
+    reads them all), then its members and answers."""
+    stmt = _view_rows(lock=lock)
+    row = (await session.execute(stmt, {"agreement_id": agreement_id})).first()
+    if row is None:
         return None
-    return await view_of(session, content, agreement)
+    agreement, group, programme, rhythm, newest = row
+    return await _assemble(session, content, agreement, group, programme, rhythm, newest)
 
 
 async def view_of(session: DbSession, content: Content, agreement: Agreement) -> AgreementView:
@@ -112,6 +118,19 @@ async def view_of(session: DbSession, content: Content, agreement: Agreement) ->
     assert group is not None
     programme = await session.get(Programme, group.programme_id)
     assert programme is not None
+    rhythm = await session.get(Rhythm, group.id)
+    return await _assemble(session, content, agreement, group, programme, rhythm, None)
+
+
+async def _assemble(
+    session: DbSession,
+    content: Content,
+    agreement: Agreement,
+    group: Group,
+    programme: Programme,
+    rhythm: Rhythm | None,
+    newest: int | None,
+) -> AgreementView:
     members = await members_of(session, group.id)
     people = {}
     for m in members:
@@ -124,8 +143,39 @@ async def view_of(session: DbSession, content: Content, agreement: Agreement) ->
         for a in await session.scalars(_answers(), {"agreement_id": agreement.id})
     }
     items = checklist(content, group.kind)
-    rhythm = await session.get(Rhythm, group.id)
-    return AgreementView(agreement, group, programme, members, people, answers, items, rhythm)
+    return AgreementView(
+        agreement, group, programme, members, people, answers, items, rhythm, newest
+    )
+
+
+async def is_current(session: DbSession, view: AgreementView) -> bool:
+    """Is the view's agreement the group's newest (read with the view when it can be)?"""
+    if view.newest_id is not None:
+        return view.newest_id == view.agreement.id
+    current = await current_agreement(session, view.group.id)
+    return current is not None and current.id == view.agreement.id
+
+
+@cache
+def _view_rows(*, lock: bool) -> Select[Agreement, Group, Programme, Rhythm, int]:
+    """Built once per lock mode; on PostgreSQL only the agreement row is locked."""
+    newer = aliased(Agreement)
+    newest = (
+        select(newer.id)
+        .where(newer.group_id == Agreement.group_id)
+        .order_by(newer.version.desc())
+        .limit(1)
+        .correlate(Agreement)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(Agreement, Group, Programme, Rhythm, newest)
+        .join(Group, Group.id == Agreement.group_id)
+        .join(Programme, Programme.id == Group.programme_id)
+        .outerjoin(Rhythm, Rhythm.group_id == Group.id)
+        .where(Agreement.id == bindparam("agreement_id"))
+    )
+    return stmt.with_for_update(of=Agreement) if lock else stmt
 
 
 def checklist(content: Content, kind: str) -> list[ChecklistItem]:

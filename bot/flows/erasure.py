@@ -128,6 +128,7 @@ async def erase(ctx: Ctx) -> None:
     ctx._dialogs.clear()
     ctx._dialog_rows.clear()
     ctx.questions.forget()  # the person's questions went with them
+    ctx.memo.clear()  # and anything read about them in this transaction
 
 
 async def typed_texts(ctx: Ctx, seats: list[Member]) -> set[str]:

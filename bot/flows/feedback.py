@@ -46,7 +46,7 @@ from bot.flows.feedback_preload import preload_rounds
 from bot.flows.feedback_rounds import plan_rounds, round_job
 from bot.flows.registry import Flows
 from bot.store.db import to_db
-from bot.store.groups import seat_of
+from bot.store.groups import group_and_seat, seat_of
 from bot.store.models import (
     FeedbackAnswer,
     Group,
@@ -74,8 +74,7 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
     if group_id is None or qi is None or parts[1] not in KINDS:
         ctx.say("basics.stale_button", private=True)
         return
-    group = await ctx.session.get(Group, group_id)
-    seat = await _seat(ctx, group_id) if group else None
+    group, seat = await group_and_seat(ctx.session, group_id, ctx.person.id)
     if group is None or seat is None:
         ctx.say("basics.not_yours", private=True)
         return

@@ -35,30 +35,36 @@ the group (joined, meeting planned or held) re-evaluate it and move the job.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import cache
 
-from sqlalchemy import Select, bindparam, delete, func, select
+from sqlalchemy import delete, select
 
 from bot.core.commands import CommandSpec
 from bot.core.context import Ctx, Work
 from bot.core.types import Reply
 from bot.flows import attention
-from bot.flows.agreement_view import current_agreement
 from bot.flows.feedback_answers import answered
+from bot.flows.health_facts import (
+    agreement_days,
+    agreement_deadline,
+    last_held,
+    last_sign_of_life,
+    meeting_deadline,
+    note_raised,
+    note_resolved,
+    one_pass,
+    open_flags,
+    unbooked_deadline,
+)
 from bot.flows.health_organisers import alert, broadcast_command, in_words, report_command
 from bot.flows.registry import Flows
 from bot.store.db import from_db, to_db
 from bot.store.groups import seats_with_people
 from bot.store.jobs import schedule
-from bot.store.models import Group, Job, Meeting, Member, Person, Programme, Rhythm, RiskFlag
+from bot.store.models import Group, Job, Meeting, Member, Person, Programme, RiskFlag
 from bot.wording import join_names
 
 REASONS = ("agreement", "no_meeting", "unbooked", "checkins", "ratings", "unreachable", "match")
-DEFAULT_AGREEMENT_DAYS = 14
-DEFAULT_UNBOOKED_DAYS = 14
 DEFAULT_ALERT_AFTER_DAYS = 7
-#: the longest grace after twice the interval, for the meeting of that very day
-MEETING_GRACE = timedelta(days=1)
 #: reasons whose nudge goes to a member who is answering, not to a quiet pair
 ALWAYS_NUDGE = ("unreachable", "ratings")
 LIVE = ("active", "paused")
@@ -83,20 +89,8 @@ def register(flows: Flows) -> None:
 
 
 # -- settings ----------------------------------------------------------------
-def agreement_days(programme: Programme) -> int:
-    return int(programme.settings.get("agreement_due_days", DEFAULT_AGREEMENT_DAYS))
-
-
 def alert_after(programme: Programme) -> timedelta:
     return timedelta(days=int(programme.settings.get("alert_after_days", DEFAULT_ALERT_AFTER_DAYS)))
-
-
-def unbooked_days(programme: Programme) -> int:
-    return int(programme.settings.get("unbooked_days", DEFAULT_UNBOOKED_DAYS))
-
-
-def grace(frequency_days: int) -> timedelta:
-    return min(MEETING_GRACE, timedelta(days=frequency_days / 8))
 
 
 def alert_wait(programme: Programme, flag: RiskFlag) -> timedelta:
@@ -116,91 +110,6 @@ def paused_now(group: Group, now: datetime) -> bool:
 
 
 # -- reading the group's state -------------------------------------------------
-@cache
-def _open_flags() -> Select[RiskFlag]:
-    """Built once: health reads a group's flags after most of its events."""
-    return select(RiskFlag).where(
-        RiskFlag.group_id == bindparam("group_id"), RiskFlag.resolved_at.is_(None)
-    )
-
-
-async def open_flags(work: Work, group_id: int) -> dict[str, RiskFlag]:
-    rows = await work.session.scalars(_open_flags(), {"group_id": group_id})
-    return {f.reason: f for f in rows}
-
-
-async def last_held(work: Work, group_id: int) -> datetime | None:
-    value = await work.session.scalar(
-        select(func.max(Meeting.starts_at)).where(
-            Meeting.group_id == group_id, Meeting.status == "held"
-        )
-    )
-    return from_db(value) if value is not None else None
-
-
-async def last_pause_end(work: Work, group_id: int) -> datetime | None:
-    """When the group's latest pause ended (the resume job's due time), if any."""
-    value = await work.session.scalar(
-        select(func.max(Job.due_at)).where(
-            Job.group_id == group_id, Job.kind == "group_resume", Job.due_at <= to_db(work.now)
-        )
-    )
-    return from_db(value) if value is not None else None
-
-
-async def ever_booked(work: Work, group_id: int) -> bool:
-    found = await work.session.scalar(
-        select(Meeting.id)
-        .where(Meeting.group_id == group_id, Meeting.status.not_in(("proposed", "replaced")))
-        .limit(1)
-    )
-    return found is not None
-
-
-async def last_sign_of_life(work: Work, group: Group, rhythm: Rhythm) -> datetime:
-    marks = [from_db(rhythm.agreed_at)]
-    for mark in (await last_held(work, group.id), await last_pause_end(work, group.id)):
-        if mark is not None:
-            marks.append(mark)
-    return max(marks)
-
-
-async def meeting_deadline(work: Work, group: Group) -> tuple[datetime, Rhythm] | None:
-    """When the group is overdue: twice its own agreed interval (and a little
-    grace) after the last sign of life.  A pair that never booked a meeting is
-    judged by :func:`unbooked_deadline` instead."""
-    rhythm = await work.session.get(Rhythm, group.id)
-    if rhythm is None or not await ever_booked(work, group.id):
-        return None
-    since = await last_sign_of_life(work, group, rhythm)
-    interval = rhythm.frequency_days
-    return since + timedelta(days=2 * interval) + grace(interval), rhythm
-
-
-async def unbooked_deadline(
-    work: Work, group: Group, programme: Programme
-) -> tuple[datetime, Rhythm] | None:
-    """When a pair that agreed its rhythm but never booked a meeting is flagged."""
-    rhythm = await work.session.get(Rhythm, group.id)
-    if rhythm is None or await ever_booked(work, group.id):
-        return None
-    since = await last_sign_of_life(work, group, rhythm)
-    return since + timedelta(days=unbooked_days(programme)), rhythm
-
-
-async def agreement_deadline(work: Work, group: Group, programme: Programme) -> datetime | None:
-    agreement = await current_agreement(work.session, group.id)
-    if agreement is not None and agreement.status in ("complete", "superseded"):
-        return None
-    if group.completed_at is None:
-        return None
-    start = from_db(group.completed_at)
-    pause_end = await last_pause_end(work, group.id)
-    if pause_end is not None and pause_end > start:
-        start = pause_end
-    return start + timedelta(days=agreement_days(programme))
-
-
 async def seats_and_people(work: Work, group_id: int) -> list[tuple[Member, Person]]:
     return await seats_with_people(work.session, group_id)
 
@@ -235,6 +144,7 @@ async def raise_flag(
     )
     work.session.add(flag)
     await work.session.flush()
+    note_raised(work, flag)
     targets = nudge if nudge is not None else await seats_and_people(work, group.id)
     if reason not in ALWAYS_NUDGE and not await attention.may_send(work, group):
         targets = []  # a quiet pair was told once how to switch messages back on
@@ -268,12 +178,18 @@ async def resolve(work: Work, group_id: int, reason: str) -> bool:
     if flag is None:
         return False
     flag.resolved_at = to_db(work.now)
+    note_resolved(work, flag)
     return True
 
 
 # -- evaluating a group ------------------------------------------------------------
 async def evaluate(work: Work, group: Group, *, escalate: bool) -> None:
     """Raise what is due, resolve what is over, alert what stayed open too long."""
+    with one_pass(work):
+        await _evaluate(work, group, escalate=escalate)
+
+
+async def _evaluate(work: Work, group: Group, *, escalate: bool) -> None:
     programme = await work.session.get(Programme, group.programme_id)
     if programme is None or group.status not in LIVE or ended(programme, work.now):
         return
@@ -375,7 +291,8 @@ async def next_deadline(work: Work, group: Group) -> datetime | None:
 
 async def plan(work: Work, group: Group, *, running: int | None = None) -> None:
     """Keep exactly one pending health job for the group, at its next deadline."""
-    due = await next_deadline(work, group)
+    with one_pass(work):
+        due = await next_deadline(work, group)
     stmt = delete(Job).where(Job.group_id == group.id, Job.kind == JOB, Job.done_at.is_(None))
     if running is not None:
         stmt = stmt.where(Job.id != running)
@@ -407,31 +324,36 @@ async def check_job(work: Work, job: Job) -> None:
     group = await work.session.get(Group, job.group_id) if job.group_id else None
     if group is None:
         return
-    await evaluate(work, group, escalate=True)
-    await plan(work, group, running=job.id)
+    with one_pass(work):
+        await evaluate(work, group, escalate=True)
+        await plan(work, group, running=job.id)
 
 
 async def on_group_event(ctx: Work, group: Group) -> None:
-    await evaluate(ctx, group, escalate=False)
-    await plan(ctx, group)
+    with one_pass(ctx):
+        await evaluate(ctx, group, escalate=False)
+        await plan(ctx, group)
 
 
 async def on_agreement_complete(work: Work, group: Group) -> None:
     """A late agreement closes its flag at once and starts the meeting clock."""
-    await evaluate(work, group, escalate=False)
-    await plan(work, group)
+    with one_pass(work):
+        await evaluate(work, group, escalate=False)
+        await plan(work, group)
 
 
 async def on_meeting_event(work: Work, meeting: Meeting) -> None:
     group = await work.session.get(Group, meeting.group_id)
     if group is not None:
-        await evaluate(work, group, escalate=False)
-        await plan(work, group)
+        with one_pass(work):
+            await evaluate(work, group, escalate=False)
+            await plan(work, group)
 
 
 async def on_meeting_held(work: Work, meeting: Meeting) -> None:
-    await resolve(work, meeting.group_id, "no_meeting")
-    await on_meeting_event(work, meeting)
+    with one_pass(work):
+        await resolve(work, meeting.group_id, "no_meeting")
+        await on_meeting_event(work, meeting)
 
 
 async def checkins_job(work: Work, job: Job) -> None:

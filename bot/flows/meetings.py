@@ -19,8 +19,9 @@ import dataclasses
 import re
 import uuid
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from bot.core.choice_ids import parse_id
 from bot.core.commands import DM, CommandSpec
@@ -282,18 +283,33 @@ async def _close_time_questions(work: Work, group: Group) -> None:
 
 
 # -- buttons -----------------------------------------------------------------
+@cache
+def _meeting_group_seat() -> Select[Meeting, Group, Member]:
+    """A pressed meeting with its group and the presser's seat, in one query."""
+    return (
+        select(Meeting, Group, Member)
+        .join(Group, Group.id == Meeting.group_id)
+        .outerjoin(
+            Member,
+            (Member.group_id == Meeting.group_id)
+            & (Member.person_id == bindparam("person_id"))
+            & Member.left_at.is_(None),
+        )
+        .where(Meeting.id == bindparam("meeting_id"))
+    )
+
+
 async def choose(ctx: Ctx, parts: list[str]) -> None:
     meeting_id = parse_id(parts[0]) if len(parts) >= 2 else None
     if meeting_id is None:
         ctx.say("basics.stale_button", private=True)
         return
-    meeting = await ctx.session.get(Meeting, meeting_id)
-    seat = await seat_in(ctx, meeting.group_id) if meeting else None
-    if meeting is None or seat is None:
+    params = {"meeting_id": meeting_id, "person_id": ctx.person.id}
+    row = (await ctx.session.execute(_meeting_group_seat(), params)).first()
+    if row is None or row[2] is None:
         ctx.say("basics.not_yours", private=True)
         return
-    group = await ctx.session.get(Group, meeting.group_id)
-    assert group is not None
+    meeting, group, seat = row
     action = parts[1:]
     if action == ["accept"] and meeting.status == "proposed":
         accepted = list(meeting.data.get("accepted", []))

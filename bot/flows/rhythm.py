@@ -98,23 +98,30 @@ async def _member(ctx: Ctx, group_id: int) -> tuple[Group, Member] | None:
     sending their last answer (or accepting) at the same moment would each
     see the other as not done yet, and the rhythm would never be agreed.
     """
-    group = await ctx.session.scalar(_locked_group(), {"group_id": group_id})
-    if group is None:
+    params = {"group_id": group_id, "person_id": ctx.person.id}
+    row = (await ctx.session.execute(_group_and_seat(), params)).first()
+    if row is None or row[1] is None:
         return None
-    seat = await ctx.session.scalar(_any_seat(), {"group_id": group_id, "person_id": ctx.person.id})
-    return (group, seat) if seat is not None else None
+    return row[0], row[1]
 
 
 @cache
-def _locked_group() -> Select[Group]:
-    """Built once, like :func:`_any_seat`: both run for every rhythm press."""
-    return select(Group).where(Group.id == bindparam("group_id")).with_for_update()
-
-
-@cache
-def _any_seat() -> Select[Member]:
-    return select(Member).where(
-        Member.group_id == bindparam("group_id"), Member.person_id == bindparam("person_id")
+def _group_and_seat() -> Select[Group, Member, RhythmProposal]:
+    """Built once: the group (locked on PostgreSQL), the actor's seat in it and
+    the seat's proposal, in one query, for every rhythm press (the proposal,
+    when there is one, is then in the session for :func:`_proposal`)."""
+    return (
+        select(Group, Member, RhythmProposal)
+        .outerjoin(
+            Member,
+            (Member.group_id == Group.id) & (Member.person_id == bindparam("person_id")),
+        )
+        .outerjoin(
+            RhythmProposal,
+            (RhythmProposal.group_id == Group.id) & (RhythmProposal.member_id == Member.id),
+        )
+        .where(Group.id == bindparam("group_id"))
+        .with_for_update(of=Group)
     )
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import sessionmaker
 
-from bot.store.session import DbSession, SyncBackedSession
+from bot.store.session import DbSession, KeepingSession, SyncBackedSession
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: shipped in the wheel next to the migrations (see pyproject's package-data)
@@ -105,7 +105,9 @@ class Database:
                 sync_sqlite_url(url), connect_args=args, json_serializer=compact_json
             )
             _sqlite_pragmas(self.sync_engine, begin="BEGIN IMMEDIATE", synchronous=synchronous)
-            self._sync_sessions = sessionmaker(self.sync_engine, expire_on_commit=False)
+            self._sync_sessions = sessionmaker(
+                self.sync_engine, expire_on_commit=False, class_=KeepingSession
+            )
             # Bookkeeping whose loss on power failure only repeats work (a
             # message marked sent) commits without waiting for the disk:
             # its own connections, synchronous=NORMAL (see ``transaction``).
@@ -114,13 +116,17 @@ class Database:
             )
             lazy = "NORMAL" if synchronous in ("EXTRA", "FULL") else synchronous
             _sqlite_pragmas(self._lazy_engine, begin="BEGIN IMMEDIATE", synchronous=lazy)
-            self._lazy_sessions = sessionmaker(self._lazy_engine, expire_on_commit=False)
+            self._lazy_sessions = sessionmaker(
+                self._lazy_engine, expire_on_commit=False, class_=KeepingSession
+            )
             # Reads begin deferred, need no turn and never wait for a writer (WAL).
             self._read_engine = create_engine(
                 sync_sqlite_url(url), connect_args=args, json_serializer=compact_json
             )
             _sqlite_pragmas(self._read_engine, begin="BEGIN", synchronous=synchronous)
-            self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+            self._read_sessions = sessionmaker(
+                self._read_engine, expire_on_commit=False, class_=KeepingSession
+            )
         else:
             from bot.store.models import Base
             from bot.store.partial_index import add_postgresql_where
@@ -128,7 +134,9 @@ class Database:
             add_postgresql_where(Base.metadata)
             self.engine = create_async_engine(url, pool_size=10, max_overflow=10)
             self.sync_engine = self.engine.sync_engine
-            self._async_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+            self._async_sessions = async_sessionmaker(
+                self.engine, expire_on_commit=False, sync_session_class=KeepingSession
+            )
 
     @property
     def is_sqlite(self) -> bool:

@@ -52,6 +52,30 @@ async def seat_of(session: DbSession, group_id: int, person_id: int) -> Member |
     return await session.scalar(_seat_of(), {"group_id": group_id, "person_id": person_id})
 
 
+@cache
+def _group_with_seat() -> Select[Group, Member]:
+    return (
+        select(Group, Member)
+        .outerjoin(
+            Member,
+            (Member.group_id == Group.id)
+            & (Member.person_id == bindparam("person_id"))
+            & Member.left_at.is_(None),
+        )
+        .where(Group.id == bindparam("group_id"))
+    )
+
+
+async def group_and_seat(
+    session: DbSession, group_id: int, person_id: int
+) -> tuple[Group | None, Member | None]:
+    """A group and the person's current seat in it, in one query (a button
+    press on a group's question checks both)."""
+    params = {"group_id": group_id, "person_id": person_id}
+    row = (await session.execute(_group_with_seat(), params)).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 async def members_of(session: DbSession, group_id: int) -> list[Member]:
     """The group's current seats, mentor first.
 

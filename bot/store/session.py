@@ -20,13 +20,58 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Executable, Result, ScalarResult
+from sqlalchemy import (
+    Connection,
+    Executable,
+    Result,
+    ScalarResult,
+    Select,
+    bindparam,
+    event,
+    inspect,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 T = TypeVar("T")
+
+_KEPT = "_kept_rows"
+
+
+class KeepingSession(Session):
+    """A session that holds every row it loaded or wrote until it closes.
+
+    SQLAlchemy's identity map holds rows weakly: a programme, group or rhythm
+    that a flow read and let go is dropped at once, and the next
+    ``session.get`` of the same row a few calls later (another flow's hook in
+    the same event) reads it again.  One session serves one transaction
+    here, so holding the rows for its life costs little memory and turns
+    those repeated reads into identity-map hits (SQLAlchemy's documented
+    "strong reference" recipe), and the hold ends with the transaction.
+    Rows are as fresh as before: a row still referenced somewhere was never
+    re-read either.
+    """
+
+
+@event.listens_for(KeepingSession, "loaded_as_persistent")
+@event.listens_for(KeepingSession, "pending_to_persistent")
+def _keep(session: Session, instance: object) -> None:
+    kept = session.info.get(_KEPT)
+    if kept is None:
+        session.info[_KEPT] = kept = []
+    kept.append(instance)
+
+
+@event.listens_for(KeepingSession, "after_transaction_end")
+def _let_go(session: Session, transaction: Any) -> None:
+    """A new transaction reads afresh what it does not hold itself."""
+    if transaction.parent is None:
+        session.info.pop(_KEPT, None)
 
 
 class SyncBackedSession:
@@ -44,7 +89,20 @@ class SyncBackedSession:
         self.sync_session.expire_all()
 
     async def get(self, entity: type[T], ident: Any, **kw: Any) -> T | None:
-        return self.sync_session.get(entity, ident, **kw)
+        """``Session.get``; a row not yet in the session is read with a
+        statement built once per entity (``Session.get`` builds a new one, and
+        its cache key, on every miss).  The same SELECT, autoflush included."""
+        if kw or isinstance(ident, dict):
+            return self.sync_session.get(entity, ident, **kw)
+        values = ident if isinstance(ident, tuple) else (ident,)
+        key = identity_key(entity, values)
+        if key in self.sync_session.identity_map:
+            return self.sync_session.get(entity, ident)
+        stmt = _by_primary_key(entity)
+        if stmt is None or len(values) != len(inspect(entity).primary_key):
+            return self.sync_session.get(entity, ident)
+        params = {f"pk{i}": value for i, value in enumerate(values)}
+        return self.sync_session.scalars(stmt, params).first()  # type: ignore[no-any-return]
 
     async def execute(self, statement: Executable, params: Any = None, **kw: Any) -> Result[Any]:
         return self.sync_session.execute(statement, params, **kw)
@@ -87,6 +145,16 @@ class SyncBackedSession:
 
     async def close(self) -> None:
         self.sync_session.close()
+
+
+@cache
+def _by_primary_key(entity: type[Any]) -> Select[Any] | None:
+    """``SELECT entity WHERE pk = :pk0 [AND ...]``, built once per entity."""
+    mapper = inspect(entity)
+    if mapper.inherits is not None or mapper.polymorphic_on is not None:
+        return None
+    where = [col == bindparam(f"pk{i}") for i, col in enumerate(mapper.primary_key)]
+    return select(entity).where(*where)
 
 
 #: What flows, jobs and reports are handed: the real async session on
