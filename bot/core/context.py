@@ -12,9 +12,9 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Select, Update, bindparam, select, update
+from sqlalchemy import Select, Table, Update, bindparam, select, update
 
 from bot.config import Settings
 from bot.content import Content
@@ -237,7 +237,7 @@ class Ctx(Work):
         self.reply(self.t(key, **params), choices, replace=replace, private=private, lapses=lapses)
 
     # -- dialog state --------------------------------------------------
-    def active_conversation(self) -> str | bool | None:
+    def active_conversation(self) -> str | Literal[False] | None:
         """The conversation that gets typed text (the one with a step changed
         last), known without a query when every dialog was read with the
         person and the newest is unambiguous; ``False`` when it is not known."""
@@ -309,7 +309,7 @@ def _save_dialog() -> Update:
     A Core statement on the table, not an ORM-enabled UPDATE: the ORM's bulk
     path rebuilds the statement on every run (a fresh cache key each time),
     and nothing loaded needs synchronising (the event holds its own copy)."""
-    table = DialogState.__table__
+    table: Table = DialogState.__table__  # type: ignore[assignment]
     return (
         update(table)
         .where(

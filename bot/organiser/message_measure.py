@@ -39,8 +39,7 @@ async def messages_per_week(
             Member.joined_at.is_not(None),
         )
     )
-    for row in seats.all():
-        person_id, at = tuple(row)
+    for person_id, at in seats.all():
         if person_id is None or at is None:
             continue
         when = from_db(at)
@@ -62,9 +61,11 @@ async def messages_per_week(
         )
     )
     for person_id, mark, row_id in recent.all():
+        if person_id is None:  # not selected (the query asks for these people)
+            continue
         number = _mark_number(mark)
         unit = number if number is not None else ("row", row_id) if mark is None else mark
-        units[int(person_id)].add(unit)
+        units[person_id].add(unit)
     spent = await session.execute(
         select(SENT.c.person_id, SENT.c.digest, SENT.c.idem_key).where(
             SENT.c.person_id.in_(list(joined)), SENT.c.sent <= seconds(end)

@@ -36,7 +36,7 @@ sweep transactions, for a key delivered a day before).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, select
 
@@ -65,10 +65,12 @@ BATCH = 2_000
 
 def _insert_ignore(session: DbSession, table: Table) -> Any:
     if dialect_of(session) == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing()
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 def _digest(mark: str | None) -> tuple[bool, int | None]:
@@ -119,7 +121,7 @@ async def move_delivered_outbox(db: Database, now: datetime) -> int:
                     {
                         "idem_key": key,
                         "person_id": person_id,
-                        "sent": seconds(sent_at),
+                        "sent": seconds(cast(datetime, sent_at)),  # selected: not None
                         "digest": digest,
                     }
                 )

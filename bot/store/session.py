@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple, overload
 
 from sqlalchemy import (
     Connection,
@@ -37,8 +37,10 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.selectable import TypedReturnsRows
 
 T = TypeVar("T")
+_Ts = TypeVarTuple("_Ts")
 
 _KEPT = "_kept_rows"
 
@@ -98,13 +100,25 @@ class SyncBackedSession:
         key = identity_key(entity, values)
         if key in self.sync_session.identity_map:
             return self.sync_session.get(entity, ident)
-        stmt = _by_primary_key(entity)
+        stmt = _by_primary_key(entity)  # type: ignore[arg-type]  # a class is hashable
         if stmt is None or len(values) != len(inspect(entity).primary_key):
             return self.sync_session.get(entity, ident)
         params = {f"pk{i}": value for i, value in enumerate(values)}
         return self.sync_session.scalars(stmt, params).first()  # type: ignore[no-any-return]
 
-    async def execute(self, statement: Executable, params: Any = None, **kw: Any) -> Result[Any]:
+    @overload
+    async def execute(
+        self, statement: TypedReturnsRows[*_Ts], params: Any = None, **kw: Any
+    ) -> Result[*_Ts]: ...
+
+    @overload
+    async def execute(
+        self, statement: Executable, params: Any = None, **kw: Any
+    ) -> Result[*tuple[Any, ...]]: ...
+
+    async def execute(
+        self, statement: Executable, params: Any = None, **kw: Any
+    ) -> Result[*tuple[Any, ...]]:
         return self.sync_session.execute(statement, params, **kw)
 
     async def scalars(
