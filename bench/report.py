@@ -347,7 +347,7 @@ def write_report(results: dict[str, Any], out: Path) -> None:
         "repository root with the project's virtual environment:",
         "",
         "```",
-        "python -m bench.run            # full run, about three minutes on two cores",
+        "python -m bench.run            # full run, about ten minutes on two cores",
         "python -m bench.run --quick    # smoke run with small sizes",
         "```",
         "",

@@ -1,6 +1,6 @@
 """Run every benchmark and write docs/benchmarks.md.
 
-    python -m bench.run            # the full run (about three minutes on two cores)
+    python -m bench.run            # the full run (about ten minutes on two cores)
     python -m bench.run --quick    # a smoke run with small sizes (about two minutes)
     python -m bench.run --only inbox_cost   # one section, printed (the report is left alone)
     python -m bench.run --skip telegram     # leave sections out (reported as not measured)
