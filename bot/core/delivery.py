@@ -60,6 +60,29 @@ _MARK_ONE_SENT = (
     .values(sent_at=bindparam("at", type_=DateTime), claimed_until=None)
 )
 
+#: an event's messages to others claimed for this worker (see ``Delivery.hold``),
+#: built once: it runs in every event that tells someone else
+_HOLD = (
+    update(OUTBOX)
+    .where(
+        OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        OUTBOX.c.platform.in_(bindparam("platforms", expanding=True)),
+    )
+    .values(claimed_until=bindparam("until", type_=DateTime))
+)
+
+#: the held messages still to send, read right after the event's commit (built once)
+_HELD = (
+    select(OutboxMessage)
+    .where(
+        OutboxMessage.id.in_(bindparam("ids", expanding=True)),
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed_at.is_(None),
+        OutboxMessage.platform.in_(bindparam("platforms", expanding=True)),
+    )
+    .order_by(OutboxMessage.id)
+)
+
 UnreachableHook = Callable[[DbSession, int, datetime], Awaitable[list[int]]]
 
 
@@ -106,10 +129,7 @@ class Delivery:
             return
         held = ids[:HOLD_AT_MOST]
         await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(held), OutboxMessage.platform.in_(platforms))
-            .values(claimed_until=to_db(now + CLAIM_FOR))
-            .execution_options(synchronize_session=False)
+            _HOLD, {"ids": held, "platforms": platforms, "until": to_db(now + CLAIM_FOR)}
         )
         self._unheld.update(ids[HOLD_AT_MOST:])
 
@@ -132,20 +152,8 @@ class Delivery:
 
     async def _deliver_held(self, ids: list[int]) -> int:
         async with self.db.sessions() as session:
-            batch = list(
-                (
-                    await session.scalars(
-                        select(OutboxMessage)
-                        .where(
-                            OutboxMessage.id.in_(ids),
-                            OutboxMessage.sent_at.is_(None),
-                            OutboxMessage.failed_at.is_(None),
-                            OutboxMessage.platform.in_(list(self.transports)),
-                        )
-                        .order_by(OutboxMessage.id)
-                    )
-                ).all()
-            )
+            params = {"ids": ids, "platforms": list(self.transports)}
+            batch = list((await session.scalars(_HELD, params)).all())
         return await self._send_batch(batch)
 
     async def mark_sent(self, ids: list[int]) -> None:

@@ -242,6 +242,12 @@ class Engine:
         # BEGIN IMMEDIATE)
         params = {"platform": actor.platform, "user_id": actor.user_id}
         rows = (await session.execute(stmt, params)).all()
+        if rows and not self.db.is_sqlite:
+            # (on PostgreSQL the dialogs and open questions are read after the
+            # lock, in a statement of their own: one that waited for the lock
+            # still reads joined rows as they were when it started; this one
+            # starts after the lock and sees what the event before committed)
+            rows = (await session.execute(_identity(), params)).all()
         row = rows[0] if rows else None
         if row is None:
             person = Person(
@@ -258,13 +264,10 @@ class Engine:
             await plan_stranger_purge(session, person.id, now + STRANGER_DAYS)
         else:
             identity, person = row[0], row[1]
-        # (on PostgreSQL the dialogs are read after the lock, in their own
-        # statements: a statement that waited for the lock still reads the
-        # joined rows as they were when it started)
+        # every dialog and open private question came with the person (a new
+        # person has none)
         dialogs = {r[2].conversation: r[2] for r in rows if len(r) > 2 and r[2] is not None}
-        # (likewise the open questions, on SQLite; a new person has none)
         asked = {r[3].id: r[3] for r in rows if len(r) > 3 and r[3] is not None}
-        questions_known = self.db.is_sqlite or row is None
         if event.address.kind == "dm" and identity.dm_chat_id != event.address.chat_id:
             identity.dm_chat_id = event.address.chat_id
         elif identity.dm_chat_id is None and actor.dm_chat_id:
@@ -290,10 +293,9 @@ class Engine:
             flows=self.flows,
             chats=dict(self.chats),
             _dialog_rows=dialogs,
-            _all_dialogs=self.db.is_sqlite,
+            _all_dialogs=True,
         )
-        if questions_known:
-            ctx.questions.preload(actor.platform, person.id, sorted(asked.values(), key=_by_id))
+        ctx.questions.preload(actor.platform, person.id, sorted(asked.values(), key=_by_id))
         return ctx
 
     # -- dispatching -----------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from bot.core.context import Ctx, Work
 from bot.core.types import Attachment, Reply
 from bot.store.db import from_db, to_db
 from bot.store.groups import group_and_programme, memberships, seat_of, seats_with_people
-from bot.store.jobs import schedule
+from bot.store.jobs import schedule_many
 from bot.store.models import (
     Group,
     Job,
@@ -123,25 +124,28 @@ async def plan_jobs(work: Work, meeting: Meeting, group: Group) -> None:
     _, programme = await group_and_programme(work.session, group.id)
     start = from_db(meeting.starts_at)
     hours = programme.settings.get("reminder_hours", list(DEFAULT_REMINDER_HOURS))
-    for h in hours:
-        due = start - timedelta(hours=float(h))
-        if due > work.now:
-            await schedule(
-                work.session,
-                "mtg_remind",
-                due,
-                key=f"mtg:{meeting.id}:remind:{h}",
-                group_id=group.id,
-                payload={"meeting_id": meeting.id, "hours": h},
-            )
-    await schedule(
-        work.session,
-        "mtg_check",
-        start + timedelta(minutes=meeting.minutes),
-        key=f"mtg:{meeting.id}:check",
-        group_id=group.id,
-        payload={"meeting_id": meeting.id},
+    # the reminders and the check go in one statement (none of their ids is needed)
+    planned: list[dict[str, Any]] = [
+        {
+            "kind": "mtg_remind",
+            "due_at": start - timedelta(hours=float(h)),
+            "key": f"mtg:{meeting.id}:remind:{h}",
+            "group_id": group.id,
+            "payload": {"meeting_id": meeting.id, "hours": h},
+        }
+        for h in hours
+        if start - timedelta(hours=float(h)) > work.now
+    ]
+    planned.append(
+        {
+            "kind": "mtg_check",
+            "due_at": start + timedelta(minutes=meeting.minutes),
+            "key": f"mtg:{meeting.id}:check",
+            "group_id": group.id,
+            "payload": {"meeting_id": meeting.id},
+        }
     )
+    await schedule_many(work.session, planned)
     for hook in work.flows.meeting_planned if work.flows else []:
         await hook(work, meeting)
 

@@ -50,6 +50,37 @@ async def schedule(
     return await insert_absent(session, JOBS, "key", values, spent=JOB_KEYS)
 
 
+async def schedule_many(session: DbSession, planned: list[dict[str, Any]]) -> None:
+    """Plan several jobs in one statement (an ``executemany`` of the same
+    insert-if-absent as :func:`schedule`), for a flow that plans a handful at
+    once and needs none of their ids: a meeting's reminders and its check.
+    Each entry holds :func:`schedule`'s arguments (``kind``, ``due_at`` and
+    optionally ``key``, ``group_id``, ``person_id``, ``payload``); a key
+    already present (or spent) is skipped, as there.  Inside a batch that
+    defers its writes the rows join the batch's own (see
+    :mod:`bot.store.batch_memo`)."""
+    if not planned:
+        return
+    rows = [
+        {
+            "kind": job["kind"],
+            "due_at": to_db(job["due_at"]),
+            "key": job.get("key"),
+            "group_id": job.get("group_id"),
+            "person_id": job.get("person_id"),
+            "payload": job.get("payload") or {},
+            "attempts": 0,
+            "claimed_until": None,
+            "done_at": None,
+        }
+        for job in planned
+    ]
+    statement = _later(dialect_of(session))
+    if all(defer(session, statement, row) for row in rows):
+        return
+    await session.execute(statement, rows if len(rows) > 1 else rows[0])
+
+
 def _later(dialect: str) -> Any:
     return insert_statement(JOBS, "key", dialect, spent=JOB_KEYS, returning=False)
 
