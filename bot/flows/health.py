@@ -290,7 +290,11 @@ async def next_deadline(work: Work, group: Group) -> datetime | None:
 
 
 async def plan(work: Work, group: Group, *, running: int | None = None) -> None:
-    """Keep exactly one pending health job for the group, at its next deadline."""
+    """Keep exactly one pending health job for the group, at its next deadline.
+
+    Two statements: the pending jobs at any other time go, then the one at
+    the deadline is planned by its key (an insert that does nothing when it
+    is already there), so no read of the pending job is needed."""
     with one_pass(work):
         due = await next_deadline(work, group)
     stmt = delete(Job).where(Job.group_id == group.id, Job.kind == JOB, Job.done_at.is_(None))
@@ -300,18 +304,7 @@ async def plan(work: Work, group: Group, *, running: int | None = None) -> None:
             due = None  # handled by this run; never loop on the same instant
     if due is not None:
         due = max(due, work.now)
-        pending = await work.session.scalar(
-            select(Job).where(
-                Job.group_id == group.id,
-                Job.kind == JOB,
-                Job.done_at.is_(None),
-                Job.due_at == to_db(due),
-            )
-        )
-        if pending is not None and pending.id != running:
-            stmt = stmt.where(Job.id != pending.id)
-            await work.session.execute(stmt.execution_options(synchronize_session=False))
-            return
+        stmt = stmt.where(Job.due_at != to_db(due))
     await work.session.execute(stmt.execution_options(synchronize_session=False))
     if due is not None:
         await schedule(
