@@ -6,7 +6,9 @@ agreement brings every member back here."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from bot.content import ChecklistItem
 from bot.core.context import Ctx, Work
@@ -19,6 +21,7 @@ from bot.flows.agreement_view import (
     view_of,
 )
 from bot.store.db import to_db
+from bot.store.inserts import dialect_of, upsert_statement
 from bot.store.models import (
     AgendaItem,
     AgreementAnswer,
@@ -27,26 +30,34 @@ from bot.store.models import (
 )
 from bot.wording import join_names
 
+ANSWERS: Table = AgreementAnswer.__table__  # type: ignore[assignment]
+
 
 async def set_answer(
     ctx: Work, view: AgreementView, member: Member, item_id: str, value: str
 ) -> None:
+    """A member's answer to an item, replacing an earlier one: one upsert
+    (the common case of an item answered for the first time and a changed
+    answer alike).  A copy of the row the session already holds (read with
+    the view) is brought up to date, as the database now has it."""
+    stamp = to_db(ctx.now)
     await ctx.session.execute(
-        delete(AgreementAnswer).where(
-            AgreementAnswer.agreement_id == view.agreement.id,
-            AgreementAnswer.item_id == item_id,
-            AgreementAnswer.member_id == member.id,
-        )
+        upsert_statement(ANSWERS, dialect_of(ctx.session)),
+        {
+            "agreement_id": view.agreement.id,
+            "item_id": item_id,
+            "member_id": member.id,
+            "answer": value,
+            "updated_at": stamp,
+        },
     )
-    ctx.session.add(
-        AgreementAnswer(
-            agreement_id=view.agreement.id,
-            item_id=item_id,
-            member_id=member.id,
-            answer=value,
-            updated_at=to_db(ctx.now),
-        )
+    sync = ctx.session.sync_session
+    held = sync.identity_map.get(
+        identity_key(AgreementAnswer, (view.agreement.id, item_id, member.id))
     )
+    if held is not None:
+        set_committed_value(held, "answer", value)
+        set_committed_value(held, "updated_at", stamp)
     view.answers[(item_id, member.id)] = value
 
 

@@ -83,3 +83,29 @@ async def insert_absent(
     )
     new_id = result.scalar()
     return int(new_id) if new_id is not None else None
+
+
+_UPSERTS: dict[tuple[str, str], Insert] = {}
+
+
+def upsert_statement(table: Table, dialect: str) -> Insert:
+    """``INSERT ... ON CONFLICT (primary key) DO UPDATE`` of every other
+    column, built once per table and dialect: one statement where a row
+    replaced by its key took a delete and an insert."""
+    built = _UPSERTS.get((table.name, dialect))
+    if built is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            base: Any = pg_insert(table)
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            base = sqlite_insert(table)
+        keys = [c.name for c in table.primary_key.columns]
+        built = base.on_conflict_do_update(
+            index_elements=keys,
+            set_={c.name: base.excluded[c.name] for c in table.c if c.name not in keys},
+        )
+        _UPSERTS[(table.name, dialect)] = built
+    return built
