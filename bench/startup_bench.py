@@ -89,11 +89,14 @@ def compile_package() -> None:
 #: with pydantic)
 IMPORT_STAGES = (
     ("pydantic", "import pydantic; pydantic.BaseModel"),
+    # SQLite runs synchronously: the asyncio extension is PostgreSQL's only
+    ("SQLAlchemy (ORM, SQLite)", "import sqlalchemy.orm, sqlalchemy.dialects.sqlite"),
+    # without PTB's tornado webhook server, as adapters/telegram/runner.py imports it
     (
-        "SQLAlchemy (ORM, asyncio, SQLite)",
-        "import sqlalchemy.orm, sqlalchemy.ext.asyncio, sqlalchemy.dialects.sqlite, aiosqlite",
+        "python-telegram-bot (with httpx)",
+        "import sys; sys.modules.setdefault('telegram.ext._utils.webhookhandler', None);"
+        " import telegram, telegram.ext",
     ),
-    ("python-telegram-bot (with httpx)", "import telegram, telegram.ext"),
     (
         "Mentorbot's own modules (settings, content, models, flows, CLI)",
         "import bot.cli; bot.cli.build_parser(organiser=False);"

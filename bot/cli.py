@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.config import (
@@ -32,6 +32,9 @@ from bot.config import (
 )
 from bot.content import ContentError, check_content
 from bot.wording import counted
+
+if TYPE_CHECKING:
+    from bot.app import Core
 
 log = logging.getLogger("mentorbot")
 
@@ -185,7 +188,8 @@ async def _serve(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    tasks = [asyncio.create_task(core.run_scheduler(stop), name="scheduler")]
+    started = asyncio.Event()
+    tasks = [asyncio.create_task(_schedule_once_ready(core, started, stop), name="scheduler")]
     waiting = {
         name
         for name, token in (
@@ -199,6 +203,7 @@ async def _serve(settings: Settings) -> int:
         waiting.discard(name)
         if not waiting:
             print("mentorbot: ready", flush=True)
+            started.set()
             resume_collecting()
             warm_up_later()
 
@@ -259,6 +264,24 @@ async def _serve(settings: Settings) -> int:
         raise failure  # main() prints it in one line with its exit code
     print("mentorbot: stopped", flush=True)
     return 1 if failure is not None else 0
+
+
+async def _schedule_once_ready(core: Core, started: asyncio.Event, stop: asyncio.Event) -> None:
+    """The scheduler, from the moment the adapters listen.  Its first tick is
+    catching up (the jobs that fell due while the bot was down, what a dead
+    worker left in the inbox, the outbox, moving old rows to the slim tables):
+    begun at once, it ran in the gaps of the start's Bot API round trips and
+    put its database work before ready, which never waited for it.  Ready
+    still means what it meant: updates are received and handled."""
+    go = asyncio.ensure_future(started.wait())
+    halt = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({go, halt}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        go.cancel()
+        halt.cancel()
+    if not stop.is_set():
+        await core.run_scheduler(stop)
 
 
 # -- console -----------------------------------------------------------------

@@ -1,3 +1,4 @@
+# ruff: noqa: E402  (the imports after the sys.modules line below must stay after it)
 """Wiring: python-telegram-bot's Bot feeding the core through the inbox.
 
 PTB's ``Application`` provides the Bot (request handling, the rate limiter);
@@ -13,9 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
+
+# PTB's own webhook server (its Updater's, on tornado) is never used here: our
+# webhook server is aiohttp's (adapters.telegram.webhook).  PTB imports it,
+# and tornado with it, whenever tornado is installed -- a twentieth of a
+# second of every start.  A module set to None in ``sys.modules`` is one
+# Python reports as missing, which PTB handles (its webhooks are then
+# unavailable in this process); set before ``telegram.ext`` is first imported.
+sys.modules.setdefault("telegram.ext._utils.webhookhandler", None)  # type: ignore[arg-type]
 
 import httpx
 from telegram import Bot, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats

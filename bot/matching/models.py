@@ -7,8 +7,6 @@ seats in a new pair or circle are created for the same people, so a mentor
 can hold several pairs while keeping one intake.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

@@ -19,14 +19,16 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.store.session import DbSession, KeepingSession, SyncBackedSession
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: shipped in the wheel next to the migrations (see pyproject's package-data)
@@ -128,6 +130,9 @@ class Database:
                 self._read_engine, expire_on_commit=False, class_=KeepingSession
             )
         else:
+            # SQLAlchemy's asyncio extension only here: SQLite never uses it.
+            from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
             from bot.store.models import Base
             from bot.store.partial_index import add_postgresql_where
 

@@ -4,8 +4,6 @@ Its own module so that :mod:`bot.store.models` stays small; the migrations'
 ``env.py`` imports it so the table is part of the metadata.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from functools import cache
 

@@ -4,9 +4,13 @@ Everything the bot knows lives here, never only in memory: people and their
 platform identities, programmes with their pairs and circles, per-person dialog
 state, scheduled jobs and the outbox.  Times are stored as naive UTC (SQLite has
 no time zones); :mod:`bot.store.db` converts at the edges.
-"""
 
-from __future__ import annotations
+The modules that declare tables (this one, ``live_questions``, ``spent``,
+``steps_model``, ``bot.matching.models``) do without ``from __future__ import
+annotations``: SQLAlchemy then reads each ``Mapped[...]`` as the object it is
+instead of evaluating its text again, which was about a third of mapping the
+tables, a cost every start pays before it is ready (see ``bench/``).
+"""
 
 from datetime import date, datetime
 from typing import Any, ClassVar

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import cache
-from typing import Any, TypeVar, TypeVarTuple, overload
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, TypeVarTuple, Union, overload
 
 from sqlalchemy import (
     Connection,
@@ -34,10 +34,14 @@ from sqlalchemy import (
     inspect,
     select,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.selectable import TypedReturnsRows
+
+if TYPE_CHECKING:
+    # SQLAlchemy's asyncio extension (and greenlet) only for PostgreSQL:
+    # ``bot.store.db`` imports it when it opens one, a SQLite start never does.
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 _Ts = TypeVarTuple("_Ts")
@@ -173,4 +177,5 @@ def _by_primary_key(entity: type[Any]) -> Select[Any] | None:
 
 #: What flows, jobs and reports are handed: the real async session on
 #: PostgreSQL, the sync-backed one on SQLite.  Both are used the same way.
-DbSession = AsyncSession | SyncBackedSession
+#: (``Union`` with the name: the asyncio extension is not imported at run time.)
+DbSession: TypeAlias = Union["AsyncSession", SyncBackedSession]

@@ -14,8 +14,6 @@ it).  Times are whole seconds since 1970 and the digest mark its number of
 microseconds: integers take 4 and 8 bytes where the text took 26 and 15.
 """
 
-from __future__ import annotations
-
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Table

@@ -6,8 +6,6 @@ it is shown to everyone in the group before the next meeting and asked about
 after it.  Kept apart from :mod:`bot.store.models` (one module, one concern).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text

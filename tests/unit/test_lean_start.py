@@ -38,6 +38,10 @@ NOT_AT_START = (
     "alembic",
     "dateparser",
     "pydantic_settings",
+    # SQLAlchemy's asyncio extension: PostgreSQL's only (SQLite runs synchronously)
+    "sqlalchemy.ext.asyncio",
+    # PTB's own webhook server (ours is aiohttp's): installed, but not imported
+    "tornado",
     # the organiser's commands: `mentorbot run` parses its words without them
     "bot.matching.cli",
     "bot.organiser.report_cli",
