@@ -5,9 +5,10 @@ buttons that still mean something, so the engine applies one rule to every
 message it sends, whatever the flow:
 
 - a question that has been **answered** (one of its buttons was pressed),
-  **superseded** (a newer question on the same topic went to the same person
-  or group) or **expired** (a flow closed its topic) loses its buttons: the
-  old message is edited where the platform allows it;
+  **superseded** (a newer question on the same topic, or of the same
+  *series*, went to the same person or group) or **expired** (a flow closed
+  its topic) loses its buttons: the old message is edited where the platform
+  allows it;
 - a question is not sent twice in a row: identical to the last message the
   person got, still open, it is not sent again (unless they asked for it with
   a command); after other messages it is sent anew and the older copy loses
@@ -17,7 +18,13 @@ A question's *topic* is what its buttons act on, read from the choice ids:
 the prefix and the first number (``agr:7:roles:agree`` → ``agr:7``, the
 agreement of group 7), so the agreement's next item supersedes the previous
 one while a "did you meet?" about meeting 12 stays answerable next to a
-reminder about meeting 13.
+reminder about meeting 13.  A flow that asks the same kind of question
+again and again (a mentor's coaching question before each meeting, the
+reflection prompt after it) names a *series* (:attr:`Reply.series`): the
+newer question of a series supersedes the older one, which would otherwise
+stay open for good, its buttons live and its row kept, though the flow has
+moved on.  A press on such an old button is answered as before: by the flow,
+from its own state.
 
 State lives in ``live_questions``, so the rule holds across workers and
 restarts, whether a reply is sent directly or through the outbox.  Edits that
@@ -51,6 +58,8 @@ from bot.store.session import DbSession
 SNIPPET = 200
 #: Hex digits of a question's fingerprint that are stored and compared.
 FINGERPRINT = 16
+#: How a question's series is marked among its topics.
+SERIES = "~"
 
 
 def topic_of(choice_id: str) -> str:
@@ -65,8 +74,14 @@ def topic_of(choice_id: str) -> str:
     return f"{parts[0]}:{number}" if number is not None else parts[0]
 
 
-def topics_of(choices: Iterable[Choice]) -> set[str]:
-    return {topic_of(c.id) for c in choices}
+def topics_of(choices: Iterable[Choice], series: str | None = None) -> set[str]:
+    """The topics of a question's buttons, and its series as one more topic
+    (marked ``~``: no choice prefix starts so, so a series never meets a
+    button's topic)."""
+    topics = {topic_of(c.id) for c in choices}
+    if series:
+        topics.add(SERIES + series.replace(" ", "_"))
+    return topics
 
 
 def fingerprint(reply: Reply) -> str:
@@ -288,7 +303,7 @@ class Questions:
             return None
         # every open question is followed by this one; those on its topics
         # (and lapsing offers) also close
-        topics = topics_of(reply.choices)
+        topics = topics_of(reply.choices, reply.series)
         staying: list[LiveQuestion] = []
         for question in open_questions:
             lapsed = question.lapses and question.id not in self.asked_now
