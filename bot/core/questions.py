@@ -54,8 +54,6 @@ from bot.store.live_questions import LiveQuestion
 from bot.store.models import OutboxMessage
 from bot.store.session import DbSession
 
-#: Characters of a question's text kept to show which message lost its buttons.
-SNIPPET = 200
 #: Hex digits of a question's fingerprint that are stored and compared.
 FINGERPRINT = 16
 #: How a question's series is marked among its topics.
@@ -97,15 +95,12 @@ def same_question(stored: str, mark: str) -> bool:
     return stored[:FINGERPRINT] == mark
 
 
-def snippet(text: str) -> str:
-    first = (text.strip().splitlines() or [""])[0]
-    return first if len(first) <= 80 else first[:79] + "…"
-
-
 def strip_reply(question: LiveQuestion) -> Reply:
-    """The edit that removes a question's buttons (its text stays as it was)."""
+    """The edit that removes a question's buttons.  Its text stays as it was
+    in the chat: the transports edit only the buttons of message ``clears``,
+    so the edit carries no words (and the question keeps none)."""
     assert question.message_ref is not None
-    return Reply(question.text, clears=question.message_ref)
+    return Reply("", clears=question.message_ref)
 
 
 def _address(question: LiveQuestion) -> Address:
@@ -321,7 +316,6 @@ class Questions:
             "topics": " ".join(sorted(topics))[:400],
             "choice_ids": "\n".join(c.id for c in reply.choices),
             "fingerprint": mark,
-            "text": snippet(reply.text)[:SNIPPET],
             "message_ref": message_ref,
             "open": True,
             "lapses": reply.lapses,
