@@ -215,11 +215,20 @@ class Ctx(Work):
         private: bool = False,
         attachments: tuple[Attachment, ...] | list[Attachment] = (),
         lapses: bool = False,
+        series: str | None = None,
     ) -> None:
         self.replies.append(
             Outgoing(
                 self.event.address,
-                Reply(text, tuple(choices), replace, private, tuple(attachments), lapses=lapses),
+                Reply(
+                    text,
+                    tuple(choices),
+                    replace,
+                    private,
+                    tuple(attachments),
+                    lapses=lapses,
+                    series=series,
+                ),
             )
         )
 
@@ -232,9 +241,17 @@ class Ctx(Work):
         replace: bool = False,
         private: bool = False,
         lapses: bool = False,
+        series: str | None = None,
         **params: object,
     ) -> None:
-        self.reply(self.t(key, **params), choices, replace=replace, private=private, lapses=lapses)
+        self.reply(
+            self.t(key, **params),
+            choices,
+            replace=replace,
+            private=private,
+            lapses=lapses,
+            series=series,
+        )
 
     # -- dialog state --------------------------------------------------
     def active_conversation(self) -> str | Literal[False] | None:

@@ -5,9 +5,10 @@ buttons that still mean something, so the engine applies one rule to every
 message it sends, whatever the flow:
 
 - a question that has been **answered** (one of its buttons was pressed),
-  **superseded** (a newer question on the same topic went to the same person
-  or group) or **expired** (a flow closed its topic) loses its buttons: the
-  old message is edited where the platform allows it;
+  **superseded** (a newer question on the same topic, or of the same
+  *series*, went to the same person or group) or **expired** (a flow closed
+  its topic) loses its buttons: the old message is edited where the platform
+  allows it;
 - a question is not sent twice in a row: identical to the last message the
   person got, still open, it is not sent again (unless they asked for it with
   a command); after other messages it is sent anew and the older copy loses
@@ -17,7 +18,13 @@ A question's *topic* is what its buttons act on, read from the choice ids:
 the prefix and the first number (``agr:7:roles:agree`` → ``agr:7``, the
 agreement of group 7), so the agreement's next item supersedes the previous
 one while a "did you meet?" about meeting 12 stays answerable next to a
-reminder about meeting 13.
+reminder about meeting 13.  A flow that asks the same kind of question
+again and again (a mentor's coaching question before each meeting, the
+reflection prompt after it) names a *series* (:attr:`Reply.series`): the
+newer question of a series supersedes the older one, which would otherwise
+stay open for good, its buttons live and its row kept, though the flow has
+moved on.  A press on such an old button is answered as before: by the flow,
+from its own state.
 
 State lives in ``live_questions``, so the rule holds across workers and
 restarts, whether a reply is sent directly or through the outbox.  Edits that
@@ -47,10 +54,10 @@ from bot.store.live_questions import LiveQuestion
 from bot.store.models import OutboxMessage
 from bot.store.session import DbSession
 
-#: Characters of a question's text kept to show which message lost its buttons.
-SNIPPET = 200
 #: Hex digits of a question's fingerprint that are stored and compared.
 FINGERPRINT = 16
+#: How a question's series is marked among its topics.
+SERIES = "~"
 
 
 def topic_of(choice_id: str) -> str:
@@ -65,8 +72,14 @@ def topic_of(choice_id: str) -> str:
     return f"{parts[0]}:{number}" if number is not None else parts[0]
 
 
-def topics_of(choices: Iterable[Choice]) -> set[str]:
-    return {topic_of(c.id) for c in choices}
+def topics_of(choices: Iterable[Choice], series: str | None = None) -> set[str]:
+    """The topics of a question's buttons, and its series as one more topic
+    (marked ``~``: no choice prefix starts so, so a series never meets a
+    button's topic)."""
+    topics = {topic_of(c.id) for c in choices}
+    if series:
+        topics.add(SERIES + series.replace(" ", "_"))
+    return topics
 
 
 def fingerprint(reply: Reply) -> str:
@@ -82,15 +95,12 @@ def same_question(stored: str, mark: str) -> bool:
     return stored[:FINGERPRINT] == mark
 
 
-def snippet(text: str) -> str:
-    first = (text.strip().splitlines() or [""])[0]
-    return first if len(first) <= 80 else first[:79] + "…"
-
-
 def strip_reply(question: LiveQuestion) -> Reply:
-    """The edit that removes a question's buttons (its text stays as it was)."""
+    """The edit that removes a question's buttons.  Its text stays as it was
+    in the chat: the transports edit only the buttons of message ``clears``,
+    so the edit carries no words (and the question keeps none)."""
     assert question.message_ref is not None
-    return Reply(question.text, clears=question.message_ref)
+    return Reply("", clears=question.message_ref)
 
 
 def _address(question: LiveQuestion) -> Address:
@@ -288,7 +298,7 @@ class Questions:
             return None
         # every open question is followed by this one; those on its topics
         # (and lapsing offers) also close
-        topics = topics_of(reply.choices)
+        topics = topics_of(reply.choices, reply.series)
         staying: list[LiveQuestion] = []
         for question in open_questions:
             lapsed = question.lapses and question.id not in self.asked_now
@@ -306,7 +316,6 @@ class Questions:
             "topics": " ".join(sorted(topics))[:400],
             "choice_ids": "\n".join(c.id for c in reply.choices),
             "fingerprint": mark,
-            "text": snippet(reply.text)[:SNIPPET],
             "message_ref": message_ref,
             "open": True,
             "lapses": reply.lapses,

@@ -101,7 +101,11 @@ class Reply:
     the buttons of the already sent message with that platform id.
     ``lapses`` marks an optional offer ("a tour of the guide?"): it loses its
     buttons as soon as any later question reaches the same person, so the
-    newest question is the one live in the chat."""
+    newest question is the one live in the chat.  ``series`` names a kind of
+    question that is asked again and again (a mentor's weekly coaching
+    question about one pair): a newer question of the same series to the same
+    person or group supersedes the older one, as a newer question on the same
+    topic does, so only the newest of a series stays open."""
 
     text: str
     choices: tuple[Choice, ...] = ()
@@ -111,6 +115,7 @@ class Reply:
     question: int | None = None
     clears: str | None = None
     lapses: bool = False
+    series: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,18 @@ def register(flows: Flows) -> None:
     flows.meeting_held.append(plan_reflection)
 
 
+def question_series(group_id: int) -> str:
+    """A mentor's coaching questions for one mentorship are a series: the
+    newest supersedes the one before (its buttons go; a press on an old one
+    is still answered from the coaching log)."""
+    return f"coach-question:{group_id}"
+
+
+def reflection_series(group_id: int) -> str:
+    """Likewise the reflection prompts after the meetings of one mentorship."""
+    return f"coach-reflection:{group_id}"
+
+
 # -- shared with the companion -------------------------------------------------
 def expired(dialog: Dialog, now: datetime, ttl: timedelta) -> bool:
     since = dialog.data.get("since")
@@ -172,7 +184,11 @@ async def _nudge(
         return Reply("\n\n".join(parts))
     question, log_id = picked
     parts.append(work.t_for(lang, "coaching.nudge.question", question=question.text(lang)))
-    return Reply("\n\n".join(parts), _verdict_buttons(work, lang, log_id, facts.meeting.id))
+    return Reply(
+        "\n\n".join(parts),
+        _verdict_buttons(work, lang, log_id, facts.meeting.id),
+        series=question_series(facts.group.id),
+    )
 
 
 def _agenda_block(
@@ -271,6 +287,7 @@ async def _verdict(ctx: Ctx, log: CoachingLog, verdict: str, meeting_id: int) ->
     ctx.say(
         "coaching.another",
         _verdict_buttons(ctx, ctx.lang, log_id, facts.meeting.id),
+        series=question_series(facts.group.id),
         question=question.text(ctx.lang),
     )
 
@@ -325,7 +342,8 @@ async def reflection_job(work: Work, job: Job) -> None:
         )
         text = work.t_for(lang, "coaching.reflection.prompt", names=names, prompt=prompt.text(lang))
         await _open_reflection_for(work, person.id, log_id)
-        await work.tell(person.id, Reply(text, choices), key=f"job:{job.id}:{seat.id}")
+        reply = Reply(text, choices, series=reflection_series(group.id))
+        await work.tell(person.id, reply, key=f"job:{job.id}:{seat.id}")
 
 
 async def _open_reflection_for(work: Work, person_id: int, log_id: int) -> None:

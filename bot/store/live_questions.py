@@ -33,7 +33,8 @@ class LiveQuestion(Base):
     the buttons act on, e.g. one pair's agreement): a newer question on the
     same topic supersedes the older one, a press answers it, and either way the
     old message loses its buttons.  ``message_ref`` is the platform's id for
-    the message, learned once it was sent, so its buttons can be edited away.
+    the message, learned once it was sent, so its buttons can be edited away
+    (the edit needs only that id: the message's words are not kept here).
     """
 
     __tablename__ = "live_questions"
@@ -46,7 +47,6 @@ class LiveQuestion(Base):
     topics: Mapped[str] = mapped_column(String(400))
     choice_ids: Mapped[str] = mapped_column(Text)
     fingerprint: Mapped[str] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(String(200))
     message_ref: Mapped[str | None] = mapped_column(String(128))
     open: Mapped[bool] = mapped_column(default=True)
     #: another message went to the same person (or group) after this one

@@ -362,9 +362,10 @@ class FeedbackAnswer(Base):
     __tablename__ = "feedback_answers"
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int | None] = mapped_column(
-        ForeignKey("members.id", ondelete="SET NULL"), index=True
-    )
+    #: not indexed: every query of the flows and reports reads by group (an
+    #: index on the seat cost as much space as the group's); only a person's
+    #: export and erasure, both rare, read by seat alone and scan the table
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     role: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16))  # pulse, checkin, midpoint, final
     round: Mapped[str] = mapped_column(String(64))  # which pulse/check-in (meeting id, date)

@@ -16,7 +16,9 @@ a slim table (:mod:`bot.store.retention_keys`); a row that cannot move only
 loses its words here.
 
 A question (:mod:`bot.core.questions`) that closed more than
-:data:`QUESTION_KEEP` ago is deleted: only open questions are ever looked up
+:data:`SENT_QUESTION_KEEP` ago (a day, as delivered messages' words) is
+deleted once its message went out, and :data:`QUESTION_KEEP` after it closed
+if it never did: only open questions are ever looked up
 again (a press on a closed one is answered by its flow, which knows from its
 own state that the question is over), and the one edit that took its buttons
 away was queued when it closed.  That edit's own outbox row (key ``strip:``)
@@ -45,8 +47,14 @@ STRANGER_DAYS = timedelta(days=30)
 #: target), so they are kept only as long as someone looking into a message
 #: reported the same day might want them: less kept, less to protect
 OUTBOX_KEEP = timedelta(days=1)
-#: how long a closed question is kept (an unsent message may still carry it)
+#: how long a closed question is kept while its message was never sent (an
+#: unsent message may still carry it: when it goes out, the closed question's
+#: buttons are taken away at once)
 QUESTION_KEEP = timedelta(days=7)
+#: how long a closed question whose message went out is kept: nothing reads it
+#: again (its one button removal was queued when it closed), so it goes with
+#: the words of delivered messages
+SENT_QUESTION_KEEP = OUTBOX_KEEP
 
 
 async def plan_stranger_purge(session: DbSession, person_id: int, at: datetime) -> None:
@@ -79,15 +87,18 @@ async def compact_delivered_outbox(session: DbSession, now: datetime) -> int:
 
 
 async def purge_closed_questions(session: DbSession, now: datetime) -> int:
-    """Delete questions closed more than QUESTION_KEEP ago (never the newest
-    one: its id must not be handed out again) and the delivered edits that
-    took their buttons away; returns how many rows went."""
+    """Delete questions closed more than QUESTION_KEEP ago, or SENT_QUESTION_KEEP
+    ago once their message went out (never the newest one: its id must not be
+    handed out again), and the delivered edits that took their buttons away;
+    returns how many rows went."""
     newest = select(func.max(LiveQuestion.id)).scalar_subquery()
     questions = await session.execute(
         delete(LiveQuestion)
         .where(
             LiveQuestion.open.is_(False),
-            LiveQuestion.closed_at < to_db(now - QUESTION_KEEP),
+            LiveQuestion.closed_at < to_db(now - SENT_QUESTION_KEEP),
+            LiveQuestion.message_ref.is_not(None)
+            | (LiveQuestion.closed_at < to_db(now - QUESTION_KEEP)),
             LiveQuestion.id < newest,
         )
         .execution_options(synchronize_session=False)

@@ -177,7 +177,6 @@ async def _build(core: Core, *, broken: bool = True) -> None:
                 topics="mt:99",
                 choice_ids="mt:99:yes",
                 fingerprint="0" * 16,
-                text="Did you meet?",
                 message_ref="500",
                 open=True,
                 followed=False,

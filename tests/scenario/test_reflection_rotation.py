@@ -52,9 +52,16 @@ async def test_reflection_prompts_rotate_then_repeat_the_least_recent(
         await at(h, local(day, 16, 5))
         await hold_latest(pair)
         await at(h, local(day, 18))
+    # the prompts as sent: in the chat only the newest keeps its buttons (a
+    # newer prompt of the series supersedes the one before)
     prompts = [
-        r.text for r in pair.mentor.inbox if any(c.id.startswith("coach:write:") for c in r.choices)
+        o.reply.text
+        for o in h.transport.sent
+        if o.address.chat_id == pair.mentor.dm.chat_id
+        and any(c.id.startswith("coach:write:") for c in o.reply.choices)
     ]
+    live = [r for r in pair.mentor.inbox if any(c.id.startswith("coach:write:") for c in r.choices)]
+    assert [r.text for r in live] == prompts[-1:]
     texts = [item.text(lang) for item in (bank[-2], bank[-1], bank[2])]
     assert len(prompts) == 3
     for prompt, expected in zip(prompts, texts, strict=True):
