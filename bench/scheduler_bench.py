@@ -70,7 +70,7 @@ async def sampled_tick(path: Path, due: int, sample: int) -> dict[str, Any]:
         for engine in _engines(core):
             sa_event.listen(engine, "before_cursor_execute", statement)
             sa_event.listen(engine, "commit", commit)
-        run_started = time.perf_counter()
+        run_started, cpu_started = time.perf_counter(), time.process_time()
         now = core.clock.now()
         digest = moment_mark(now)
         queued: list[int] = []
@@ -79,6 +79,7 @@ async def sampled_tick(path: Path, due: int, sample: int) -> dict[str, Any]:
             queued += await scheduler.run_jobs(chunk, now, digest)
         await core.delivery.deliver_claimed(queued)
         run_s = time.perf_counter() - run_started
+        cpu_s = time.process_time() - cpu_started
     finally:
         await core.close()
     ran = min(sample, len(jobs))
@@ -91,6 +92,8 @@ async def sampled_tick(path: Path, due: int, sample: int) -> dict[str, Any]:
         "claim_ms": claim_s * 1000,
         "run_s": run_s,
         "per_job_ms": per_job * 1000,
+        # the CPU this process used for them (on a shared machine, wall time also waits)
+        "cpu_per_job_ms": cpu_s * 1000 / ran if ran else 0.0,
         # every statement the jobs and their delivery ran (BEGINs included), per job
         "statements": counted["statements"] / ran if ran else 0.0,
         "commits": counted["commits"] / ran if ran else 0.0,

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import sessionmaker
@@ -119,6 +119,9 @@ class Database:
             self._lazy_sessions = sessionmaker(
                 self._lazy_engine, expire_on_commit=False, class_=KeepingSession
             )
+            #: the lazy engine's connection that :meth:`bookkeep` keeps (opened
+            #: on first use): a sent mark per message needs no pool checkout
+            self._bookkeeper: Connection | None = None
             # Reads begin deferred, need no turn and never wait for a writer (WAL).
             self._read_engine = create_engine(
                 sync_sqlite_url(url), connect_args=args, json_serializer=compact_json
@@ -211,9 +214,11 @@ class Database:
                     await conn.execute(statement, one)
             return
         async with self._turn():
-            with self._lazy_engine.begin() as sync_conn:
+            if self._bookkeeper is None or self._bookkeeper.closed:
+                self._bookkeeper = self._lazy_engine.connect()
+            with self._bookkeeper.begin():
                 for one in params:
-                    sync_conn.execute(statement, one)
+                    self._bookkeeper.execute(statement, one)
 
     def _checkpoint_truncate(self) -> bool:
         """Copy the WAL into the database file and cut the WAL to zero bytes, so
@@ -292,6 +297,9 @@ class Database:
         if self.engine is not None:
             await self.engine.dispose()
         else:
+            if self._bookkeeper is not None:
+                self._bookkeeper.close()
+                self._bookkeeper = None
             self.sync_engine.dispose()
             self._read_engine.dispose()
             self._lazy_engine.dispose()
@@ -303,11 +311,20 @@ _TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.L
 )
 
 
+#: URL of an absolute path -> the file it names (``realpath`` asks the file
+#: system; a relative path is looked up each time, it follows the directory)
+_FILES: dict[str, str] = {}
+
+
 def _turn_lock(url: str) -> asyncio.Lock:
     """The lock for the SQLite file behind ``url``, shared by every ``Database``
     on it in this process (tests open two cores on one file as two workers)."""
-    path = url.split(":///", 1)[-1]
-    key = os.path.realpath(path) if path and ":memory:" not in path else url
+    key = _FILES.get(url)
+    if key is None:
+        path = url.split(":///", 1)[-1]
+        key = os.path.realpath(path) if path and ":memory:" not in path else url
+        if path.startswith("/"):
+            _FILES[url] = key
     locks = _TURNS.setdefault(asyncio.get_running_loop(), {})
     return locks.setdefault(key, asyncio.Lock())
 
