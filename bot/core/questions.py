@@ -47,6 +47,9 @@ from bot.store.live_questions import LiveQuestion
 from bot.store.models import OutboxMessage
 from bot.store.session import DbSession
 
+#: a LiveQuestion without ``__init__``: its columns are then set as a load sets them
+_NEW_QUESTION = LiveQuestion.__mapper__.class_manager.new_instance
+
 #: Characters of a question's text kept to show which message lost its buttons.
 SNIPPET = 200
 #: Hex digits of a question's fingerprint that are stored and compared.
@@ -323,8 +326,11 @@ class Questions:
             result = cast("CursorResult[Any]", await self.session.execute(lq.insert_one(), values))
             assert result.inserted_primary_key is not None
             row_id = result.inserted_primary_key[0]
-        row = LiveQuestion(id=row_id, **values)
-        # the row is in the database already: the session holds it as loaded
+        # the row is in the database already (or kept back by the batch): the
+        # session holds it as loaded, built as a load builds it (no __init__,
+        # whose fifteen instrumented attribute sets cost more than the rest)
+        row = _NEW_QUESTION()
+        row.__dict__.update(values, id=row_id)
         make_transient_to_detached(row)
         self.session.add(row)
         self._scopes[self._key(address.platform, scope_person, address.chat_id)].append(row)
