@@ -72,6 +72,10 @@ def compact_json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+#: set in a SQLite connection's ``info`` while it runs one statement as a
+#: transaction of its own (no BEGIN; see ``Database.bookkeep``)
+ONE_STATEMENT = "one_statement"
+
 #: values MENTORBOT_SQLITE_SYNCHRONOUS accepts, safest first
 SYNCHRONOUS = ("EXTRA", "FULL", "NORMAL", "OFF")
 
@@ -206,7 +210,8 @@ class Database:
         transaction of its own that does not wait for the disk, as
         ``transaction(durable=False)`` does, but on a bare connection: no ORM
         session to set up for what is one ``UPDATE`` (an outbox message marked
-        sent, once per message)."""
+        sent, once per message).  On SQLite the connection is kept, and a
+        single statement runs as a transaction of its own."""
         if self.engine is not None:
             async with self.engine.begin() as conn:
                 await conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
@@ -216,6 +221,23 @@ class Database:
         async with self._turn():
             if self._bookkeeper is None or self._bookkeeper.closed:
                 self._bookkeeper = self._lazy_engine.connect()
+            if len(params) == 1:
+                # One statement outside BEGIN is a transaction of its own in
+                # SQLite, committed when it completes: no BEGIN, no COMMIT to
+                # run (SQLAlchemy's commit then finds none open, and only
+                # tells its listeners).  The turn keeps this process's other
+                # transactions out meanwhile, as for any transaction.
+                info = self._bookkeeper.info
+                info[ONE_STATEMENT] = True
+                try:
+                    self._bookkeeper.execute(statement, params[0])
+                    self._bookkeeper.commit()
+                except BaseException:
+                    self._bookkeeper.rollback()
+                    raise
+                finally:
+                    info.pop(ONE_STATEMENT, None)
+                return
             with self._bookkeeper.begin():
                 for one in params:
                     self._bookkeeper.execute(statement, one)
@@ -390,7 +412,8 @@ def _sqlite_pragmas(engine: Engine, *, begin: str, synchronous: str) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql(begin)
+        if not conn.info.get(ONE_STATEMENT):
+            conn.exec_driver_sql(begin)
 
 
 async def upgrade_url(url: str, synchronous: str = "FULL") -> None:
