@@ -77,6 +77,7 @@ async def sampled_tick(path: Path, due: int, sample: int) -> dict[str, Any]:
         started = time.perf_counter()
         jobs = await scheduler._claim(BATCH)
         claim_s = time.perf_counter() - started
+        claimed = len(jobs)
         now = core.clock.now()
         digest = moment_mark(now)
         warm = jobs[:WARM_UP] if len(jobs) >= WARM_UP + sample else []
@@ -84,6 +85,7 @@ async def sampled_tick(path: Path, due: int, sample: int) -> dict[str, Any]:
         await core.delivery.deliver_claimed(await scheduler.run_jobs(warm, now, digest))
         warm_s = time.perf_counter() - warm_started
         jobs = jobs[len(warm) :]
+        warm_sent = transport.sent
         for engine in _engines(core):
             sa_event.listen(engine, "before_cursor_execute", statement)
             sa_event.listen(engine, "commit", commit)
@@ -103,8 +105,8 @@ async def sampled_tick(path: Path, due: int, sample: int) -> dict[str, Any]:
     warm_extra = max(0.0, warm_s - per_job * len(warm))
     return {
         "jobs": ran,
-        "claimed": len(jobs),
-        "sent": transport.sent,
+        "claimed": claimed,
+        "sent": transport.sent - warm_sent,
         "claim_ms": claim_s * 1000,
         "run_s": run_s,
         "per_job_ms": per_job * 1000,
