@@ -154,18 +154,20 @@ def _job(results: dict[str, Any]) -> tuple[str, str, bool | None, str | None]:
     why = None
     if not ok:
         why = (
-            f"**Due jobs.** {per_job:.1f} ms per job: jobs run 20 to a transaction (one "
+            f"**Due jobs.** {per_job:.1f} ms per job (after the first batch of a freshly "
+            f"opened core, {first.get('warm_up_per_job_ms', 0):.1f} ms per job, which compiles "
+            "each statement once for the engine's cache): jobs run 20 to a transaction (one "
             "commit per batch); a batch of check-ins reads ahead what its jobs need (seats "
             "with their people, open questions, prompts, the rounds' answers, identities) in "
-            "seven queries for the whole batch, takes no savepoint per job and plans the next "
-            "check-ins in one statement at its end; what stays per job is per message its "
-            "outbox row and live-question row, inserted one by one because their ids are "
-            "needed at once (the live-question rule, the delivery hold) -- "
+            "seven queries for the whole batch, takes no savepoint per job, and keeps back "
+            "what its jobs write -- each message's outbox row and live question (their ids "
+            "given out ahead) and the next check-ins -- for one executemany per table at its "
+            "end (any other statement in the batch writes them first, as an autoflush); "
             f"{_statements(first)}"
-            "whose Python cost per statement (ORM inserts) is most of a job's "
-            "time; and each of its two messages is sent and marked sent in its own transaction "
-            "(not waiting for the disk), which keeps the Telegram guarantee of at most one "
-            "repeated message per worker after a crash (docs/reliability.md). "
+            "what stays per job is the flows' own Python (building two questions, their "
+            "texts and rows) and, per message, its send and its sent mark in its own "
+            "transaction (not waiting for the disk), which keeps the Telegram guarantee of at "
+            "most one repeated message per worker after a crash (docs/reliability.md). "
             + _fsync(
                 results,
                 "a job pays a twentieth of one FULL commit (one per batch); its two sent "
@@ -181,7 +183,8 @@ def _statements(tick: dict[str, Any]) -> str:
         return ""
     return (
         f"{tick['statements']:.1f} SQL statements per job in this run (BEGINs, savepoints "
-        f"and the sent marks included; {tick['commits']:.2f} commits per job), "
+        f"and the sent marks included, an executemany counted once; {tick['commits']:.2f} "
+        "commits per job); "
     )
 
 

@@ -272,7 +272,9 @@ class Scheduler:
             await batch_memo.write_deferred(session)
         finally:
             batch_memo.drop(session)
-            session.info.pop(batch_memo.DEFERRED, None)
+            skipped = batch_memo.stop_deferring(session)
+        if skipped:  # messages whose key was there already: nothing to send
+            queued = [msg_id for msg_id in queued if msg_id not in skipped]
         await session.execute(
             _ALL_DONE, {"job_ids": [job.id for job in jobs], "done_at": to_db(now)}
         )

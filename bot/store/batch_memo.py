@@ -22,7 +22,10 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from bot.store.session import DbSession
+from sqlalchemy import Table, event, func, select
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from bot.store.session import DbSession, SyncBackedSession
 
 #: the ``session.info`` key the memo lives under
 MEMO = "batch_memo"
@@ -61,9 +64,106 @@ def drop(session: DbSession) -> None:
 DEFERRED = "batch_deferred"
 
 
+#: the ``session.info`` key of the next id :func:`new_id` gives out, per table
+NEXT_IDS = "batch_next_ids"
+#: ids of kept-back rows whose insert may add nothing (a key already there)
+UNSURE = "batch_unsure_ids"
+#: ids given out whose row was not added after all
+SKIPPED = "batch_skipped_ids"
+#: an execution option: a statement of this module's own, not one to write before
+_OWN = "batch_memo_own"
+
+
 def start_deferring(session: DbSession) -> None:
-    """From now on, :func:`defer` keeps writes back until :func:`write_deferred`."""
+    """From now on, :func:`defer` keeps writes back until :func:`write_deferred`.
+
+    On SQLite, rows whose id a job needs at once (an outbox message, a live
+    question) may be kept back too, their ids given out here (:func:`new_id`).
+    Like the ORM's autoflush, every statement the session runs meanwhile,
+    and every flush, first writes what was kept back: a read in the batch
+    always finds the rows written before it."""
     session.info[DEFERRED] = {}
+    session.info[SKIPPED] = set()
+    if isinstance(session, SyncBackedSession):
+        sync = session.sync_session
+        session.info[NEXT_IDS] = {}
+        event.listen(sync, "do_orm_execute", _before_statement)
+        event.listen(sync, "before_flush", _before_flush)
+
+
+def stop_deferring(session: DbSession) -> set[int]:
+    """The batch is over (written or rolled back): forget what was kept back;
+    returns the ids :func:`new_id` gave out whose rows were not added."""
+    info = session.info
+    info.pop(DEFERRED, None)
+    info.pop(UNSURE, None)
+    if info.pop(NEXT_IDS, None) is not None and isinstance(session, SyncBackedSession):
+        sync = session.sync_session
+        event.remove(sync, "do_orm_execute", _before_statement)
+        event.remove(sync, "before_flush", _before_flush)
+    skipped: set[int] = info.pop(SKIPPED, None) or set()
+    return skipped
+
+
+async def new_id(session: DbSession, table: Table) -> int | None:
+    """An id for a new row of ``table`` that the caller keeps back with
+    :func:`defer` (``None``: write it now, no batch keeps rows back here).
+
+    SQLite gives a new row the largest id plus one, and the batch's
+    transaction is the only writer: the first id is read once (one
+    statement), the next ones counted here.  Any other statement resets the
+    count (it may have inserted a row itself), see :func:`_before_statement`."""
+    ids: dict[str, int] | None = session.info.get(NEXT_IDS)
+    if ids is None or DEFERRED not in session.info:
+        return None
+    given = ids.get(table.name)
+    if given is None:
+        top = select(func.max(table.c.id)).execution_options(**{_OWN: True})
+        given = int(await session.scalar(top) or 0) + 1
+    ids[table.name] = given + 1
+    return given
+
+
+def defer_row(session: DbSession, statement: Any, params: dict[str, Any], *, unsure: bool) -> None:
+    """Keep back a row whose id :func:`new_id` gave out (``params["id"]``);
+    ``unsure``: its insert skips a key already there, so whether it was
+    added is checked when it is written."""
+    defer(session, statement, params)
+    if unsure:
+        session.info.setdefault(UNSURE, {}).setdefault(statement, set()).add(params["id"])
+
+
+def _before_statement(state: ORMExecuteState) -> None:
+    if state.execution_options.get(_OWN):
+        return
+    _write_now(state.session)
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    _write_now(session)
+
+
+def _write_now(sync: Session) -> None:
+    """Write what was kept back before the session runs anything else."""
+    info = sync.info
+    ids = info.get(NEXT_IDS)
+    if ids:
+        ids.clear()  # the coming statement may insert: read the largest id again
+    pending: dict[Any, list[dict[str, Any]]] | None = info.get(DEFERRED)
+    if not pending:
+        return
+    info[DEFERRED] = {}
+    unsure: dict[Any, set[int]] = info.pop(UNSURE, None) or {}
+    own = {_OWN: True}
+    for statement, rows in pending.items():
+        result = sync.execute(statement, rows, execution_options=own)
+        doubtful = unsure.get(statement)
+        if doubtful and result.rowcount != len(rows):  # type: ignore[attr-defined]
+            table = statement.table
+            found = sync.scalars(
+                select(table.c.id).where(table.c.id.in_(sorted(doubtful))).execution_options(**own)
+            )
+            info[SKIPPED].update(doubtful - set(found))
 
 
 def defer(session: DbSession, statement: Any, params: dict[str, Any]) -> bool:
@@ -80,6 +180,10 @@ def defer(session: DbSession, statement: Any, params: dict[str, Any]) -> bool:
 async def write_deferred(session: DbSession) -> None:
     """Write what was kept back, one statement at a time in the order first
     used (each statement's rows in the order they came)."""
+    if isinstance(session, SyncBackedSession) and NEXT_IDS in session.info:
+        _write_now(session.sync_session)
+        session.info.pop(DEFERRED, None)
+        return
     pending: dict[Any, list[dict[str, Any]]] = session.info.pop(DEFERRED, None) or {}
     for statement, rows in pending.items():
         await session.execute(statement, rows)

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
@@ -74,6 +74,10 @@ def compact_json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+#: set in a SQLite connection's ``info`` while it runs one statement as a
+#: transaction of its own (no BEGIN; see ``Database.bookkeep``)
+ONE_STATEMENT = "one_statement"
+
 #: values MENTORBOT_SQLITE_SYNCHRONOUS accepts, safest first
 SYNCHRONOUS = ("EXTRA", "FULL", "NORMAL", "OFF")
 
@@ -121,6 +125,9 @@ class Database:
             self._lazy_sessions = sessionmaker(
                 self._lazy_engine, expire_on_commit=False, class_=KeepingSession
             )
+            #: the lazy engine's connection that :meth:`bookkeep` keeps (opened
+            #: on first use): a sent mark per message needs no pool checkout
+            self._bookkeeper: Connection | None = None
             # Reads begin deferred, need no turn and never wait for a writer (WAL).
             self._read_engine = create_engine(
                 sync_sqlite_url(url), connect_args=args, json_serializer=compact_json
@@ -208,7 +215,8 @@ class Database:
         transaction of its own that does not wait for the disk, as
         ``transaction(durable=False)`` does, but on a bare connection: no ORM
         session to set up for what is one ``UPDATE`` (an outbox message marked
-        sent, once per message)."""
+        sent, once per message).  On SQLite the connection is kept, and a
+        single statement runs as a transaction of its own."""
         if self.engine is not None:
             async with self.engine.begin() as conn:
                 await conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
@@ -216,9 +224,28 @@ class Database:
                     await conn.execute(statement, one)
             return
         async with self._turn():
-            with self._lazy_engine.begin() as sync_conn:
+            if self._bookkeeper is None or self._bookkeeper.closed:
+                self._bookkeeper = self._lazy_engine.connect()
+            if len(params) == 1:
+                # One statement outside BEGIN is a transaction of its own in
+                # SQLite, committed when it completes: no BEGIN, no COMMIT to
+                # run (SQLAlchemy's commit then finds none open, and only
+                # tells its listeners).  The turn keeps this process's other
+                # transactions out meanwhile, as for any transaction.
+                info = self._bookkeeper.info
+                info[ONE_STATEMENT] = True
+                try:
+                    self._bookkeeper.execute(statement, params[0])
+                    self._bookkeeper.commit()
+                except BaseException:
+                    self._bookkeeper.rollback()
+                    raise
+                finally:
+                    info.pop(ONE_STATEMENT, None)
+                return
+            with self._bookkeeper.begin():
                 for one in params:
-                    sync_conn.execute(statement, one)
+                    self._bookkeeper.execute(statement, one)
 
     def _checkpoint_truncate(self) -> bool:
         """Copy the WAL into the database file and cut the WAL to zero bytes, so
@@ -297,6 +324,9 @@ class Database:
         if self.engine is not None:
             await self.engine.dispose()
         else:
+            if self._bookkeeper is not None:
+                self._bookkeeper.close()
+                self._bookkeeper = None
             self.sync_engine.dispose()
             self._read_engine.dispose()
             self._lazy_engine.dispose()
@@ -308,11 +338,20 @@ _TURNS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.L
 )
 
 
+#: URL of an absolute path -> the file it names (``realpath`` asks the file
+#: system; a relative path is looked up each time, it follows the directory)
+_FILES: dict[str, str] = {}
+
+
 def _turn_lock(url: str) -> asyncio.Lock:
     """The lock for the SQLite file behind ``url``, shared by every ``Database``
     on it in this process (tests open two cores on one file as two workers)."""
-    path = url.split(":///", 1)[-1]
-    key = os.path.realpath(path) if path and ":memory:" not in path else url
+    key = _FILES.get(url)
+    if key is None:
+        path = url.split(":///", 1)[-1]
+        key = os.path.realpath(path) if path and ":memory:" not in path else url
+        if path.startswith("/"):
+            _FILES[url] = key
     locks = _TURNS.setdefault(asyncio.get_running_loop(), {})
     return locks.setdefault(key, asyncio.Lock())
 
@@ -378,7 +417,8 @@ def _sqlite_pragmas(engine: Engine, *, begin: str, synchronous: str) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql(begin)
+        if not conn.info.get(ONE_STATEMENT):
+            conn.exec_driver_sql(begin)
 
 
 async def upgrade_url(url: str, synchronous: str = "FULL") -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.sql.dml import Insert
 
 from bot.store.session import DbSession, SyncBackedSession
 
-_BUILT: dict[tuple[str, str, str, bool, str | None], Insert] = {}
+_BUILT: dict[tuple[str, str, str, bool, str | None, bool], Insert] = {}
 
 
 def dialect_of(session: DbSession) -> str:
@@ -33,12 +33,27 @@ def dialect_of(session: DbSession) -> str:
 
 
 def insert_statement(
-    table: Table, key: str, dialect: str, *, spent: Table | None = None, returning: bool = True
+    table: Table,
+    key: str,
+    dialect: str,
+    *,
+    spent: Table | None = None,
+    returning: bool = True,
+    with_id: bool = False,
 ) -> Insert:
     """The insert-if-absent for ``table`` by ``key``, built once per dialect;
     ``spent`` is the slim table of keys retention moved out (see below),
-    ``returning=False`` leaves out ``RETURNING id`` (for ``executemany``)."""
-    cache_key = (table.name, key, dialect, returning, spent.name if spent is not None else None)
+    ``returning=False`` leaves out ``RETURNING id`` (for ``executemany``),
+    ``with_id`` takes the id as a value too (given out ahead, see
+    :func:`bot.store.batch_memo.new_id`)."""
+    cache_key = (
+        table.name,
+        key,
+        dialect,
+        returning,
+        spent.name if spent is not None else None,
+        with_id,
+    )
     built = _BUILT.get(cache_key)
     if built is None:
         # imported here: the PostgreSQL dialect stays off a SQLite bot's start
@@ -51,7 +66,7 @@ def insert_statement(
 
             built = sqlite_insert(table)
         if spent is not None:
-            columns = [c for c in table.c if not c.primary_key]
+            columns = [c for c in table.c if with_id or not c.primary_key]
             values = select(*(bindparam(c.name, type_=c.type) for c in columns)).where(
                 ~exists().where(
                     next(iter(spent.primary_key.columns)) == bindparam(key, type_=table.c[key].type)

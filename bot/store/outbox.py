@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import Table
 
 from bot.core.types import Address, Attachment, Choice, Outgoing, Reply
+from bot.store import batch_memo
 from bot.store.db import to_db
-from bot.store.inserts import insert_absent
+from bot.store.inserts import insert_absent, insert_statement
 from bot.store.models import OutboxMessage
 from bot.store.session import DbSession
 from bot.store.spent import SENT
@@ -95,27 +96,29 @@ async def enqueue(
         payload["edit_ref"] = edit_ref
     if dm is not None:
         payload["dm"] = dm
+    values = {
+        "idem_key": key or f"u:{uuid.uuid4().hex}",
+        "person_id": person_id,
+        "platform": address.platform,
+        "chat_id": address.chat_id,
+        "thread_id": address.thread_id,
+        "address_kind": address.kind,
+        "payload": payload,
+        "created_at": to_db(now),
+        "next_attempt_at": to_db(now),
+        "attempts": 0,
+        "claimed_until": to_db(claimed_until) if claimed_until is not None else None,
+        "digest": digest,
+        "sent_at": None,
+        "failed_at": None,
+        "error": None,
+    }
+    row_id = await batch_memo.new_id(session, OUTBOX)
+    if row_id is not None:  # a batch of jobs writes it with the others, at its end
+        statement = insert_statement(
+            OUTBOX, "idem_key", "sqlite", spent=SENT, returning=False, with_id=True
+        )
+        batch_memo.defer_row(session, statement, {"id": row_id, **values}, unsure=True)
+        return row_id
     # one statement: the insert itself skips a key already present
-    return await insert_absent(
-        session,
-        OUTBOX,
-        "idem_key",
-        {
-            "idem_key": key or f"u:{uuid.uuid4().hex}",
-            "person_id": person_id,
-            "platform": address.platform,
-            "chat_id": address.chat_id,
-            "thread_id": address.thread_id,
-            "address_kind": address.kind,
-            "payload": payload,
-            "created_at": to_db(now),
-            "next_attempt_at": to_db(now),
-            "attempts": 0,
-            "claimed_until": to_db(claimed_until) if claimed_until is not None else None,
-            "digest": digest,
-            "sent_at": None,
-            "failed_at": None,
-            "error": None,
-        },
-        spent=SENT,
-    )
+    return await insert_absent(session, OUTBOX, "idem_key", values, spent=SENT)
