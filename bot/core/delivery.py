@@ -130,6 +130,14 @@ class Delivery:
             sent += await self.deliver(rest)
         return sent
 
+    async def deliver_rows(self, rows: list[OutboxMessage]) -> int:
+        """Send messages this worker holds whose rows it wrote itself (an
+        event's direct replies, as :func:`bot.store.outbox.enqueue` kept
+        them): the same as :meth:`deliver_claimed` without reading them back."""
+        platforms = self.transports
+        batch = sorted((row for row in rows if row.platform in platforms), key=lambda r: r.id)
+        return await self._send_batch(batch) if batch else 0
+
     async def _deliver_held(self, ids: list[int]) -> int:
         async with self.db.sessions() as session:
             batch = list(

@@ -81,6 +81,7 @@ async def enqueue(
     dm: str | None = None,
     claimed_until: datetime | None = None,
     digest: str | None = None,
+    keep: list[OutboxMessage] | None = None,
 ) -> int | None:
     """Add a message; with a ``key`` already present, nothing is added (idempotent).
 
@@ -89,33 +90,35 @@ async def enqueue(
     answer to a group that ends up sent from here) and ``claimed_until``: the
     handling worker delivers them right after the commit, so the sweep must
     not take them meanwhile.  Rows with the same ``digest`` for the same chat
-    are delivered as one message."""
+    are delivered as one message.
+
+    ``keep`` receives the row as written (a copy the session does not
+    track), so the worker that delivers it right after the commit need not
+    read it back."""
     payload = reply_to_payload(reply)
     if edit_ref is not None:
         payload["edit_ref"] = edit_ref
     if dm is not None:
         payload["dm"] = dm
+    values: dict[str, Any] = {
+        "idem_key": key or f"u:{uuid.uuid4().hex}",
+        "person_id": person_id,
+        "platform": address.platform,
+        "chat_id": address.chat_id,
+        "thread_id": address.thread_id,
+        "address_kind": address.kind,
+        "payload": payload,
+        "created_at": to_db(now),
+        "next_attempt_at": to_db(now),
+        "attempts": 0,
+        "claimed_until": to_db(claimed_until) if claimed_until is not None else None,
+        "digest": digest,
+        "sent_at": None,
+        "failed_at": None,
+        "error": None,
+    }
     # one statement: the insert itself skips a key already present
-    return await insert_absent(
-        session,
-        OUTBOX,
-        "idem_key",
-        {
-            "idem_key": key or f"u:{uuid.uuid4().hex}",
-            "person_id": person_id,
-            "platform": address.platform,
-            "chat_id": address.chat_id,
-            "thread_id": address.thread_id,
-            "address_kind": address.kind,
-            "payload": payload,
-            "created_at": to_db(now),
-            "next_attempt_at": to_db(now),
-            "attempts": 0,
-            "claimed_until": to_db(claimed_until) if claimed_until is not None else None,
-            "digest": digest,
-            "sent_at": None,
-            "failed_at": None,
-            "error": None,
-        },
-        spent=SENT,
-    )
+    msg_id = await insert_absent(session, OUTBOX, "idem_key", values, spent=SENT)
+    if msg_id is not None and keep is not None:
+        keep.append(OutboxMessage(id=msg_id, **values))
+    return msg_id
