@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -215,26 +216,28 @@ class Engine:
         ``rows`` receives the rows as written."""
         event = ctx.event
         dm = event.actor.dm_chat_id or (event.actor.user_id if event.address.kind == "dm" else None)
-        replies: list[tuple[int, Outgoing]] = []
+        outs: list[Outgoing] = []
+        values: list[dict[str, Any]] = []
         for out in ctx.replies:
             same_chat = out.address == event.address
             ref = edit_ref if (same_chat and out.reply.replace) else None
             if ref is not None:
                 edit_ref = None
-            msg_id = await outbox.enqueue(
-                session,
-                out.address,
-                out.reply,
-                ctx.now,
-                person_id=ctx.person.id if same_chat else None,
-                edit_ref=ref,
-                dm=dm if same_chat and out.reply.private else None,
-                claimed_until=ctx.now + DIRECT_CLAIM,
-                keep=rows,
+            values.append(
+                outbox.message_values(
+                    out.address,
+                    out.reply,
+                    ctx.now,
+                    person_id=ctx.person.id if same_chat else None,
+                    edit_ref=ref,
+                    dm=dm if same_chat and out.reply.private else None,
+                    claimed_until=ctx.now + DIRECT_CLAIM,
+                )
             )
-            if msg_id is not None:
-                replies.append((msg_id, Outgoing(out.address, out.reply, edit_ref=ref)))
-        return replies
+            outs.append(Outgoing(out.address, out.reply, edit_ref=ref))
+        # keys of their own: all in one insert
+        ids = await outbox.enqueue_fresh(session, values, rows)
+        return list(zip(ids, outs, strict=True))
 
     # -- loading ---------------------------------------------------------
     async def _context(self, session, event: Event) -> Ctx:  # type: ignore[no-untyped-def]

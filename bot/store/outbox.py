@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, insert
 
 from bot.core.types import Address, Attachment, Choice, Outgoing, Reply
 from bot.store.db import to_db
@@ -69,6 +69,44 @@ def row_to_outgoing(row: OutboxMessage) -> Outgoing:
     return Outgoing(address, reply, idem_key=row.idem_key, edit_ref=payload.get("edit_ref"))
 
 
+def message_values(
+    address: Address,
+    reply: Reply,
+    now: datetime,
+    *,
+    person_id: int | None = None,
+    key: str | None = None,
+    edit_ref: str | None = None,
+    dm: str | None = None,
+    claimed_until: datetime | None = None,
+    digest: str | None = None,
+) -> dict[str, Any]:
+    """An outbox row's columns (see :func:`enqueue`); without a ``key``, one
+    of its own that no other row has."""
+    payload = reply_to_payload(reply)
+    if edit_ref is not None:
+        payload["edit_ref"] = edit_ref
+    if dm is not None:
+        payload["dm"] = dm
+    return {
+        "idem_key": key or f"u:{uuid.uuid4().hex}",
+        "person_id": person_id,
+        "platform": address.platform,
+        "chat_id": address.chat_id,
+        "thread_id": address.thread_id,
+        "address_kind": address.kind,
+        "payload": payload,
+        "created_at": to_db(now),
+        "next_attempt_at": to_db(now),
+        "attempts": 0,
+        "claimed_until": to_db(claimed_until) if claimed_until is not None else None,
+        "digest": digest,
+        "sent_at": None,
+        "failed_at": None,
+        "error": None,
+    }
+
+
 async def enqueue(
     session: DbSession,
     address: Address,
@@ -95,30 +133,39 @@ async def enqueue(
     ``keep`` receives the row as written (a copy the session does not
     track), so the worker that delivers it right after the commit need not
     read it back."""
-    payload = reply_to_payload(reply)
-    if edit_ref is not None:
-        payload["edit_ref"] = edit_ref
-    if dm is not None:
-        payload["dm"] = dm
-    values: dict[str, Any] = {
-        "idem_key": key or f"u:{uuid.uuid4().hex}",
-        "person_id": person_id,
-        "platform": address.platform,
-        "chat_id": address.chat_id,
-        "thread_id": address.thread_id,
-        "address_kind": address.kind,
-        "payload": payload,
-        "created_at": to_db(now),
-        "next_attempt_at": to_db(now),
-        "attempts": 0,
-        "claimed_until": to_db(claimed_until) if claimed_until is not None else None,
-        "digest": digest,
-        "sent_at": None,
-        "failed_at": None,
-        "error": None,
-    }
+    values = message_values(
+        address,
+        reply,
+        now,
+        person_id=person_id,
+        key=key,
+        edit_ref=edit_ref,
+        dm=dm,
+        claimed_until=claimed_until,
+        digest=digest,
+    )
     # one statement: the insert itself skips a key already present
     msg_id = await insert_absent(session, OUTBOX, "idem_key", values, spent=SENT)
     if msg_id is not None and keep is not None:
         keep.append(OutboxMessage(id=msg_id, **values))
     return msg_id
+
+
+#: messages with keys of their own (:func:`message_values` without a key),
+#: which no row has nor had: a plain insert, ids in the order given
+_INSERT_FRESH = insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
+
+
+async def enqueue_fresh(
+    session: DbSession, rows: list[dict[str, Any]], keep: list[OutboxMessage] | None = None
+) -> list[int]:
+    """Add messages whose keys are their own (an event's direct replies,
+    from :func:`message_values` without a ``key``) in one statement; returns
+    their ids in order.  ``keep`` as for :func:`enqueue`."""
+    if not rows:
+        return []
+    result = await session.execute(_INSERT_FRESH, rows[0] if len(rows) == 1 else rows)
+    ids = [int(msg_id) for msg_id in result.scalars().all()]
+    if keep is not None:
+        keep.extend(OutboxMessage(id=i, **values) for i, values in zip(ids, rows, strict=True))
+    return ids
