@@ -178,6 +178,8 @@ class Delivery:
         by_chat: dict[tuple[str, str], list[Parcel]] = {}
         for parcel in todo:
             by_chat.setdefault((parcel.rows[0].platform, parcel.rows[0].chat_id), []).append(parcel)
+        if len(by_chat) == 1:  # (an event's replies, mostly) one lane: no tasks to start
+            return await self._send_in_order(todo)
         chats = iter(list(by_chat.values()))
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(self._lane(chats)) for _ in range(min(lanes, len(by_chat)))]
