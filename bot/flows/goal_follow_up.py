@@ -89,16 +89,21 @@ async def plan(work: Work, group: Group) -> None:
     if programme is None:
         return
     for round_ in ROUNDS:
-        at = round_time(programme, round_)
-        if at > work.now:
-            await schedule(
-                work.session,
-                CHECK_JOB,
-                at,
-                key=_key(round_, group.id) + at.date().isoformat(),
-                group_id=group.id,
-                payload={"round": round_},
-            )
+        await _plan_round(work, programme, group.id, round_)
+
+
+async def _plan_round(work: Work, programme: Programme, group_id: int, round_: str) -> None:
+    """One follow-up on the programme's dates, unless its day has already passed."""
+    at = round_time(programme, round_)
+    if at > work.now:
+        await schedule(
+            work.session,
+            CHECK_JOB,
+            at,
+            key=_key(round_, group_id) + at.date().isoformat(),
+            group_id=group_id,
+            payload={"round": round_},
+        )
 
 
 async def replan(work: Work, programme: Programme) -> None:
@@ -117,16 +122,8 @@ async def replan(work: Work, programme: Programme) -> None:
                 )
                 .execution_options(synchronize_session=False)
             )
-            at = round_time(programme, round_)
-            if int(result.rowcount or 0) and at > work.now:  # type: ignore[attr-defined]
-                await schedule(
-                    work.session,
-                    CHECK_JOB,
-                    at,
-                    key=_key(round_, group.id) + at.date().isoformat(),
-                    group_id=group.id,
-                    payload={"round": round_},
-                )
+            if int(result.rowcount or 0):  # type: ignore[attr-defined]
+                await _plan_round(work, programme, group.id, round_)
 
 
 # -- asking the mentees ------------------------------------------------------------------

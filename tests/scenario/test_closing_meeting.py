@@ -10,26 +10,16 @@ A circle's mentor gets one too.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.store.db import to_db
 from bot.store.models import Group, Meeting, Member, Programme
-from tests.conftest import START, database_url
+from tests.conftest import START
 from tests.console_harness import Console
 from tests.scenario.lifecycle_steps import agree_and_book, pair_list, programme_with_pair, said
-
-
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    c = await Console.open(database_url(tmp_path), START)
-    yield c
-    await c.close()
-
 
 W = {
     "sv": {

@@ -7,7 +7,6 @@ get instead.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,7 +15,6 @@ import pytest
 from sqlalchemy import update
 
 from bot.store.models import Programme
-from tests.conftest import START, database_url
 from tests.console_harness import Console
 from tests.pair_steps import SETUP
 
@@ -31,13 +29,6 @@ TO_RHYTHM = """
 @bea [Klar]
 @bea [Vi är överens]
 """
-
-
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    c = await Console.open(database_url(tmp_path), START)
-    yield c
-    await c.close()
 
 
 def last_to(console: Console, name: str, lines: list[str]) -> str:

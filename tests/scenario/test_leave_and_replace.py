@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from bot.store.models import Agreement, Group, Member, RiskFlag
-from tests.conftest import START, database_url
 from tests.console_harness import Console
 from tests.scenario.lifecycle_steps import join, pair_list, programme_with_pair, said
-
-
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    c = await Console.open(database_url(tmp_path), START)
-    yield c
-    await c.close()
-
 
 LEAVE = {
     "sv": ("Ja, jag lämnar", "har behövt lämna ert mentorskap", "har lämnat"),

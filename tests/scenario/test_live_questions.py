@@ -9,25 +9,15 @@ messages still show live buttons.
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.core.types import Actor, Address, ChoiceIn
-from tests.conftest import START, database_url
 from tests.console_harness import Console
 from tests.pair_steps import AGREE_AND_BOOK, PROGRAMME, SETUP
 
 TO_RHYTHM_AGREED = AGREE_AND_BOOK.split("@bea nästa tisdag kl 15")[0]
 JOIN = "@{w} /start {{code:{n}}}\n@{w} [Svenska]\n@{w} [Ja]\n@{w} [Förstått]\n@{w} [Ja]\n"
-
-
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    c = await Console.open(database_url(tmp_path), START)
-    yield c
-    await c.close()
 
 
 def live_texts(console: Console, name: str) -> list[str]:

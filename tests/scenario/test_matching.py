@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot.matching.models import Intake, MatchRule
 from bot.matching.solver import greedy
 from bot.matching.store import load_pool
 from bot.store.models import Group, Member, Programme
-from tests.conftest import START, database_url
 from tests.console_harness import Console, write
 from tests.matching_steps import json_output, programme, run, said_to, signs_up
-
-
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    c = await Console.open(database_url(tmp_path), START)
-    yield c
-    await c.close()
 
 
 def anna_sv() -> str:

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot.matching.models import Intake
-from tests.conftest import START, database_url
 from tests.console_harness import Console
 from tests.matching_steps import programme, run, signs_up
 from tests.scenario.test_privacy import all_text
-
-
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    c = await Console.open(database_url(tmp_path), START)
-    yield c
-    await c.close()
 
 
 async def test_intake_is_exported_and_forgotten(console: Console) -> None:

@@ -9,8 +9,6 @@ takes the steps a person noted with them.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,17 +17,8 @@ from adapters.console.session import actor
 from bot.core.types import Address, Choice, ChoiceIn
 from bot.store.models import Group, Member
 from bot.store.steps_model import NextStep
-from tests.conftest import START, database_url
 from tests.console_harness import Console
 from tests.scenario.lifecycle_steps import agree_and_book, programme_with_pair, said
-
-
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    c = await Console.open(database_url(tmp_path), START)
-    yield c
-    await c.close()
-
 
 W = {
     "sv": {

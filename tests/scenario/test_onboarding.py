@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from sqlalchemy import select
 
 from bot.organiser.programmes import CODE_PATTERN
 from bot.store.models import Group, Person
-from tests.conftest import START, database_url
+from tests.conftest import database_url
 from tests.console_harness import Console, write
 
 PROGRAMME = (
@@ -37,13 +36,6 @@ JOIN_EN = """
 @{who} [Got it]
 @{who} [Yes]
 """
-
-
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    c = await Console.open(database_url(tmp_path), START)
-    yield c
-    await c.close()
 
 
 async def join(console: Console, name: str, lang: str) -> list[str]:

@@ -14,9 +14,7 @@ not a tick after the booking.  A time typed at the very minute it names
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,7 +22,7 @@ from sqlalchemy import select
 
 from bot.store.db import from_db
 from bot.store.models import Meeting
-from tests.conftest import START, database_url
+from tests.conftest import START
 from tests.console_harness import Console
 from tests.pair_steps import AGREE_AND_BOOK, SETUP
 
@@ -34,13 +32,6 @@ PREP = "Inför mötet:"
 TO_BOOKING = AGREE_AND_BOOK.split("@bea nästa tisdag kl 15")[0]
 #: items 6-14, so that the whole agreement is complete before the booking
 FINISH = "@anna [Vi är överens]\n@bea [Vi är överens]\n" * 9
-
-
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    c = await Console.open(database_url(tmp_path), START)
-    yield c
-    await c.close()
 
 
 async def planned(console: Console) -> Meeting:

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import String, Text, select
 from sqlalchemy.types import JSON
 
 from bot.store.models import Base, Member, Person
-from tests.conftest import START, database_url
 from tests.console_harness import Console
 from tests.pair_steps import booked_pair
-
-
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    c = await Console.open(database_url(tmp_path), START)
-    yield c
-    await c.close()
 
 
 async def all_text(console: Console) -> str:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from icalendar import Calendar
 
-from tests.conftest import START, database_url
 from tests.console_harness import Console
 from tests.scenario.lifecycle_steps import (
     PROGRAMME,
@@ -19,14 +16,6 @@ from tests.scenario.lifecycle_steps import (
     programme_with_pair,
     said,
 )
-
-
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    c = await Console.open(database_url(tmp_path), START)
-    yield c
-    await c.close()
-
 
 NOT_YET = {"sv": "har inte anslutit än", "en": "hasn't joined yet"}
 

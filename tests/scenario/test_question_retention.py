@@ -5,10 +5,6 @@ same before and after."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import func, select
 
 from bot.core.types import Actor, Address, ChoiceIn
@@ -18,16 +14,8 @@ from bot.store.live_questions import LiveQuestion
 from bot.store.models import OutboxMessage, Programme
 from bot.store.retention import OUTBOX_KEEP, QUESTION_KEEP
 from bot.store.spent import SENT
-from tests.conftest import START, database_url
 from tests.console_harness import Console
 from tests.pair_steps import AGREE_AND_BOOK, SETUP
-
-
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    c = await Console.open(database_url(tmp_path), START)
-    yield c
-    await c.close()
 
 
 async def test_closed_questions_go_after_a_week_and_their_buttons_still_answer(

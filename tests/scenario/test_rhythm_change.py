@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.store.db import from_db
 from bot.store.models import Job, Rhythm
-from tests.conftest import START, database_url
 from tests.console_harness import Console
 from tests.scenario.lifecycle_steps import agree_and_book, programme_with_pair, said
-
-
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    c = await Console.open(database_url(tmp_path), START)
-    yield c
-    await c.close()
-
 
 NEXT = {"sv": "nästa tisdag kl 15", "en": "next tuesday at 3pm"}
 CHANGED = {"sv": "Ny rytm överenskommen", "en": "New rhythm agreed"}

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from tests.conftest import START, database_url
 from tests.console_harness import Console
 from tests.scenario.lifecycle_steps import (
     agree_and_book,
@@ -16,14 +12,6 @@ from tests.scenario.lifecycle_steps import (
     programme_with_pair,
     said,
 )
-
-
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    c = await Console.open(database_url(tmp_path), START)
-    yield c
-    await c.close()
-
 
 NEXT = {"sv": "nästa tisdag kl 15", "en": "next tuesday at 3pm"}
 OTHER = {"sv": "nästa fredag kl 10", "en": "next friday at 10am"}

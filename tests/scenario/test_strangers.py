@@ -4,25 +4,16 @@ database's schedule and the Clock; participants are kept."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.store.models import DialogState, Identity, Job, Person
 from bot.store.spent import JOB_KEYS
-from tests.conftest import START, database_url
+from tests.conftest import database_url
 from tests.console_harness import Console
 from tests.pair_steps import joined_pair
 from tests.scenario.test_erasure import leftovers
-
-
-@pytest.fixture
-async def console(tmp_path: Path) -> AsyncIterator[Console]:
-    c = await Console.open(database_url(tmp_path), START)
-    yield c
-    await c.close()
 
 
 async def people(console: Console) -> set[str]:
