@@ -356,8 +356,9 @@ class Driver:
         self._updates += 1
         update_id = str(self._updates)
         edit_ref = str(pressed) if pressed is not None else None
-        ids = await self.core.receive([Incoming(update_id, event, edit_ref)])
-        processed = await self.core.process(ids[update_id])
+        item = Incoming(update_id, event, edit_ref)
+        ids = await self.core.receive([item])
+        processed = await self.core.process(ids[update_id], item)
         await self.core.deliver_processed(processed)
         return [out for _, out in processed.replies]
 

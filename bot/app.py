@@ -86,17 +86,24 @@ class Core:
         returns ``update_id -> inbox id`` for the new ones."""
         return await inbox.store(self.db, items, self.clock.now())
 
-    async def process(self, inbox_id: int) -> Processed:
+    async def process(self, inbox_id: int, stored: Incoming | None = None) -> Processed:
         """Handle a stored update once; its replies are in the outbox, held
-        for this worker to deliver (:meth:`deliver_processed`)."""
-        return await self.engine.process(inbox_id)
+        for this worker to deliver (:meth:`deliver_processed`).  ``stored``:
+        the update as the caller just stored it (the row is then not read)."""
+        known = (stored.event, stored.edit_ref) if stored is not None else None
+        return await self.engine.process(inbox_id, known)
 
     async def deliver_processed(self, processed: Processed, *, skip: Sequence[int] = ()) -> None:
         """Right after the commit: the direct replies (except those the
-        adapter delivered itself, ``skip``), then messages to others."""
+        adapter delivered itself, ``skip``), then messages to others.  The
+        replies' rows came back from the handling, so only the messages to
+        others are read (they may be a fan-out, claimed batch by batch)."""
+        written = {row.id: row for row in processed.rows}
         replies = [msg_id for msg_id, _ in processed.replies if msg_id not in skip]
-        await self.delivery.deliver_claimed(replies)
-        await self.delivery.deliver_claimed(processed.others)  # held by the engine
+        await self.delivery.deliver_rows([written[i] for i in replies if i in written])
+        # (a reply whose row did not come back is read, as the others are)
+        unknown = [i for i in replies if i not in written]
+        await self.delivery.deliver_claimed(unknown + processed.others)
 
     async def mark_sent(self, ids: Sequence[int]) -> None:
         await self.delivery.mark_sent(list(ids))

@@ -56,7 +56,7 @@ class CoreLike(Protocol):
 
     async def receive(self, items: Sequence[Incoming]) -> dict[str, int]: ...
 
-    async def process(self, inbox_id: int) -> Any: ...
+    async def process(self, inbox_id: int, stored: Incoming | None = None) -> Any: ...
 
     async def deliver_processed(self, processed: Any, *, skip: Sequence[int] = ()) -> None: ...
 
@@ -141,22 +141,30 @@ class TelegramIntake:
                 return  # not stored: Telegram sends it again
             if inbox_id is None:
                 return  # stored before; whoever stored it handles it
-            await self.handle(inbox_id, item.event, query, answered=answered)
+            await self.handle(inbox_id, item.event, query, answered=answered, stored=item)
 
         return run
 
     async def handle(
-        self, inbox_id: int, event: Event, query: CallbackQuery | None, *, answered: bool = False
+        self,
+        inbox_id: int,
+        event: Event,
+        query: CallbackQuery | None,
+        *,
+        answered: bool = False,
+        stored: Incoming | None = None,
     ) -> None:
         """Answer a press at once (the spinner stops; not again if the
         webhook ``answered`` it in its response), let the core handle the
         stored update, then deliver its replies.  A press in a group is
         answered after the core, so that a short private answer ("that button
-        is someone else's") shows as an alert only the presser sees."""
+        is someone else's") shows as an alert only the presser sees.
+        ``stored``: the update as this worker stored it (the core need not
+        read it back)."""
         in_group = event.address.kind == "group"
         if query is not None and not in_group and not answered:
             await _answer(query)
-        processed = await self._core.process(inbox_id)
+        processed = await self._core.process(inbox_id, stored)
         skip: list[int] = []
         if query is not None and in_group:
             alert = _private_alert(processed.replies, event)

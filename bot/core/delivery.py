@@ -150,6 +150,14 @@ class Delivery:
             sent += await self.deliver(rest)
         return sent
 
+    async def deliver_rows(self, rows: list[OutboxMessage]) -> int:
+        """Send messages this worker holds whose rows it wrote itself (an
+        event's direct replies, as :func:`bot.store.outbox.enqueue` kept
+        them): the same as :meth:`deliver_claimed` without reading them back."""
+        platforms = self.transports
+        batch = sorted((row for row in rows if row.platform in platforms), key=lambda r: r.id)
+        return await self._send_batch(batch) if batch else 0
+
     async def _deliver_held(self, ids: list[int]) -> int:
         async with self.db.sessions() as session:
             params = {"ids": ids, "platforms": list(self.transports)}
@@ -178,6 +186,8 @@ class Delivery:
         by_chat: dict[tuple[str, str], list[Parcel]] = {}
         for parcel in todo:
             by_chat.setdefault((parcel.rows[0].platform, parcel.rows[0].chat_id), []).append(parcel)
+        if len(by_chat) == 1:  # (an event's replies, mostly) one lane: no tasks to start
+            return await self._send_in_order(todo)
         chats = iter(list(by_chat.values()))
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(self._lane(chats)) for _ in range(min(lanes, len(by_chat)))]

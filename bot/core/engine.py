@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -35,7 +36,7 @@ from bot.flows.registry import Flows
 from bot.store import inbox, outbox
 from bot.store.db import Database, to_db
 from bot.store.live_questions import LiveQuestion
-from bot.store.models import DialogState, Identity, InboxUpdate, Member, Person
+from bot.store.models import DialogState, Identity, InboxUpdate, Member, OutboxMessage, Person
 from bot.store.retention import STRANGER_DAYS, plan_stranger_purge
 from bot.store.session import DbSession
 
@@ -54,18 +55,13 @@ class Processed:
 
     replies: list[tuple[int, Outgoing]] = field(default_factory=list)
     others: list[int] = field(default_factory=list)
+    #: the direct replies' outbox rows as written (copies outside any
+    #: session), so that delivering them right after the commit reads nothing
+    rows: list[OutboxMessage] = field(default_factory=list)
 
     @property
     def outbox_ids(self) -> list[int]:
         return [msg_id for msg_id, _ in self.replies] + self.others
-
-
-def _mark_handled(row: InboxUpdate, now: datetime, outcome: str) -> None:
-    """Done: the words go (only the key stays, to recognise a repeat)."""
-    row.handled_at = to_db(now)
-    row.claimed_until = None
-    row.outcome = outcome
-    row.event = {}
 
 
 class Engine:
@@ -124,7 +120,9 @@ class Engine:
             await asyncio.sleep(min(0.01 * 2**attempt, 0.5))
         return [Outgoing(event.address, Reply(self.content.t(lang, "basics.error")))]
 
-    async def process(self, inbox_id: int) -> Processed:
+    async def process(
+        self, inbox_id: int, stored: tuple[Event, str | None] | None = None
+    ) -> Processed:
         """Handle a stored update (see :mod:`bot.store.inbox`) exactly once.
 
         The update's effects, its direct replies (written to the outbox and
@@ -133,8 +131,12 @@ class Engine:
         (by another worker, or the sweep) does nothing.  When handling fails
         for good, the row is marked failed and the sender gets the apology in
         the same transaction, so a poisonous update is not retried for ever.
+
+        ``stored``: the event and its ``edit_ref`` as the caller stored them
+        (the adapter that just did), so the row need not be read first; the
+        mark at the start of the transaction still settles who handles it.
         """
-        loaded = await self._load_stored(inbox_id)
+        loaded = stored if stored is not None else await self._load_stored(inbox_id)
         if loaded is None:
             return Processed()
         event, edit_ref = loaded
@@ -148,8 +150,10 @@ class Engine:
             ctx: Ctx | None = None
             try:
                 async with self.db.transaction() as session:
-                    row = await inbox.lock(session, inbox_id, for_update=not self.db.is_sqlite)
-                    if row is None or row.handled_at is not None:
+                    # marked handled first, in one statement that also takes
+                    # the row (PostgreSQL's row lock; SQLite's BEGIN IMMEDIATE
+                    # serialises): it commits with the effects, or not at all
+                    if not await inbox.mark_handled(session, inbox_id, self.clock.now()):
                         return Processed()
                     ctx = await self._context(session, event)
                     lang = ctx.lang
@@ -159,9 +163,9 @@ class Engine:
                     )
                     await ctx.save_dialogs()
                     await self._hold(session, ctx)
-                    replies = await self._enqueue_replies(session, ctx, edit_ref)
-                    _mark_handled(row, ctx.now, "handled")
-                return Processed(replies, list(ctx.outbox_ids))
+                    rows: list[OutboxMessage] = []
+                    replies = await self._enqueue_replies(session, ctx, edit_ref, rows)
+                return Processed(replies, list(ctx.outbox_ids), rows)
             except Exception as exc:
                 if not _worth_retrying(event, exc):
                     break
@@ -189,48 +193,51 @@ class Engine:
         answer (the apology, "slow down") through the outbox."""
         now = self.clock.now()
         async with self.db.transaction() as session:
-            row = await inbox.lock(session, inbox_id, for_update=not self.db.is_sqlite)
-            if row is None or row.handled_at is not None:
+            if not await inbox.mark_handled(session, inbox_id, now, outcome):
                 return Processed()
-            _mark_handled(row, now, outcome)
             if text is None or event is None:
                 return Processed()
             out = Outgoing(event.address, Reply(text))
+            rows: list[OutboxMessage] = []
             msg_id = await outbox.enqueue(
-                session, out.address, out.reply, now, claimed_until=now + DIRECT_CLAIM
+                session, out.address, out.reply, now, claimed_until=now + DIRECT_CLAIM, keep=rows
             )
-        return Processed([(msg_id, out)] if msg_id is not None else [])
+        return Processed([(msg_id, out)] if msg_id is not None else [], rows=rows)
 
     async def _hold(self, session: DbSession, ctx: Ctx) -> None:
         if self.hold is not None and ctx.outbox_ids:
             await self.hold(session, ctx.outbox_ids, ctx.now)
 
     async def _enqueue_replies(
-        self, session: DbSession, ctx: Ctx, edit_ref: str | None
+        self, session: DbSession, ctx: Ctx, edit_ref: str | None, rows: list[OutboxMessage]
     ) -> list[tuple[int, Outgoing]]:
         """The direct replies into the outbox, in order.  The first reply to
-        the sender's chat that asks to replace edits the pressed message."""
+        the sender's chat that asks to replace edits the pressed message;
+        ``rows`` receives the rows as written."""
         event = ctx.event
         dm = event.actor.dm_chat_id or (event.actor.user_id if event.address.kind == "dm" else None)
-        rows: list[tuple[int, Outgoing]] = []
+        outs: list[Outgoing] = []
+        values: list[dict[str, Any]] = []
         for out in ctx.replies:
             same_chat = out.address == event.address
             ref = edit_ref if (same_chat and out.reply.replace) else None
             if ref is not None:
                 edit_ref = None
-            msg_id = await outbox.enqueue(
-                session,
-                out.address,
-                out.reply,
-                ctx.now,
-                person_id=ctx.person.id if same_chat else None,
-                edit_ref=ref,
-                dm=dm if same_chat and out.reply.private else None,
-                claimed_until=ctx.now + DIRECT_CLAIM,
+            values.append(
+                outbox.message_values(
+                    out.address,
+                    out.reply,
+                    ctx.now,
+                    person_id=ctx.person.id if same_chat else None,
+                    edit_ref=ref,
+                    dm=dm if same_chat and out.reply.private else None,
+                    claimed_until=ctx.now + DIRECT_CLAIM,
+                )
             )
-            if msg_id is not None:
-                rows.append((msg_id, Outgoing(out.address, out.reply, edit_ref=ref)))
-        return rows
+            outs.append(Outgoing(out.address, out.reply, edit_ref=ref))
+        # keys of their own: all in one insert
+        ids = await outbox.enqueue_fresh(session, values, rows)
+        return list(zip(ids, outs, strict=True))
 
     # -- loading ---------------------------------------------------------
     async def _context(self, session, event: Event) -> Ctx:  # type: ignore[no-untyped-def]

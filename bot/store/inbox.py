@@ -15,15 +15,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, DateTime, String, Table, bindparam, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.core.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
 from bot.store.claims import claim
 from bot.store.db import Database, to_db
 from bot.store.models import InboxUpdate
+from bot.store.session import DbSession
+
+INBOX: Table = InboxUpdate.__table__  # type: ignore[assignment]
 
 #: how long the worker that stored an update has it to itself
 CLAIM_FOR = timedelta(minutes=2)
@@ -96,21 +100,69 @@ async def store(db: Database, incoming: Sequence[Incoming], now: datetime) -> di
         }
         for item in incoming
     ]
-    if db.is_sqlite:
+    async with db.transaction() as session:
+        if len(rows) == 1:  # (most: a webhook's update, a quiet poll) the prebuilt statement
+            result = await session.execute(_insert_one(db.is_sqlite), rows[0])
+        else:
+            result = await session.execute(_insert(db.is_sqlite).values(rows))
+        return {str(row.update_id): int(row.id) for row in result.all()}
+
+
+def _insert(sqlite: bool) -> Any:
+    """``INSERT ... ON CONFLICT (platform, update_id) DO NOTHING RETURNING``."""
+    if sqlite:
         dialect_insert: Callable[..., Any] = sqlite_insert
     else:  # PostgreSQL's dialect is imported only where it is used
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         dialect_insert = pg_insert
-    stmt = (
-        dialect_insert(InboxUpdate)
-        .values(rows)
+    return (
+        dialect_insert(INBOX)
         .on_conflict_do_nothing(index_elements=["platform", "update_id"])
-        .returning(InboxUpdate.id, InboxUpdate.update_id)
+        .returning(INBOX.c.id, INBOX.c.update_id)
     )
-    async with db.transaction() as session:
-        result = await session.execute(stmt)
-        return {str(row.update_id): int(row.id) for row in result.all()}
+
+
+@cache
+def _insert_one(sqlite: bool) -> Any:
+    """The insert of one update with plain parameters, built once per dialect
+    (its compiled form is then cached by SQLAlchemy)."""
+    columns = ("platform", "update_id", "sender", "event", "received_at", "claimed_until")
+    return _insert(sqlite).values(
+        {name: bindparam(name, type_=INBOX.c[name].type) for name in columns}
+    )
+
+
+#: marking a row handled, if nobody did: one prebuilt statement (see :func:`mark_handled`)
+_MARK_HANDLED = (
+    update(INBOX)
+    .where(INBOX.c.id == bindparam("inbox_id"), INBOX.c.handled_at.is_(None))
+    .values(
+        handled_at=bindparam("at", type_=DateTime),
+        claimed_until=None,
+        outcome=bindparam("outcome", type_=String),
+        event={},
+    )
+)
+
+
+async def mark_handled(
+    session: DbSession, inbox_id: int, now: datetime, outcome: str = "handled"
+) -> bool:
+    """Mark the row handled (its words go: only the key stays, to recognise
+    a repeat) unless it already was; ``False`` then, and the caller leaves
+    it alone.  Run first in the transaction that handles the update: the
+    update takes the row (on PostgreSQL a second worker's mark waits for
+    this transaction and then finds the row handled; SQLite's BEGIN
+    IMMEDIATE already serialises), and the mark commits with the update's
+    effects or not at all -- the read, lock and later write in one statement."""
+    result = cast(
+        "CursorResult[Any]",
+        await session.execute(
+            _MARK_HANDLED, {"inbox_id": inbox_id, "at": to_db(now), "outcome": outcome}
+        ),
+    )
+    return bool(result.rowcount == 1)
 
 
 async def lock(session: Any, inbox_id: int, *, for_update: bool) -> InboxUpdate | None:
@@ -148,5 +200,6 @@ __all__ = [
     "event_from_json",
     "event_to_json",
     "lock",
+    "mark_handled",
     "store",
 ]

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, insert
 
 from bot.core.types import Address, Attachment, Choice, Outgoing, Reply
 from bot.store import batch_memo
@@ -70,8 +70,7 @@ def row_to_outgoing(row: OutboxMessage) -> Outgoing:
     return Outgoing(address, reply, idem_key=row.idem_key, edit_ref=payload.get("edit_ref"))
 
 
-async def enqueue(
-    session: DbSession,
+def message_values(
     address: Address,
     reply: Reply,
     now: datetime,
@@ -82,21 +81,15 @@ async def enqueue(
     dm: str | None = None,
     claimed_until: datetime | None = None,
     digest: str | None = None,
-) -> int | None:
-    """Add a message; with a ``key`` already present, nothing is added (idempotent).
-
-    Direct replies to an event also carry ``edit_ref`` (the pressed message a
-    ``replace`` reply edits), ``dm`` (the sender's private chat, for a private
-    answer to a group that ends up sent from here) and ``claimed_until``: the
-    handling worker delivers them right after the commit, so the sweep must
-    not take them meanwhile.  Rows with the same ``digest`` for the same chat
-    are delivered as one message."""
+) -> dict[str, Any]:
+    """An outbox row's columns (see :func:`enqueue`); without a ``key``, one
+    of its own that no other row has."""
     payload = reply_to_payload(reply)
     if edit_ref is not None:
         payload["edit_ref"] = edit_ref
     if dm is not None:
         payload["dm"] = dm
-    values = {
+    return {
         "idem_key": key or f"u:{uuid.uuid4().hex}",
         "person_id": person_id,
         "platform": address.platform,
@@ -113,6 +106,45 @@ async def enqueue(
         "failed_at": None,
         "error": None,
     }
+
+
+async def enqueue(
+    session: DbSession,
+    address: Address,
+    reply: Reply,
+    now: datetime,
+    *,
+    person_id: int | None = None,
+    key: str | None = None,
+    edit_ref: str | None = None,
+    dm: str | None = None,
+    claimed_until: datetime | None = None,
+    digest: str | None = None,
+    keep: list[OutboxMessage] | None = None,
+) -> int | None:
+    """Add a message; with a ``key`` already present, nothing is added (idempotent).
+
+    Direct replies to an event also carry ``edit_ref`` (the pressed message a
+    ``replace`` reply edits), ``dm`` (the sender's private chat, for a private
+    answer to a group that ends up sent from here) and ``claimed_until``: the
+    handling worker delivers them right after the commit, so the sweep must
+    not take them meanwhile.  Rows with the same ``digest`` for the same chat
+    are delivered as one message.
+
+    ``keep`` receives the row as written (a copy the session does not
+    track), so the worker that delivers it right after the commit need not
+    read it back."""
+    values = message_values(
+        address,
+        reply,
+        now,
+        person_id=person_id,
+        key=key,
+        edit_ref=edit_ref,
+        dm=dm,
+        claimed_until=claimed_until,
+        digest=digest,
+    )
     row_id = await batch_memo.new_id(session, OUTBOX)
     if row_id is not None:  # a batch of jobs writes it with the others, at its end
         statement = insert_statement(
@@ -121,4 +153,27 @@ async def enqueue(
         batch_memo.defer_row(session, statement, {"id": row_id, **values}, unsure=True)
         return row_id
     # one statement: the insert itself skips a key already present
-    return await insert_absent(session, OUTBOX, "idem_key", values, spent=SENT)
+    msg_id = await insert_absent(session, OUTBOX, "idem_key", values, spent=SENT)
+    if msg_id is not None and keep is not None:
+        keep.append(OutboxMessage(id=msg_id, **values))
+    return msg_id
+
+
+#: messages with keys of their own (:func:`message_values` without a key),
+#: which no row has nor had: a plain insert, ids in the order given
+_INSERT_FRESH = insert(OUTBOX).returning(OUTBOX.c.id, sort_by_parameter_order=True)
+
+
+async def enqueue_fresh(
+    session: DbSession, rows: list[dict[str, Any]], keep: list[OutboxMessage] | None = None
+) -> list[int]:
+    """Add messages whose keys are their own (an event's direct replies,
+    from :func:`message_values` without a ``key``) in one statement; returns
+    their ids in order.  ``keep`` as for :func:`enqueue`."""
+    if not rows:
+        return []
+    result = await session.execute(_INSERT_FRESH, rows[0] if len(rows) == 1 else rows)
+    ids = [int(msg_id) for msg_id in result.scalars().all()]
+    if keep is not None:
+        keep.extend(OutboxMessage(id=i, **values) for i, values in zip(ids, rows, strict=True))
+    return ids

@@ -54,7 +54,7 @@ class StandInInbox:
             new[item.update_id] = inbox_id
         return new
 
-    async def process(self, inbox_id: int) -> Processed:
+    async def process(self, inbox_id: int, stored: Incoming | None = None) -> Processed:
         self._inbox()
         found = self._waiting.pop(inbox_id, None)
         if found is None:

@@ -118,9 +118,9 @@ class Journey:
         self._done = asyncio.Event()
         process, deliver = core.process, core.deliver_processed
 
-        async def spy_process(inbox_id: int) -> Any:
+        async def spy_process(inbox_id: int, stored: Any = None) -> Any:
             try:
-                return await process(inbox_id)
+                return await process(inbox_id, stored)
             except BaseException as exc:  # recorded, and the step ends at once
                 self.errors.append(exc)
                 self._finished()

@@ -78,6 +78,44 @@ async def test_an_update_is_stored_once_and_two_workers_handle_it_once(tmp_path:
         await two.close()
 
 
+async def test_handed_the_stored_update_two_workers_still_handle_it_once(tmp_path: Path) -> None:
+    """The adapter that stored an update hands it to the core as it stored it
+    (the row is not read back first): the mark at the start of the handling
+    transaction alone decides which worker handles it, and the replies are
+    delivered from the rows as written and marked sent."""
+    url = database_url(tmp_path)
+    one, sent_one = await open_core(url)
+    two, sent_two = await open_core(url)
+    try:
+        items = [language_en(u) for u in range(200, 216)]
+        ids = await one.receive(items)
+        assert len(ids) == len(items)
+        results = await asyncio.gather(
+            *(core.process(ids[item.update_id], item) for item in items for core in (one, two))
+        )
+        assert sum(1 for r in results if r.replies) == len(items)  # one worker each
+        for core, result in zip([one, two] * len(items), results, strict=True):
+            await core.deliver_processed(result)
+        answered = sent_one.sent + sent_two.sent
+        assert sorted(chat for chat, _ in answered) == sorted(str(u) for u in range(200, 216))
+        # handed again (a retried job): nothing happens, nothing is sent
+        again = await one.process(ids[items[0].update_id], items[0])
+        assert again.replies == [] and again.rows == []
+        async with one.db.sessions() as s:
+            rows = (await s.scalars(select(InboxUpdate))).all()
+            unsent = await s.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.sent_at.is_(None))
+            )
+            replies = await s.scalar(select(func.count()).select_from(OutboxMessage))
+        assert all(r.outcome == "handled" and r.event == {} for r in rows)
+        assert replies == len(items) and unsent == 0
+    finally:
+        await one.close()
+        await two.close()
+
+
 async def test_what_a_dead_worker_stored_is_handled_by_the_sweep(tmp_path: Path) -> None:
     url = database_url(tmp_path)
     dead, _ = await open_core(url)
