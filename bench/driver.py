@@ -23,6 +23,7 @@ from sqlalchemy import event as sa_event
 from bot.app import Core
 from bot.core.types import Actor, Address, ChoiceIn, CommandIn, Event, Outgoing, Reply, TextIn
 from bot.organiser.programmes import add_organiser, create_group, create_programme
+from bot.store.db import ONE_STATEMENT
 from bot.store.inbox import Incoming
 
 PLATFORM = "bench"
@@ -151,10 +152,16 @@ class Timed:
 
 @dataclass
 class StatementLog:
-    """Everything the database saw during one event, in order.
+    """Everything the database saw during one event, in order, on every
+    connection the core used for it.
 
-    Items are ``("begin",)``, ``("stmt", kind, sql, params, many)``,
-    ``("commit",)`` or ``("rollback",)``.
+    Items are ``("begin", conn, implicit)``, ``("stmt", kind, sql, params,
+    many, conn)``, ``("commit", conn, implicit)`` or ``("rollback", conn,
+    implicit)``.  ``conn`` names the connection (see :data:`WRITE`,
+    :data:`READ`, :data:`LAZY`); ``implicit`` marks a transaction that SQLite
+    ran as one statement of its own, with no BEGIN and COMMIT sent (the sent
+    marks of :meth:`bot.store.db.Database.bookkeep`): counted as a
+    transaction, replayed without them.
     """
 
     items: list[tuple[Any, ...]] = field(default_factory=list)
@@ -171,32 +178,51 @@ class StatementLog:
     def transactions(self) -> list[dict[str, int]]:
         """Statement kinds per transaction (statements outside one count as their own)."""
         out: list[dict[str, int]] = []
-        current: dict[str, int] | None = None
+        current: dict[str, dict[str, int]] = {}
         for item in self.items:
+            conn = item[-1] if item[0] == "stmt" else item[1]
             if item[0] == "begin":
-                current = defaultdict(int)
-                out.append(current)
+                current[conn] = defaultdict(int)
+                out.append(current[conn])
             elif item[0] == "stmt":
-                if current is None:
+                if conn not in current:
                     out.append({item[1]: 1})
                 else:
-                    current[item[1]] += 1
+                    current[conn][item[1]] += 1
             else:
-                current = None
+                current.pop(conn, None)
         return [dict(t) for t in out]
 
 
+#: the connections of a core on SQLite (bot.store.db.Database): events' and
+#: jobs' transactions (``synchronous`` as configured, BEGIN IMMEDIATE) ...
+WRITE = "write"
+#: ... reads outside them (deferred BEGIN, e.g. delivery reading held rows) ...
+READ = "read"
+#: ... and bookkeeping that does not wait for the disk (sent marks;
+#: synchronous=NORMAL).  On PostgreSQL every statement counts as ``WRITE``.
+LAZY = "lazy"
+
+
 class StatementCounter:
-    """A SQLAlchemy ``before_cursor_execute`` listener recording each event's SQL."""
+    """SQLAlchemy ``before_cursor_execute`` listeners recording each event's
+    SQL on every engine the core has -- its transactions, its reads and its
+    bookkeeping connections -- so that the count and the exact replay hold
+    everything an event ran (the read-back of held messages and the sent
+    marks included)."""
 
     def __init__(self, core: Core) -> None:
         self.log = StatementLog()
         self.enabled = False
-        engine = core.db.sync_engine
-        sa_event.listen(engine, "before_cursor_execute", self._stmt)
-        sa_event.listen(engine, "begin", self._begin)
-        sa_event.listen(engine, "commit", self._commit)
-        sa_event.listen(engine, "rollback", self._rollback)
+        db = core.db
+        engines = [(db.sync_engine, WRITE)]
+        if db.is_sqlite:
+            engines += [(db._read_engine, READ), (db._lazy_engine, LAZY)]
+        for engine, name in engines:
+            sa_event.listen(engine, "before_cursor_execute", self._stmt_on(name))
+            sa_event.listen(engine, "begin", self._mark_on("begin", name))
+            sa_event.listen(engine, "commit", self._mark_on("commit", name))
+            sa_event.listen(engine, "rollback", self._mark_on("rollback", name))
 
     def start(self) -> None:
         self.log = StatementLog()
@@ -206,25 +232,24 @@ class StatementCounter:
         self.enabled = False
         return self.log
 
-    def _stmt(self, conn: Any, cursor: Any, sql: str, params: Any, ctx: Any, many: bool) -> None:
-        if not self.enabled:
-            return
-        kind = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "?"
-        if kind == "BEGIN":
-            return  # the begin listener marks transactions
-        self.log.items.append(("stmt", kind, sql, params, many))
+    def _stmt_on(self, name: str) -> Any:
+        def stmt(conn: Any, cursor: Any, sql: str, params: Any, ctx: Any, many: bool) -> None:
+            if not self.enabled:
+                return
+            kind = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "?"
+            if kind == "BEGIN":
+                return  # the begin listener marks transactions
+            self.log.items.append(("stmt", kind, sql, params, many, name))
 
-    def _begin(self, conn: Any) -> None:
-        if self.enabled:
-            self.log.items.append(("begin",))
+        return stmt
 
-    def _commit(self, conn: Any) -> None:
-        if self.enabled:
-            self.log.items.append(("commit",))
+    def _mark_on(self, tag: str, name: str) -> Any:
+        def mark(conn: Any) -> None:
+            if self.enabled:
+                implicit = bool(conn.info.get(ONE_STATEMENT))
+                self.log.items.append((tag, name, implicit))
 
-    def _rollback(self, conn: Any) -> None:
-        if self.enabled:
-            self.log.items.append(("rollback",))
+        return mark
 
 
 class Driver:

@@ -5,10 +5,12 @@ Two floors, both one transaction per event as the engine runs it:
 * *simple*: per event, as many primary-key SELECTs, INSERTs, UPDATEs and
   DELETEs (in as many transactions) as the core executed for it, on a small
   table -- what the database and the driver cost at the very least;
-* *exact*: the very SQL text and parameters the core sent, recorded with a
-  ``before_cursor_execute`` listener and replayed on a copy of the database
-  taken before the measured events -- what the core's own statements cost
-  without SQLAlchemy and the flows around them.
+* *exact*: the very SQL text and parameters the core sent on every one of
+  its connections (transactions, reads, sent marks), recorded with
+  ``before_cursor_execute`` listeners and replayed, each connection's on a
+  connection of its own, on a copy of the database taken before the
+  measured events -- what the core's own statements cost without SQLAlchemy
+  and the flows around them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 import aiosqlite
 
-from bench.driver import StatementLog
+from bench.driver import LAZY, READ, WRITE, StatementLog
 
 SEED_ROWS = 50_000
 PRAGMAS = (
@@ -39,6 +41,21 @@ DATA = '{"step": "ask", "items": [1, 2, 3]}'
 AT = "2026-11-25 10:00:00.000000"
 
 Structure = list[list[dict[str, int]]]  # events -> transactions -> kind counts
+
+#: the core's SQLite connections, each replayed on one of its own, and how
+#: each begins a transaction (reads deferred, as the core's read engine)
+CONNECTIONS = (WRITE, READ, LAZY)
+BEGIN = {WRITE: "BEGIN IMMEDIATE", READ: "BEGIN", LAZY: "BEGIN IMMEDIATE"}
+
+
+def _conn_of(item: tuple[Any, ...]) -> str:
+    """The connection a recorded item ran on (the last field of each)."""
+    return str(item[5] if item[0] == "stmt" else item[1])
+
+
+def _implicit(item: tuple[Any, ...]) -> bool:
+    """A transaction SQLite ran as one statement, no BEGIN or COMMIT sent."""
+    return bool(item[2])
 
 
 def structures(logs: Sequence[StatementLog]) -> Structure:
@@ -116,37 +133,51 @@ async def simple_aiosqlite(path: Path, events: Structure) -> list[float]:
 
 
 async def exact_aiosqlite(snapshot: Path, logs: Sequence[StatementLog]) -> tuple[list[float], int]:
-    """Replay the recorded SQL on a copy of the database; returns times and failures."""
+    """Replay the recorded SQL on a copy of the database; returns times and failures.
+
+    Each of the core's connections (its transactions, its reads, its sent
+    marks) is replayed on a connection of its own, in the recorded order."""
     out = []
     failures = 0
-    async with aiosqlite.connect(snapshot, isolation_level=None) as conn:
-        for pragma in PRAGMAS:
-            await conn.execute(pragma)
+    conns: dict[str, Any] = {}
+    try:
+        for name in CONNECTIONS:
+            conn = await aiosqlite.connect(snapshot, isolation_level=None)
+            conns[name] = conn
+            for pragma in PRAGMAS:
+                await conn.execute(pragma)
         for log in logs:
             started = time.perf_counter()
-            in_txn = False
+            open_on: set[str] = set()
             for item in log.items:
                 tag = item[0]
+                name = _conn_of(item)
+                conn = conns[name]
                 try:
                     if tag == "begin":
-                        await conn.execute("BEGIN IMMEDIATE")
-                        in_txn = True
+                        if not _implicit(item):
+                            await conn.execute(BEGIN[name])
+                            open_on.add(name)
                     elif tag == "commit":
-                        await conn.execute("COMMIT")
-                        in_txn = False
+                        if name in open_on:
+                            await conn.execute("COMMIT")
+                        open_on.discard(name)
                     elif tag == "rollback":
-                        if in_txn:
+                        if name in open_on:
                             await conn.execute("ROLLBACK")
-                        in_txn = False
+                        open_on.discard(name)
                     elif item[4]:
                         await conn.executemany(item[2], item[3])
                     else:
                         await conn.execute_fetchall(item[2], item[3])
                 except sqlite3.Error:
                     failures += 1
-            if in_txn:
-                await conn.execute("COMMIT")
+            for name in open_on:
+                await conns[name].execute("COMMIT")
             out.append(time.perf_counter() - started)
+    finally:
+        for conn in conns.values():
+            await conn.close()
     return out, failures
 
 
@@ -200,45 +231,60 @@ def exact_sqlite3(
     """The same replay on the synchronous sqlite3 module: the time SQLite itself
     needs for the core's statements, with no thread hop and no ORM.
 
+    Every connection the core used (its transactions, its reads, its sent
+    marks) is replayed on a connection of its own, in the recorded order.
     ``as_core`` replays with the core's own settings (that ``synchronous``
-    level, and ``secure_delete``), so the replay pays the same disk flushes per
-    commit as the core; without it, the floors' ``synchronous=NORMAL``."""
+    level on the transactions' and reads' connections, NORMAL on the sent
+    marks' as the core has it, and ``secure_delete``), so the replay pays the
+    same disk flushes per commit as the core; without it, the floors'
+    ``synchronous=NORMAL`` everywhere."""
     out = []
     failures = 0
-    conn = sqlite3.connect(snapshot, isolation_level=None)
-    pragmas = PRAGMAS
-    if as_core is not None:
-        pragmas = (
-            *(p for p in PRAGMAS if "synchronous" not in p),
-            f"PRAGMA synchronous={as_core}",
-            "PRAGMA secure_delete=ON",
-        )
-    for pragma in pragmas:
-        conn.execute(pragma)
+    conns: dict[str, sqlite3.Connection] = {}
+    for name in CONNECTIONS:
+        conn = sqlite3.connect(snapshot, isolation_level=None)
+        conns[name] = conn
+        pragmas = PRAGMAS
+        if as_core is not None:
+            level = as_core
+            if name == LAZY and as_core in ("EXTRA", "FULL"):
+                level = "NORMAL"
+            pragmas = (
+                *(p for p in PRAGMAS if "synchronous" not in p),
+                f"PRAGMA synchronous={level}",
+                "PRAGMA secure_delete=ON",
+            )
+        for pragma in pragmas:
+            conn.execute(pragma)
     for log in logs:
         started = time.perf_counter()
-        in_txn = False
+        open_on: set[str] = set()
         for item in log.items:
             tag = item[0]
+            name = _conn_of(item)
+            conn = conns[name]
             try:
                 if tag == "begin":
-                    conn.execute("BEGIN IMMEDIATE")
-                    in_txn = True
+                    if not _implicit(item):
+                        conn.execute(BEGIN[name])
+                        open_on.add(name)
                 elif tag == "commit":
-                    conn.execute("COMMIT")
-                    in_txn = False
+                    if name in open_on:
+                        conn.execute("COMMIT")
+                    open_on.discard(name)
                 elif tag == "rollback":
-                    if in_txn:
+                    if name in open_on:
                         conn.execute("ROLLBACK")
-                    in_txn = False
+                    open_on.discard(name)
                 elif item[4]:
                     conn.executemany(item[2], item[3])
                 else:
                     conn.execute(item[2], item[3]).fetchall()
             except sqlite3.Error:
                 failures += 1
-        if in_txn:
-            conn.execute("COMMIT")
+        for name in open_on:
+            conns[name].execute("COMMIT")
         out.append(time.perf_counter() - started)
-    conn.close()
+    for conn in conns.values():
+        conn.close()
     return out, failures

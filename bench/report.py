@@ -377,11 +377,16 @@ def write_report(results: dict[str, Any], out: Path) -> None:
         "events come from different people; a few warm-up pairs run first, unmeasured. An "
         "event is timed as the adapters run it: `core.handle(event)` then "
         "`core.deliver_outbox()`, with a recording fake transport, one event at a time. "
-        "Statements are counted with a SQLAlchemy `before_cursor_execute` listener; the "
-        "floors replay, per event and in as many transactions, the same number of "
+        "Statements are counted with SQLAlchemy `before_cursor_execute` listeners on every "
+        "connection the core uses (on SQLite: the events' transactions, the reads outside "
+        "them, and the sent marks that do not wait for the disk), so the counts include "
+        "every statement an event runs, the delivery of its messages included (a sent mark "
+        "that SQLite runs as one statement without BEGIN counts as a transaction of its "
+        "own). The floors replay, per event and in as many transactions, the same number of "
         "primary-key statements of the same kinds on a small table, and (SQLite) the exact "
         "recorded SQL with its parameters on a copy of the database taken before the "
-        "measured events.",
+        "measured events, each of the core's connections on one of its own with its "
+        "durability (the sent marks at `synchronous=NORMAL`, as the core runs them).",
         "",
     ]
     lines += _core_section(results.get("core_sqlite", {"error": "not run"}), "SQLite (file, WAL)")
