@@ -43,7 +43,7 @@ class Core:
         self.engine = Engine(db, content, clock, settings, self.flows)
         self.delivery = Delivery(db, clock)
         self.delivery.on_unreachable = self._on_unreachable
-        self.engine.hold = self.delivery.hold
+        self.engine.holding = self.delivery.holding
         self.scheduler = Scheduler(db, clock, self.flows, content, settings, self.delivery)
         self.scheduler.before_tick.append(self.sweep_inbox)
 
@@ -103,7 +103,11 @@ class Core:
         await self.delivery.deliver_rows([written[i] for i in replies if i in written])
         # (a reply whose row did not come back is read, as the others are)
         unknown = [i for i in replies if i not in written]
-        await self.delivery.deliver_claimed(unknown + processed.others)
+        if unknown:
+            await self.delivery.deliver_claimed(unknown)
+        # messages to others: written claimed for this worker (as written), or
+        # claimed as they go (a large fan-out)
+        await self.delivery.deliver_written(processed.held, processed.later)
 
     async def mark_sent(self, ids: Sequence[int]) -> None:
         await self.delivery.mark_sent(list(ids))
@@ -140,20 +144,25 @@ class Core:
 
     async def deliver_outbox(self) -> None:
         """Send what handled events queued for other people (after their commit)."""
-        ids, self.engine.pending_outbox = self.engine.pending_outbox, []
+        rows, self.engine.pending_rows = self.engine.pending_rows, []
+        later, self.engine.pending_later = self.engine.pending_later, []
         self.engine.pending_edits = []
-        if ids:
-            await self.delivery.deliver_claimed(ids)  # held in the event's transaction
+        if rows or later:  # claimed as the events' transactions wrote them
+            await self.delivery.deliver_written(rows, later)
 
     async def deliver_edits(self) -> None:
         """Send only the edits handled events queued that take the buttons off
         earlier messages (an answered question first loses its buttons, then
         the answer follows, as on Telegram); the rest waits for
         :meth:`deliver_outbox`."""
-        ids, self.engine.pending_edits = self.engine.pending_edits, []
-        if ids:
-            self.engine.pending_outbox = [i for i in self.engine.pending_outbox if i not in ids]
-            await self.delivery.deliver_claimed(ids)  # held in the event's transaction
+        edits, self.engine.pending_edits = set(self.engine.pending_edits), []
+        if edits:
+            engine = self.engine
+            rows = [row for row in engine.pending_rows if row.id in edits]
+            later = [i for i in engine.pending_later if i in edits]
+            engine.pending_rows = [row for row in engine.pending_rows if row.id not in edits]
+            engine.pending_later = [i for i in engine.pending_later if i not in edits]
+            await self.delivery.deliver_written(rows, later)  # claimed as written
 
     async def mark_unreachable(self, platform: str, chat_id: str) -> None:
         """A transport learned a person cannot be reached (blocked the bot, left)."""

@@ -83,13 +83,16 @@ class Work:
     #: what a flow read once and may read again in the same pass (e.g. one
     #: health evaluation, see bot.flows.health_facts); its owner keeps it right
     memo: dict[str, Any] = field(default_factory=dict, kw_only=True, repr=False)
+    #: an event's messages to others that its worker sends right after the
+    #: commit, claimed as they are written (see ``bot.store.outbox.Holding``)
+    hold: outbox.Holding | None = field(default=None, kw_only=True, repr=False)
     _questions: Questions | None = field(default=None, kw_only=True, repr=False)
 
     @property
     def questions(self) -> Questions:
         """The live-question rule for this transaction (see :mod:`bot.core.questions`)."""
         if self._questions is None:
-            self._questions = Questions(self.session, self.now, self.outbox_ids)
+            self._questions = Questions(self.session, self.now, self.outbox_ids, self.hold)
         return self._questions
 
     def t_for(self, lang: str, key: str, /, **params: object) -> str:
@@ -112,7 +115,14 @@ class Work:
             return
         reply = asked
         msg_id = await outbox.enqueue(
-            self.session, address, reply, self.now, person_id=person_id, key=key, digest=self.digest
+            self.session,
+            address,
+            reply,
+            self.now,
+            person_id=person_id,
+            key=key,
+            digest=self.digest,
+            hold=self.hold,
         )
         if msg_id is not None:
             self.outbox_ids.append(msg_id)
@@ -143,7 +153,9 @@ class Work:
         if asked is None:
             return
         reply = asked
-        msg_id = await outbox.enqueue(self.session, address, reply, self.now, key=key)
+        msg_id = await outbox.enqueue(
+            self.session, address, reply, self.now, key=key, hold=self.hold
+        )
         if msg_id is not None:
             self.outbox_ids.append(msg_id)
 

@@ -29,7 +29,7 @@ from bot.core.types import Outgoing
 from bot.store.claims import claim
 from bot.store.db import Database, to_db
 from bot.store.models import OutboxMessage, Person
-from bot.store.outbox import OUTBOX, row_to_outgoing
+from bot.store.outbox import OUTBOX, Holding, row_to_outgoing
 from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,26 @@ class Delivery:
             _HOLD, {"ids": held, "platforms": platforms, "until": to_db(now + CLAIM_FOR)}
         )
         self._unheld.update(ids[HOLD_AT_MOST:])
+
+    def holding(self, now: datetime) -> Holding | None:
+        """How an event's messages to others are claimed as they are written,
+        for this worker to send right after the commit (:meth:`deliver_written`):
+        those for the platforms it has a transport for, at most
+        :data:`HOLD_AT_MOST` of them (the rest is claimed as it goes).  The
+        same claim as :meth:`hold`, without a statement of its own and
+        without reading the rows back."""
+        if not self.transports:
+            return None
+        return Holding(now + CLAIM_FOR, frozenset(self.transports), HOLD_AT_MOST)
+
+    async def deliver_written(self, rows: list[OutboxMessage], later: list[int]) -> int:
+        """Send what an event's transaction wrote for this worker (see
+        :meth:`holding`): the rows it wrote claimed, as written, then the
+        rest of a large fan-out, claimed batch by batch as it goes."""
+        sent = await self.deliver_rows(rows) if rows else 0
+        if later:
+            sent += await self.deliver(later)
+        return sent
 
     async def deliver_claimed(self, ids: list[int]) -> int:
         """Send messages this worker already holds: the direct replies an

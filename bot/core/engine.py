@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -58,6 +58,10 @@ class Processed:
     #: the direct replies' outbox rows as written (copies outside any
     #: session), so that delivering them right after the commit reads nothing
     rows: list[OutboxMessage] = field(default_factory=list)
+    #: of ``others``, the rows written claimed for this worker, as written,
+    #: and the ids to claim as they are sent (see ``bot.store.outbox.Holding``)
+    held: list[OutboxMessage] = field(default_factory=list)
+    later: list[int] = field(default_factory=list)
 
     @property
     def outbox_ids(self) -> list[int]:
@@ -73,8 +77,10 @@ class Engine:
         self.clock = clock
         self.settings = settings
         self.flows = flows
-        #: outbox rows written by handled events, waiting for delivery after commit
-        self.pending_outbox: list[int] = []
+        #: outbox rows written by handled events for this worker, waiting for
+        #: delivery after commit (as written), and the ids of those to claim first
+        self.pending_rows: list[OutboxMessage] = []
+        self.pending_later: list[int] = []
         #: of those, the edits that take buttons off earlier messages
         self.pending_edits: list[int] = []
         #: platform -> ChatFactory, registered by adapters that can create chats
@@ -82,9 +88,10 @@ class Engine:
         self.limiter = RateLimiter(settings.messages_per_minute)
         #: "slow down" is said at most once a minute to one sender
         self.slow_down_said = Throttle(60.0)
-        #: claims an event's messages to others in its own transaction, for this
-        #: worker to send right after the commit (the core sets ``Delivery.hold``)
-        self.hold: Callable[[DbSession, list[int], datetime], Awaitable[None]] | None = None
+        #: how an event's messages to others are claimed as they are written,
+        #: for this worker to send right after the commit (the core sets
+        #: ``Delivery.holding``; without, nothing is claimed nor sent after)
+        self.holding: Callable[[datetime], outbox.Holding | None] | None = None
 
     @property
     def commands(self) -> CommandRegistry:
@@ -110,8 +117,9 @@ class Engine:
                         ctx.questions, event, ctx.person.id, ctx.replies
                     )
                     await ctx.save_dialogs()
-                    await self._hold(session, ctx)
-                self.pending_outbox.extend(ctx.outbox_ids)
+                if ctx.hold is not None:
+                    self.pending_rows.extend(ctx.hold.rows)
+                    self.pending_later.extend(ctx.hold.later)
                 self.pending_edits.extend(ctx.questions.edit_ids)
                 return ctx.replies
             except Exception as exc:
@@ -162,10 +170,10 @@ class Engine:
                         ctx.questions, event, ctx.person.id, ctx.replies
                     )
                     await ctx.save_dialogs()
-                    await self._hold(session, ctx)
                     rows: list[OutboxMessage] = []
                     replies = await self._enqueue_replies(session, ctx, edit_ref, rows)
-                return Processed(replies, list(ctx.outbox_ids), rows)
+                held = ctx.hold or outbox.Holding(ctx.now, frozenset(), 0)
+                return Processed(replies, list(ctx.outbox_ids), rows, held.rows, held.later)
             except Exception as exc:
                 if not _worth_retrying(event, exc):
                     break
@@ -203,10 +211,6 @@ class Engine:
                 session, out.address, out.reply, now, claimed_until=now + DIRECT_CLAIM, keep=rows
             )
         return Processed([(msg_id, out)] if msg_id is not None else [], rows=rows)
-
-    async def _hold(self, session: DbSession, ctx: Ctx) -> None:
-        if self.hold is not None and ctx.outbox_ids:
-            await self.hold(session, ctx.outbox_ids, ctx.now)
 
     async def _enqueue_replies(
         self, session: DbSession, ctx: Ctx, edit_ref: str | None, rows: list[OutboxMessage]
@@ -301,6 +305,7 @@ class Engine:
             chats=dict(self.chats),
             _dialog_rows=dialogs,
             _all_dialogs=True,
+            hold=self.holding(now) if self.holding is not None else None,
         )
         ctx.questions.preload(actor.platform, person.id, sorted(asked.values(), key=_by_id))
         return ctx

@@ -121,9 +121,17 @@ class Questions:
     here is what the database holds for the rest of the transaction.
     """
 
-    def __init__(self, session: DbSession, now: datetime, outbox_ids: list[int]) -> None:
+    def __init__(
+        self,
+        session: DbSession,
+        now: datetime,
+        outbox_ids: list[int],
+        hold: outbox.Holding | None = None,
+    ) -> None:
         self.session = session
         self.now = now
+        #: edits written for this worker to send right after the commit
+        self.hold = hold
         #: where the ids of outbox rows written for edits go (delivered after commit)
         self.outbox_ids = outbox_ids
         #: the same ids again: edits of earlier messages, which a caller showing
@@ -222,6 +230,7 @@ class Questions:
             self.now,
             person_id=question.person_id,
             key=f"strip:{question.id}",  # one removal per question, known after retention
+            hold=self.hold,
         )
         if msg_id is not None:
             self.outbox_ids.append(msg_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,41 @@ from bot.store.session import DbSession
 from bot.store.spent import SENT
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+
+
+@dataclass(slots=True)
+class Holding:
+    """An event's messages to others that the worker handling it sends right
+    after the commit, claimed as they are written.
+
+    A message for a platform this worker has a transport for is written with
+    its claim (``claimed_until``) already set -- the sweep leaves it alone
+    meanwhile, and if the worker dies first the claim runs out and the sweep
+    sends it -- and its row as written is kept in ``rows``, so that
+    delivering it reads nothing back.  Past ``at_most`` held rows (a large
+    fan-out), messages are written unclaimed and their ids go to ``later``:
+    they are claimed batch by batch right before they are sent, so no claim
+    runs out while its message still waits.  Messages for other platforms
+    are left to the workers that have their transports."""
+
+    #: the claim's end (aware)
+    until: datetime
+    platforms: frozenset[str]
+    at_most: int
+    rows: list[OutboxMessage] = field(default_factory=list)
+    later: list[int] = field(default_factory=list)
+
+    def takes(self, platform: str) -> bool:
+        """Is a message on ``platform`` written claimed (else maybe ``later``)?"""
+        return platform in self.platforms and len(self.rows) < self.at_most
+
+    def note(self, platform: str, msg_id: int, values: dict[str, Any] | None) -> None:
+        """A message was written: its row as written (``values``, when it was
+        written claimed), or its id for later."""
+        if values is not None:
+            self.rows.append(OutboxMessage(id=msg_id, **values))
+        elif platform in self.platforms:
+            self.later.append(msg_id)
 
 
 def reply_to_payload(reply: Reply) -> dict[str, Any]:
@@ -121,6 +157,7 @@ async def enqueue(
     claimed_until: datetime | None = None,
     digest: str | None = None,
     keep: list[OutboxMessage] | None = None,
+    hold: Holding | None = None,
 ) -> int | None:
     """Add a message; with a ``key`` already present, nothing is added (idempotent).
 
@@ -133,7 +170,11 @@ async def enqueue(
 
     ``keep`` receives the row as written (a copy the session does not
     track), so the worker that delivers it right after the commit need not
-    read it back."""
+    read it back.  ``hold``: the message is one of an event's messages to
+    others that this worker sends right after the commit (see
+    :class:`Holding`)."""
+    row_id = await batch_memo.new_id(session, OUTBOX)
+    held = row_id is None and hold is not None and hold.takes(address.platform)
     values = message_values(
         address,
         reply,
@@ -142,20 +183,23 @@ async def enqueue(
         key=key,
         edit_ref=edit_ref,
         dm=dm,
-        claimed_until=claimed_until,
+        claimed_until=hold.until if held and hold is not None else claimed_until,
         digest=digest,
     )
-    row_id = await batch_memo.new_id(session, OUTBOX)
     if row_id is not None:  # a batch of jobs writes it with the others, at its end
         statement = insert_statement(
             OUTBOX, "idem_key", "sqlite", spent=SENT, returning=False, with_id=True
         )
         batch_memo.defer_row(session, statement, {"id": row_id, **values}, unsure=True)
+        if hold is not None:  # (claimed when it is sent)
+            hold.note(address.platform, row_id, None)
         return row_id
     # one statement: the insert itself skips a key already present
     msg_id = await insert_absent(session, OUTBOX, "idem_key", values, spent=SENT)
     if msg_id is not None and keep is not None:
         keep.append(OutboxMessage(id=msg_id, **values))
+    if msg_id is not None and hold is not None:
+        hold.note(address.platform, msg_id, values if held else None)
     return msg_id
 
 
