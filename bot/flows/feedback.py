@@ -113,10 +113,11 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
             return
         ctx.session.add(row)
         await ctx.session.flush()
+        answers[q.id] = row  # (the round's answers as a new read would give them)
         if q.kind == "text":
             (await ctx.dialog(CONV)).reset()
         await after_answer(ctx, group, seat, kind, q)
-    await ask(ctx, group, seat, ctx.person, kind, round_)
+    await ask(ctx, group, seat, ctx.person, kind, round_, answers=answers)
 
 
 def _answer_row(
@@ -147,7 +148,8 @@ async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
         return
     round_, qi = str(data.get("round", "")), int(data.get("qi", -1))
     questions = questions_for(ctx, kind, seat.role)
-    step = next_step(questions, await answers_of(ctx, group.id, seat.id, kind, round_))
+    answers = await answers_of(ctx, group.id, seat.id, kind, round_)
+    step = next_step(questions, answers)
     if step != (qi, "ask") or questions[qi].kind != "text" or not message:
         ctx.say("feedback.already")
         return
@@ -155,8 +157,9 @@ async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
     row.text = message
     ctx.session.add(row)
     await ctx.session.flush()
+    answers[questions[qi].id] = row  # (as a new read would give them)
     await after_answer(ctx, group, seat, kind, questions[qi])
-    await ask(ctx, group, seat, ctx.person, kind, round_)
+    await ask(ctx, group, seat, ctx.person, kind, round_, answers=answers)
 
 
 async def share(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Result, Select, bindparam, select
+from sqlalchemy import Select, bindparam, select
 
 from bot.store.batch_memo import MISSING, take
 from bot.store.models import Group, Member, Person, Programme
-from bot.store.session import DbSession
+from bot.store.session import SEATS_MEMO, DbSession, seats_may_change
 
 # The two reads below run in most events, so their statements are built once
 # (bound parameters): SQLAlchemy then reuses their cache keys and compiled SQL.
@@ -76,6 +76,28 @@ async def group_and_seat(
     return (row[0], row[1]) if row is not None else (None, None)
 
 
+async def _seats(session: DbSession, group_id: int) -> list[tuple[Member, Person | None]]:
+    """The group's current seats with their people, mentor first: read once
+    per transaction while nothing changes them (several flows of one event
+    ask for the same pair's seats; see ``bot.store.session.SEATS_MEMO`` for
+    what drops the memo).  A change still waiting to be flushed is flushed
+    by the read, as before."""
+    info = session.info
+    memo: dict[int, list[tuple[Member, Person | None]]] | None = info.get(SEATS_MEMO)
+    if memo is not None and group_id in memo:
+        sync = session.sync_session
+        if not seats_may_change(sync):
+            if sync.autoflush and (sync.new or sync.dirty):
+                await session.flush()  # what the read would have flushed, as before
+            return memo[group_id]
+    result = await session.execute(_members_of(), {"group_id": group_id})
+    rows = cast("list[tuple[Member, Person | None]]", result.all())
+    held = info.setdefault(HELD_PEOPLE, [])
+    held.extend(person for _, person in rows if person is not None)
+    info.setdefault(SEATS_MEMO, {})[group_id] = rows
+    return rows
+
+
 async def members_of(session: DbSession, group_id: int) -> list[Member]:
     """The group's current seats, mentor first.
 
@@ -84,11 +106,7 @@ async def members_of(session: DbSession, group_id: int) -> list[Member]:
     answered from the session instead of one more SELECT per member (the
     session itself only keeps loaded rows while something refers to them).
     """
-    result = await session.execute(_members_of(), {"group_id": group_id})
-    rows = cast("list[tuple[Member, Person | None]]", result.all())
-    held = session.info.setdefault(HELD_PEOPLE, [])
-    held.extend(person for _, person in rows if person is not None)
-    return [member for member, _ in rows]
+    return [member for member, _ in await _seats(session, group_id)]
 
 
 async def memberships(session: DbSession, person_id: int) -> list[Member]:
@@ -143,19 +161,13 @@ async def lock_group(session: DbSession, group_id: int) -> Group | None:
     return await session.scalar(select(Group).where(Group.id == group_id).with_for_update())
 
 
-_SEATS_WITH_PEOPLE = (
-    select(Member, Person)
-    .join(Person, Person.id == Member.person_id)
-    .where(Member.group_id == bindparam("group_id"), Member.left_at.is_(None))
-    .order_by(Member.role.desc(), Member.id)
-)
-
-
 async def seats_with_people(session: DbSession, group_id: int) -> list[tuple[Member, Person]]:
     """The group's current members who have joined, each with their person
     (mentor first), in one query."""
     ahead = take(session, "seats", group_id)
     if ahead is not MISSING:
         return list(ahead)
-    rows: Result[Any] = await session.execute(_SEATS_WITH_PEOPLE, {"group_id": group_id})
-    return [(row.Member, row.Person) for row in rows]
+    # (the seats whose person exists: the inner join's rows, in its order)
+    return [
+        (member, person) for member, person in await _seats(session, group_id) if person is not None
+    ]

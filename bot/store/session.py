@@ -76,8 +76,64 @@ def _keep(session: Session, instance: object) -> None:
 @event.listens_for(KeepingSession, "after_transaction_end")
 def _let_go(session: Session, transaction: Any) -> None:
     """A new transaction reads afresh what it does not hold itself."""
+    session.info.pop(SEATS_MEMO, None)  # (a savepoint's end too: it may have undone a change)
     if transaction.parent is None:
         session.info.pop(_KEPT, None)
+
+
+#: ``session.info`` key of the groups' current seats read in this transaction
+#: (see ``bot.store.groups.members_of``): dropped whenever anything may have
+#: changed them -- a flush or statement that writes seats, or deletes rows
+#: whose deletion the database cascades to seats (people, groups,
+#: programmes), on PostgreSQL a read that takes a row lock (it waits for,
+#: and then sees, what another transaction committed), and the end of any
+#: transaction or savepoint.  (Otherwise the seats' people are the session's
+#: own rows, whatever changes them: the read only joins them by id.)
+SEATS_MEMO = "seats_memo"
+#: tables whose writes drop the memo, and those whose deletes do
+_SEAT_TABLES = frozenset({"members"})
+_CASCADING = frozenset({"members", "people", "groups", "programmes"})
+
+
+@event.listens_for(KeepingSession, "before_flush")
+def _seats_flushed(session: Session, context: Any, instances: Any) -> None:
+    if SEATS_MEMO in session.info and seats_may_change(session):
+        del session.info[SEATS_MEMO]
+
+
+def _table_of(obj: object) -> str | None:
+    return getattr(obj, "__tablename__", None)
+
+
+def seats_may_change(session: Session) -> bool:
+    """Does the session hold changes that touch seats (flushed before a read)?"""
+    if any(_table_of(obj) in _CASCADING for obj in session.deleted):
+        return True
+    return any(
+        _table_of(obj) in _SEAT_TABLES for objs in (session.new, session.dirty) for obj in objs
+    )
+
+
+def _serial(session: Session) -> bool:
+    """SQLite: a transaction runs alone (BEGIN IMMEDIATE), so a locking read
+    (a plain read there) sees nothing another one committed meanwhile."""
+    bind = session.bind
+    return bind is not None and bind.dialect.name == "sqlite"
+
+
+@event.listens_for(KeepingSession, "do_orm_execute")
+def _seats_written(state: Any) -> None:
+    if SEATS_MEMO not in state.session.info:
+        return
+    statement = state.statement
+    if state.is_select:
+        if getattr(statement, "_for_update_arg", None) is None or _serial(state.session):
+            return
+    else:
+        name = getattr(getattr(statement, "table", None), "name", None)
+        if name not in (_CASCADING if state.is_delete else _SEAT_TABLES):
+            return
+    del state.session.info[SEATS_MEMO]
 
 
 class SyncBackedSession:
