@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from bot.content import ChecklistItem, Content
 from bot.store.groups import members_of
 from bot.store.models import Agreement, AgreementAnswer, Group, Member, Person, Programme, Rhythm
-from bot.store.session import DbSession
+from bot.store.session import DbSession, forget_seats
 
 ItemStatus = Literal["agreed", "discuss", "open"]
 MARKS = {"agreed": "✓", "discuss": "💬", "open": "…"}
@@ -107,6 +107,8 @@ async def load_view(
     reads them all), then its members and answers."""
     stmt = _view_rows(lock=lock)
     row = (await session.execute(stmt, {"agreement_id": agreement_id})).first()
+    if lock:
+        forget_seats(session, locked=True)
     if row is None:
         return None
     agreement, group, programme, rhythm, newest = row

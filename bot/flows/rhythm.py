@@ -35,6 +35,7 @@ from bot.flows.rhythm_words import parse_days, parse_minutes
 from bot.store.db import to_db
 from bot.store.groups import group_and_programme, members_of
 from bot.store.models import Group, Member, Person, Rhythm, RhythmProposal
+from bot.store.session import forget_seats
 from bot.wording import join_names
 
 __all__ = ["ask_proposal", "describe_rhythm", "register"]
@@ -100,6 +101,7 @@ async def _member(ctx: Ctx, group_id: int) -> tuple[Group, Member] | None:
     """
     params = {"group_id": group_id, "person_id": ctx.person.id}
     row = (await ctx.session.execute(_group_and_seat(), params)).first()
+    forget_seats(ctx.session, locked=True)  # (the group's row lock)
     if row is None or row[1] is None:
         return None
     return row[0], row[1]

@@ -9,7 +9,7 @@ from sqlalchemy import Select, bindparam, select
 
 from bot.store.batch_memo import MISSING, take
 from bot.store.models import Group, Member, Person, Programme
-from bot.store.session import SEATS_MEMO, DbSession, seats_may_change
+from bot.store.session import SEATS_MEMO, DbSession, forget_seats, seats_may_change
 
 # The two reads below run in most events, so their statements are built once
 # (bound parameters): SQLAlchemy then reuses their cache keys and compiled SQL.
@@ -158,7 +158,9 @@ async def lock_group(session: DbSession, group_id: int) -> Group | None:
     On PostgreSQL this takes a row lock held until the event commits; SQLite
     transactions are serial already, so the plain read is enough there.
     """
-    return await session.scalar(select(Group).where(Group.id == group_id).with_for_update())
+    group = await session.scalar(select(Group).where(Group.id == group_id).with_for_update())
+    forget_seats(session, locked=True)
+    return group
 
 
 async def seats_with_people(session: DbSession, group_id: int) -> list[tuple[Member, Person]]:

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import JSON, String, Table, Text, and_, cast, delete, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.store.session import DbSession
+from bot.store.session import DbSession, forget_seats
 
 #: shorter typed texts are not searched for: "ok" or "15" would rewrite
 #: dates and numbers everywhere and identify nobody
@@ -131,6 +131,7 @@ async def delete_rows_sent_by(
     who = list(identities)
     if not who:
         return
+    forget_seats(session)  # (Core deletes)
     for table in tables:
         if not deletes_whole_rows(table) or "platform" not in table.c:
             continue
@@ -157,6 +158,7 @@ async def scrub_tables(
     """Rewrite (or delete) every row that holds a needle; returns how many rows."""
     if not needles:
         return 0
+    forget_seats(session)  # (Core statements that may write seats)
     forms = needles.like_forms()
     touched = 0
     for table in tables:

@@ -83,14 +83,15 @@ def _let_go(session: Session, transaction: Any) -> None:
 
 #: ``session.info`` key of the groups' current seats read in this transaction
 #: (see ``bot.store.groups.members_of``): dropped whenever anything may have
-#: changed them -- a flush or statement that writes seats, or deletes rows
-#: whose deletion the database cascades to seats (people, groups,
-#: programmes), on PostgreSQL a read that takes a row lock (it waits for,
-#: and then sees, what another transaction committed), and the end of any
-#: transaction or savepoint.  (Otherwise the seats' people are the session's
+#: changed them -- a flush that writes seats or deletes rows whose deletion
+#: the database cascades to seats (people, groups, programmes), the end of
+#: any transaction or savepoint, and :func:`forget_seats`, which Core
+#: statements that write seats and reads that take a row lock call (no
+#: ``do_orm_execute`` listener: SQLAlchemy would then build an execute state
+#: for every statement of every event).  (Otherwise the seats' people are the session's
 #: own rows, whatever changes them: the read only joins them by id.)
 SEATS_MEMO = "seats_memo"
-#: tables whose writes drop the memo, and those whose deletes do
+#: tables whose flushed writes drop the memo, and those whose deletes do
 _SEAT_TABLES = frozenset({"members"})
 _CASCADING = frozenset({"members", "people", "groups", "programmes"})
 
@@ -114,26 +115,17 @@ def seats_may_change(session: Session) -> bool:
     )
 
 
-def _serial(session: Session) -> bool:
-    """SQLite: a transaction runs alone (BEGIN IMMEDIATE), so a locking read
-    (a plain read there) sees nothing another one committed meanwhile."""
-    bind = session.bind
-    return bind is not None and bind.dialect.name == "sqlite"
-
-
-@event.listens_for(KeepingSession, "do_orm_execute")
-def _seats_written(state: Any) -> None:
-    if SEATS_MEMO not in state.session.info:
-        return
-    statement = state.statement
-    if state.is_select:
-        if getattr(statement, "_for_update_arg", None) is None or _serial(state.session):
-            return
-    else:
-        name = getattr(getattr(statement, "table", None), "name", None)
-        if name not in (_CASCADING if state.is_delete else _SEAT_TABLES):
-            return
-    del state.session.info[SEATS_MEMO]
+def forget_seats(
+    session: Session | SyncBackedSession | AsyncSession, *, locked: bool = False
+) -> None:
+    """Drop the seats read in this transaction: for a Core statement that
+    writes seats (or deletes rows the database cascades to them), and, with
+    ``locked``, after a read that took a row lock on PostgreSQL (it may have
+    waited for another transaction, whose seats a new read would see; a
+    SQLite transaction runs alone, BEGIN IMMEDIATE, so there it sees none)."""
+    if locked and isinstance(session, SyncBackedSession):
+        return  # (the sync-backed session is SQLite's)
+    session.info.pop(SEATS_MEMO, None)
 
 
 class SyncBackedSession:
