@@ -392,11 +392,12 @@ def _by_id(question: LiveQuestion) -> int:
 
 
 @cache
-def _identity_for_update() -> Select[Identity, Person]:
-    """PostgreSQL: the identity and person, the person's row locked."""
+def _identity_for_update() -> Select[int]:
+    """PostgreSQL: the person's row locked (only its id comes back: the rows
+    themselves are read after the lock, see :meth:`Engine._context`)."""
     return (
-        select(Identity, Person)
-        .join(Person, Person.id == Identity.person_id)
+        select(Person.id)
+        .join(Identity, Person.id == Identity.person_id)
         .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id"))
         .with_for_update(of=Person)
     )
