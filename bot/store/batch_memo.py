@@ -1,6 +1,6 @@
 """Reads of a batch of due jobs made ahead, in one query each instead of one per job.
 
-The scheduler runs due jobs twenty to a transaction.  A job kind may offer
+The scheduler runs due jobs fifty to a transaction.  A job kind may offer
 a *preload* (``Flows.on_job(..., preload=...)``): before the batch runs, it
 reads what each job would read (the groups' seats and people, their answers,
 meetings and prompts; the people's identities and open questions) in a few
