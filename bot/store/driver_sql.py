@@ -12,6 +12,9 @@ of its parameters, and then run with ``exec_driver_sql``: the same SQL and
 the same stored values, through the same connection and its events (so
 statement counters still see it), for less than half the cost.
 
+A batch of due jobs writes the rows it kept back the same way, one
+``executemany`` per statement (:mod:`bot.store.batch_memo`).
+
 Statements whose SQL depends on the parameters (an expanding ``IN``) are
 not prebuilt: :func:`driver_form` returns ``None`` and the caller runs them
 as Core statements.
@@ -47,15 +50,21 @@ class DriverForm:
         return tuple(out)
 
 
-def driver_form(statement: Any, dialect: Dialect) -> DriverForm | None:
+def driver_form(
+    statement: Any, dialect: Dialect, column_keys: list[str] | None = None
+) -> DriverForm | None:
     """``statement`` compiled for ``dialect`` once, or None where it cannot be
-    run as fixed SQL text (parameters that expand, or a named paramstyle)."""
-    compiled = statement.compile(dialect=dialect)
+    run as fixed SQL text (parameters that expand, a named paramstyle,
+    column defaults computed in Python).  ``column_keys``: the columns an
+    INSERT's rows give (as SQLAlchemy compiles an ``executemany``)."""
+    compiled = statement.compile(dialect=dialect, column_keys=column_keys)
     positions = compiled.positiontup
     if (
         positions is None
         or compiled.post_compile_params
         or compiled.literal_execute_params
+        or getattr(compiled, "insert_prefetch", None)
+        or getattr(compiled, "update_prefetch", None)
         or not dialect.positional
     ):
         return None
