@@ -9,6 +9,7 @@ from typing import Any
 from bench import targets
 from bench.profile_core import section as profile_section
 from bench.sync_bench import section as sync_section
+from bot.core.scheduler import JOBS_PER_TRANSACTION
 from bot.store.retention import OUTBOX_KEEP
 
 OUTBOX_DAYS = OUTBOX_KEEP.days
@@ -153,9 +154,9 @@ def _scheduler_section(r: dict[str, Any]) -> list[str]:
         "Bulk-seeded databases: one programme; per pair two people, their identities, the "
         "pair and its two seats, and one feedback check-in job (two questions through the "
         "outbox, the next check-in planned). A tick claims 500 due jobs at a time; the first "
-        "claim, the first batch of 20 jobs (the warm-up of a freshly opened core: each "
-        "statement compiled once for the engine's cache) and the "
-        f"{r['sample']} jobs after it (20 to a transaction, then the outbox "
+        f"claim, the first batch of {JOBS_PER_TRANSACTION} jobs (the warm-up of a freshly "
+        "opened core: each statement compiled once for the engine's cache) and the "
+        f"{r['sample']} jobs after it ({JOBS_PER_TRANSACTION} to a transaction, then the outbox "
         "delivered) are timed, and the tick is projected as claims + jobs x time per job "
         "(+ the warm-up's extra once), "
         "because running every job of a 100,000-job tick would take far longer than this "

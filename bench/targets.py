@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from bot.core.scheduler import JOBS_PER_TRANSACTION
+
 CORE_RATIO = 0.15
 CORE_EVENTS = 1000
 CORE_P99_MS = 10.0
@@ -156,7 +158,8 @@ def _job(results: dict[str, Any]) -> tuple[str, str, bool | None, str | None]:
         why = (
             f"**Due jobs.** {per_job:.1f} ms per job (after the first batch of a freshly "
             f"opened core, {first.get('warm_up_per_job_ms', 0):.1f} ms per job, which compiles "
-            "each statement once for the engine's cache): jobs run 20 to a transaction (one "
+            "each statement once for the engine's cache): jobs run "
+            f"{JOBS_PER_TRANSACTION} to a transaction (one "
             "commit per batch); a batch of check-ins reads ahead what its jobs need (seats "
             "with their people, open questions, prompts, the rounds' answers, identities) in "
             "seven queries for the whole batch, takes no savepoint per job, and keeps back "
@@ -170,8 +173,8 @@ def _job(results: dict[str, Any]) -> tuple[str, str, bool | None, str | None]:
             "most one repeated message per worker after a crash (docs/reliability.md). "
             + _fsync(
                 results,
-                "a job pays a twentieth of one FULL commit (one per batch); its two sent "
-                "marks commit at NORMAL.",
+                f"a job pays 1/{JOBS_PER_TRANSACTION} of one FULL commit (one per batch); its two "
+                "sent marks commit at NORMAL.",
             )
         )
     return title, measured, ok, why

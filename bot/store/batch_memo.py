@@ -1,6 +1,6 @@
 """Reads of a batch of due jobs made ahead, in one query each instead of one per job.
 
-The scheduler runs due jobs twenty to a transaction.  A job kind may offer
+The scheduler runs due jobs fifty to a transaction.  A job kind may offer
 a *preload* (``Flows.on_job(..., preload=...)``): before the batch runs, it
 reads what each job would read (the groups' seats and people, their answers,
 meetings and prompts; the people's identities and open questions) in a few
@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Table, event, func, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from bot.store.driver_sql import DriverForm, driver_form
 from bot.store.session import DbSession, SyncBackedSession
 
 #: the ``session.info`` key the memo lives under
@@ -156,7 +157,7 @@ def _write_now(sync: Session) -> None:
     unsure: dict[Any, set[int]] = info.pop(UNSURE, None) or {}
     own = {_OWN: True}
     for statement, rows in pending.items():
-        result = sync.execute(statement, rows, execution_options=own)
+        result = _execute_many(sync, statement, rows)
         doubtful = unsure.get(statement)
         if doubtful and result.rowcount != len(rows):  # type: ignore[attr-defined]
             table = statement.table
@@ -164,6 +165,31 @@ def _write_now(sync: Session) -> None:
                 select(table.c.id).where(table.c.id.in_(sorted(doubtful))).execution_options(**own)
             )
             info[SKIPPED].update(doubtful - set(found))
+
+
+#: kept-back statements as their compiled SQL, per statement, columns and dialect
+_FORMS: dict[tuple[Any, tuple[str, ...], Any], DriverForm | None] = {}
+
+
+def _execute_many(sync: Session, statement: Any, rows: list[dict[str, Any]]) -> Any:
+    """Kept-back rows of one statement in one ``executemany``: as the
+    statement's compiled SQL where it has one (:mod:`bot.store.driver_sql`:
+    the same SQL and values, without SQLAlchemy's per-row parameter
+    handling), else as the Core statement."""
+    keys = tuple(rows[0])
+    conn = sync.connection()
+    dialect = conn.dialect
+    slot = (statement, keys, dialect)  # (a dialect carries the JSON serializer)
+    if slot in _FORMS:
+        form = _FORMS[slot]
+    else:
+        form = driver_form(statement, dialect, list(keys))
+        if len(_FORMS) < 256:  # (prebuilt statements: a handful)
+            _FORMS[slot] = form
+    first = rows[0].keys()
+    if form is None or any(row.keys() != first for row in rows):
+        return sync.execute(statement, rows, execution_options={_OWN: True})
+    return conn.exec_driver_sql(form.sql, [form.values(row) for row in rows])
 
 
 def defer(session: DbSession, statement: Any, params: dict[str, Any]) -> bool:

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
+from bot.store.driver_sql import DriverForm, driver_form
 from bot.store.session import DbSession, KeepingSession, SyncBackedSession
 
 if TYPE_CHECKING:
@@ -128,6 +129,8 @@ class Database:
             #: the lazy engine's connection that :meth:`bookkeep` keeps (opened
             #: on first use): a sent mark per message needs no pool checkout
             self._bookkeeper: Connection | None = None
+            #: bookkeeping statements as their compiled SQL (see bot.store.driver_sql)
+            self._driver_forms: dict[Any, DriverForm | None] = {}
             # Reads begin deferred, need no turn and never wait for a writer (WAL).
             self._read_engine = create_engine(
                 sync_sqlite_url(url), connect_args=args, json_serializer=compact_json
@@ -235,7 +238,7 @@ class Database:
                 info = self._bookkeeper.info
                 info[ONE_STATEMENT] = True
                 try:
-                    self._bookkeeper.execute(statement, params[0])
+                    self._run_bookkeeping(statement, params[0])
                     self._bookkeeper.commit()
                 except BaseException:
                     self._bookkeeper.rollback()
@@ -245,7 +248,24 @@ class Database:
                 return
             with self._bookkeeper.begin():
                 for one in params:
-                    self._bookkeeper.execute(statement, one)
+                    self._run_bookkeeping(statement, one)
+
+    def _run_bookkeeping(self, statement: Any, params: dict[str, Any]) -> None:
+        """One bookkeeping statement on the kept connection: as its compiled
+        SQL text where it has one (half the Python of a Core execution, the
+        same SQL and values), else as the Core statement."""
+        assert self._bookkeeper is not None
+        forms = self._driver_forms
+        if statement in forms:
+            form = forms[statement]
+        else:
+            form = driver_form(statement, self._lazy_engine.dialect)
+            if len(forms) < 64:  # (prebuilt statements: a handful)
+                forms[statement] = form
+        if form is None:
+            self._bookkeeper.execute(statement, params)
+        else:
+            self._bookkeeper.exec_driver_sql(form.sql, form.values(params))
 
     def _checkpoint_truncate(self) -> bool:
         """Copy the WAL into the database file and cut the WAL to zero bytes, so
