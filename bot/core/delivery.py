@@ -19,20 +19,24 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import DateTime, bindparam, select, update
+from sqlalchemy import DateTime, Table, bindparam, select, update
 
 from bot.core.digest import Parcel, parcels
 from bot.core.ports import Clock, DeliveryError, Transport
-from bot.core.questions import note_sent, note_sent_together
-from bot.core.types import Outgoing
+from bot.core.questions import note_sent
+from bot.core.types import Outgoing, Reply
 from bot.store.claims import claim
 from bot.store.db import Database, to_db
+from bot.store.live_questions import LiveQuestion
 from bot.store.models import OutboxMessage, Person
 from bot.store.outbox import OUTBOX, Holding, row_to_outgoing
 from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
+
+LIVE_QUESTIONS: Table = LiveQuestion.__table__  # type: ignore[assignment]
 
 CLAIM_FOR = timedelta(minutes=2)
 #: messages an event's own transaction claims for this worker: few enough to be
@@ -58,6 +62,15 @@ _MARK_ONE_SENT = (
     update(OUTBOX)
     .where(OUTBOX.c.id == bindparam("msg_id"))
     .values(sent_at=bindparam("at", type_=DateTime), claimed_until=None)
+)
+
+#: a question went out as platform message ``ref``: noted on its live question
+#: (whose ``open`` says whether it was closed before it was even sent)
+_NOTE_REF = (
+    update(LIVE_QUESTIONS)
+    .where(LIVE_QUESTIONS.c.id == bindparam("qid"))
+    .values(message_ref=bindparam("ref"))
+    .returning(LIVE_QUESTIONS.c.open)
 )
 
 #: an event's messages to others claimed for this worker (see ``Delivery.hold``),
@@ -327,20 +340,36 @@ class Delivery:
                 rows = [{"ids": [row.id for row in p.rows], "at": now} for p, _ in batch]
                 await self.db.bookkeep(_MARK_SENT, rows)
             return
-        strips: list[Outgoing] = []
         # Not waiting for the disk: a lost mark only resends (see transaction).
-        async with self.db.transaction(durable=False) as session:
-            now = to_db(self.clock.now())
-            for parcel, ref in batch:
-                await session.execute(
-                    _MARK_SENT, {"ids": [row.id for row in parcel.rows], "at": now}
-                )
-                # every row of a digest carries the same message (and its buttons)
-                strip = await note_sent_together(
-                    session, [row_to_outgoing(row) for row in parcel.rows], ref
-                )
-                if strip is not None:
-                    strips.append(strip)
+        # Each question that went out learns its message's platform id in the
+        # same short transaction, on a bare connection (Core statements, no
+        # ORM session): this runs for every question the bot sends.
+        now = to_db(self.clock.now())
+        steps: list[tuple[Any, dict[str, Any]]] = []
+        noted: list[tuple[Parcel, str, list[tuple[int, OutboxMessage]]]] = []
+        for parcel, ref in batch:
+            if len(parcel.rows) == 1:
+                steps.append((_MARK_ONE_SENT, {"msg_id": parcel.rows[0].id, "at": now}))
+            else:
+                steps.append((_MARK_SENT, {"ids": [row.id for row in parcel.rows], "at": now}))
+            if ref is None:
+                continue
+            asked: list[tuple[int, OutboxMessage]] = []
+            for row in parcel.rows:
+                question = row.payload.get("question")
+                if question is not None:
+                    asked.append((len(steps), row))
+                    steps.append((_NOTE_REF, {"qid": question, "ref": ref}))
+            if asked:
+                noted.append((parcel, ref, asked))
+        results = await self.db.bookkeep_steps(steps)
+        strips: list[Outgoing] = []
+        for _parcel, ref, asked in noted:
+            # as note_sent_together: a question whose row is gone is skipped;
+            # the buttons go at once only if every question was closed meanwhile
+            found = [(row, results[i][0].open) for i, row in asked if results[i]]
+            if found and not any(is_open for _, is_open in found):
+                strips.append(Outgoing(row_to_outgoing(found[0][0]).address, Reply("", clears=ref)))
         for strip in strips:
             await self._strip(strip)
 

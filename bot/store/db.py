@@ -267,6 +267,28 @@ class Database:
         else:
             self._bookkeeper.exec_driver_sql(form.sql, form.values(params))
 
+    async def bookkeep_steps(self, steps: list[tuple[Any, dict[str, Any]]]) -> list[list[Any]]:
+        """Like :meth:`bookkeep`, for several prebuilt Core statements in one
+        such transaction (outbox messages marked sent together with the
+        platform ids of the questions they carried); returns each statement's
+        rows (``RETURNING``), an empty list for one that returns none."""
+        found: list[list[Any]] = []
+        if self.engine is not None:
+            async with self.engine.begin() as conn:
+                await conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+                for statement, params in steps:
+                    result = await conn.execute(statement, params)
+                    found.append(list(result.all()) if result.returns_rows else [])
+            return found
+        async with self._turn():
+            if self._bookkeeper is None or self._bookkeeper.closed:
+                self._bookkeeper = self._lazy_engine.connect()
+            with self._bookkeeper.begin():
+                for statement, params in steps:
+                    result = self._bookkeeper.execute(statement, params)
+                    found.append(list(result.all()) if result.returns_rows else [])
+        return found
+
     def _checkpoint_truncate(self) -> bool:
         """Copy the WAL into the database file and cut the WAL to zero bytes, so
         that pages an erasure overwrote survive in neither file.  Runs after the
