@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.store.epoch import UtcMicros
 from bot.store.partial_index import partial_index
 
 NAMING = {
@@ -349,7 +350,7 @@ class MeetingCheck(Base):
         ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
     )
     answer: Mapped[str] = mapped_column(String(16))
-    answered_at: Mapped[datetime]
+    answered_at: Mapped[datetime] = mapped_column(UtcMicros())  # 8 bytes, not 26
 
 
 class FeedbackAnswer(Base):
@@ -375,7 +376,7 @@ class FeedbackAnswer(Base):
     choice: Mapped[str | None] = mapped_column(String(32))
     skipped: Mapped[bool] = mapped_column(default=False)
     shared: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(UtcMicros())  # 8 bytes, not 26
 
 
 class Note(Base):
@@ -402,7 +403,7 @@ class CoachingLog(Base):
     item_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))  # question, tip, prompt
     verdict: Mapped[str | None] = mapped_column(String(16))  # useful, more, later
-    shown_at: Mapped[datetime]
+    shown_at: Mapped[datetime] = mapped_column(UtcMicros())  # 8 bytes, not 26
 
 
 class OrganiserMessage(Base):
