@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, bindparam, select, update
+from sqlalchemy import DateTime, bindparam, delete, select, update
 
 from bot.core.digest import Parcel, parcels
 from bot.core.ports import Clock, DeliveryError, Transport
@@ -59,6 +59,12 @@ _MARK_ONE_SENT = (
     .where(OUTBOX.c.id == bindparam("msg_id"))
     .values(sent_at=bindparam("at", type_=DateTime), claimed_until=None)
 )
+
+#: a delivered edit that took a closed question's buttons away (key ``strip:``)
+#: is deleted instead of marked: it was no message to count, nothing reads it
+#: again, and repeating it (were its question closed twice) is harmless
+_FORGET = delete(OUTBOX).where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+_FORGET_ONE = delete(OUTBOX).where(OUTBOX.c.id == bindparam("msg_id"))
 
 #: an event's messages to others claimed for this worker (see ``Delivery.hold``),
 #: built once: it runs in every event that tells someone else
@@ -302,10 +308,12 @@ class Delivery:
             now = to_db(self.clock.now())
             if all(len(p.rows) == 1 for p, _ in batch):
                 marks = [{"msg_id": p.rows[0].id, "at": now} for p, _ in batch]
-                await self.db.bookkeep(_MARK_ONE_SENT, marks)
+                one = [_FORGET_ONE if _strips(p) else _MARK_ONE_SENT for p, _ in batch]
+                await self.db.bookkeep(one if _FORGET_ONE in one else _MARK_ONE_SENT, marks)
             else:
                 rows = [{"ids": [row.id for row in p.rows], "at": now} for p, _ in batch]
-                await self.db.bookkeep(_MARK_SENT, rows)
+                each = [_FORGET if _strips(p) else _MARK_SENT for p, _ in batch]
+                await self.db.bookkeep(each if _FORGET in each else _MARK_SENT, rows)
             return
         strips: list[Outgoing] = []
         # Not waiting for the disk: a lost mark only resends (see transaction).
@@ -313,7 +321,8 @@ class Delivery:
             now = to_db(self.clock.now())
             for parcel, ref in batch:
                 await session.execute(
-                    _MARK_SENT, {"ids": [row.id for row in parcel.rows], "at": now}
+                    _FORGET if _strips(parcel) else _MARK_SENT,
+                    {"ids": [row.id for row in parcel.rows], "at": now},
                 )
                 # every row of a digest carries the same message (and its buttons)
                 strip = await note_sent_together(
@@ -381,6 +390,11 @@ class Delivery:
                 )
         if follow_up:
             await self.deliver(follow_up)
+
+
+def _strips(parcel: Parcel) -> bool:
+    """Is the parcel an edit that only took a closed question's buttons away?"""
+    return all(row.idem_key.startswith("strip:") for row in parcel.rows)
 
 
 def _asks(parcel: Parcel) -> bool:
