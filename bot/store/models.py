@@ -325,7 +325,7 @@ class Meeting(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     uid: Mapped[str] = mapped_column(String(64), unique=True)
-    series_uid: Mapped[str] = mapped_column(String(64), index=True)
+    series_uid: Mapped[str] = mapped_column(String(64))  # not indexed: no query reads by it
     starts_at: Mapped[datetime]
     minutes: Mapped[int] = mapped_column(Integer)
     mode: Mapped[str] = mapped_column(String(16))

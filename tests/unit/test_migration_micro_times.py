@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, column, select, table, text
+from sqlalchemy import DateTime, column, inspect, select, table, text
 
 from bot.store.db import Database, alembic_config
 from bot.store.epoch import from_micros, to_micros
@@ -58,6 +58,17 @@ def _old(name: str, time_column: str, *others: str) -> Any:
 async def _raw(db: Database, sql: str) -> list[Any]:
     async with db.sessions() as s:
         return list((await s.execute(text(sql))).scalars().all())
+
+
+async def _indexes(db: Database, table_name: str) -> set[str]:
+    def names(conn: Any) -> set[str]:
+        return {str(i["name"]) for i in inspect(conn).get_indexes(table_name)}
+
+    if db.engine is not None:
+        async with db.engine.connect() as conn:
+            return await conn.run_sync(names)
+    with db.sync_engine.connect() as conn:
+        return names(conn)
 
 
 async def test_times_survive_the_upgrade_and_the_downgrade_exactly(tmp_path: Path) -> None:
@@ -130,7 +141,12 @@ async def test_times_survive_the_upgrade_and_the_downgrade_exactly(tmp_path: Pat
             )
             await s.execute(
                 _old("meeting_checks", "answered_at", "meeting_id", "member_id", "answer").insert(),
-                {"answered_at": T1, "meeting_id": meeting.id, "member_id": seat.id, "answer": "yes"},
+                {
+                    "answered_at": T1,
+                    "meeting_id": meeting.id,
+                    "member_id": seat.id,
+                    "answer": "yes",
+                },
             )
         before = {
             "fa": await _raw(db, "SELECT created_at FROM feedback_answers ORDER BY id"),
@@ -138,7 +154,10 @@ async def test_times_survive_the_upgrade_and_the_downgrade_exactly(tmp_path: Pat
             "mc": await _raw(db, "SELECT answered_at FROM meeting_checks"),
         }
 
+        assert "ix_meetings_series_uid" in await _indexes(db, "meetings")
         await db.upgrade()
+        assert "ix_meetings_series_uid" not in await _indexes(db, "meetings")  # read by nothing
+        assert "ix_meetings_group_id" in await _indexes(db, "meetings")
         # stored as integers: microseconds since 1970, exactly
         assert await _raw(db, "SELECT created_at FROM feedback_answers ORDER BY id") == [
             to_micros(T1),
@@ -158,9 +177,7 @@ async def test_times_survive_the_upgrade_and_the_downgrade_exactly(tmp_path: Pat
             first = select(FeedbackAnswer.question_id).order_by(FeedbackAnswer.created_at)
             assert (await s.scalars(first)).first() == "b"
             s.add(
-                CoachingLog(
-                    person_id=answers[0].member_id, item_id="q2", kind="tip", shown_at=T1
-                )
+                CoachingLog(person_id=answers[0].member_id, item_id="q2", kind="tip", shown_at=T1)
             )
         assert sorted(await _raw(db, "SELECT shown_at FROM coaching_log")) == [
             to_micros(T3),
@@ -170,8 +187,11 @@ async def test_times_survive_the_upgrade_and_the_downgrade_exactly(tmp_path: Pat
 
         await _migrate(db, BEFORE, down=True)
         assert await _raw(db, "SELECT created_at FROM feedback_answers ORDER BY id") == before["fa"]
-        assert (await _raw(db, "SELECT shown_at FROM coaching_log ORDER BY id"))[0] == before["cl"][0]
+        assert (await _raw(db, "SELECT shown_at FROM coaching_log ORDER BY id"))[0] == before["cl"][
+            0
+        ]
         assert await _raw(db, "SELECT answered_at FROM meeting_checks") == before["mc"]
+        assert "ix_meetings_series_uid" in await _indexes(db, "meetings")
         await db.upgrade()  # and up again
         async with db.sessions() as s:
             assert (await s.scalars(select(MeetingCheck.answered_at))).all() == [T1]

@@ -7,6 +7,9 @@ of text.  They become ``BIGINT`` microseconds since 1970 (UTC), the same
 instant exactly (:class:`bot.store.epoch.UtcMicros` reads them back as the
 datetimes they were).  Existing values are converted in place, both ways.
 
+``ix_meetings_series_uid`` goes: no query reads meetings by their series
+(the series id is only written, and read with its meeting).
+
 Revision ID: 0007_i21s
 Revises: 0006_i21m
 """
@@ -34,6 +37,7 @@ def _sqlite() -> bool:
 
 
 def upgrade() -> None:
+    op.drop_index(op.f("ix_meetings_series_uid"), table_name="meetings")
     for table, column in COLUMNS:
         if _sqlite():
             # SQLAlchemy's text form, 'YYYY-MM-DD HH:MM:SS.ffffff': the whole
@@ -84,3 +88,4 @@ def downgrade() -> None:
                 existing_nullable=False,
                 postgresql_using=f"timestamp '1970-01-01' + {column} * interval '1 microsecond'",
             )
+    op.create_index(op.f("ix_meetings_series_uid"), "meetings", ["series_uid"], unique=False)
