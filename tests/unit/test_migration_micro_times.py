@@ -26,6 +26,7 @@ from bot.store.models import (
     Person,
     Programme,
 )
+from bot.store.spent import JOB_KEYS_NAMED, JOB_KINDS
 from tests.conftest import database_url
 
 BEFORE = "0006_i21m"
@@ -148,6 +149,17 @@ async def test_times_survive_the_upgrade_and_the_downgrade_exactly(tmp_path: Pat
                     "answer": "yes",
                 },
             )
+            await s.execute(
+                table("job_keys", column("key"), column("job_id"), column("kind")).insert(),
+                [
+                    {"key": "mtg:1:check", "job_id": 7, "kind": "mtg_check"},
+                    {"key": "mtg:1:remind:1", "job_id": 5, "kind": "mtg_remind"},
+                    {"key": "mtg:2:check", "job_id": 9, "kind": "mtg_check"},
+                ],
+            )
+        spent = "SELECT key || ' ' || job_id || ' ' || kind FROM job_keys ORDER BY key"
+        spent_before = await _raw(db, spent)
+        assert len(spent_before) == 3
         before = {
             "fa": await _raw(db, "SELECT created_at FROM feedback_answers ORDER BY id"),
             "cl": await _raw(db, "SELECT shown_at FROM coaching_log"),
@@ -184,6 +196,18 @@ async def test_times_survive_the_upgrade_and_the_downgrade_exactly(tmp_path: Pat
             to_micros(T1),
         ]
         assert from_micros(to_micros(T1)) == T1
+        # a spent job keeps its kind as a number; the names are in job_kinds
+        async with db.sessions() as s:
+            named = select(JOB_KEYS_NAMED).order_by(JOB_KEYS_NAMED.c.key)
+            assert [tuple(r) for r in (await s.execute(named)).all()] == [
+                ("mtg:1:check", 7, "mtg_check"),
+                ("mtg:1:remind:1", 5, "mtg_remind"),
+                ("mtg:2:check", 9, "mtg_check"),
+            ]
+            assert sorted((await s.scalars(select(JOB_KINDS.c.name))).all()) == [
+                "mtg_check",
+                "mtg_remind",
+            ]
 
         await _migrate(db, BEFORE, down=True)
         assert await _raw(db, "SELECT created_at FROM feedback_answers ORDER BY id") == before["fa"]
@@ -191,6 +215,7 @@ async def test_times_survive_the_upgrade_and_the_downgrade_exactly(tmp_path: Pat
             0
         ]
         assert await _raw(db, "SELECT answered_at FROM meeting_checks") == before["mc"]
+        assert await _raw(db, spent) == spent_before
         assert "ix_meetings_series_uid" in await _indexes(db, "meetings")
         await db.upgrade()  # and up again
         async with db.sessions() as s:
