@@ -3,11 +3,12 @@
 After :data:`~bot.store.retention.OUTBOX_KEEP` a delivered message is only
 read for its key, recipient, time and digest mark, and a done job (after
 :data:`JOB_KEEP`) only for its key (kept with its id and kind, the kind as
-its number in ``job_kinds``: its messages are keyed by the id): both move into the slim tables of
-:mod:`bot.store.spent`, and the wide rows are deleted.  Inserts check the slim
-tables too (:func:`bot.store.inserts.insert_absent`), so a message queued or
-a job planned again with a spent key still adds nothing.  No time horizon:
-keys are kept for good.  The inbox forgets nothing either, and a job that
+its number in ``job_kinds``: its messages are keyed by the id): both move
+into the slim tables of :mod:`bot.store.spent`, and the wide rows are
+deleted.  Inserts check the slim tables too
+(:func:`bot.store.inserts.insert_absent`), so a message queued or a job
+planned again with a spent key still adds nothing.  No time horizon: keys
+are kept for good.  The inbox forgets nothing either, and a job that
 ran months ago may still be planned again by key (a meeting's reminders are
 re-planned whenever the meeting is saved), so no age makes a key safe to
 forget; kept slim, a programme's keys cost a few kilobytes per pair.
@@ -85,12 +86,16 @@ def _digest(mark: str | None) -> tuple[bool, int | None]:
 
 
 async def kind_codes(session: DbSession, names: set[str]) -> dict[str, int]:
-    """The numbers of these job kinds in ``job_kinds``, new kinds numbered first."""
-    await session.execute(_insert_ignore(session, JOB_KINDS), [{"name": n} for n in sorted(names)])
-    found = await session.execute(
-        select(JOB_KINDS.c.name, JOB_KINDS.c.code).where(JOB_KINDS.c.name.in_(names))
-    )
-    return {str(name): int(code) for name, code in found.all()}
+    """The numbers of these job kinds in ``job_kinds``; a kind seen for the
+    first time is numbered here (only then: PostgreSQL would spend a number
+    of its sequence on every insert that finds the name already there)."""
+    query = select(JOB_KINDS.c.name, JOB_KINDS.c.code).where(JOB_KINDS.c.name.in_(names))
+    codes = {str(name): int(code) for name, code in (await session.execute(query)).all()}
+    new = sorted(names - codes.keys())
+    if new:
+        await session.execute(_insert_ignore(session, JOB_KINDS), [{"name": n} for n in new])
+        codes = {str(name): int(code) for name, code in (await session.execute(query)).all()}
+    return codes
 
 
 async def move_delivered_outbox(db: Database, now: datetime) -> int:
