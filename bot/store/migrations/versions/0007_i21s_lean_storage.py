@@ -1,4 +1,4 @@
-"""times of piling-up rows as microseconds since 1970 (issue 21, storage)
+"""lean storage: integer times of piling-up rows, job kinds as numbers (issue 21)
 
 ``feedback_answers.created_at``, ``coaching_log.shown_at`` and
 ``meeting_checks.answered_at`` gain a row per answer or item shown, all
