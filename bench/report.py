@@ -309,15 +309,16 @@ def _storage_section(r: dict[str, Any]) -> list[str]:
                 "stays idempotent"
                 + (
                     f"; {r['outbox']['job_keys']:,} done jobs kept as their key alone "
-                    "(`job_keys`), so planning one again plans nothing"
+                    "(`job_keys`, with their id and kind number), so planning one again "
+                    "plans nothing"
                     if r["outbox"].get("job_keys")
                     else ""
                 )
                 + (
                     f"; {r['stripped']:,} edits took answered questions' buttons away, "
                     f"{r['outbox'].get('strips', 0):,} of their rows still kept "
-                    f"({OUTBOX_AGE} after "
-                    "delivery they go; questions closed over a week ago go too)"
+                    "(deleted once delivered; questions closed over a day ago go too, "
+                    "a week if never sent)"
                     if "stripped" in r
                     else ""
                 )

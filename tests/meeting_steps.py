@@ -35,7 +35,7 @@ from bot.store.models import (
     Programme,
     Rhythm,
 )
-from bot.store.spent import JOB_KEYS, SENT, seconds
+from bot.store.spent import JOB_KEYS_NAMED, SENT, seconds
 from tests.harness import Harness, Stamped, stamp_deliveries
 from tests.harness import Person as Member
 
@@ -98,7 +98,10 @@ class Pair:
             kinds = {i: k for i, k in (await s.execute(select(Job.id, Job.kind))).all()}
             # done jobs and delivered messages that retention moved to the slim tables
             kinds |= {
-                i: k for i, k in (await s.execute(select(JOB_KEYS.c.job_id, JOB_KEYS.c.kind))).all()
+                i: k
+                for i, k in (
+                    await s.execute(select(JOB_KEYS_NAMED.c.job_id, JOB_KEYS_NAMED.c.kind))
+                ).all()
             }
             rows = list(
                 (

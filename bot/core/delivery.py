@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Table, bindparam, select, update
+from sqlalchemy import DateTime, Table, bindparam, delete, select, update
 
 from bot.core.digest import Parcel, parcels
 from bot.core.ports import Clock, DeliveryError, Transport
@@ -72,6 +72,12 @@ _NOTE_REF = (
     .values(message_ref=bindparam("ref"))
     .returning(LIVE_QUESTIONS.c.open)
 )
+
+#: a delivered edit that took a closed question's buttons away (key ``strip:``)
+#: is deleted instead of marked: it was no message to count, nothing reads it
+#: again, and repeating it (were its question closed twice) is harmless
+_FORGET = delete(OUTBOX).where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+_FORGET_ONE = delete(OUTBOX).where(OUTBOX.c.id == bindparam("msg_id"))
 
 #: an event's messages to others claimed for this worker (see ``Delivery.hold``),
 #: built once: it runs in every event that tells someone else
@@ -335,10 +341,12 @@ class Delivery:
             now = to_db(self.clock.now())
             if all(len(p.rows) == 1 for p, _ in batch):
                 marks = [{"msg_id": p.rows[0].id, "at": now} for p, _ in batch]
-                await self.db.bookkeep(_MARK_ONE_SENT, marks)
+                one = [_FORGET_ONE if _strips(p) else _MARK_ONE_SENT for p, _ in batch]
+                await self.db.bookkeep(one if _FORGET_ONE in one else _MARK_ONE_SENT, marks)
             else:
                 rows = [{"ids": [row.id for row in p.rows], "at": now} for p, _ in batch]
-                await self.db.bookkeep(_MARK_SENT, rows)
+                each = [_FORGET if _strips(p) else _MARK_SENT for p, _ in batch]
+                await self.db.bookkeep(each if _FORGET in each else _MARK_SENT, rows)
             return
         # Not waiting for the disk: a lost mark only resends (see transaction).
         # Each question that went out learns its message's platform id in the
@@ -349,9 +357,19 @@ class Delivery:
         noted: list[tuple[Parcel, str, list[tuple[int, OutboxMessage]]]] = []
         for parcel, ref in batch:
             if len(parcel.rows) == 1:
-                steps.append((_MARK_ONE_SENT, {"msg_id": parcel.rows[0].id, "at": now}))
+                steps.append(
+                    (
+                        _FORGET_ONE if _strips(parcel) else _MARK_ONE_SENT,
+                        {"msg_id": parcel.rows[0].id, "at": now},
+                    )
+                )
             else:
-                steps.append((_MARK_SENT, {"ids": [row.id for row in parcel.rows], "at": now}))
+                steps.append(
+                    (
+                        _FORGET if _strips(parcel) else _MARK_SENT,
+                        {"ids": [row.id for row in parcel.rows], "at": now},
+                    )
+                )
             if ref is None:
                 continue
             asked: list[tuple[int, OutboxMessage]] = []
@@ -430,6 +448,11 @@ class Delivery:
                 )
         if follow_up:
             await self.deliver(follow_up)
+
+
+def _strips(parcel: Parcel) -> bool:
+    """Is the parcel an edit that only took a closed question's buttons away?"""
+    return all(row.idem_key.startswith("strip:") for row in parcel.rows)
 
 
 def _asks(parcel: Parcel) -> bool:

@@ -219,12 +219,18 @@ class Database:
         ``transaction(durable=False)`` does, but on a bare connection: no ORM
         session to set up for what is one ``UPDATE`` (an outbox message marked
         sent, once per message).  On SQLite the connection is kept, and a
-        single statement runs as a transaction of its own."""
+        single statement runs as a transaction of its own.  ``statement`` may
+        be a list instead, one statement per ``params`` entry (a delivered
+        edit deleted where a message is marked, in the same transaction)."""
+        if isinstance(statement, list):
+            steps = list(zip(statement, params, strict=True))
+        else:
+            steps = [(statement, one) for one in params]
         if self.engine is not None:
             async with self.engine.begin() as conn:
                 await conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
-                for one in params:
-                    await conn.execute(statement, one)
+                for step, one in steps:
+                    await conn.execute(step, one)
             return
         async with self._turn():
             if self._bookkeeper is None or self._bookkeeper.closed:
@@ -238,7 +244,7 @@ class Database:
                 info = self._bookkeeper.info
                 info[ONE_STATEMENT] = True
                 try:
-                    self._run_bookkeeping(statement, params[0])
+                    self._run_bookkeeping(*steps[0])
                     self._bookkeeper.commit()
                 except BaseException:
                     self._bookkeeper.rollback()
@@ -247,8 +253,8 @@ class Database:
                     info.pop(ONE_STATEMENT, None)
                 return
             with self._bookkeeper.begin():
-                for one in params:
-                    self._run_bookkeeping(statement, one)
+                for step, one in steps:
+                    self._run_bookkeeping(step, one)
 
     def _run_bookkeeping(self, statement: Any, params: dict[str, Any]) -> None:
         """One bookkeeping statement on the kept connection: as its compiled

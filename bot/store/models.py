@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.store.epoch import UtcMicros
 from bot.store.partial_index import partial_index
 
 NAMING = {
@@ -324,7 +325,7 @@ class Meeting(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
     uid: Mapped[str] = mapped_column(String(64), unique=True)
-    series_uid: Mapped[str] = mapped_column(String(64), index=True)
+    series_uid: Mapped[str] = mapped_column(String(64))  # not indexed: no query reads by it
     starts_at: Mapped[datetime]
     minutes: Mapped[int] = mapped_column(Integer)
     mode: Mapped[str] = mapped_column(String(16))
@@ -349,7 +350,7 @@ class MeetingCheck(Base):
         ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
     )
     answer: Mapped[str] = mapped_column(String(16))
-    answered_at: Mapped[datetime]
+    answered_at: Mapped[datetime] = mapped_column(UtcMicros())  # 8 bytes, not 26
 
 
 class FeedbackAnswer(Base):
@@ -375,7 +376,7 @@ class FeedbackAnswer(Base):
     choice: Mapped[str | None] = mapped_column(String(32))
     skipped: Mapped[bool] = mapped_column(default=False)
     shared: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(UtcMicros())  # 8 bytes, not 26
 
 
 class Note(Base):
@@ -402,7 +403,7 @@ class CoachingLog(Base):
     item_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))  # question, tip, prompt
     verdict: Mapped[str | None] = mapped_column(String(16))  # useful, more, later
-    shown_at: Mapped[datetime]
+    shown_at: Mapped[datetime] = mapped_column(UtcMicros())  # 8 bytes, not 26
 
 
 class OrganiserMessage(Base):

@@ -22,8 +22,10 @@ if it never did: only open questions are ever looked up
 again (a press on a closed one is answered by its flow, which knows from its
 own state that the question is over), and the one edit that took its buttons
 away was queued when it closed.  That edit's own outbox row (key ``strip:``)
-goes too once delivered and past :data:`OUTBOX_KEEP`: it was no message to
-count, and its question cannot close twice.  The newest question is always
+is deleted when it is delivered (:mod:`bot.core.delivery`): it was no message
+to count, and its question cannot close twice; the sweep here deletes any
+delivered one past :data:`OUTBOX_KEEP` still left (from before that).  The
+newest question is always
 kept, so SQLite never hands a deleted question's id (and its ``strip:`` key)
 to a new one.
 """

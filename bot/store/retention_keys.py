@@ -2,12 +2,13 @@
 
 After :data:`~bot.store.retention.OUTBOX_KEEP` a delivered message is only
 read for its key, recipient, time and digest mark, and a done job (after
-:data:`JOB_KEEP`) only for its key (kept with its id and kind: its messages
-are keyed by the id): both move into the slim tables of
-:mod:`bot.store.spent`, and the wide rows are deleted.  Inserts check the slim
-tables too (:func:`bot.store.inserts.insert_absent`), so a message queued or
-a job planned again with a spent key still adds nothing.  No time horizon:
-keys are kept for good.  The inbox forgets nothing either, and a job that
+:data:`JOB_KEEP`) only for its key (kept with its id and kind, the kind as
+its number in ``job_kinds``: its messages are keyed by the id): both move
+into the slim tables of :mod:`bot.store.spent`, and the wide rows are
+deleted.  Inserts check the slim tables too
+(:func:`bot.store.inserts.insert_absent`), so a message queued or a job
+planned again with a spent key still adds nothing.  No time horizon: keys
+are kept for good.  The inbox forgets nothing either, and a job that
 ran months ago may still be planned again by key (a meeting's reminders are
 re-planned whenever the meeting is saved), so no age makes a key safe to
 forget; kept slim, a programme's keys cost a few kilobytes per pair.
@@ -45,7 +46,7 @@ from bot.store.inserts import dialect_of
 from bot.store.models import Job, OutboxMessage
 from bot.store.retention import OUTBOX_KEEP
 from bot.store.session import DbSession
-from bot.store.spent import JOB_KEYS, SENT, seconds
+from bot.store.spent import JOB_KEYS, JOB_KINDS, SENT, seconds
 
 #: how long a done job stays whole before only its key is kept
 JOB_KEEP = timedelta(days=7)
@@ -82,6 +83,19 @@ def _digest(mark: str | None) -> tuple[bool, int | None]:
         except ValueError:
             pass
     return False, None
+
+
+async def kind_codes(session: DbSession, names: set[str]) -> dict[str, int]:
+    """The numbers of these job kinds in ``job_kinds``; a kind seen for the
+    first time is numbered here (only then: PostgreSQL would spend a number
+    of its sequence on every insert that finds the name already there)."""
+    query = select(JOB_KINDS.c.name, JOB_KINDS.c.code).where(JOB_KINDS.c.name.in_(names))
+    codes = {str(name): int(code) for name, code in (await session.execute(query)).all()}
+    new = sorted(names - codes.keys())
+    if new:
+        await session.execute(_insert_ignore(session, JOB_KINDS), [{"name": n} for n in new])
+        codes = {str(name): int(code) for name, code in (await session.execute(query)).all()}
+    return codes
 
 
 async def move_delivered_outbox(db: Database, now: datetime) -> int:
@@ -159,12 +173,13 @@ async def move_done_jobs(db: Database, now: datetime) -> int:
                     .limit(BATCH)
                 )
             ).all()
-            keys = [
-                {"key": key, "job_id": job_id, "kind": kind}
-                for job_id, key, kind in rows
-                if key is not None
-            ]
-            if keys:
+            keyed = [(job_id, key, kind) for job_id, key, kind in rows if key is not None]
+            if keyed:
+                codes = await kind_codes(session, {kind for _, _, kind in keyed})
+                keys = [
+                    {"key": key, "job_id": job_id, "kind_code": codes[kind]}
+                    for job_id, key, kind in keyed
+                ]
                 await session.execute(_insert_ignore(session, JOB_KEYS), keys)
         ids = [row_id for row_id, _, _ in rows]
         if ids:

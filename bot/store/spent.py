@@ -8,15 +8,16 @@ job: its key (planning it again must plan nothing).  The retention sweep
 (:mod:`bot.store.retention`) moves them here from the wide tables, where a
 compacted row still carried its times as text, its address and two indexes.
 
-Both tables are keyed by the key itself (``WITHOUT ROWID`` on SQLite: the
+Both key tables are keyed by the key itself (``WITHOUT ROWID`` on SQLite: the
 key is stored once, in the table's own b-tree, with no rowid index beside
 it).  Times are whole seconds since 1970 and the digest mark its number of
-microseconds: integers take 4 and 8 bytes where the text took 26 and 15.
+microseconds: integers take 4 and 8 bytes where the text took 26 and 15;
+a job's kind is a number from ``job_kinds`` (1 byte where its name took ~11).
 """
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Table
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Table, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models import Base
@@ -38,22 +39,39 @@ class SentMessage(Base):
     digest: Mapped[int | None] = mapped_column(BigInteger)
 
 
+class JobKind(Base):
+    """A job kind's number: a spent job key keeps its kind as this small
+    integer instead of the name (a dozen kinds, hundreds of keys per pair)."""
+
+    __tablename__ = "job_kinds"
+    code: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+
+
 class SpentJobKey(Base):
     """The key of a job that ran and was deleted: planning it again plans nothing.
 
     The job's id and kind stay with it: its messages are keyed by the id
-    (``job:<id>:<n>``, kept in ``outbox_sent``), and the kind tells what sent them.
+    (``job:<id>:<n>``, kept in ``outbox_sent``), and the kind (its number in
+    ``job_kinds``) tells what sent them.
     """
 
     __tablename__ = "job_keys"
     __table_args__ = ({"sqlite_with_rowid": False},)
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     job_id: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind_code: Mapped[int] = mapped_column(ForeignKey("job_kinds.code"))
 
 
 SENT: Table = SentMessage.__table__  # type: ignore[assignment]
 JOB_KEYS: Table = SpentJobKey.__table__  # type: ignore[assignment]
+JOB_KINDS: Table = JobKind.__table__  # type: ignore[assignment]
+#: spent job keys with their kinds' names (``key``, ``job_id``, ``kind``)
+JOB_KEYS_NAMED = (
+    select(JOB_KEYS.c.key, JOB_KEYS.c.job_id, JOB_KINDS.c.name.label("kind"))
+    .join_from(JOB_KEYS, JOB_KINDS, JOB_KEYS.c.kind_code == JOB_KINDS.c.code)
+    .subquery("job_keys_named")
+)
 
 
 def seconds(when: datetime) -> int:

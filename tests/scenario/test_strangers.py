@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.store.models import DialogState, Identity, Job, Person
-from bot.store.spent import JOB_KEYS
+from bot.store.spent import JOB_KEYS_NAMED
 from tests.conftest import database_url
 from tests.console_harness import Console
 from tests.pair_steps import joined_pair
@@ -59,7 +59,9 @@ async def test_a_stranger_still_talking_is_checked_again_later(console: Console)
         )
         # a check done over a week ago is kept as its key alone (bot.store.retention_keys)
         spent = await s.scalar(
-            select(func.count()).select_from(JOB_KEYS).where(JOB_KEYS.c.kind == "stranger_purge")
+            select(func.count())
+            .select_from(JOB_KEYS_NAMED)
+            .where(JOB_KEYS_NAMED.c.kind == "stranger_purge")
         )
         assert (pending or 0) + (
             spent or 0
