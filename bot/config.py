@@ -266,9 +266,11 @@ def unknown_settings(environ: Mapping[str, str] | None = None) -> list[str]:
     """
     env: Mapping[str, str | None]
     if environ is None:
-        from dotenv import dotenv_values
+        env = os.environ
+        if Path(".env").is_file():  # python-dotenv only then, as in :func:`environment`
+            from dotenv import dotenv_values
 
-        env = {**dotenv_values(".env"), **os.environ} if Path(".env").is_file() else os.environ
+            env = {**dotenv_values(".env"), **os.environ}
     else:
         env = environ
     known = setting_names()

@@ -25,7 +25,6 @@ from bot.store.db import from_db, to_db
 from bot.store.groups import group_and_programme, members_of
 from bot.store.jobs import schedule
 from bot.store.models import Group, Identity, Job, Meeting, Member, Rhythm
-from bot.time.parsing import OneOff, ParseFailure, Recurring, parse_when
 from bot.wording import join_names
 
 MAX_OPTIONS = 5
@@ -134,6 +133,9 @@ async def _create_private_chat(ctx: Ctx, group: Group) -> Address | None:
 
 # -- the poll ------------------------------------------------------------------
 async def poll(ctx: Ctx, args: str) -> None:
+    # the date grammars load after ready (bot.cli's warm-up), or here on first use
+    from bot.time.parsing import OneOff, ParseFailure, Recurring, parse_when
+
     group = await group_for_chat(ctx)
     seat = await _seat(ctx, group) if group else None
     if group is None or seat is None:

@@ -26,7 +26,6 @@ from bot.store.models import (
 )
 from bot.time import formatting as timefmt
 from bot.time.calendar import meeting_ics
-from bot.time.parsing import Recurring, occurrences
 
 CONV = "meeting"
 
@@ -165,6 +164,9 @@ async def advance_series(
     """Create the next occurrence of a recurring meeting (skipping exdates)."""
     if not meeting.rrule:
         return None
+    # the date grammars load after ready (bot.cli's warm-up), or here on first use
+    from bot.time.parsing import Recurring, occurrences
+
     rule = Recurring(from_db(meeting.starts_at), meeting.rrule, meeting.tz, True)
     skipped = set(meeting.data.get("exdates", []))
     after = from_db(meeting.starts_at)

@@ -23,7 +23,6 @@ from bot.store.models import (
     Member,
 )
 from bot.time import formatting as timefmt
-from bot.time.parsing import OneOff, ParseFailure, parse_when
 
 
 async def pause_command(ctx: Ctx, args: str) -> None:
@@ -46,6 +45,9 @@ async def pause_command(ctx: Ctx, args: str) -> None:
 
 
 async def pause_text(ctx: Ctx, dialog: Dialog, group: Group, seat: Member, message: str) -> None:
+    # the date grammars load after ready (bot.cli's warm-up), or here on first use
+    from bot.time.parsing import OneOff, ParseFailure, parse_when
+
     result = parse_when(message, now=ctx.now, tz=ctx.person.timezone, lang=ctx.lang)
     if not isinstance(result, OneOff):
         reason = result.reason if isinstance(result, ParseFailure) else "ambiguous"

@@ -20,6 +20,7 @@ import re
 import uuid
 from datetime import datetime
 from functools import cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, bindparam, select
 
@@ -58,8 +59,10 @@ from bot.store.models import (
     Rhythm,
 )
 from bot.time.calendar import series_until
-from bot.time.parsing import OneOff, ParseFailure, Recurring, occurrences, parse_when, with_time
 from bot.wording import join_names
+
+if TYPE_CHECKING:
+    from bot.time.parsing import OneOff, ParseFailure, Recurring
 
 TIME_ONLY = re.compile(
     r"^\s*(?:kl\.?|at)?\s*(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ampm>am|pm)?\s*$", re.I
@@ -98,6 +101,9 @@ async def ask_first_meeting(ctx: Ctx, group: Group) -> None:
 
 
 async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
+    # the date grammars load after ready (bot.cli's warm-up), or here on first use
+    from bot.time.parsing import OneOff, ParseFailure, parse_when
+
     group_id = int(dialog.data.get("group_id", 0))
     seat = await seat_in(ctx, group_id)
     group = await ctx.session.get(Group, group_id)
@@ -142,6 +148,8 @@ def dialog_replaces(dialog: Dialog) -> int | None:
 def _with_typed_day(ctx: Ctx, dialog: Dialog, message: str) -> OneOff | Recurring | ParseFailure:
     """After "varannan vecka kl 15" the bot asked which day: read the rule
     with the typed day ("tisdagar"); a whole new time is read on its own."""
+    from bot.time.parsing import ParseFailure, parse_when
+
     rule = str(dialog.data.get("rule") or "")
     tz, lang = ctx.person.timezone, ctx.lang
     combined = parse_when(f"{rule} {message}", now=ctx.now, tz=tz, lang=lang)
@@ -151,6 +159,8 @@ def _with_typed_day(ctx: Ctx, dialog: Dialog, message: str) -> OneOff | Recurrin
 
 
 def _with_typed_time(ctx: Ctx, dialog: Dialog, message: str) -> OneOff | Recurring | ParseFailure:
+    from bot.time.parsing import OneOff, ParseFailure, Recurring, occurrences, parse_when, with_time
+
     match = TIME_ONLY.match(message)
     partial = dialog.data.get("partial") or {}
     if not match or not partial:  # a whole new time instead of just the hour
@@ -182,6 +192,8 @@ def _with_typed_time(ctx: Ctx, dialog: Dialog, message: str) -> OneOff | Recurri
 async def propose(
     ctx: Ctx, group: Group, seat: Member, result: OneOff | Recurring, *, replaces: int | None
 ) -> None:
+    from bot.time.parsing import OneOff, Recurring
+
     rhythm = await ctx.session.get(Rhythm, group.id)
     _, programme = await group_and_programme(ctx.session, group.id)
     old = await ctx.session.get(Meeting, replaces) if replaces else None

@@ -37,6 +37,9 @@ NOT_AT_START = (
     "sqlalchemy.dialects.postgresql",
     "alembic",
     "dateparser",
+    # the date grammars: the flows import them on first use (or the warm-up after ready)
+    "bot.time.parsing",
+    "bot.time.parse_base",
     "pydantic_settings",
     # SQLAlchemy's asyncio extension: PostgreSQL's only (SQLite runs synchronously)
     "sqlalchemy.ext.asyncio",
@@ -154,3 +157,43 @@ def test_partial_indexes_keep_their_where_on_both_dialects() -> None:
     for name, where in PARTIAL.items():
         ddl = str(CreateIndex(indexes[name]).compile(dialect=postgresql.dialect()))  # type: ignore[arg-type]
         assert ddl.endswith(where), ddl
+
+
+# The command line as the console script runs it: which pydantic plugins it
+# looked for, and whether python-dotenv was imported, after a command that
+# builds pydantic models and checks the settings' names.
+_MAIN = """
+import json, os, sys
+sys.argv = ["mentorbot", "content", "check"]
+import bot.__main__
+code = bot.__main__.main()
+from pydantic.plugin import _loader
+print(json.dumps([code, _loader._plugins is not None, "dotenv" in sys.modules,
+                  os.environ.get("PYDANTIC_DISABLE_PLUGINS")]))
+"""
+
+
+def _main(tmp_path: Path, **env: str) -> list[object]:
+    base = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    out = subprocess.run(
+        [sys.executable, "-c", _MAIN],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**base, **env},
+        cwd=tmp_path,
+    ).stdout
+    return list(json.loads(out.strip().splitlines()[-1]))
+
+
+def test_the_command_skips_pydantics_plugin_scan_unless_the_person_set_it(tmp_path: Path) -> None:
+    # unset: the documented switch is set for this process, no scan happens
+    assert _main(tmp_path) == [0, False, False, "__all__"]
+    # set by the person (empty: plugins on), it is left as it is and pydantic scans
+    assert _main(tmp_path, PYDANTIC_DISABLE_PLUGINS="") == [0, True, False, ""]
+
+
+def test_python_dotenv_is_imported_only_for_a_dotenv_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("MENTORBOT_TELEGRAM_TOKN=123:abc\n")
+    code, _, dotenv_loaded, _ = _main(tmp_path)
+    assert code == 0 and dotenv_loaded is True
