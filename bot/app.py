@@ -105,6 +105,8 @@ class Core:
         unknown = [i for i in replies if i not in written]
         if unknown:
             await self.delivery.deliver_claimed(unknown)
+        if processed.reread:  # held, but changed after they were written
+            await self.delivery.deliver_claimed(processed.reread)
         # messages to others: written claimed for this worker (as written), or
         # claimed as they go (a large fan-out)
         await self.delivery.deliver_written(processed.held, processed.later)
@@ -146,7 +148,10 @@ class Core:
         """Send what handled events queued for other people (after their commit)."""
         rows, self.engine.pending_rows = self.engine.pending_rows, []
         later, self.engine.pending_later = self.engine.pending_later, []
+        reread, self.engine.pending_reread = self.engine.pending_reread, []
         self.engine.pending_edits = []
+        if reread:  # held, but changed after they were written: read back
+            await self.delivery.deliver_claimed(reread)
         if rows or later:  # claimed as the events' transactions wrote them
             await self.delivery.deliver_written(rows, later)
 

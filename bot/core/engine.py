@@ -62,6 +62,8 @@ class Processed:
     #: and the ids to claim as they are sent (see ``bot.store.outbox.Holding``)
     held: list[OutboxMessage] = field(default_factory=list)
     later: list[int] = field(default_factory=list)
+    #: held (claimed) messages to read back before sending them
+    reread: list[int] = field(default_factory=list)
 
     @property
     def outbox_ids(self) -> list[int]:
@@ -81,6 +83,7 @@ class Engine:
         #: delivery after commit (as written), and the ids of those to claim first
         self.pending_rows: list[OutboxMessage] = []
         self.pending_later: list[int] = []
+        self.pending_reread: list[int] = []
         #: of those, the edits that take buttons off earlier messages
         self.pending_edits: list[int] = []
         #: platform -> ChatFactory, registered by adapters that can create chats
@@ -120,6 +123,7 @@ class Engine:
                 if ctx.hold is not None:
                     self.pending_rows.extend(ctx.hold.rows)
                     self.pending_later.extend(ctx.hold.later)
+                    self.pending_reread.extend(ctx.hold.reread)
                 self.pending_edits.extend(ctx.questions.edit_ids)
                 return ctx.replies
             except Exception as exc:
@@ -173,7 +177,9 @@ class Engine:
                     rows: list[OutboxMessage] = []
                     replies = await self._enqueue_replies(session, ctx, edit_ref, rows)
                 held = ctx.hold or outbox.Holding(ctx.now, frozenset(), 0)
-                return Processed(replies, list(ctx.outbox_ids), rows, held.rows, held.later)
+                return Processed(
+                    replies, list(ctx.outbox_ids), rows, held.rows, held.later, held.reread
+                )
             except Exception as exc:
                 if not _worth_retrying(event, exc):
                     break

@@ -131,6 +131,8 @@ async def erase(ctx: Ctx) -> None:
     await s.delete(person)  # identities, dialogs, notes, coaching log, own outbox: cascade
     await s.flush()
     await scrub_tables(s, tables, needles)
+    if ctx.hold is not None:
+        ctx.hold.stale()  # held messages may have been scrubbed: read them back
     s.expire_all()
     s.info[WIPE_WAL] = True
     ctx._dialogs.clear()

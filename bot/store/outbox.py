@@ -42,10 +42,20 @@ class Holding:
     at_most: int
     rows: list[OutboxMessage] = field(default_factory=list)
     later: list[int] = field(default_factory=list)
+    #: held messages whose rows the transaction changed after writing them
+    #: (an erasure scrubs them): read back before they are sent
+    reread: list[int] = field(default_factory=list)
 
     def takes(self, platform: str) -> bool:
         """Is a message on ``platform`` written claimed (else maybe ``later``)?"""
-        return platform in self.platforms and len(self.rows) < self.at_most
+        held = len(self.rows) + len(self.reread)
+        return platform in self.platforms and held < self.at_most
+
+    def stale(self) -> None:
+        """The transaction rewrote outbox rows (see ``reread``): the held rows
+        as written no longer count; they are read back before they are sent."""
+        self.reread.extend(row.id for row in self.rows)
+        self.rows.clear()
 
     def note(self, platform: str, msg_id: int, values: dict[str, Any] | None) -> None:
         """A message was written: its row as written (``values``, when it was
