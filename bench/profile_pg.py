@@ -1,0 +1,174 @@
+"""A small core run on PostgreSQL, for comparing changes back to back.
+
+The same pair script as the full bench's PostgreSQL section (``run_core``
+with its raw asyncpg floor of the same statement count), at a small size,
+on a database of its own that it drops afterwards.  It prints the core's
+and the floor's milliseconds per event, their ratio, the statements and
+transactions per event, and the CPU this process spent per measured event
+(``getrusage``, user and system: what the core's Python costs, which the shared
+machine's load changes less than wall time).  With ``--profile`` the
+measured events run under cProfile and the top is printed (the profiler
+slows Python down, so only its shares count then).
+
+    MENTORBOT_BENCH_POSTGRES_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \\
+        python -m bench.profile_pg 6 [--profile]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import os
+import resource
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench import driver as drv
+from bench import floor
+from bench.core_bench import run_core
+from bench.profile_core import top_of
+
+
+async def _admin(server: str, statement: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(server.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+#: where a function's own time goes, by the first marker its file name holds
+GROUPS = (
+    ("sqlalchemy/dialects/postgresql", "SQLAlchemy asyncpg dialect"),
+    ("sqlalchemy/ext/asyncio", "SQLAlchemy asyncio extension"),
+    ("sqlalchemy/util/concurrency", "SQLAlchemy greenlet glue"),
+    ("sqlalchemy/util/_concurrency", "SQLAlchemy greenlet glue"),
+    ("greenlet", "greenlet switches"),
+    ("sqlalchemy/orm", "SQLAlchemy ORM"),
+    ("sqlalchemy/engine", "SQLAlchemy engine"),
+    ("sqlalchemy/pool", "SQLAlchemy pool"),
+    ("sqlalchemy/sql", "SQLAlchemy SQL"),
+    ("sqlalchemy", "SQLAlchemy other"),
+    ("asyncpg", "asyncpg"),
+    ("socket", "socket send/recv"),
+    ("epoll", "waiting (epoll)"),
+    ("asyncio", "asyncio"),
+    ("/bot/", "Mentorbot"),
+    ("/bench/", "bench driver"),
+)
+
+
+def shares(prof: cProfile.Profile) -> str:
+    """Own time summed by library, milliseconds."""
+    import pstats
+
+    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+    total: dict[str, float] = {}
+    for (file, _line, func), (_cc, _nc, tt, _ct, _callers) in stats.items():
+        where = f"{file} {func}"
+        name = next((label for marker, label in GROUPS if marker in where), "other")
+        total[name] = total.get(name, 0.0) + tt
+    rows = sorted(total.items(), key=lambda kv: -kv[1])
+    return "\n".join(f"{v * 1000:9.0f} ms  {k}" for k, v in rows)
+
+
+async def profile_pg(server: str, workdir: Path, pairs: int, profile: bool) -> dict[str, Any]:
+    """Run the core bench on a fresh PostgreSQL database; CPU (and, with
+    ``profile``, cProfile) only over the measured events."""
+    prof = cProfile.Profile() if profile else None
+    cpu = [0.0, 0.0]
+    floor_cpu = [0.0, 0.0]
+    original = drv.Driver.act
+
+    async def act(self: drv.Driver, seat: drv.Seat, action: str) -> drv.Timed | None:
+        if not self.counter.enabled:  # warm-up pairs: not measured
+            return await original(self, seat, action)
+        started = resource.getrusage(resource.RUSAGE_SELF)
+        if prof is not None:
+            prof.enable()
+        try:
+            return await original(self, seat, action)
+        finally:
+            if prof is not None:
+                prof.disable()
+            ended = resource.getrusage(resource.RUSAGE_SELF)
+            cpu[0] += ended.ru_utime - started.ru_utime
+            cpu[1] += ended.ru_stime - started.ru_stime
+
+    original_floor = floor.simple_asyncpg
+
+    async def timed_floor(dsn: str, events: floor.Structure) -> list[float]:
+        started = resource.getrusage(resource.RUSAGE_SELF)
+        try:
+            return await original_floor(dsn, events)
+        finally:
+            ended = resource.getrusage(resource.RUSAGE_SELF)
+            floor_cpu[0] = ended.ru_utime - started.ru_utime
+            floor_cpu[1] = ended.ru_stime - started.ru_stime
+
+    name = f"bench_pg_{os.getpid()}"
+    base = server.rsplit("/", 1)[0]
+    await _admin(server, f'CREATE DATABASE "{name}"')
+    drv.Driver.act = act  # type: ignore[method-assign]
+    floor.simple_asyncpg = timed_floor  # type: ignore[assignment]
+    try:
+        result = await run_core(
+            f"{base}/{name}",
+            "core postgresql",
+            workdir,
+            pairs=pairs,
+            warm_pairs=1,
+            pg_dsn=f"postgresql://{base.split('://', 1)[1]}/{name}",
+        )
+    finally:
+        drv.Driver.act = original  # type: ignore[method-assign]
+        floor.simple_asyncpg = original_floor  # type: ignore[assignment]
+        await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    events = max(1, result["summary"]["events"])
+    result["cpu_ms"] = {"user": cpu[0] * 1000 / events, "system": cpu[1] * 1000 / events}
+    result["floor_cpu_ms"] = {
+        "user": floor_cpu[0] * 1000 / events,
+        "system": floor_cpu[1] * 1000 / events,
+    }
+    if prof is not None:
+        result["cumulative"] = top_of(prof, "cumulative", 40)
+        result["tottime"] = top_of(prof, "tottime", 30)
+        result["shares"] = shares(prof)
+    return result
+
+
+def main() -> None:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    profile = "--profile" in sys.argv
+    pairs = int(args[0]) if args else 6
+    server = os.environ["MENTORBOT_BENCH_POSTGRES_URL"]
+    with tempfile.TemporaryDirectory(prefix="mentorbot-pg-") as tmp:
+        r = asyncio.run(profile_pg(server, Path(tmp), pairs, profile))
+    s, f = r["summary"], r["floor_asyncpg"]
+    kinds = ", ".join(f"{k} {v:.2f}" for k, v in r["kinds"].items())
+    print(
+        f"{pairs} pairs, {s['events']} events: core {s['mean_ms']:.2f} ms/event "
+        f"(p50 {s['p50_ms']:.2f}, p99 {s['p99_ms']:.2f}), floor {f['mean_ms']:.2f} ms/event, "
+        f"ratio {f['mean_ms'] / s['mean_ms']:.3f}; {r['statements']:.2f} statements/event "
+        f"({kinds}); errors {r['errors']}"
+    )
+    c, fc = r["cpu_ms"], r["floor_cpu_ms"]
+    print(
+        f"CPU per event: core user {c['user']:.2f} + system {c['system']:.2f} ms; "
+        f"floor user {fc['user']:.2f} + system {fc['system']:.2f} ms"
+    )
+    if profile:
+        print("\nBy cumulative time:\n")
+        print(r["cumulative"])
+        print("\nBy own time:\n")
+        print(r["tottime"])
+        print("\nOwn time by library:\n")
+        print(r["shares"])
+
+
+if __name__ == "__main__":
+    main()
