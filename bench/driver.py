@@ -29,6 +29,9 @@ from bot.store.inbox import Incoming
 PLATFORM = "bench"
 INBOX_KEEP = 24
 
+#: in :meth:`StatementLog.transactions`: a transaction sent as one statement
+IMPLICIT = "implicit"
+
 #: How a person joins (pair_steps.SETUP): invite, language, time zone, role, consent.
 JOIN = ("/start {code}", "[Svenska]", "[Ja]", "[Förstått]", "[Ja]")
 
@@ -176,13 +179,18 @@ class StatementLog:
         return dict(counted)
 
     def transactions(self) -> list[dict[str, int]]:
-        """Statement kinds per transaction (statements outside one count as their own)."""
+        """Statement kinds per transaction (statements outside one count as their own).
+
+        A transaction the database ran as one statement of its own, with no
+        BEGIN and COMMIT sent, carries ``IMPLICIT: 1``."""
         out: list[dict[str, int]] = []
         current: dict[str, dict[str, int]] = {}
         for item in self.items:
             conn = item[-1] if item[0] == "stmt" else item[1]
             if item[0] == "begin":
                 current[conn] = defaultdict(int)
+                if item[2]:
+                    current[conn][IMPLICIT] = 1
                 out.append(current[conn])
             elif item[0] == "stmt":
                 if conn not in current:
@@ -200,7 +208,8 @@ WRITE = "write"
 #: ... reads outside them (deferred BEGIN, e.g. delivery reading held rows) ...
 READ = "read"
 #: ... and bookkeeping that does not wait for the disk (sent marks;
-#: synchronous=NORMAL).  On PostgreSQL every statement counts as ``WRITE``.
+#: synchronous=NORMAL; on PostgreSQL synchronous_commit=off).  On PostgreSQL
+#: every other statement counts as ``WRITE``.
 LAZY = "lazy"
 
 
@@ -218,6 +227,8 @@ class StatementCounter:
         engines = [(db.sync_engine, WRITE)]
         if db.is_sqlite:
             engines += [(db._read_engine, READ), (db._lazy_engine, LAZY)]
+        else:  # its sent marks run on connections of their own
+            engines += [(db._lazy_engine, LAZY)]
         for engine, name in engines:
             sa_event.listen(engine, "before_cursor_execute", self._stmt_on(name))
             sa_event.listen(engine, "begin", self._mark_on("begin", name))
