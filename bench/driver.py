@@ -227,7 +227,8 @@ class StatementCounter:
         engines = [(db.sync_engine, WRITE)]
         if db.is_sqlite:
             engines += [(db._read_engine, READ), (db._lazy_engine, LAZY)]
-        else:  # its sent marks run on connections of their own
+        elif getattr(db, "_lazy_engine", None) is not None:
+            # its sent marks run on connections of their own
             engines += [(db._lazy_engine, LAZY)]
         for engine, name in engines:
             sa_event.listen(engine, "before_cursor_execute", self._stmt_on(name))
