@@ -22,6 +22,7 @@ import os
 import resource
 import sys
 import tempfile
+from asyncio import selector_events
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,17 @@ async def profile_pg(server: str, workdir: Path, pairs: int, profile: bool) -> d
     ``profile``, cProfile) only over the measured events."""
     prof = cProfile.Profile() if profile else None
     cpu = [0.0, 0.0]
+    # round trips: asyncpg writes each request (a statement, BEGIN, COMMIT)
+    # to its socket in one call and then waits for the answer
+    counting, writes = [False], [0]
+    transport = selector_events._SelectorSocketTransport
+    original_write = transport.write
+
+    def write(self: Any, data: Any) -> None:
+        if counting[0]:
+            writes[0] += 1
+        original_write(self, data)
+
     floor_cpu = [0.0, 0.0]
     original = drv.Driver.act
 
@@ -88,6 +100,7 @@ async def profile_pg(server: str, workdir: Path, pairs: int, profile: bool) -> d
         if not self.counter.enabled:  # warm-up pairs: not measured
             return await original(self, seat, action)
         started = resource.getrusage(resource.RUSAGE_SELF)
+        counting[0] = True
         if prof is not None:
             prof.enable()
         try:
@@ -95,6 +108,7 @@ async def profile_pg(server: str, workdir: Path, pairs: int, profile: bool) -> d
         finally:
             if prof is not None:
                 prof.disable()
+            counting[0] = False
             ended = resource.getrusage(resource.RUSAGE_SELF)
             cpu[0] += ended.ru_utime - started.ru_utime
             cpu[1] += ended.ru_stime - started.ru_stime
@@ -115,6 +129,7 @@ async def profile_pg(server: str, workdir: Path, pairs: int, profile: bool) -> d
     await _admin(server, f'CREATE DATABASE "{name}"')
     drv.Driver.act = act  # type: ignore[method-assign]
     floor.simple_asyncpg = timed_floor  # type: ignore[assignment]
+    transport.write = write  # type: ignore[method-assign]
     try:
         result = await run_core(
             f"{base}/{name}",
@@ -127,9 +142,11 @@ async def profile_pg(server: str, workdir: Path, pairs: int, profile: bool) -> d
     finally:
         drv.Driver.act = original  # type: ignore[method-assign]
         floor.simple_asyncpg = original_floor  # type: ignore[assignment]
+        transport.write = original_write  # type: ignore[method-assign]
         await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     events = max(1, result["summary"]["events"])
     result["cpu_ms"] = {"user": cpu[0] * 1000 / events, "system": cpu[1] * 1000 / events}
+    result["round_trips"] = writes[0] / events
     result["floor_cpu_ms"] = {
         "user": floor_cpu[0] * 1000 / events,
         "system": floor_cpu[1] * 1000 / events,
@@ -154,7 +171,7 @@ def main() -> None:
         f"{pairs} pairs, {s['events']} events: core {s['mean_ms']:.2f} ms/event "
         f"(p50 {s['p50_ms']:.2f}, p99 {s['p99_ms']:.2f}), floor {f['mean_ms']:.2f} ms/event, "
         f"ratio {f['mean_ms'] / s['mean_ms']:.3f}; {r['statements']:.2f} statements/event "
-        f"({kinds}); errors {r['errors']}"
+        f"({kinds}); {r['round_trips']:.2f} round trips/event; errors {r['errors']}"
     )
     c, fc = r["cpu_ms"], r["floor_cpu_ms"]
     print(
