@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.store.db import Database
 
@@ -29,6 +30,9 @@ async def claim(
 ) -> list[Row]:
     """Take up to ``limit`` rows matching ``where`` whose claim (if any) has run out."""
     table: Any = model
+    keys = _sort_keys(order)
+    if not db.is_sqlite and keys is not None:
+        return await _claim_in_one(db, model, where, order, keys, now=now, hold=hold, limit=limit)
     async with db.transaction() as session:
         stmt = (
             select(model)
@@ -47,3 +51,52 @@ async def claim(
                 .execution_options(synchronize_session=False)
             )
         return rows
+
+
+def _sort_keys(order: list[Any]) -> list[str] | None:
+    """The attribute names of an ``order`` made only of plain ascending
+    columns (as every caller gives it), or None."""
+    keys = []
+    for column in order:
+        key = getattr(column, "key", None)
+        if not isinstance(column, InstrumentedAttribute) or not isinstance(key, str):
+            return None
+        keys.append(key)
+    return keys
+
+
+async def _claim_in_one(
+    db: Database,
+    model: type[Row],
+    where: list[ColumnElement[bool]],
+    order: list[Any],
+    keys: list[str],
+    *,
+    now: datetime,
+    hold: timedelta,
+    limit: int,
+) -> list[Row]:
+    """PostgreSQL: the rows locked and claimed in one statement, the queue's
+    usual form (``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)
+    RETURNING``): one round trip where a ``SELECT`` and an ``UPDATE`` took
+    two, the same rows, locks and claim.  ``RETURNING`` keeps no order, so
+    the rows are put in ``order`` here; they carry their new claim."""
+    table: Any = model
+    chosen = (
+        select(table.id)
+        .where(*where, (table.claimed_until.is_(None)) | (table.claimed_until <= now))
+        .order_by(*order)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        update(model)
+        .where(table.id.in_(chosen.scalar_subquery()))
+        .values(claimed_until=now + hold)
+        .returning(model)
+        .execution_options(synchronize_session=False)
+    )
+    async with db.transaction() as session:
+        rows = list((await session.scalars(stmt)).all())
+    rows.sort(key=lambda row: tuple(getattr(row, key) for key in keys))
+    return rows
