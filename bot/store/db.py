@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
+from bot.store import postgres
 from bot.store.driver_sql import DriverForm, driver_form
 from bot.store.session import DbSession, KeepingSession, SyncBackedSession
 
@@ -87,10 +88,6 @@ SYNCHRONOUS = ("EXTRA", "FULL", "NORMAL", "OFF")
 WIPE_WAL = "wipe_wal"
 
 
-#: PostgreSQL: prepared statements kept per connection (see ``Database``)
-PREPARED_STATEMENTS = 512
-
-
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -145,37 +142,17 @@ class Database:
             )
         else:
             # SQLAlchemy's asyncio extension only here: SQLite never uses it.
-            from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+            from sqlalchemy.ext.asyncio import async_sessionmaker
 
             from bot.store.models import Base
             from bot.store.partial_index import add_postgresql_where
 
             add_postgresql_where(Base.metadata)
-            # The dialect keeps each connection's prepared statements in an LRU
-            # cache; the core has some 250 distinct statements, and one not in
-            # the cache costs a round trip of its own to prepare again (the
-            # default of 100 made a mixed day's traffic keep preparing).
-            connect_args = {"prepared_statement_cache_size": PREPARED_STATEMENTS}
-            self.engine = create_async_engine(
-                url, pool_size=10, max_overflow=10, connect_args=connect_args
-            )
+            # the events' engine, and bookkeeping's (synchronous_commit=off)
+            self.engine, self._lazy_async = postgres.open_engines(url)
             self.sync_engine = self.engine.sync_engine
             self._async_sessions = async_sessionmaker(
                 self.engine, expire_on_commit=False, sync_session_class=KeepingSession
-            )
-            # Bookkeeping whose loss on power failure only repeats work (see
-            # ``transaction``) runs on connections of its own that have
-            # ``synchronous_commit=off`` from the start: no ``SET LOCAL`` round
-            # trip per sent mark.  The events' own connections keep the
-            # server's setting, so their commits stay as durable as before.
-            self._lazy_async = create_async_engine(
-                url,
-                pool_size=2,
-                max_overflow=8,
-                connect_args={
-                    **connect_args,
-                    "server_settings": {"synchronous_commit": "off"},
-                },
             )
             self._lazy_engine = self._lazy_async.sync_engine
             self._lazy_async_sessions = async_sessionmaker(
@@ -255,7 +232,7 @@ class Database:
         else:
             steps = [(statement, one) for one in params]
         if self.engine is not None:
-            await self._bookkeep_pg(steps)
+            await postgres.bookkeep(self._lazy_async, steps, one_statement=ONE_STATEMENT)
             return
         async with self._turn():
             if self._bookkeeper is None or self._bookkeeper.closed:
@@ -281,26 +258,6 @@ class Database:
                 for step, one in steps:
                     self._run_bookkeeping(step, one)
 
-    async def _bookkeep_pg(self, steps: list[tuple[Any, dict[str, Any]]]) -> None:
-        """:meth:`bookkeep` on PostgreSQL, on the bookkeeping connections
-        (``synchronous_commit=off``).  One statement runs in autocommit mode,
-        a transaction of its own: one round trip where ``BEGIN``, the
-        statement and ``COMMIT`` took three.  Several run in one transaction."""
-        async with self._lazy_async.connect() as conn:
-            if len(steps) == 1:
-                await conn.execution_options(isolation_level="AUTOCOMMIT")
-                info = conn.sync_connection.info  # type: ignore[union-attr]
-                info[ONE_STATEMENT] = True
-                try:
-                    await conn.execute(*steps[0])
-                    await conn.commit()
-                finally:
-                    info.pop(ONE_STATEMENT, None)
-                return
-            async with conn.begin():
-                for step, one in steps:
-                    await conn.execute(step, one)
-
     def _run_bookkeeping(self, statement: Any, params: dict[str, Any]) -> None:
         """One bookkeeping statement on the kept connection: as its compiled
         SQL text where it has one (half the Python of a Core execution, the
@@ -323,13 +280,9 @@ class Database:
         such transaction (outbox messages marked sent together with the
         platform ids of the questions they carried); returns each statement's
         rows (``RETURNING``), an empty list for one that returns none."""
-        found: list[list[Any]] = []
         if self.engine is not None:
-            async with self._lazy_async.begin() as conn:
-                for statement, params in steps:
-                    result = await conn.execute(statement, params)
-                    found.append(list(result.all()) if result.returns_rows else [])
-            return found
+            return await postgres.bookkeep_steps(self._lazy_async, steps)
+        found: list[list[Any]] = []
         async with self._turn():
             if self._bookkeeper is None or self._bookkeeper.closed:
                 self._bookkeeper = self._lazy_engine.connect()
