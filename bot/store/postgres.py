@@ -29,11 +29,16 @@ def open_engines(url: str) -> tuple[AsyncEngine, AsyncEngine]:
     from sqlalchemy.ext.asyncio import create_async_engine
 
     connect_args: dict[str, Any] = {"prepared_statement_cache_size": PREPARED_STATEMENTS}
-    events = create_async_engine(url, pool_size=10, max_overflow=10, connect_args=connect_args)
+    # last in, first out: the connection used last (its prepared statements
+    # in place) is the one taken next, rather than each in turn
+    events = create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_use_lifo=True, connect_args=connect_args
+    )
     bookkeeping = create_async_engine(
         url,
         pool_size=2,
         max_overflow=8,
+        pool_use_lifo=True,
         connect_args={**connect_args, "server_settings": {"synchronous_commit": "off"}},
     )
     return events, bookkeeping
