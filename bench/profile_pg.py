@@ -3,10 +3,10 @@
 The same pair script as the full bench's PostgreSQL section (``run_core``
 with its raw asyncpg floor of the same statement count), at a small size,
 on a database of its own that it drops afterwards.  It prints the core's
-and the floor's milliseconds per event, their ratio, the statements and
-transactions per event, and the CPU this process spent per measured event
-(``getrusage``, user and system: what the core's Python costs, which the shared
-machine's load changes less than wall time).  With ``--profile`` the
+and the floor's milliseconds per event, their ratio, the statements,
+transactions and round trips per event (counted, so exact however loaded the
+shared machine is), and the CPU this process spent per measured event and
+on the floor (``getrusage``, user and system).  With ``--profile`` the
 measured events run under cProfile and the top is printed (the profiler
 slows Python down, so only its shares count then).
 

@@ -2,7 +2,8 @@
 
 A claimed row carries ``claimed_until``; nobody else takes it until then, and
 a worker that dies simply lets the claim run out.  On PostgreSQL the select
-uses ``FOR UPDATE SKIP LOCKED`` so several workers claim disjoint rows.
+uses ``FOR UPDATE SKIP LOCKED`` so several workers claim disjoint rows, and
+it runs inside the claiming ``UPDATE``: one statement.
 """
 
 from __future__ import annotations
