@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from telegram import (
     BotCommand,
@@ -189,6 +189,9 @@ def _text_for_bot_in_group(message: Message, text: str, bot_username: str | None
     return None
 
 
+B = TypeVar("B")
+
+
 def reply_markup(reply: Reply) -> InlineKeyboardMarkup | None:
     """The inline keyboard for a reply's choices, laid out by label length."""
     if not reply.choices:
@@ -199,9 +202,18 @@ def reply_markup(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(_rows(buttons, [c.label for c in reply.choices]))
 
 
-def _rows(
-    buttons: Sequence[InlineKeyboardButton], labels: Sequence[str]
-) -> list[list[InlineKeyboardButton]]:
+def reply_keyboard(reply: Reply) -> dict[str, Any] | None:
+    """The same keyboard as :func:`reply_markup`, as the Bot API's JSON
+    (``{"inline_keyboard": [[{"text": ..., "callback_data": ...}]]}``): what
+    the transport sends, without building PTB objects only to turn them back
+    into this dict for every message with buttons."""
+    if not reply.choices:
+        return None
+    buttons = [{"text": choice.label, "callback_data": choice.id} for choice in reply.choices]
+    return {"inline_keyboard": _rows(buttons, [c.label for c in reply.choices])}
+
+
+def _rows(buttons: Sequence[B], labels: Sequence[str]) -> list[list[B]]:
     longest = max(len(label) for label in labels)
     if longest <= THREE_PER_ROW_MAX_LABEL:
         per_row = 3
