@@ -8,7 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Bot, Update
 
-from adapters.telegram.translate import command_menu, reply_markup, update_to_event
+from adapters.telegram.translate import (
+    command_menu,
+    reply_keyboard,
+    reply_markup,
+    update_to_event,
+)
 from bot.core.types import Actor, Address, Choice, ChoiceIn, CommandIn, Reply, TextIn
 
 BOT = Bot("123:abc")
@@ -162,6 +167,17 @@ def test_keyboard_layout_follows_label_length() -> None:
     button = reply_markup(long).inline_keyboard[0][0]  # type: ignore[union-attr]
     assert button.callback_data == "l:1"
     assert reply_markup(Reply("no buttons")) is None
+
+
+@given(st.lists(st.text(min_size=1, max_size=45), min_size=1, max_size=9))
+def test_the_keyboard_sent_as_json_is_the_ptb_keyboard(labels: list[str]) -> None:
+    """The transport sends :func:`reply_keyboard`'s dict as it is; it must be
+    exactly what PTB would have sent for :func:`reply_markup`'s objects."""
+    reply = Reply("q", choices=tuple(Choice(f"k:{i}", label) for i, label in enumerate(labels)))
+    markup = reply_markup(reply)
+    assert markup is not None
+    assert reply_keyboard(reply) == markup.to_dict()
+    assert reply_keyboard(Reply("no buttons")) is None
 
 
 class Spec:
