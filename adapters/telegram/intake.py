@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from telegram import Bot, CallbackQuery, Update
+from telegram import Bot, CallbackQuery, Update, User
 from telegram.error import Conflict, InvalidToken, TelegramError
 
 from adapters.telegram.translate import CommandSpecLike, update_to_event
@@ -93,6 +93,36 @@ class TelegramIntake:
         one method given there, and saves a Bot API call per press).  Presses
         in groups are still answered after the core (their answer may be a
         private alert)."""
+        username = self._bot.username
+        return await self.admit(
+            [
+                (
+                    u.update_id,
+                    u.callback_query,
+                    update_to_event(u, username),
+                    _pressed_message_id(u),
+                )
+                for u in updates
+            ],
+            answer_inline=answer_inline,
+        )
+
+    def press(self, query_id: str, user_id: int, first_name: str) -> CallbackQuery:
+        """A press's ``CallbackQuery`` with only what the intake reads (its
+        id, to answer it), for a press translated from the update's JSON
+        (:func:`~adapters.telegram.translate.private_press`)."""
+        query = CallbackQuery(query_id, User(user_id, first_name, False), chat_instance="")
+        query.set_bot(self._bot)
+        return query
+
+    async def admit(
+        self,
+        updates: Sequence[tuple[int, CallbackQuery | None, Event | None, str | None]],
+        *,
+        answer_inline: bool = False,
+    ) -> list[CallbackQuery]:
+        """:meth:`accept` for updates already translated: ``(update_id, the
+        press or None, the event or None, the pressed message's id)`` each."""
         loop = asyncio.get_running_loop()
         inline: list[CallbackQuery] = []
 
@@ -103,14 +133,12 @@ class TelegramIntake:
                 self._later(_answer(query))
 
         admitted: list[tuple[Incoming, asyncio.Future[int | None]]] = []
-        for update in updates:
-            query = update.callback_query
-            event = update_to_event(update, self._bot.username)
+        for update_id, query, event, pressed in updates:
             if event is None:
                 if query is not None:
                     answer(query)
                 continue
-            item = Incoming(str(update.update_id), event, _pressed_message_id(update))
+            item = Incoming(str(update_id), event, pressed)
             stored: asyncio.Future[int | None] = loop.create_future()
             sender = (event.actor.platform, event.actor.user_id)
             answered = answer_inline and query is not None and event.address.kind != "group"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from telegram import (
     BotCommand,
@@ -84,6 +84,60 @@ def update_to_event(update: Update, bot_username: str | None = None) -> Event | 
         # ignoring it is safer than crashing the update loop.
         _log.warning("ignored an unexpected Telegram update shape", exc_info=True)
     return None
+
+
+def private_press(data: Any) -> tuple[int, str, ChoiceIn, str] | None:
+    """A button press in a private chat, read straight from an update's JSON:
+    ``(update_id, callback query id, event, pressed message id)``, the same
+    event :func:`update_to_event` gives for it.
+
+    Most webhook updates are such presses, and parsing one with PTB builds a
+    ``Message`` of a hundred-odd attributes (with its text, keyboard and
+    sender) of which only the chat and the message id are read.  Anything
+    else -- another update kind, a group, a topic, a field of an unexpected
+    type -- gives ``None``, and the caller parses the update with PTB."""
+    try:
+        if not isinstance(data, dict) or data.keys() != {"update_id", "callback_query"}:
+            return None
+        update_id, query = data["update_id"], data["callback_query"]
+        message, user = query["message"], query["from"]
+        chat, choice = message["chat"], query.get("data")
+        first, last = user["first_name"], user.get("last_name")
+        locale = user.get("language_code")
+        if not (
+            type(update_id) is int
+            and type(query["id"]) is str
+            and type(choice) is str
+            and choice
+            and type(message["message_id"]) is int
+            and type(chat["id"]) is int
+            and chat.get("type") == Chat.PRIVATE
+            and not message.get("is_topic_message")
+            and type(user["id"]) is int
+            and user.get("is_bot") is False
+            and type(first) is str
+            and (last is None or type(last) is str)
+            and (locale is None or type(locale) is str)
+        ):
+            return None
+        user_id = str(user["id"])
+        # as PTB's ``User.full_name``: no first name, no full name
+        full_name = (f"{first} {last}" if last else first) if first else None
+        actor = Actor(
+            platform=PLATFORM,
+            user_id=user_id,
+            display_name=full_name or user_id,
+            locale=locale or None,
+            dm_chat_id=user_id,
+        )
+        ref = str(message["message_id"])
+        address = Address(platform=PLATFORM, chat_id=str(chat["id"]), thread_id=None, kind="dm")
+        event = clean_event(
+            ChoiceIn(actor=actor, address=address, choice_id=choice, message_ref=ref)
+        )
+    except (KeyError, TypeError, AttributeError, UnicodeError):
+        return None
+    return update_id, query["id"], event, ref
 
 
 def _actor(user: User | None) -> Actor | None:
@@ -189,6 +243,9 @@ def _text_for_bot_in_group(message: Message, text: str, bot_username: str | None
     return None
 
 
+B = TypeVar("B")
+
+
 def reply_markup(reply: Reply) -> InlineKeyboardMarkup | None:
     """The inline keyboard for a reply's choices, laid out by label length."""
     if not reply.choices:
@@ -199,9 +256,18 @@ def reply_markup(reply: Reply) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(_rows(buttons, [c.label for c in reply.choices]))
 
 
-def _rows(
-    buttons: Sequence[InlineKeyboardButton], labels: Sequence[str]
-) -> list[list[InlineKeyboardButton]]:
+def reply_keyboard(reply: Reply) -> dict[str, Any] | None:
+    """The same keyboard as :func:`reply_markup`, as the Bot API's JSON
+    (``{"inline_keyboard": [[{"text": ..., "callback_data": ...}]]}``): what
+    the transport sends, without building PTB objects only to turn them back
+    into this dict for every message with buttons."""
+    if not reply.choices:
+        return None
+    buttons = [{"text": choice.label, "callback_data": choice.id} for choice in reply.choices]
+    return {"inline_keyboard": _rows(buttons, [c.label for c in reply.choices])}
+
+
+def _rows(buttons: Sequence[B], labels: Sequence[str]) -> list[list[B]]:
     longest = max(len(label) for label in labels)
     if longest <= THREE_PER_ROW_MAX_LABEL:
         per_row = 3

@@ -16,9 +16,9 @@ import logging
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
+from telegram import Bot, InputFile
 from telegram.constants import MessageLimit
 from telegram.error import (
     BadRequest,
@@ -30,7 +30,7 @@ from telegram.error import (
 )
 
 from adapters.telegram.ratelimit import HOLD_UNTIL_SETTLED
-from adapters.telegram.translate import PLATFORM, reply_markup
+from adapters.telegram.translate import PLATFORM, reply_keyboard
 from bot.core.ports import DeliveryError
 from bot.core.types import Attachment, Outgoing
 
@@ -127,7 +127,7 @@ class TelegramTransport:
         if reply.clears is not None:
             await self.clear_keyboard(chat_id, int(reply.clears))
             return None
-        markup = reply_markup(reply)
+        markup = reply_keyboard(reply)
         chunks = split_text(reply.text)
 
         if edit_message_id is not None and reply.replace:
@@ -142,14 +142,15 @@ class TelegramTransport:
             keyboard = markup if index == len(chunks) - 1 else None
             message = await self._call(
                 functools.partial(
-                    self._bot.send_message,
+                    self._api,
+                    "sendMessage",
                     chat_id=chat_id,
                     text=chunk,
                     message_thread_id=thread_id,
                     reply_markup=keyboard,
                 )
             )
-            last_id = message.message_id
+            last_id = int(message["message_id"])
             if keyboard is not None:
                 keyboard_id = last_id
         for index, attachment in enumerate(reply.attachments):
@@ -158,7 +159,7 @@ class TelegramTransport:
             message = await self._call(
                 functools.partial(self._send_document, chat_id, thread_id, attachment, keyboard)
             )
-            last_id = message.message_id
+            last_id = int(message["message_id"])
             if keyboard is not None:
                 keyboard_id = last_id
         return keyboard_id if keyboard_id is not None else last_id
@@ -168,8 +169,8 @@ class TelegramTransport:
         A message that is gone, too old or already bare is left as it is."""
         try:
             await self._call(
-                lambda: self._bot.edit_message_reply_markup(
-                    chat_id=chat_id, message_id=message_id, reply_markup=None
+                functools.partial(
+                    self._api, "editMessageReplyMarkup", chat_id=chat_id, message_id=message_id
                 ),
                 raw_bad_request=True,
             )
@@ -181,23 +182,45 @@ class TelegramTransport:
         chat_id: int | str,
         thread_id: int | None,
         attachment: Attachment,
-        keyboard: InlineKeyboardMarkup | None,
-    ) -> Message:
+        keyboard: dict[str, Any] | None,
+    ) -> dict[str, Any]:
         # A fresh InputFile per attempt, so a retry never sends a consumed stream.
         document = InputFile(attachment.content, filename=attachment.filename)
-        return await self._bot.send_document(
-            chat_id=chat_id, document=document, message_thread_id=thread_id, reply_markup=keyboard
+        return await self._api(
+            "sendDocument",
+            chat_id=chat_id,
+            document=document,
+            message_thread_id=thread_id,
+            reply_markup=keyboard,
         )
 
+    async def _api(self, endpoint: str, **params: Any) -> Any:
+        """One Bot API request, its answer as the Bot API's JSON (``None``
+        values left out, as PTB's own methods do).
+
+        PTB's methods (``send_message``...) would turn every answer into a
+        ``Message`` of a hundred-odd attributes, and the keyboard into
+        ``InlineKeyboardButton`` objects first, when only the message id is
+        read.  ``Bot._post`` is the step all of them (and the public
+        ``do_api_request``, which warns on every call for these methods)
+        share: the same request through the same rate limiter
+        (``ExtBot._do_post``) and error handling, its JSON returned as it came."""
+        return await self._bot._post(endpoint, params)
+
     async def _edit(
-        self, chat_id: int | str, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+        self, chat_id: int | str, message_id: int, text: str, markup: dict[str, Any] | None
     ) -> bool:
         """Edit in place; ``False`` means the message cannot be edited (too
         old, deleted, not text) and a new one should be sent instead."""
         try:
             await self._call(
-                lambda: self._bot.edit_message_text(
-                    chat_id=chat_id, message_id=message_id, text=text, reply_markup=markup
+                functools.partial(
+                    self._api,
+                    "editMessageText",
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    text=text,
+                    reply_markup=markup,
                 ),
                 raw_bad_request=True,
             )

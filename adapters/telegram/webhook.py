@@ -25,9 +25,10 @@ import json
 import logging
 
 from aiohttp import web
-from telegram import Bot, Update
+from telegram import Bot, CallbackQuery, Update
 
 from adapters.telegram.intake import TelegramIntake
+from adapters.telegram.translate import private_press
 
 _log = logging.getLogger(__name__)
 
@@ -47,15 +48,23 @@ def webhook_app(bot: Bot, intake: TelegramIntake, path: str, secret: str) -> web
             return web.Response(status=413)
         try:
             data = json.loads(await request.read())
-            update = Update.de_json(data, bot)
+            press = private_press(data)
+            update = None if press is not None else Update.de_json(data, bot)
         except web.HTTPRequestEntityTooLarge:
             return web.Response(status=413)
         except Exception:
             return web.Response(status=400)
-        if update is None:
+        if press is None and update is None:
             return web.Response(status=400)
+        queries: list[CallbackQuery] = []
         try:
-            queries = await intake.accept([update], answer_inline=True)
+            if update is not None:
+                queries = await intake.accept([update], answer_inline=True)
+            elif press is not None:  # most updates: no PTB objects but the query's
+                update_id, query_id, event, ref = press
+                actor = data["callback_query"]["from"]
+                query = intake.press(query_id, actor["id"], actor["first_name"])
+                queries = await intake.admit([(update_id, query, event, ref)], answer_inline=True)
         except Exception as exc:
             # Not stored: a 5xx makes Telegram send it again later.
             _log.warning("could not store a Telegram update (%s)", type(exc).__name__)

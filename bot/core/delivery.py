@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,13 +25,12 @@ from sqlalchemy import DateTime, Table, bindparam, delete, select, update
 
 from bot.core.digest import Parcel, parcels
 from bot.core.ports import Clock, DeliveryError, Transport
-from bot.core.questions import note_sent
-from bot.core.types import Outgoing, Reply
+from bot.core.types import Address, Outgoing, Reply
 from bot.store.claims import claim
 from bot.store.db import Database, to_db
 from bot.store.live_questions import LiveQuestion
 from bot.store.models import OutboxMessage, Person
-from bot.store.outbox import OUTBOX, Holding, row_to_outgoing
+from bot.store.outbox import OUTBOX, Holding
 from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
@@ -101,6 +100,10 @@ _HELD = (
     )
     .order_by(OutboxMessage.id)
 )
+
+#: a sent message that carried questions: where it went, its platform id, and
+#: the places (in the bookkeeping steps) of its questions' ``_NOTE_REF``
+_Noted = tuple[Address, str, list[int]]
 
 UnreachableHook = Callable[[DbSession, int, datetime], Awaitable[list[int]]]
 
@@ -354,7 +357,7 @@ class Delivery:
         # ORM session): this runs for every question the bot sends.
         now = to_db(self.clock.now())
         steps: list[tuple[Any, dict[str, Any]]] = []
-        noted: list[tuple[Parcel, str, list[tuple[int, OutboxMessage]]]] = []
+        noted: list[_Noted] = []
         for parcel, ref in batch:
             if len(parcel.rows) == 1:
                 steps.append(
@@ -370,35 +373,40 @@ class Delivery:
                         {"ids": [row.id for row in parcel.rows], "at": now},
                     )
                 )
-            if ref is None:
-                continue
-            asked: list[tuple[int, OutboxMessage]] = []
-            for row in parcel.rows:
-                question = row.payload.get("question")
-                if question is not None:
-                    asked.append((len(steps), row))
-                    steps.append((_NOTE_REF, {"qid": question, "ref": ref}))
-            if asked:
-                noted.append((parcel, ref, asked))
-        results = await self.db.bookkeep_steps(steps)
-        strips: list[Outgoing] = []
-        for _parcel, ref, asked in noted:
-            # as note_sent_together: a question whose row is gone is skipped;
-            # the buttons go at once only if every question was closed meanwhile
-            found = [(row, results[i][0].open) for i, row in asked if results[i]]
-            if found and not any(is_open for _, is_open in found):
-                strips.append(Outgoing(row_to_outgoing(found[0][0]).address, Reply("", clears=ref)))
-        for strip in strips:
-            await self._strip(strip)
+            if ref is not None:
+                asked = (row.payload.get("question") for row in parcel.rows)
+                _note(steps, noted, parcel.outgoing.address, ref, asked)
+        await self._note_and_strip(steps, noted)
 
     async def sent(self, out: Outgoing, ref: str | None) -> None:
         """An adapter sent a direct reply as platform message ``ref``: remember
-        it for the live-question rule (and strip it at once if already closed)."""
+        it for the live-question rule (and strip it at once if already closed).
+        The same step as for the outbox's own messages (:meth:`_record`)."""
         if out.reply.question is None or ref is None:
             return
-        async with self.db.transaction() as session:
-            strip = await note_sent(session, out, ref)
-        if strip is not None:
+        steps: list[tuple[Any, dict[str, Any]]] = []
+        noted: list[_Noted] = []
+        _note(steps, noted, out.address, ref, [out.reply.question])
+        await self._note_and_strip(steps, noted)
+
+    async def _note_and_strip(
+        self, steps: list[tuple[Any, dict[str, Any]]], noted: list[_Noted]
+    ) -> None:
+        """Run the bookkeeping ``steps`` in one short transaction on a bare
+        connection, then take the buttons off each message in ``noted``
+        whose questions were all closed before it went out.
+
+        The rule of the live questions (a digest's buttons stay while one of
+        its questions is open; a question whose row is gone is skipped) is
+        kept here for every sent message, direct replies and the outbox's
+        alike, so the platform ids are noted with Core statements only."""
+        results = await self.db.bookkeep_steps(steps)
+        strips = [
+            Outgoing(address, Reply("", clears=ref))
+            for address, ref, at in noted
+            if (found := [results[i][0].open for i in at if results[i]]) and not any(found)
+        ]
+        for strip in strips:
             await self._strip(strip)
 
     async def _strip(self, strip: Outgoing) -> None:
@@ -458,3 +466,21 @@ def _strips(parcel: Parcel) -> bool:
 def _asks(parcel: Parcel) -> bool:
     """Does a row of the parcel carry a question (whose message id is noted)?"""
     return any(row.payload.get("question") is not None for row in parcel.rows)
+
+
+def _note(
+    steps: list[tuple[Any, dict[str, Any]]],
+    noted: list[_Noted],
+    address: Address,
+    ref: str,
+    questions: Iterable[int | None],
+) -> None:
+    """Add a ``_NOTE_REF`` step for each question a message sent as ``ref``
+    carried, and the message to ``noted`` if it carried any."""
+    at: list[int] = []
+    for question in questions:
+        if question is not None:
+            at.append(len(steps))
+            steps.append((_NOTE_REF, {"qid": question, "ref": ref}))
+    if at:
+        noted.append((address, ref, at))

@@ -30,7 +30,8 @@ State lives in ``live_questions``, so the rule holds across workers and
 restarts, whether a reply is sent directly or through the outbox.  Edits that
 remove buttons go through the outbox as replies with ``clears`` set; the
 platform id of a sent message (``message_ref``) comes back from the
-transports through :func:`note_sent`.
+transports through ``bot.core.delivery.Delivery.sent`` (and the outbox's own
+record of what it sent).
 """
 
 from __future__ import annotations
@@ -396,37 +397,6 @@ async def _shares_open_message(session: DbSession, question: LiveQuestion) -> bo
         },
     )
     return found is not None
-
-
-async def note_sent(session: DbSession, out: Outgoing, ref: str | None) -> Outgoing | None:
-    """A question went out as platform message ``ref``.  If it was closed
-    meanwhile (superseded before it was even sent), the edit that removes its
-    buttons is returned, to be sent at once."""
-    return await note_sent_together(session, [out], ref)
-
-
-async def note_sent_together(
-    session: DbSession, outs: list[Outgoing], ref: str | None
-) -> Outgoing | None:
-    """Several questions went out as one platform message ``ref`` (a digest).
-    Its buttons are removed at once only if every one of them was closed
-    meanwhile; one still open keeps the message's buttons live."""
-    if ref is None:
-        return None
-    found: list[tuple[Outgoing, LiveQuestion]] = []
-    for out in outs:
-        question = (
-            await session.get(LiveQuestion, out.reply.question)
-            if out.reply.question is not None
-            else None
-        )
-        if question is not None:
-            question.message_ref = ref
-            found.append((out, question))
-    if not found or any(q.open for _, q in found):
-        return None
-    out, question = found[0]
-    return Outgoing(out.address, strip_reply(question))
 
 
 async def settle_replies(

@@ -8,7 +8,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from telegram import Bot, Update
 
-from adapters.telegram.translate import command_menu, reply_markup, update_to_event
+from adapters.telegram.translate import (
+    command_menu,
+    private_press,
+    reply_keyboard,
+    reply_markup,
+    update_to_event,
+)
 from bot.core.types import Actor, Address, Choice, ChoiceIn, CommandIn, Reply, TextIn
 
 BOT = Bot("123:abc")
@@ -164,6 +170,17 @@ def test_keyboard_layout_follows_label_length() -> None:
     assert reply_markup(Reply("no buttons")) is None
 
 
+@given(st.lists(st.text(min_size=1, max_size=45), min_size=1, max_size=9))
+def test_the_keyboard_sent_as_json_is_the_ptb_keyboard(labels: list[str]) -> None:
+    """The transport sends :func:`reply_keyboard`'s dict as it is; it must be
+    exactly what PTB would have sent for :func:`reply_markup`'s objects."""
+    reply = Reply("q", choices=tuple(Choice(f"k:{i}", label) for i, label in enumerate(labels)))
+    markup = reply_markup(reply)
+    assert markup is not None
+    assert reply_keyboard(reply) == markup.to_dict()
+    assert reply_keyboard(Reply("no buttons")) is None
+
+
 class Spec:
     def __init__(self, name: str, sv: str, en: str, where: str = "dm", org: bool = False):
         self.name, self.where, self.organiser_only = name, frozenset({where}), org
@@ -271,3 +288,85 @@ def test_split_text_keeps_every_word_within_the_limit(text: str, limit: int) -> 
     parts = split_text(text, limit)
     assert all(0 < len(p) <= limit for p in parts)
     assert "".join("".join(parts).split()) == "".join(text.split())
+
+
+_names = st.text(min_size=0, max_size=12)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    user_id=st.integers(min_value=1, max_value=2**40),
+    first=_names,
+    last=st.none() | _names,
+    locale=st.none() | st.sampled_from(["", "sv", "en", "de"]),
+    data=st.text(min_size=0, max_size=20),
+    message_id=st.integers(min_value=1, max_value=2**31),
+    date=st.sampled_from([0, 1764000000]),
+)
+def test_a_private_press_read_from_json_is_the_event_ptb_gives(
+    user_id: int,
+    first: str,
+    last: str | None,
+    locale: str | None,
+    data: str,
+    message_id: int,
+    date: int,
+) -> None:
+    """The webhook reads private presses from the JSON (no PTB Message);
+    the event must be exactly the one the PTB-parsed update gives."""
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first}
+    if last is not None:
+        user["last_name"] = last
+    if locale is not None:
+        user["language_code"] = locale
+    chat = {"id": user_id, "type": "private", "first_name": first}
+    message = {"message_id": message_id, "date": date, "chat": chat}
+    if date:
+        message |= {"from": BOT_USER, "text": "Fråga?", "reply_markup": {"inline_keyboard": []}}
+    payload = {
+        "update_id": 9,
+        "callback_query": {
+            "id": "77",
+            "from": user,
+            "message": message,
+            "chat_instance": "1",
+            "data": data,
+        },
+    }
+    expected = update_to_event(update({"callback_query": payload["callback_query"]}), ME)
+    fast = private_press(payload)
+    if expected is None:
+        assert fast is None
+        return
+    assert fast is not None
+    assert fast == (9, "77", expected, str(message_id))
+
+
+def test_other_updates_are_left_to_ptb() -> None:
+    user = {"id": 5, "is_bot": False, "first_name": "Bo"}
+    chat = {"id": 5, "type": "private"}
+    press: dict[str, Any] = {
+        "id": "1",
+        "from": user,
+        "chat_instance": "1",
+        "data": "x:1",
+        "message": {"message_id": 3, "date": 1764000000, "chat": chat},
+    }
+    assert private_press({"update_id": 1, "callback_query": press}) is not None
+    message = press["message"]
+    group = {"id": -100, "type": "supergroup", "title": "Cirkel"}
+    topic = {"is_topic_message": True, "message_thread_id": 4}
+    odd: list[Any] = [
+        {"update_id": 1, "message": {"message_id": 3, "date": 1, "chat": chat, "text": "hej"}},
+        {"update_id": 1, "callback_query": {**press, "message": {**message, "chat": group}}},
+        {"update_id": 1, "callback_query": {**press, "message": {**message, **topic}}},
+        {"update_id": 1, "callback_query": {**press, "from": {**user, "is_bot": True}}},
+        {"update_id": 1, "callback_query": {**press, "from": {**user, "id": "5"}}},
+        {"update_id": 1, "callback_query": {k: v for k, v in press.items() if k != "message"}},
+        {"update_id": 1, "callback_query": {**press, "data": ""}},
+        {"update_id": "1", "callback_query": press},
+        {"update_id": 1, "callback_query": press, "message": {}},
+        [],
+    ]
+    for payload in odd:
+        assert private_press(payload) is None, payload

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.core.types import Address, Choice, Reply
+from bot.core.types import Address, Choice, Outgoing, Reply
 from bot.store import outbox
 from bot.store.db import to_db
 from bot.store.live_questions import LiveQuestion
@@ -74,3 +74,56 @@ async def test_a_question_closed_before_it_went_out_loses_its_buttons_at_once(
     assert [(o.reply.text, o.reply.clears) for o in sent] == [("Hur gick det?", None), ("", ref)]
     assert sent[1].address == Address(h.transport.platform, "dm-anna", None, "dm")
     assert await _sent_and_ref(h, msg_id, qid) == (True, ref)
+
+
+async def _live_question(h: Harness, *, still_open: bool) -> tuple[Address, int]:
+    """A live question (open or closed) in anna's private chat, not yet sent."""
+    address = Address(h.transport.platform, "dm-anna", None, "dm")
+    now = h.clock.now()
+    async with h.core.db.transaction() as s:
+        pid = await s.scalar(select(Person.id))
+        question = LiveQuestion(
+            platform=address.platform,
+            chat_id=address.chat_id,
+            kind="dm",
+            person_id=pid,
+            topics="y:1",
+            choice_ids="y:1:a",
+            fingerprint="1" * 16,
+            open=still_open,
+            created_at=to_db(now),
+            closed_at=None if still_open else to_db(now),
+        )
+        s.add(question)
+        await s.flush()
+    return address, question.id
+
+
+async def test_a_direct_reply_notes_its_message_id_the_same_way(h: Harness) -> None:
+    """An adapter's own send (``Core.note_sent``) takes the outbox's step: the
+    open question learns its id, nothing is stripped."""
+    await h.person("anna").says("/start")
+    address, qid = await _live_question(h, still_open=True)
+    reply = Reply("Hur gick det?", choices=(Choice("y:1:a", "Bra"),), question=qid)
+    before = len(h.transport.sent)
+    await h.core.note_sent(Outgoing(address, reply), "4711")
+    assert h.transport.sent[before:] == []
+    async with h.core.db.sessions() as s:
+        ref = await s.scalar(select(LiveQuestion.message_ref).where(LiveQuestion.id == qid))
+    assert ref == "4711"
+
+
+async def test_a_direct_reply_whose_question_closed_meanwhile_loses_its_buttons(
+    h: Harness,
+) -> None:
+    await h.person("anna").says("/start")
+    address, qid = await _live_question(h, still_open=False)
+    reply = Reply("Hur gick det?", choices=(Choice("y:1:a", "Bra"),), question=qid)
+    before = len(h.transport.sent)
+    await h.core.note_sent(Outgoing(address, reply), "4712")
+    sent = h.transport.sent[before:]
+    assert [(o.address, o.reply.text, o.reply.clears) for o in sent] == [(address, "", "4712")]
+    # a reply without a question, or without a message id, notes nothing
+    await h.core.note_sent(Outgoing(address, Reply("Tack!")), "4713")
+    await h.core.note_sent(Outgoing(address, reply), None)
+    assert len(h.transport.sent) == before + 1
