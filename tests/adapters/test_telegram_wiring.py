@@ -189,6 +189,7 @@ async def test_command_menus_per_language_from_the_registry(
     tg_run: Run,
 ) -> None:
     await tg_run(tg_standin, tg_settings())
+    await tg_fake.wait_for_call("setmycommands", count=6)  # set right after ready
     private = {lang: tg_fake.commands[("all_private_chats", lang)] for lang in ("", "sv", "en")}
     assert private["sv"] == [
         {"command": "start", "description": "Börja här"},
