@@ -176,6 +176,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not settings.telegram_token and not settings.discord_token:
         resume_collecting()
         return _console(settings, script=None, now=None)
+    if settings.telegram_token and not settings.telegram_webhook_url:
+        # long polling's TLS context, built on another core while the start
+        # imports (the webhook mode's requests go over aiohttp, not httpx)
+        from adapters.telegram.tls import prepare
+
+        prepare()
     return asyncio.run(_serve(settings))
 
 

@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 # unavailable in this process); set before ``telegram.ext`` is first imported.
 sys.modules.setdefault("telegram.ext._utils.webhookhandler", None)  # type: ignore[arg-type]
 
-import httpx
 from telegram import Bot, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter
@@ -35,6 +34,7 @@ from telegram.request import HTTPXRequest
 
 from adapters.telegram.intake import ALLOWED_UPDATES, CoreLike, TelegramIntake, poll
 from adapters.telegram.ratelimit import ChatRateLimiter
+from adapters.telegram.tls import context as tls_context
 from adapters.telegram.translate import CommandSpecLike, command_menu
 from adapters.telegram.transport import TelegramTransport
 from bot.config import ConfigError, Settings
@@ -89,8 +89,9 @@ def _over_httpx(builder: Any, timeout: float) -> Any:
 
     PTB's two HTTP clients (requests, getUpdates) would each build the TLS
     context httpx builds by default, reading the certificate store from disk
-    every time; they share one instead (the same context, built once)."""
-    tls = {"verify": httpx.create_ssl_context()}
+    every time; they share one instead (the same context, built once, on
+    another thread while the start imports: :mod:`adapters.telegram.tls`)."""
+    tls = {"verify": tls_context()}
     return builder.request(
         HTTPXRequest(
             connection_pool_size=64,
@@ -177,36 +178,50 @@ async def serve(
     A token the Bot API rejects raises :class:`ConfigError` at once; a Bot API
     that does not answer is retried (``start_retries``) and then raises
     :class:`~bot.core.startup.Unavailable`.  ``on_ready`` is called once updates flow.
+
+    Before ready, only what receiving needs: ``getMe`` (the token checked,
+    the bot's name for group commands) and, for long polling, any webhook
+    removed -- the two go out together, one round trip.  The command menus
+    (six requests, a convenience) are set right after ready, beside the
+    first updates.
     """
     app = build_application(core, settings, rate_limiter=rate_limiter)
-    await _initialize(app, settings)
+    bot = app.bot
+    unhook = None if settings.telegram_webhook_url else asyncio.ensure_future(bot.delete_webhook())
+    await _initialize(app, settings, alongside=unhook)
     async with app:
-        bot = app.bot
-        # Long polling needs any webhook gone; that request is independent of
-        # the menus and goes out with them (one round trip to Telegram, not two).
-        unhook = (
-            None if settings.telegram_webhook_url else asyncio.ensure_future(bot.delete_webhook())
-        )
-        try:
-            await set_command_menus(bot, core.commands.all(), settings.default_language)
-        except TelegramError as exc:  # a menu is a convenience, not a reason to stop
-            _log.warning("could not set the Telegram command menus: %s", exc.message)
-        except BaseException:  # stopped while starting: the request is not waited for
-            if unhook is not None:
-                unhook.cancel()
-            raise
+        if unhook is not None:
+            try:
+                await unhook
+            except TelegramError:  # sent while the Bot API did not answer yet: once more
+                await bot.delete_webhook()
         intake = TelegramIntake(core, bot, queue)
+        menus: list[asyncio.Task[None]] = []
+
+        def ready() -> None:
+            menus.append(asyncio.create_task(_set_menus(bot, core, settings), name="tg-menus"))
+            if on_ready is not None:
+                on_ready()
+
         try:
             if unhook is None:
-                await _serve_webhook(bot, intake, settings, stop, on_ready)
+                await _serve_webhook(bot, intake, settings, stop, ready)
             else:
-                await unhook
                 _log.info("Telegram adapter polling as @%s", bot.username)
-                if on_ready is not None:
-                    on_ready()
+                ready()
                 await poll(bot, intake, stop, poll_seconds=poll_timeout)
         finally:
+            for task in menus:
+                task.cancel()
+            await asyncio.gather(*menus, return_exceptions=True)
             await intake.close()
+
+
+async def _set_menus(bot: Bot, core: CoreLike, settings: Settings) -> None:
+    try:
+        await set_command_menus(bot, core.commands.all(), settings.default_language)
+    except TelegramError as exc:  # a menu is a convenience, not a reason to stop
+        _log.warning("could not set the Telegram command menus: %s", exc.message)
 
 
 async def _serve_webhook(
@@ -243,8 +258,15 @@ async def _serve_webhook(
         await runner.cleanup()
 
 
-async def _initialize(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
-    """``getMe`` with bounded retries; a rejected token is a configuration error."""
+async def _initialize(
+    app: Application,  # type: ignore[type-arg]
+    settings: Settings,
+    *,
+    alongside: asyncio.Future[Any] | None = None,
+) -> None:
+    """``getMe`` with bounded retries; a rejected token is a configuration
+    error.  ``alongside`` (a request sent together with it) is cancelled
+    when the start fails."""
     try:
         await with_retries(
             app.initialize,
@@ -255,18 +277,21 @@ async def _initialize(app: Application, settings: Settings) -> None:  # type: ig
             what=f"the Telegram Bot API at {settings.telegram_api_url or 'api.telegram.org'}",
         )
     except InvalidToken:
-        await _close(app)
+        await _close(app, alongside)
         raise ConfigError(
             "MENTORBOT_TELEGRAM_TOKEN: the Bot API rejected the token (401 Unauthorized);"
             " copy it again from BotFather"
         ) from None
     except BaseException:
-        await _close(app)
+        await _close(app, alongside)
         raise
 
 
-async def _close(app: Application) -> None:  # type: ignore[type-arg]
+async def _close(app: Application, alongside: asyncio.Future[Any] | None = None) -> None:  # type: ignore[type-arg]
     """After a failed start: the Application was never initialised, so its
     own shutdown does nothing; the Bot's closes the HTTP sessions it opened."""
+    if alongside is not None:
+        alongside.cancel()
+        await asyncio.gather(alongside, return_exceptions=True)
     await app.shutdown()
     await app.bot.shutdown()

@@ -64,6 +64,7 @@ async def test_command_menus_come_from_the_registry(
     tg_fake: FakeTelegram, tg_core: Any, tg_settings: Callable[..., Settings], tg_run: Run
 ) -> None:
     await tg_run(tg_core, tg_settings())
+    await tg_fake.wait_for_call("setmycommands", count=6)  # set right after ready
     visible = [s for s in tg_core.commands.all() if not s.organiser_only and "dm" in s.where]
     for lang in ("sv", "en"):
         menu = tg_fake.commands[("all_private_chats", lang)]

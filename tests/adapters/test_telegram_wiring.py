@@ -182,6 +182,24 @@ async def test_attachments_are_sent_as_documents(
     assert isinstance(request, AiohttpRequest if mode == "webhook" else HTTPXRequest)
 
 
+async def test_a_webhook_removal_that_failed_beside_get_me_is_sent_again(
+    tg_fake: FakeTelegram,
+    tg_standin: TgStandInCore,
+    tg_settings: Callable[..., Settings],
+    tg_run: Run,
+) -> None:
+    """``deleteWebhook`` goes out together with ``getMe`` (one round trip
+    before ready); when it fails (the Bot API not answering yet, a gateway
+    error), it is sent once more before polling, never skipped."""
+    tg_fake.fail_next("deleteWebhook", status=502, description="Bad Gateway")
+    await tg_run(tg_standin, tg_settings())
+    methods = [c.method for c in tg_fake.calls if c.method != "setmycommands"]
+    assert methods.count("deletewebhook") == 2
+    assert methods.index("getupdates") > max(
+        i for i, m in enumerate(methods) if m in ("getme", "deletewebhook")
+    )
+
+
 async def test_command_menus_per_language_from_the_registry(
     tg_fake: FakeTelegram,
     tg_standin: TgStandInCore,
@@ -189,6 +207,7 @@ async def test_command_menus_per_language_from_the_registry(
     tg_run: Run,
 ) -> None:
     await tg_run(tg_standin, tg_settings())
+    await tg_fake.wait_for_call("setmycommands", count=6)  # set right after ready
     private = {lang: tg_fake.commands[("all_private_chats", lang)] for lang in ("", "sv", "en")}
     assert private["sv"] == [
         {"command": "start", "description": "Börja här"},
