@@ -21,10 +21,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, TypeVarTuple, Union, overload
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, TypeVarTuple, Union, cast, overload
 
 from sqlalchemy import (
     Connection,
+    CursorResult,
+    Dialect,
     Executable,
     Result,
     ScalarResult,
@@ -37,6 +39,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.selectable import TypedReturnsRows
+
+from bot.store.driver_sql import DriverForm, driver_form
 
 if TYPE_CHECKING:
     # SQLAlchemy's asyncio extension (and greenlet) only for PostgreSQL:
@@ -209,8 +213,68 @@ class SyncBackedSession:
     async def connection(self, **kw: Any) -> Connection:
         return self.sync_session.connection(**kw)
 
+    def run_core(self, statement: Executable, params: Any) -> CursorResult[Any]:
+        """See :func:`run_core`: as its compiled SQL text where it has one."""
+        sync = self.sync_session
+        if sync.autoflush:  # (as ``execute`` would: a no-op when nothing is pending)
+            sync.flush()
+        conn = sync.connection()
+        form = _driver_form(statement, conn.dialect)
+        if form is None:
+            return cast("CursorResult[Any]", conn.execute(statement, params))
+        if isinstance(params, list):
+            return conn.exec_driver_sql(form.sql, [form.values(one) for one in params])
+        return conn.exec_driver_sql(form.sql, form.values(params))
+
     async def close(self) -> None:
         self.sync_session.close()
+
+
+#: prebuilt statements -> their compiled SQL text for SQLite (or None: run as Core)
+_DRIVER_FORMS: dict[Any, DriverForm | None] = {}
+
+
+def _driver_form(statement: Executable, dialect: Dialect) -> DriverForm | None:
+    if statement in _DRIVER_FORMS:
+        return _DRIVER_FORMS[statement]
+    # (rows a statement returns are read through Core, which converts them)
+    form = None if getattr(statement, "_returning", ()) else driver_form(statement, dialect)
+    if len(_DRIVER_FORMS) < 256:  # (prebuilt statements: a few dozen)
+        _DRIVER_FORMS[statement] = form
+    return form
+
+
+async def run_core(session: DbSession, statement: Executable, params: Any) -> CursorResult[Any]:
+    """Run a prebuilt Core statement (an ``UPDATE``, ``INSERT`` or ``DELETE``)
+    on the session's connection, around the ORM.
+
+    ``session.execute`` hands even a plain Core statement to the ORM, which
+    builds an execute state, flushes pending changes and sets up its own
+    result for it -- several times the Python of the statement itself, on
+    every live-question mark and dialog save of every event.  Pending
+    changes are flushed first, as ``execute`` does (autoflush), so the
+    statement sees them; nothing loaded is synchronised with what it writes
+    (neither does ``execute`` for a Core statement on a table: the caller
+    keeps its copies up to date).  On SQLite the statement runs as its compiled SQL text (see
+    :mod:`bot.store.driver_sql`) unless it returns rows (``RETURNING``,
+    read through Core): ``rowcount`` and :func:`inserted_id` are as usual.
+    The same SQL, the same values, through the same connection and its
+    events."""
+    if isinstance(session, SyncBackedSession):
+        return session.run_core(statement, params)
+    if session.autoflush and (session.new or session.deleted or session.dirty):
+        await session.flush()
+    conn = await session.connection()
+    return cast("CursorResult[Any]", await conn.execute(statement, params))
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The new row's id after :func:`run_core` ran a one-row ``INSERT``."""
+    if result.context.compiled is None:  # (run as SQL text: SQLite's rowid)
+        return int(result.lastrowid)
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 @cache
