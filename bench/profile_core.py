@@ -12,7 +12,7 @@ it is for.
     python -m bench.profile_core 6 > bench/profile_before.txt
 
 Without the profiler, ``--plain`` runs the same small core run and prints
-what an event costs: wall and CPU (``time.process_time``) milliseconds per
+what an event costs: wall and CPU (``time.thread_time``: this thread's) milliseconds per
 measured event, statements and transactions per event -- the numbers to
 compare back to back before and after a change on a shared machine.
 ``--url`` runs it on another database (an empty PostgreSQL one):
@@ -107,11 +107,11 @@ async def plain_core(workdir: Path, pairs: int, url: str | None = None) -> dict[
 
     async def act(self: drv.Driver, seat: drv.Seat, action: str) -> drv.Timed | None:
         nonlocal cpu
-        started = time.process_time()
+        started = time.thread_time()
         try:
             return await original(self, seat, action)
         finally:
-            cpu += time.process_time() - started
+            cpu += time.thread_time() - started
 
     drv.Driver.act = act  # type: ignore[method-assign]
     try:
