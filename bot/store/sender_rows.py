@@ -7,15 +7,15 @@ per topic, so the product stays small).  Through the ORM that read was the
 costliest statement of an ordinary event: SQLAlchemy builds an ORM execute
 state for it and runs its row loaders over four entities per row, several
 times the Python of the statement itself.  Here it is one Core ``SELECT``
-built once, and the objects are made from its rows the way
-:mod:`bot.core.questions` makes a question it has just written: an instance
-without ``__init__``, its columns set as a load sets them, and added to the
-session as persistent -- the flows then use (and change) them as loaded
-rows, their changes go out with the next flush as before.
+built once, and the objects are made from its rows by
+:func:`bot.store.session.adopt`: an instance without ``__init__``, its
+columns set as a load sets them, and added to the session as persistent
+-- the flows then use (and change) them as loaded rows, their changes go
+out with the next flush as before.
 
 Only a session that does not hold these rows yet may read them this way
-(the first statement of an event's transaction does); the caller keeps the
-objects, so the session's weak identity map keeps them too.
+(the first statement of an event's transaction does); the session keeps
+them for the transaction, as it keeps every row it loaded.
 """
 
 from __future__ import annotations
@@ -23,16 +23,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Row, Select, Table, bindparam, select
-from sqlalchemy.orm import make_transient_to_detached
 
 from bot.store.live_questions import LiveQuestion
 from bot.store.models import DialogState, Identity, Person
-from bot.store.session import DbSession, SyncBackedSession
-
-T = TypeVar("T")
+from bot.store.session import ORM_LISTENS, DbSession, SyncBackedSession, adopt
 
 
 @dataclass(slots=True)
@@ -108,18 +105,11 @@ def lock_statement() -> Select[int]:
 
 async def _rows(session: DbSession, stmt: Select[Any], params: dict[str, Any]) -> list[Row[Any]]:
     if isinstance(session, SyncBackedSession):
+        if ORM_LISTENS in session.info:  # (see there)
+            return list(session.sync_session.execute(stmt, params).all())
         return list(session.sync_session.connection().execute(stmt, params).all())
     conn = await session.connection()
     return list((await conn.execute(stmt, params)).all())
-
-
-def _adopt(session: DbSession, cls: type[T], keys: list[str], values: Sequence[Any]) -> T:
-    """A row as the session holds one it loaded (persistent, unchanged)."""
-    obj = cls.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
-    obj.__dict__.update(zip(keys, values, strict=True))
-    make_transient_to_detached(obj)
-    session.add(obj)
-    return obj  # type: ignore[no-any-return]
 
 
 async def read_sender(
@@ -140,16 +130,16 @@ async def read_sender(
         return None
     (_, i0, ikeys), (_, p0, pkeys), (_, d0, dkeys), (_, q0, qkeys) = shape.parts
     first = rows[0]
-    identity = _adopt(session, Identity, ikeys, first[i0:p0])
-    person = _adopt(session, Person, pkeys, first[p0:d0])
+    identity = adopt(session, Identity, ikeys, first[i0:p0])
+    person = adopt(session, Person, pkeys, first[p0:d0])
     dialogs: dict[str, DialogState] = {}
     questions: dict[int, LiveQuestion] = {}
     conversation_at, question_at = dkeys.index("conversation"), qkeys.index("id")
     for row in rows:
         conversation = row[d0 + conversation_at]
         if conversation is not None and conversation not in dialogs:
-            dialogs[conversation] = _adopt(session, DialogState, dkeys, row[d0:q0])
+            dialogs[conversation] = adopt(session, DialogState, dkeys, row[d0:q0])
         question_id = row[q0 + question_at]
         if question_id is not None and question_id not in questions:
-            questions[question_id] = _adopt(session, LiveQuestion, qkeys, row[q0:])
+            questions[question_id] = adopt(session, LiveQuestion, qkeys, row[q0:])
     return Sender(identity, person, dialogs, [questions[i] for i in sorted(questions)])
