@@ -26,6 +26,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, Select, Table, bindparam, select
+from sqlalchemy.orm import Session
 
 from bot.store.live_questions import LiveQuestion
 from bot.store.models import DialogState, Identity, Person
@@ -108,8 +109,12 @@ async def _rows(session: DbSession, stmt: Select[Any], params: dict[str, Any]) -
         if ORM_LISTENS in session.info:  # (see there)
             return list(session.sync_session.execute(stmt, params).all())
         return list(session.sync_session.connection().execute(stmt, params).all())
-    conn = await session.connection()
-    return list((await conn.execute(stmt, params)).all())
+    # (PostgreSQL: in one hop into the sync session, as ``execute`` makes)
+    return await session.run_sync(_read_sync, stmt, params)
+
+
+def _read_sync(sync: Session, stmt: Select[Any], params: dict[str, Any]) -> list[Row[Any]]:
+    return list(sync.connection().execute(stmt, params).all())
 
 
 async def read_sender(

@@ -278,10 +278,15 @@ async def run_core(session: DbSession, statement: Executable, params: Any) -> Cu
     events."""
     if isinstance(session, SyncBackedSession):
         return session.run_core(statement, params)
-    if session.autoflush and (session.new or session.deleted or session.dirty):
-        await session.flush()
-    conn = await session.connection()
-    return cast("CursorResult[Any]", await conn.execute(statement, params))
+    # (PostgreSQL: in one hop into the sync session, as ``execute`` makes;
+    # asyncpg's results are read in full, so they are read after it)
+    return await session.run_sync(_run_core_sync, statement, params)
+
+
+def _run_core_sync(sync: Session, statement: Executable, params: Any) -> CursorResult[Any]:
+    if sync.autoflush:  # (as ``execute`` would: a no-op when nothing is pending)
+        sync.flush()
+    return cast("CursorResult[Any]", sync.connection().execute(statement, params))
 
 
 def inserted_id(result: CursorResult[Any]) -> int:
