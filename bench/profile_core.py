@@ -10,6 +10,15 @@ profiled run's rates are not the benchmark's numbers; the shares are what
 it is for.
 
     python -m bench.profile_core 6 > bench/profile_before.txt
+
+Without the profiler, ``--plain`` runs the same small core run and prints
+what an event costs: wall and CPU (``time.thread_time``: this thread's) milliseconds per
+measured event, statements and transactions per event -- the numbers to
+compare back to back before and after a change on a shared machine.
+``--url`` runs it on another database (an empty PostgreSQL one):
+
+    python -m bench.profile_core 6 --plain
+    python -m bench.profile_core 6 --plain --url postgresql+asyncpg://.../db
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import io
 import pstats
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -76,12 +86,55 @@ async def profile_core(workdir: Path, pairs: int) -> dict[str, Any]:
         )
     finally:
         drv.Driver.act = original  # type: ignore[method-assign]
+    stats = pstats.Stats(prof)
     return {
         "pairs": pairs,
         "events": result["summary"]["events"],
         "statements": result["statements"],
+        # Python function calls per measured event: unlike times, the same on
+        # a loaded machine as on an idle one (the events are deterministic)
+        "calls": stats.total_calls / max(1, result["summary"]["events"]),  # type: ignore[attr-defined]
+        "profiled_ms": stats.total_tt / max(1, result["summary"]["events"]) * 1000,  # type: ignore[attr-defined]
         "cumulative": top_of(prof, "cumulative"),
         "tottime": top_of(prof, "tottime", 16),
+    }
+
+
+async def plain_core(workdir: Path, pairs: int, url: str | None = None) -> dict[str, Any]:
+    """The same run without the profiler: wall and CPU time per measured event."""
+    cpu = 0.0
+    original = drv.Driver.act
+
+    async def act(self: drv.Driver, seat: drv.Seat, action: str) -> drv.Timed | None:
+        nonlocal cpu
+        started = time.thread_time()
+        try:
+            return await original(self, seat, action)
+        finally:
+            cpu += time.thread_time() - started
+
+    drv.Driver.act = act  # type: ignore[method-assign]
+    try:
+        result = await run_core(
+            url or f"sqlite+aiosqlite:///{workdir}/plain.db",
+            "plain",
+            workdir,
+            pairs=pairs,
+            warm_pairs=1,
+            floors=False,
+        )
+    finally:
+        drv.Driver.act = original  # type: ignore[method-assign]
+    events = result["summary"]["events"]
+    return {
+        "pairs": pairs,
+        "events": events,
+        "mean_ms": result["summary"]["mean_ms"],
+        "p99_ms": result["summary"]["p99_ms"],
+        "cpu_ms": cpu / events * 1000 if events else 0.0,
+        "statements": result["statements"],
+        "transactions": result["kinds"].get("transactions", 0.0),
+        "errors": result["errors"],
     }
 
 
@@ -121,10 +174,25 @@ def section(after: dict[str, Any] | None) -> list[str]:
 
 
 def main() -> None:
-    pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 6
+    args = sys.argv[1:]
+    pairs = int(args[0]) if args and args[0].isdigit() else 6
+    if "--plain" in args:
+        url = args[args.index("--url") + 1] if "--url" in args else None
+        with tempfile.TemporaryDirectory(prefix="mentorbot-plain-") as tmp:
+            p = asyncio.run(plain_core(Path(tmp), pairs, url))
+        print(
+            f"{p['pairs']} pairs, {p['events']} events: {p['mean_ms']:.2f} ms/event "
+            f"(p99 {p['p99_ms']:.1f}), CPU {p['cpu_ms']:.2f} ms/event, "
+            f"{p['statements']:.2f} statements and {p['transactions']:.2f} transactions "
+            f"per event, {p['errors']} errors"
+        )
+        return
     with tempfile.TemporaryDirectory(prefix="mentorbot-profile-") as tmp:
         r = asyncio.run(profile_core(Path(tmp), pairs))
-    print(f"{r['pairs']} pairs, {r['events']} events, {r['statements']:.1f} statements per event\n")
+    print(
+        f"{r['pairs']} pairs, {r['events']} events, {r['statements']:.1f} statements per event, "
+        f"{r['calls']:.0f} Python calls per event ({r['profiled_ms']:.2f} ms profiled)\n"
+    )
     print("By cumulative time:\n")
     print(r["cumulative"])
     print("\nBy own time:\n")

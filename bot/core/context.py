@@ -25,7 +25,7 @@ from bot.store import outbox
 from bot.store.batch_memo import MISSING, take
 from bot.store.db import to_db
 from bot.store.models import DialogState, Identity, Person
-from bot.store.session import DbSession
+from bot.store.session import DbSession, run_core
 
 if TYPE_CHECKING:
     from bot.flows.registry import Flows
@@ -315,7 +315,8 @@ class Ctx(Work):
                     )
                 )
                 continue
-            result = await self.session.execute(
+            result = await run_core(
+                self.session,
                 _save_dialog(),
                 {
                     "b_person": self.person.id,
@@ -327,7 +328,7 @@ class Ctx(Work):
                     "b_at": stamp,
                 },
             )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            if result.rowcount != 1:
                 raise StaleState(d.conversation)
 
 

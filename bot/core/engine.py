@@ -38,6 +38,7 @@ from bot.store.db import Database, to_db
 from bot.store.live_questions import LiveQuestion
 from bot.store.models import DialogState, Identity, InboxUpdate, Member, OutboxMessage, Person
 from bot.store.retention import STRANGER_DAYS, plan_stranger_purge
+from bot.store.sender_rows import read_sender
 from bot.store.session import DbSession
 
 log = logging.getLogger(__name__)
@@ -253,20 +254,13 @@ class Engine:
     async def _context(self, session, event: Event) -> Ctx:  # type: ignore[no-untyped-def]
         now = self.clock.now()
         actor = event.actor
-        stmt = _identity() if self.db.is_sqlite else _identity_for_update()
-        # (on PostgreSQL the row lock makes a second event of the same person wait
-        # here and then read what the first committed; SQLite gets this from
-        # BEGIN IMMEDIATE)
-        params = {"platform": actor.platform, "user_id": actor.user_id}
-        rows = (await session.execute(stmt, params)).all()
-        if rows and not self.db.is_sqlite:
-            # (on PostgreSQL the dialogs and open questions are read after the
-            # lock, in a statement of their own: one that waited for the lock
-            # still reads joined rows as they were when it started; this one
-            # starts after the lock and sees what the event before committed)
-            rows = (await session.execute(_identity(), params)).all()
-        row = rows[0] if rows else None
-        if row is None:
+        # (on PostgreSQL the person's row is locked first: a second event of the
+        # same person waits there and then reads what the first committed;
+        # SQLite gets this from BEGIN IMMEDIATE)
+        sender = await read_sender(
+            session, actor.platform, actor.user_id, lock=not self.db.is_sqlite
+        )
+        if sender is None:
             person = Person(
                 display_name=actor.display_name[:128] or actor.user_id,
                 language=language_of(actor, self.settings.default_language),
@@ -279,12 +273,12 @@ class Engine:
             session.add(identity)
             # strangers who never join are not kept (see bot.store.retention)
             await plan_stranger_purge(session, person.id, now + STRANGER_DAYS)
+            dialogs: dict[str, DialogState] = {}
+            asked: list[LiveQuestion] = []
         else:
-            identity, person = row[0], row[1]
-        # every dialog and open private question came with the person (a new
-        # person has none)
-        dialogs = {r[2].conversation: r[2] for r in rows if len(r) > 2 and r[2] is not None}
-        asked = {r[3].id: r[3] for r in rows if len(r) > 3 and r[3] is not None}
+            # every dialog and open private question came with the person
+            identity, person = sender.identity, sender.person
+            dialogs, asked = sender.dialogs, sender.questions
         if event.address.kind == "dm" and identity.dm_chat_id != event.address.chat_id:
             identity.dm_chat_id = event.address.chat_id
         elif identity.dm_chat_id is None and actor.dm_chat_id:
@@ -296,7 +290,7 @@ class Engine:
         active_at = to_db(now)
         if person.last_active_at != active_at:
             person.last_active_at = active_at
-        if row is None:
+        if sender is None:
             await session.flush()
         # (changes to a loaded person or identity go out with the next flush)
         ctx = Ctx(
@@ -313,7 +307,7 @@ class Engine:
             _all_dialogs=True,
             hold=self.holding(now) if self.holding is not None else None,
         )
-        ctx.questions.preload(actor.platform, person.id, sorted(asked.values(), key=_by_id))
+        ctx.questions.preload(actor.platform, person.id, asked)
         return ctx
 
     # -- dispatching -----------------------------------------------------
@@ -368,45 +362,6 @@ class Engine:
         fallback = self.flows.texts.get("*")
         if fallback is not None:
             await fallback(ctx, await ctx.dialog("*"), event.text.strip())
-
-
-@cache
-def _identity() -> Select[Identity, Person, DialogState, LiveQuestion]:
-    """The sender's identity and person with their dialog rows and their open
-    questions in private chats on this platform (one row per conversation and
-    question), built once (see :meth:`Engine._context`): most events read a
-    dialog and answer or ask a question, and this way neither costs a
-    statement of its own.  A person has a few dialogs and open questions
-    (one per topic), so the product stays small."""
-    return (
-        select(Identity, Person, DialogState, LiveQuestion)
-        .join(Person, Person.id == Identity.person_id)
-        .outerjoin(DialogState, DialogState.person_id == Person.id)
-        .outerjoin(
-            LiveQuestion,
-            (LiveQuestion.person_id == Person.id)
-            & (LiveQuestion.platform == Identity.platform)
-            & LiveQuestion.open.is_(True)
-            & (LiveQuestion.kind == "dm"),
-        )
-        .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id"))
-    )
-
-
-def _by_id(question: LiveQuestion) -> int:
-    return question.id
-
-
-@cache
-def _identity_for_update() -> Select[int]:
-    """PostgreSQL: the person's row locked (only its id comes back: the rows
-    themselves are read after the lock, see :meth:`Engine._context`)."""
-    return (
-        select(Person.id)
-        .join(Identity, Person.id == Identity.person_id)
-        .where(Identity.platform == bindparam("platform"), Identity.user_id == bindparam("user_id"))
-        .with_for_update(of=Person)
-    )
 
 
 @cache

@@ -40,9 +40,8 @@ import dataclasses
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, select
+from sqlalchemy import select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -53,7 +52,7 @@ from bot.store.batch_memo import MISSING, take
 from bot.store.db import to_db
 from bot.store.live_questions import LiveQuestion
 from bot.store.models import OutboxMessage
-from bot.store.session import DbSession
+from bot.store.session import DbSession, inserted_id, run_core
 
 #: a LiveQuestion without ``__init__``: its columns are then set as a load sets them
 _NEW_QUESTION = LiveQuestion.__mapper__.class_manager.new_instance
@@ -197,11 +196,11 @@ class Questions:
         else:
             stmt = lq.follow_group()
             params = {"b_platform": platform, "b_chat_id": chat_id}
-        await self.session.execute(stmt, params)
+        await run_core(self.session, stmt, params)
 
     async def _follow(self, questions: list[LiveQuestion]) -> None:
         """Mark loaded open questions as followed by a later message."""
-        await self.session.execute(lq.follow_ids(), {"ids": [q.id for q in questions]})
+        await run_core(self.session, lq.follow_ids(), {"ids": [q.id for q in questions]})
         for question in questions:
             set_committed_value(question, "followed", True)
 
@@ -215,7 +214,7 @@ class Questions:
         a newer message follows it too (noted in the same statement)."""
         closed_at = to_db(self.now)
         stmt = lq.close_followed() if followed else lq.close_one()
-        await self.session.execute(stmt, {"qid": question.id, "at": closed_at})
+        await run_core(self.session, stmt, {"qid": question.id, "at": closed_at})
         set_committed_value(question, "open", False)
         if followed:
             set_committed_value(question, "followed", True)
@@ -342,9 +341,7 @@ class Questions:
                 self.session, lq.insert_one(), {"id": row_id, **values}, unsure=False
             )
         else:
-            result = cast("CursorResult[Any]", await self.session.execute(lq.insert_one(), values))
-            assert result.inserted_primary_key is not None
-            row_id = result.inserted_primary_key[0]
+            row_id = inserted_id(await run_core(self.session, lq.insert_one(), values))
         # the row is in the database already (or kept back by the batch): the
         # session holds it as loaded, built as a load builds it (no __init__,
         # whose fifteen instrumented attribute sets cost more than the rest)

@@ -26,7 +26,7 @@ from sqlalchemy import Table, event, func, select
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from bot.store.driver_sql import DriverForm, driver_form
-from bot.store.session import DbSession, SyncBackedSession
+from bot.store.session import ORM_LISTENS, DbSession, SyncBackedSession
 
 #: the ``session.info`` key the memo lives under
 MEMO = "batch_memo"
@@ -88,6 +88,7 @@ def start_deferring(session: DbSession) -> None:
     if isinstance(session, SyncBackedSession):
         sync = session.sync_session
         session.info[NEXT_IDS] = {}
+        session.info[ORM_LISTENS] = True
         event.listen(sync, "do_orm_execute", _before_statement)
         event.listen(sync, "before_flush", _before_flush)
 
@@ -100,6 +101,7 @@ def stop_deferring(session: DbSession) -> set[int]:
     info.pop(UNSURE, None)
     if info.pop(NEXT_IDS, None) is not None and isinstance(session, SyncBackedSession):
         sync = session.sync_session
+        info.pop(ORM_LISTENS, None)
         event.remove(sync, "do_orm_execute", _before_statement)
         event.remove(sync, "before_flush", _before_flush)
     skipped: set[int] = info.pop(SKIPPED, None) or set()

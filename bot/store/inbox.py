@@ -16,16 +16,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, DateTime, String, Table, bindparam, select, update
+from sqlalchemy import DateTime, String, Table, bindparam, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.core.types import Actor, Address, ChoiceIn, CommandIn, Event, TextIn
 from bot.store.claims import claim
 from bot.store.db import Database, to_db
 from bot.store.models import InboxUpdate
-from bot.store.session import DbSession
+from bot.store.session import DbSession, run_core
 
 INBOX: Table = InboxUpdate.__table__  # type: ignore[assignment]
 
@@ -156,11 +156,8 @@ async def mark_handled(
     this transaction and then finds the row handled; SQLite's BEGIN
     IMMEDIATE already serialises), and the mark commits with the update's
     effects or not at all -- the read, lock and later write in one statement."""
-    result = cast(
-        "CursorResult[Any]",
-        await session.execute(
-            _MARK_HANDLED, {"inbox_id": inbox_id, "at": to_db(now), "outcome": outcome}
-        ),
+    result = await run_core(
+        session, _MARK_HANDLED, {"inbox_id": inbox_id, "at": to_db(now), "outcome": outcome}
     )
     return bool(result.rowcount == 1)
 

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, exists, select
 from sqlalchemy.sql.dml import Insert
 
-from bot.store.session import DbSession, SyncBackedSession
+from bot.store.session import DbSession, SyncBackedSession, run_core
 
 _BUILT: dict[tuple[str, str, str, bool, str | None, bool], Insert] = {}
 
@@ -93,8 +93,8 @@ async def insert_absent(
     but the id.  ``spent`` is the slim table whose primary key holds the keys
     retention moved out of ``table``.  Returns the new row's id, or None when
     nothing was inserted."""
-    result = await session.execute(
-        insert_statement(table, key, dialect_of(session), spent=spent), values
+    result = await run_core(
+        session, insert_statement(table, key, dialect_of(session), spent=spent), values
     )
     new_id = result.scalar()
     return int(new_id) if new_id is not None else None

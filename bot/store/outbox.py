@@ -6,7 +6,7 @@ import base64
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Table, insert
 
@@ -15,7 +15,7 @@ from bot.store import batch_memo
 from bot.store.db import to_db
 from bot.store.inserts import insert_absent, insert_statement
 from bot.store.models import OutboxMessage
-from bot.store.session import DbSession
+from bot.store.session import DbSession, run_core
 from bot.store.spent import SENT
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
@@ -116,28 +116,33 @@ def row_to_outgoing(row: OutboxMessage) -> Outgoing:
     return Outgoing(address, reply, idem_key=row.idem_key, edit_ref=payload.get("edit_ref"))
 
 
+class MessageOptions(TypedDict, total=False):
+    """What an outbox row may carry besides its address, reply and time: the
+    keywords :func:`message_values` and :func:`enqueue` share (see there)."""
+
+    person_id: int | None
+    key: str | None
+    edit_ref: str | None
+    dm: str | None
+    claimed_until: datetime | None
+    digest: str | None
+
+
 def message_values(
-    address: Address,
-    reply: Reply,
-    now: datetime,
-    *,
-    person_id: int | None = None,
-    key: str | None = None,
-    edit_ref: str | None = None,
-    dm: str | None = None,
-    claimed_until: datetime | None = None,
-    digest: str | None = None,
+    address: Address, reply: Reply, now: datetime, **options: Unpack[MessageOptions]
 ) -> dict[str, Any]:
     """An outbox row's columns (see :func:`enqueue`); without a ``key``, one
     of its own that no other row has."""
     payload = reply_to_payload(reply)
+    edit_ref, dm = options.get("edit_ref"), options.get("dm")
     if edit_ref is not None:
         payload["edit_ref"] = edit_ref
     if dm is not None:
         payload["dm"] = dm
+    claimed_until = options.get("claimed_until")
     return {
-        "idem_key": key or f"u:{uuid.uuid4().hex}",
-        "person_id": person_id,
+        "idem_key": options.get("key") or f"u:{uuid.uuid4().hex}",
+        "person_id": options.get("person_id"),
         "platform": address.platform,
         "chat_id": address.chat_id,
         "thread_id": address.thread_id,
@@ -147,7 +152,7 @@ def message_values(
         "next_attempt_at": to_db(now),
         "attempts": 0,
         "claimed_until": to_db(claimed_until) if claimed_until is not None else None,
-        "digest": digest,
+        "digest": options.get("digest"),
         "sent_at": None,
         "failed_at": None,
         "error": None,
@@ -160,14 +165,9 @@ async def enqueue(
     reply: Reply,
     now: datetime,
     *,
-    person_id: int | None = None,
-    key: str | None = None,
-    edit_ref: str | None = None,
-    dm: str | None = None,
-    claimed_until: datetime | None = None,
-    digest: str | None = None,
     keep: list[OutboxMessage] | None = None,
     hold: Holding | None = None,
+    **options: Unpack[MessageOptions],
 ) -> int | None:
     """Add a message; with a ``key`` already present, nothing is added (idempotent).
 
@@ -185,17 +185,9 @@ async def enqueue(
     :class:`Holding`)."""
     row_id = await batch_memo.new_id(session, OUTBOX)
     held = row_id is None and hold is not None and hold.takes(address.platform)
-    values = message_values(
-        address,
-        reply,
-        now,
-        person_id=person_id,
-        key=key,
-        edit_ref=edit_ref,
-        dm=dm,
-        claimed_until=hold.until if held and hold is not None else claimed_until,
-        digest=digest,
-    )
+    if held and hold is not None:
+        options["claimed_until"] = hold.until
+    values = message_values(address, reply, now, **options)
     if row_id is not None:  # a batch of jobs writes it with the others, at its end
         statement = insert_statement(
             OUTBOX, "idem_key", "sqlite", spent=SENT, returning=False, with_id=True
@@ -226,7 +218,7 @@ async def enqueue_fresh(
     their ids in order.  ``keep`` as for :func:`enqueue`."""
     if not rows:
         return []
-    result = await session.execute(_INSERT_FRESH, rows[0] if len(rows) == 1 else rows)
+    result = await run_core(session, _INSERT_FRESH, rows[0] if len(rows) == 1 else rows)
     ids = [int(msg_id) for msg_id in result.scalars().all()]
     if keep is not None:
         keep.extend(OutboxMessage(id=i, **values) for i, values in zip(ids, rows, strict=True))

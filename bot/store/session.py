@@ -21,10 +21,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, TypeVarTuple, Union, overload
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, TypeVarTuple, Union, cast, overload
 
 from sqlalchemy import (
     Connection,
+    CursorResult,
+    Dialect,
     Executable,
     Result,
     ScalarResult,
@@ -35,8 +37,11 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.selectable import TypedReturnsRows
+
+from bot.store.driver_sql import DriverForm, driver_form
 
 if TYPE_CHECKING:
     # SQLAlchemy's asyncio extension (and greenlet) only for PostgreSQL:
@@ -47,6 +52,14 @@ T = TypeVar("T")
 _Ts = TypeVarTuple("_Ts")
 
 _KEPT = "_kept_rows"
+
+
+#: ``session.info`` key set while something listens on the ORM's statements
+#: (a batch of jobs that keeps rows back, see ``bot.store.batch_memo``): the
+#: shortcuts around the ORM (:func:`run_core`, ``get``'s Core read) then run
+#: their statements through ``Session.execute`` as before, so the listener
+#: sees every one of them
+ORM_LISTENS = "orm_listens"
 
 
 class KeepingSession(Session):
@@ -150,13 +163,18 @@ class SyncBackedSession:
             return self.sync_session.get(entity, ident, **kw)
         values = ident if isinstance(ident, tuple) else (ident,)
         key = identity_key(entity, values)
-        if key in self.sync_session.identity_map:
+        if key in self.sync_session.identity_map or ORM_LISTENS in self.info:
             return self.sync_session.get(entity, ident)
-        stmt = _by_primary_key(entity)  # type: ignore[arg-type]  # a class is hashable
-        if stmt is None or len(values) != len(inspect(entity).primary_key):
+        shape = _by_primary_key(entity)  # type: ignore[arg-type]  # a class is hashable
+        if shape is None or len(values) != len(inspect(entity).primary_key):
             return self.sync_session.get(entity, ident)
+        stmt, keys = shape
         params = {f"pk{i}": value for i, value in enumerate(values)}
-        return self.sync_session.scalars(stmt, params).first()  # type: ignore[no-any-return]
+        sync = self.sync_session
+        if sync.autoflush:  # (as ``get`` would)
+            sync.flush()
+        row = sync.connection().execute(stmt, params).first()
+        return adopt(self, entity, keys, row) if row is not None else None
 
     @overload
     async def execute(
@@ -209,18 +227,117 @@ class SyncBackedSession:
     async def connection(self, **kw: Any) -> Connection:
         return self.sync_session.connection(**kw)
 
+    def run_core(self, statement: Executable, params: Any) -> CursorResult[Any]:
+        """See :func:`run_core`: as its compiled SQL text where it has one."""
+        sync = self.sync_session
+        if ORM_LISTENS in sync.info:
+            return cast("CursorResult[Any]", sync.execute(statement, params))
+        if sync.autoflush:  # (as ``execute`` would: a no-op when nothing is pending)
+            sync.flush()
+        conn = sync.connection()
+        form = _driver_form(statement, conn.dialect)
+        if form is None:
+            return cast("CursorResult[Any]", conn.execute(statement, params))
+        if isinstance(params, list):
+            return conn.exec_driver_sql(form.sql, [form.values(one) for one in params])
+        return conn.exec_driver_sql(form.sql, form.values(params))
+
     async def close(self) -> None:
         self.sync_session.close()
 
 
+#: prebuilt statements -> their compiled SQL text for SQLite (or None: run as Core)
+_DRIVER_FORMS: dict[Any, DriverForm | None] = {}
+
+
+def _driver_form(statement: Executable, dialect: Dialect) -> DriverForm | None:
+    if statement in _DRIVER_FORMS:
+        return _DRIVER_FORMS[statement]
+    # (rows a statement returns are read through Core, which converts them)
+    form = None if getattr(statement, "_returning", ()) else driver_form(statement, dialect)
+    if len(_DRIVER_FORMS) < 256:  # (prebuilt statements: a few dozen)
+        _DRIVER_FORMS[statement] = form
+    return form
+
+
+async def run_core(session: DbSession, statement: Executable, params: Any) -> CursorResult[Any]:
+    """Run a prebuilt Core statement (an ``UPDATE``, ``INSERT`` or ``DELETE``)
+    on the session's connection, around the ORM.
+
+    ``session.execute`` hands even a plain Core statement to the ORM, which
+    builds an execute state, flushes pending changes and sets up its own
+    result for it -- several times the Python of the statement itself, on
+    every live-question mark and dialog save of every event.  Pending
+    changes are flushed first, as ``execute`` does (autoflush), so the
+    statement sees them; nothing loaded is synchronised with what it writes
+    (neither does ``execute`` for a Core statement on a table: the caller
+    keeps its copies up to date).  On SQLite the statement runs as its compiled SQL text (see
+    :mod:`bot.store.driver_sql`) unless it returns rows (``RETURNING``,
+    read through Core): ``rowcount`` and :func:`inserted_id` are as usual.
+    The same SQL, the same values, through the same connection and its
+    events."""
+    if isinstance(session, SyncBackedSession):
+        return session.run_core(statement, params)
+    # (PostgreSQL: in one hop into the sync session, as ``execute`` makes;
+    # asyncpg's results are read in full, so they are read after it)
+    return await session.run_sync(_run_core_sync, statement, params)
+
+
+def _run_core_sync(sync: Session, statement: Executable, params: Any) -> CursorResult[Any]:
+    if sync.autoflush:  # (as ``execute`` would: a no-op when nothing is pending)
+        sync.flush()
+    return cast("CursorResult[Any]", sync.connection().execute(statement, params))
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The new row's id after :func:`run_core` ran a one-row ``INSERT``."""
+    if result.context.compiled is None:  # (run as SQL text: SQLite's rowid)
+        return int(result.lastrowid)
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 @cache
-def _by_primary_key(entity: type[Any]) -> Select[Any] | None:
-    """``SELECT entity WHERE pk = :pk0 [AND ...]``, built once per entity."""
+def _by_primary_key(entity: type[Any]) -> tuple[Select[Any], list[str]] | None:
+    """``SELECT <columns> WHERE pk = :pk0 [AND ...]`` as a Core statement, built
+    once per entity, and the attribute each column loads (see :func:`adopt`)."""
     mapper = inspect(entity)
     if mapper.inherits is not None or mapper.polymorphic_on is not None:
         return None
+    table = mapper.local_table
+    keys = [mapper.get_property_by_column(col).key for col in table.c]
     where = [col == bindparam(f"pk{i}") for i, col in enumerate(mapper.primary_key)]
-    return select(entity).where(*where)
+    return select(*table.c).where(*where), keys
+
+
+def adopt(session: DbSession | Session, cls: type[T], keys: list[str], values: Sequence[Any]) -> T:
+    """A row read through Core (``values``, one per attribute in ``keys``), as
+    the session holds one it loaded: persistent, unchanged, kept for the
+    transaction like every loaded row (see :class:`KeepingSession`).
+
+    The ORM's loading of a row runs its row processors and events for each
+    entity of each row, several times the Python of the Core read; this is
+    what ``make_transient_to_detached`` and ``add`` do for an instance whose
+    every column is set and that was never changed (so there is nothing to
+    reset): it gets its identity key and joins the session."""
+    mapper = cls.__mapper__  # type: ignore[attr-defined]
+    obj = mapper.class_manager.new_instance()
+    obj.__dict__.update(zip(keys, values, strict=True))
+    pk = tuple(values[i] for i in _pk_positions(mapper, tuple(keys)))
+    instance_state(obj).key = mapper.identity_key_from_primary_key(pk)
+    session.add(obj)
+    kept = session.info.get(_KEPT)
+    if kept is None:
+        session.info[_KEPT] = kept = []
+    kept.append(obj)
+    return obj  # type: ignore[no-any-return]
+
+
+@cache
+def _pk_positions(mapper: Any, keys: tuple[str, ...]) -> tuple[int, ...]:
+    """Where a table's primary key columns sit among its attributes, in key order."""
+    return tuple(keys.index(mapper.get_property_by_column(col).key) for col in mapper.primary_key)
 
 
 #: What flows, jobs and reports are handed: the real async session on
