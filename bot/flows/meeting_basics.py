@@ -16,7 +16,7 @@ from bot.core.context import Ctx, Work
 from bot.core.types import Attachment, Reply
 from bot.store.db import from_db, to_db
 from bot.store.groups import group_and_programme, memberships, seat_of, seats_with_people
-from bot.store.jobs import schedule_many
+from bot.store.jobs import gathered, schedule_many
 from bot.store.models import (
     Group,
     Job,
@@ -123,7 +123,7 @@ async def plan_jobs(work: Work, meeting: Meeting, group: Group) -> None:
     _, programme = await group_and_programme(work.session, group.id)
     start = from_db(meeting.starts_at)
     hours = programme.settings.get("reminder_hours", list(DEFAULT_REMINDER_HOURS))
-    # the reminders and the check go in one statement (none of their ids is needed)
+    # the reminders and the check (none of their ids is needed) ...
     planned: list[dict[str, Any]] = [
         {
             "kind": "mtg_remind",
@@ -144,9 +144,12 @@ async def plan_jobs(work: Work, meeting: Meeting, group: Group) -> None:
             "payload": {"meeting_id": meeting.id},
         }
     )
-    await schedule_many(work.session, planned)
-    for hook in work.flows.meeting_planned if work.flows else []:
-        await hook(work, meeting)
+    # the hooks' jobs (nudges, preparation, health's next check) join them:
+    # all written in one statement at the end (none of the hooks reads them)
+    async with gathered(work.session):
+        await schedule_many(work.session, planned)
+        for hook in work.flows.meeting_planned if work.flows else []:
+            await hook(work, meeting)
 
 
 async def member_groups(ctx: Ctx) -> list[Group]:

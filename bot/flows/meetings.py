@@ -56,6 +56,7 @@ from bot.store.models import (
     Group,
     Meeting,
     Member,
+    Person,
     Rhythm,
 )
 from bot.time.calendar import series_until
@@ -260,8 +261,16 @@ async def propose(
         await ctx.tell(person.id, reply, key=f"mtg:{meeting.id}:proposal:{other.id}")
 
 
-async def plan(work: Work, meeting: Meeting, group: Group) -> None:
-    """Book ``meeting``: reminders, the check after it, hooks, and an .ics to everyone."""
+async def plan(
+    work: Work,
+    meeting: Meeting,
+    group: Group,
+    members: list[tuple[Member, Person]] | None = None,
+) -> None:
+    """Book ``meeting``: reminders, the check after it, hooks, and an .ics to everyone.
+
+    ``members``: the group's seats with their people, when the caller has
+    just read them (booking changes no seat)."""
     meeting.status = "planned"
     meeting.updated_at = to_db(work.now)
     replaced = meeting.data.get("replaces")
@@ -273,8 +282,10 @@ async def plan(work: Work, meeting: Meeting, group: Group) -> None:
             if old.rrule and not meeting.rrule:
                 await advance_series(work, old, group)  # only one occurrence moved
     await plan_jobs(work, meeting, group)
-    await _close_time_questions(work, group)
-    for seat, person in await people_of(work, group.id):
+    if members is None:
+        members = await people_of(work, group.id)
+    await _close_time_questions(work, group, members)
+    for seat, person in members:
         key = "meetings.rescheduled" if replaced else "meetings.booked"
         reply = Reply(
             work.t_for(person.language, key, details=details(work, meeting, person)),
@@ -283,10 +294,12 @@ async def plan(work: Work, meeting: Meeting, group: Group) -> None:
         await send(work, person, reply, key=f"mtg:{meeting.id}:booked:{seat.id}")
 
 
-async def _close_time_questions(work: Work, group: Group) -> None:
+async def _close_time_questions(
+    work: Work, group: Group, members: list[tuple[Member, Person]]
+) -> None:
     """A booked meeting answers "when do we meet?" for everyone: a member who was
     asked (and never answered) must not have later chat read as a time."""
-    for _seat, person in await people_of(work, group.id):
+    for _seat, person in members:
         row = await work.session.get(DialogState, (person.id, CONV))
         if row is None or row.step not in ("when", "day"):
             continue
@@ -324,14 +337,15 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
     meeting, group, seat = row
     action = parts[1:]
     if action == ["accept"] and meeting.status == "proposed":
+        # the seats first: the meeting's changes then go in one UPDATE
+        members = await people_of(ctx, group.id)
         accepted = list(meeting.data.get("accepted", []))
         if seat.id not in accepted:
             accepted.append(seat.id)
         meeting.data = {**meeting.data, "accepted": accepted}
-        seats = [s for s, _ in await people_of(ctx, group.id)]
-        if all(s.id in accepted for s in seats):
+        if all(s.id in accepted for s, _ in members):
             before = len(ctx.replies)
-            await plan(ctx, meeting, group)
+            await plan(ctx, meeting, group, members)
             if len(ctx.replies) > before:  # "booked" takes the place of the proposal
                 booked = ctx.replies[before]
                 ctx.replies[before] = dataclasses.replace(
