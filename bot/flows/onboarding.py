@@ -25,6 +25,7 @@ from bot.flows.registry import Flows
 from bot.organiser.programmes import check_invite
 from bot.store.db import to_db
 from bot.store.groups import group_and_programme, members_of, memberships, organiser_programmes
+from bot.store.jobs import gathered
 from bot.store.models import Group, Invite, Member, Person, Programme
 from bot.time.zones import resolve_zone
 from bot.wording import join_names
@@ -303,8 +304,12 @@ async def _complete(
                 f":{newcomer.id}" if again and newcomer else ""
             )
             await ctx.tell(person.id, Reply(text), key=dedupe)
-    for hook in ctx.flows.group_complete if ctx.flows is not None else []:
-        await hook(ctx, group)
+    # the jobs the hooks plan (agreement reminder, check-ins, evaluations,
+    # follow-ups, health, the programme's close) go in one statement at the
+    # end: no hook reads a pending job another one plans
+    async with gathered(ctx.session):
+        for hook in ctx.flows.group_complete if ctx.flows is not None else []:
+            await hook(ctx, group)
 
 
 async def tell_waiting(work: Work, group: Group, absent: list[Member]) -> None:

@@ -153,7 +153,19 @@ def _later(dialect: str) -> Any:
 async def cancel_pending(
     session: DbSession, *, group_id: int | None = None, key_prefix: str | None = None
 ) -> int:
-    """Drop jobs that have not run yet (e.g. reminders of a rescheduled meeting)."""
+    """Drop jobs that have not run yet (e.g. reminders of a rescheduled meeting),
+    those :func:`gathered` still keeps back included."""
+    kept: list[dict[str, Any]] | None = session.info.get(GATHERED)
+    if kept:
+        kept[:] = [
+            r
+            for r in kept
+            if not (
+                (group_id is None or r.get("group_id") == group_id)
+                and (key_prefix is None or str(r.get("key") or "").startswith(key_prefix))
+                and (key_prefix is None or r.get("key") is not None)
+            )
+        ]
     stmt = delete(Job).where(Job.done_at.is_(None))
     if group_id is not None:
         stmt = stmt.where(Job.group_id == group_id)
