@@ -39,7 +39,6 @@ from bot.flows.meeting_basics import (
     people_of,
     plan_jobs,
     read_back,
-    seat_in,
     send,
     set_dialog_for,
 )
@@ -49,7 +48,7 @@ from bot.flows.meeting_pause import pause_command, pause_text, resume_command, r
 from bot.flows.registry import Flows
 from bot.flows.which import pick
 from bot.store.db import from_db, to_db
-from bot.store.groups import group_and_programme
+from bot.store.groups import group_and_programme, group_and_seat
 from bot.store.jobs import cancel_pending
 from bot.store.models import (
     DialogState,
@@ -106,8 +105,7 @@ async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
     from bot.time.parsing import OneOff, ParseFailure, parse_when
 
     group_id = int(dialog.data.get("group_id", 0))
-    seat = await seat_in(ctx, group_id)
-    group = await ctx.session.get(Group, group_id)
+    group, seat = await group_and_seat(ctx.session, group_id, ctx.person.id)  # one query
     if seat is None or group is None:
         dialog.reset()
         ctx.say("basics.fallback")
