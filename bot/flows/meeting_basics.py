@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from bot.core.context import Ctx, Work
 from bot.core.types import Attachment, Reply
@@ -100,15 +101,21 @@ async def ics(
     return Attachment(work.t_for(lang, "meetings.ics.filename"), data, "text/calendar")
 
 
-async def next_meeting(
-    work: Work, group_id: int, statuses: tuple[str, ...] = ("planned",)
-) -> Meeting | None:
-    return await work.session.scalar(
+@cache
+def _next_meeting(statuses: tuple[str, ...]) -> Select[Meeting]:
+    """Built once per set of statuses (SQLAlchemy then reuses its compiled form)."""
+    return (
         select(Meeting)
-        .where(Meeting.group_id == group_id, Meeting.status.in_(statuses))
+        .where(Meeting.group_id == bindparam("group_id"), Meeting.status.in_(statuses))
         .order_by(Meeting.starts_at)
         .limit(1)
     )
+
+
+async def next_meeting(
+    work: Work, group_id: int, statuses: tuple[str, ...] = ("planned",)
+) -> Meeting | None:
+    return await work.session.scalar(_next_meeting(statuses), {"group_id": group_id})
 
 
 async def send(ctx: Work, person: Person, reply: Reply, key: str) -> None:
