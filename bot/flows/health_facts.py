@@ -129,32 +129,46 @@ def _any_booked() -> Select[Any]:
 
 
 @cache
+def _agreement_status() -> Select[Any]:
+    """The status of the group's newest agreement (see ``current_agreement``)."""
+    return (
+        select(Agreement.status)
+        .where(Agreement.group_id == bindparam("group_id"))
+        .order_by(Agreement.version.desc())
+        .limit(1)
+    )
+
+
+@cache
 def _marks() -> Select[Any]:
-    """The three reads above as one statement (a pass nearly always asks all three)."""
+    """The reads above as one statement (a pass nearly always asks them all)."""
     return select(
         _last_held().scalar_subquery(),
         _last_resume().scalar_subquery(),
         _any_booked().exists(),
+        _agreement_status().scalar_subquery(),
     )
 
 
-_MARKS = ("held", "resumed", "booked")
+_MARKS = ("held", "resumed", "booked", "agreement_status")
 
 
 async def _mark(work: Work, name: str, group_id: int) -> Any:
-    """Inside a pass, the first of :func:`last_held`, :func:`last_pause_end`
-    and :func:`ever_booked` reads all three in one statement and keeps them."""
+    """Inside a pass, the first of :func:`last_held`, :func:`last_pause_end`,
+    :func:`ever_booked` and the agreement's status reads them all in one
+    statement and keeps them."""
     kept: dict[tuple[str, int], Any] | None = work.memo.get(_PASS)
     if kept is None:
         return MISSING_MARK
     if (name, group_id) not in kept:
         params = {"group_id": group_id, "now": to_db(work.now)}
         row = (await work.session.execute(_marks(), params)).one()
-        held, resumed, booked = row
+        held, resumed, booked, status = row
         values = (
             from_db(held) if held is not None else None,
             from_db(resumed) if resumed is not None else None,
             bool(booked),
+            status,
         )
         for mark, value in zip(_MARKS, values, strict=True):
             kept.setdefault((mark, group_id), value)
@@ -234,8 +248,11 @@ async def unbooked_deadline(
 
 
 async def agreement_deadline(work: Work, group: Group, programme: Programme) -> datetime | None:
-    agreement = await agreement_of(work, group.id)
-    if agreement is not None and agreement.status in ("complete", "superseded"):
+    status = await _mark(work, "agreement_status", group.id)
+    if status is MISSING_MARK:
+        agreement = await agreement_of(work, group.id)
+        status = agreement.status if agreement is not None else None
+    if status in ("complete", "superseded"):
         return None
     if group.completed_at is None:
         return None
