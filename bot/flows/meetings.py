@@ -56,6 +56,7 @@ from bot.store.models import (
     Meeting,
     Member,
     Person,
+    Programme,
     Rhythm,
 )
 from bot.time.calendar import series_until
@@ -307,11 +308,13 @@ async def _close_time_questions(
 
 # -- buttons -----------------------------------------------------------------
 @cache
-def _meeting_group_seat() -> Select[Meeting, Group, Member]:
-    """A pressed meeting with its group and the presser's seat, in one query."""
+def _meeting_group_seat() -> Select[Meeting, Group, Programme, Member]:
+    """A pressed meeting with its group, its programme (booking and "we met"
+    read its settings) and the presser's seat, in one query."""
     return (
-        select(Meeting, Group, Member)
+        select(Meeting, Group, Programme, Member)
         .join(Group, Group.id == Meeting.group_id)
+        .join(Programme, Programme.id == Group.programme_id)
         .outerjoin(
             Member,
             (Member.group_id == Meeting.group_id)
@@ -329,10 +332,10 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
         return
     params = {"meeting_id": meeting_id, "person_id": ctx.person.id}
     row = (await ctx.session.execute(_meeting_group_seat(), params)).first()
-    if row is None or row[2] is None:
+    if row is None or row[3] is None:
         ctx.say("basics.not_yours", private=True)
         return
-    meeting, group, seat = row
+    meeting, group, _programme, seat = row
     action = parts[1:]
     if action == ["accept"] and meeting.status == "proposed":
         # the seats first: the meeting's changes then go in one UPDATE
