@@ -13,7 +13,9 @@ the waiting members hear so, once per seat.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import Select, bindparam, select
 
 from bot.core.choice_ids import parse_id
 from bot.core.commands import CommandSpec
@@ -63,7 +65,7 @@ async def start(ctx: Ctx, args: str) -> None:
     if problem is not None or invite is None:
         ctx.say(f"onboarding.invite.{problem}", private=True)
         return
-    member = await ctx.session.get(Member, invite.member_id)
+    member = await _seat_with_programme(ctx, invite.member_id)
     if member is None or member.person_id is not None:
         ctx.say("onboarding.invite.used", private=True)
         return
@@ -71,6 +73,22 @@ async def start(ctx: Ctx, args: str) -> None:
         ctx.say("onboarding.invite.same_group", private=True)
         return
     await _claim(ctx, invite, member)
+
+
+@cache
+def _seat_and_programme() -> Select[Member, Programme]:
+    return (
+        select(Member, Programme)
+        .join(Programme, Programme.id == Member.programme_id)
+        .where(Member.id == bindparam("member_id"))
+    )
+
+
+async def _seat_with_programme(ctx: Ctx, member_id: int) -> Member | None:
+    """The invited seat, its programme read along (claiming the seat needs
+    it): one query where ``session.get`` of each took two."""
+    row = (await ctx.session.execute(_seat_and_programme(), {"member_id": member_id})).first()
+    return row[0] if row is not None else None
 
 
 async def _already_in_group(ctx: Ctx, group_id: int) -> bool:
