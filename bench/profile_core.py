@@ -10,6 +10,7 @@ profiled run's rates are not the benchmark's numbers; the shares are what
 it is for.
 
     python -m bench.profile_core 6 > bench/profile_before.txt
+    python -m bench.profile_core 6 "[Det passar]"   # only the steps with this action
 """
 
 from __future__ import annotations
@@ -52,12 +53,16 @@ def top_of(prof: cProfile.Profile, key: str, limit: int = TOP) -> str:
     return _shorten(text[start:] if start >= 0 else text)
 
 
-async def profile_core(workdir: Path, pairs: int) -> dict[str, Any]:
-    """Run the core bench on SQLite with the measured events under cProfile."""
+async def profile_core(workdir: Path, pairs: int, only: str | None = None) -> dict[str, Any]:
+    """Run the core bench on SQLite with the measured events under cProfile
+    (``only``: just the script steps whose action contains it, e.g. a
+    button's label, to see what one heavy kind of event does)."""
     prof = cProfile.Profile()
     original = drv.Driver.act
 
     async def act(self: drv.Driver, seat: drv.Seat, action: str) -> drv.Timed | None:
+        if only is not None and only not in action:
+            return await original(self, seat, action)
         prof.enable()
         try:
             return await original(self, seat, action)
@@ -122,8 +127,9 @@ def section(after: dict[str, Any] | None) -> list[str]:
 
 def main() -> None:
     pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 6
+    only = sys.argv[2] if len(sys.argv) > 2 else None
     with tempfile.TemporaryDirectory(prefix="mentorbot-profile-") as tmp:
-        r = asyncio.run(profile_core(Path(tmp), pairs))
+        r = asyncio.run(profile_core(Path(tmp), pairs, only))
     print(f"{r['pairs']} pairs, {r['events']} events, {r['statements']:.1f} statements per event\n")
     print("By cumulative time:\n")
     print(r["cumulative"])
