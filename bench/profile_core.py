@@ -10,6 +10,7 @@ profiled run's rates are not the benchmark's numbers; the shares are what
 it is for.
 
     python -m bench.profile_core 6 > bench/profile_before.txt
+    python -m bench.profile_core 6 "[Det passar]"   # only the steps with this action
 
 Without the profiler, ``--plain`` runs the same small core run and prints
 what an event costs: wall and CPU (``time.thread_time``: this thread's) milliseconds per
@@ -62,12 +63,16 @@ def top_of(prof: cProfile.Profile, key: str, limit: int = TOP) -> str:
     return _shorten(text[start:] if start >= 0 else text)
 
 
-async def profile_core(workdir: Path, pairs: int) -> dict[str, Any]:
-    """Run the core bench on SQLite with the measured events under cProfile."""
+async def profile_core(workdir: Path, pairs: int, only: str | None = None) -> dict[str, Any]:
+    """Run the core bench on SQLite with the measured events under cProfile
+    (``only``: just the script steps whose action contains it, e.g. a
+    button's label, to see what one heavy kind of event does)."""
     prof = cProfile.Profile()
     original = drv.Driver.act
 
     async def act(self: drv.Driver, seat: drv.Seat, action: str) -> drv.Timed | None:
+        if only is not None and only not in action:
+            return await original(self, seat, action)
         prof.enable()
         try:
             return await original(self, seat, action)
@@ -187,8 +192,9 @@ def main() -> None:
             f"per event, {p['errors']} errors"
         )
         return
+    only = args[1] if len(args) > 1 and not args[1].startswith("--") else None
     with tempfile.TemporaryDirectory(prefix="mentorbot-profile-") as tmp:
-        r = asyncio.run(profile_core(Path(tmp), pairs))
+        r = asyncio.run(profile_core(Path(tmp), pairs, only))
     print(
         f"{r['pairs']} pairs, {r['events']} events, {r['statements']:.1f} statements per event, "
         f"{r['calls']:.0f} Python calls per event ({r['profiled_ms']:.2f} ms profiled)\n"

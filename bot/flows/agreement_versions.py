@@ -45,7 +45,7 @@ async def on_group_complete(ctx: Work, group: Group) -> None:
         .values(status="superseded")
     )
     agreement = await create_version(ctx, group, programme, version=(latest or 0) + 1)
-    view = await view_of(ctx.session, ctx.content, agreement)
+    view = await view_of(ctx.session, ctx.content, agreement, new=True)
     await send_to_all(ctx, view, "agreement.intro")
 
 

@@ -115,13 +115,19 @@ async def load_view(
     return await _assemble(session, content, agreement, group, programme, rhythm, newest)
 
 
-async def view_of(session: DbSession, content: Content, agreement: Agreement) -> AgreementView:
+async def view_of(
+    session: DbSession, content: Content, agreement: Agreement, *, new: bool = False
+) -> AgreementView:
+    """``new``: the agreement was created in this transaction, so it has no
+    answers yet (not read)."""
     group = await session.get(Group, agreement.group_id)
     assert group is not None
     programme = await session.get(Programme, group.programme_id)
     assert programme is not None
     rhythm = await session.get(Rhythm, group.id)
-    return await _assemble(session, content, agreement, group, programme, rhythm, None)
+    return await _assemble(
+        session, content, agreement, group, programme, rhythm, None, unanswered=new
+    )
 
 
 async def _assemble(
@@ -132,6 +138,8 @@ async def _assemble(
     programme: Programme,
     rhythm: Rhythm | None,
     newest: int | None,
+    *,
+    unanswered: bool = False,
 ) -> AgreementView:
     members = await members_of(session, group.id)
     people = {}
@@ -140,10 +148,14 @@ async def _assemble(
             person = await session.get(Person, m.person_id)
             if person is not None:
                 people[m.person_id] = person
-    answers = {
-        (a.item_id, a.member_id): a.answer
-        for a in await session.scalars(_answers(), {"agreement_id": agreement.id})
-    }
+    answers = (
+        {}
+        if unanswered
+        else {
+            (a.item_id, a.member_id): a.answer
+            for a in await session.scalars(_answers(), {"agreement_id": agreement.id})
+        }
+    )
     items = checklist(content, group.kind)
     return AgreementView(
         agreement, group, programme, members, people, answers, items, rhythm, newest

@@ -40,25 +40,38 @@ async def set_answer(
     (the common case of an item answered for the first time and a changed
     answer alike).  A copy of the row the session already holds (read with
     the view) is brought up to date, as the database now has it."""
+    await set_answers(ctx, view, [member], item_id, value)
+
+
+async def set_answers(
+    ctx: Work, view: AgreementView, members: list[Member], item_id: str, value: str
+) -> None:
+    """:func:`set_answer` for several members at once, in one statement."""
+    if not members:
+        return
     stamp = to_db(ctx.now)
-    await ctx.session.execute(
-        upsert_statement(ANSWERS, dialect_of(ctx.session)),
+    rows = [
         {
             "agreement_id": view.agreement.id,
             "item_id": item_id,
             "member_id": member.id,
             "answer": value,
             "updated_at": stamp,
-        },
+        }
+        for member in members
+    ]
+    await ctx.session.execute(
+        upsert_statement(ANSWERS, dialect_of(ctx.session)), rows if len(rows) > 1 else rows[0]
     )
     sync = ctx.session.sync_session
-    held = sync.identity_map.get(
-        identity_key(AgreementAnswer, (view.agreement.id, item_id, member.id))
-    )
-    if held is not None:
-        set_committed_value(held, "answer", value)
-        set_committed_value(held, "updated_at", stamp)
-    view.answers[(item_id, member.id)] = value
+    for member in members:
+        held = sync.identity_map.get(
+            identity_key(AgreementAnswer, (view.agreement.id, item_id, member.id))
+        )
+        if held is not None:
+            set_committed_value(held, "answer", value)
+            set_committed_value(held, "updated_at", stamp)
+        view.answers[(item_id, member.id)] = value
 
 
 async def add_to_agenda(ctx: Ctx, view: AgreementView, member: Member, item: ChecklistItem) -> None:
@@ -173,9 +186,8 @@ async def rhythm_agreed(ctx: Ctx, group: Group, member: Member) -> None:
         view = await load_view(ctx.session, ctx.content, agreement.id, lock=True)
     if view is not None and view.agreement.status == "open":
         item = next(i for i in view.items if i.kind == "rhythm")
-        for m in view.members:
-            if view.answers.get((item.id, m.id)) != "agree":
-                await set_answer(ctx, view, m, item.id, "agree")
+        pending = [m for m in view.members if view.answers.get((item.id, m.id)) != "agree"]
+        await set_answers(ctx, view, pending, item.id, "agree")
         if view.complete:
             await complete(ctx, view)
         else:

@@ -183,11 +183,15 @@ async def start_pulse(work: Work, meeting: Meeting) -> None:
     group = await work.session.get(Group, meeting.group_id)
     if group is None:
         return
-    for seat, person in await people_of(work, group.id):
+    members = await people_of(work, group.id)
+    # the round's answers of every seat in one read (asking writes none)
+    given = await round_answers(work, group.id, "pulse", str(meeting.id))
+    for seat, person in members:
         if person.unreachable_at is not None:
             continue
         day = timefmt.when(
             work.content, person.language, from_db(meeting.starts_at), person.timezone
         )
         intro = work.t_for(person.language, "feedback.intro.pulse", when=day)
-        await ask(work, group, seat, person, "pulse", str(meeting.id), intro=intro)
+        answers = given.get(seat.id, {})
+        await ask(work, group, seat, person, "pulse", str(meeting.id), intro=intro, answers=answers)

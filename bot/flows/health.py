@@ -59,7 +59,7 @@ from bot.flows.health_organisers import alert, broadcast_command, in_words, repo
 from bot.flows.registry import Flows
 from bot.store.db import from_db, to_db
 from bot.store.groups import seats_with_people
-from bot.store.jobs import schedule
+from bot.store.jobs import drop_gathered, schedule
 from bot.store.models import Group, Job, Meeting, Member, Person, Programme, RiskFlag
 from bot.wording import join_names
 
@@ -306,6 +306,8 @@ async def plan(work: Work, group: Group, *, running: int | None = None) -> None:
         due = max(due, work.now)
         stmt = stmt.where(Job.due_at != to_db(due))
     await work.session.execute(stmt.execution_options(synchronize_session=False))
+    # (and the same for a job planned in this event but not yet written)
+    drop_gathered(work.session, JOB, group.id, keep_due=due)
     if due is not None:
         await schedule(
             work.session, JOB, due, key=f"health:{group.id}:{due.isoformat()}", group_id=group.id

@@ -128,30 +128,80 @@ def _any_booked() -> Select[Any]:
     )
 
 
-async def last_held(work: Work, group_id: int) -> datetime | None:
-    async def read() -> datetime | None:
-        value = await work.session.scalar(_last_held(), {"group_id": group_id})
-        return from_db(value) if value is not None else None
+@cache
+def _agreement_status() -> Select[Any]:
+    """The status of the group's newest agreement (see ``current_agreement``)."""
+    return (
+        select(Agreement.status)
+        .where(Agreement.group_id == bindparam("group_id"))
+        .order_by(Agreement.version.desc())
+        .limit(1)
+    )
 
-    return await _kept(work, ("held", group_id), read)  # type: ignore[no-any-return]
+
+@cache
+def _marks() -> Select[Any]:
+    """The reads above as one statement (a pass nearly always asks them all)."""
+    return select(
+        _last_held().scalar_subquery(),
+        _last_resume().scalar_subquery(),
+        _any_booked().exists(),
+        _agreement_status().scalar_subquery(),
+    )
+
+
+_MARKS = ("held", "resumed", "booked", "agreement_status")
+
+
+async def _mark(work: Work, name: str, group_id: int) -> Any:
+    """Inside a pass, the first of :func:`last_held`, :func:`last_pause_end`,
+    :func:`ever_booked` and the agreement's status reads them all in one
+    statement and keeps them."""
+    kept: dict[tuple[str, int], Any] | None = work.memo.get(_PASS)
+    if kept is None:
+        return MISSING_MARK
+    if (name, group_id) not in kept:
+        params = {"group_id": group_id, "now": to_db(work.now)}
+        row = (await work.session.execute(_marks(), params)).one()
+        held, resumed, booked, status = row
+        values = (
+            from_db(held) if held is not None else None,
+            from_db(resumed) if resumed is not None else None,
+            bool(booked),
+            status,
+        )
+        for mark, value in zip(_MARKS, values, strict=True):
+            kept.setdefault((mark, group_id), value)
+    return kept[name, group_id]
+
+
+#: :func:`_mark` outside a pass: read just the one asked for
+MISSING_MARK: Any = object()
+
+
+async def last_held(work: Work, group_id: int) -> datetime | None:
+    found = await _mark(work, "held", group_id)
+    if found is not MISSING_MARK:
+        return found  # type: ignore[no-any-return]
+    value = await work.session.scalar(_last_held(), {"group_id": group_id})
+    return from_db(value) if value is not None else None
 
 
 async def last_pause_end(work: Work, group_id: int) -> datetime | None:
     """When the group's latest pause ended (the resume job's due time), if any."""
-
-    async def read() -> datetime | None:
-        params = {"group_id": group_id, "now": to_db(work.now)}
-        value = await work.session.scalar(_last_resume(), params)
-        return from_db(value) if value is not None else None
-
-    return await _kept(work, ("resumed", group_id), read)  # type: ignore[no-any-return]
+    found = await _mark(work, "resumed", group_id)
+    if found is not MISSING_MARK:
+        return found  # type: ignore[no-any-return]
+    params = {"group_id": group_id, "now": to_db(work.now)}
+    value = await work.session.scalar(_last_resume(), params)
+    return from_db(value) if value is not None else None
 
 
 async def ever_booked(work: Work, group_id: int) -> bool:
-    async def read() -> bool:
-        return await work.session.scalar(_any_booked(), {"group_id": group_id}) is not None
-
-    return await _kept(work, ("booked", group_id), read)  # type: ignore[no-any-return]
+    found = await _mark(work, "booked", group_id)
+    if found is not MISSING_MARK:
+        return bool(found)
+    return await work.session.scalar(_any_booked(), {"group_id": group_id}) is not None
 
 
 async def rhythm_of(work: Work, group_id: int) -> Rhythm | None:
@@ -198,8 +248,11 @@ async def unbooked_deadline(
 
 
 async def agreement_deadline(work: Work, group: Group, programme: Programme) -> datetime | None:
-    agreement = await agreement_of(work, group.id)
-    if agreement is not None and agreement.status in ("complete", "superseded"):
+    status = await _mark(work, "agreement_status", group.id)
+    if status is MISSING_MARK:
+        agreement = await agreement_of(work, group.id)
+        status = agreement.status if agreement is not None else None
+    if status in ("complete", "superseded"):
         return None
     if group.completed_at is None:
         return None

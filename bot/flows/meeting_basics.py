@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from bot.core.context import Ctx, Work
 from bot.core.types import Attachment, Reply
 from bot.store.db import from_db, to_db
 from bot.store.groups import group_and_programme, memberships, seat_of, seats_with_people
-from bot.store.jobs import schedule_many
+from bot.store.jobs import gathered, schedule_many
 from bot.store.models import (
     Group,
     Job,
@@ -100,15 +101,21 @@ async def ics(
     return Attachment(work.t_for(lang, "meetings.ics.filename"), data, "text/calendar")
 
 
-async def next_meeting(
-    work: Work, group_id: int, statuses: tuple[str, ...] = ("planned",)
-) -> Meeting | None:
-    return await work.session.scalar(
+@cache
+def _next_meeting(statuses: tuple[str, ...]) -> Select[Meeting]:
+    """Built once per set of statuses (SQLAlchemy then reuses its compiled form)."""
+    return (
         select(Meeting)
-        .where(Meeting.group_id == group_id, Meeting.status.in_(statuses))
+        .where(Meeting.group_id == bindparam("group_id"), Meeting.status.in_(statuses))
         .order_by(Meeting.starts_at)
         .limit(1)
     )
+
+
+async def next_meeting(
+    work: Work, group_id: int, statuses: tuple[str, ...] = ("planned",)
+) -> Meeting | None:
+    return await work.session.scalar(_next_meeting(statuses), {"group_id": group_id})
 
 
 async def send(ctx: Work, person: Person, reply: Reply, key: str) -> None:
@@ -123,7 +130,7 @@ async def plan_jobs(work: Work, meeting: Meeting, group: Group) -> None:
     _, programme = await group_and_programme(work.session, group.id)
     start = from_db(meeting.starts_at)
     hours = programme.settings.get("reminder_hours", list(DEFAULT_REMINDER_HOURS))
-    # the reminders and the check go in one statement (none of their ids is needed)
+    # the reminders and the check (none of their ids is needed) ...
     planned: list[dict[str, Any]] = [
         {
             "kind": "mtg_remind",
@@ -144,9 +151,12 @@ async def plan_jobs(work: Work, meeting: Meeting, group: Group) -> None:
             "payload": {"meeting_id": meeting.id},
         }
     )
-    await schedule_many(work.session, planned)
-    for hook in work.flows.meeting_planned if work.flows else []:
-        await hook(work, meeting)
+    # the hooks' jobs (nudges, preparation, health's next check) join them:
+    # all written in one statement at the end (none of the hooks reads them)
+    async with gathered(work.session):
+        await schedule_many(work.session, planned)
+        for hook in work.flows.meeting_planned if work.flows else []:
+            await hook(work, meeting)
 
 
 async def member_groups(ctx: Ctx) -> list[Group]:

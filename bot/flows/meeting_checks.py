@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, select
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from bot.core.context import Ctx, Work
 from bot.core.types import Choice, Reply
@@ -26,6 +28,8 @@ from bot.flows.meeting_basics import (
     read_back_single,
 )
 from bot.store.db import from_db, to_db
+from bot.store.inserts import dialect_of, upsert_statement
+from bot.store.jobs import gathered
 from bot.store.models import (
     Group,
     Job,
@@ -36,6 +40,8 @@ from bot.store.models import (
     Rhythm,
 )
 from bot.time import formatting as timefmt
+
+CHECKS: Table = MeetingCheck.__table__  # type: ignore[assignment]
 
 #: a reminder this many hours before the meeting, or fewer, uses the "almost time" wording
 SOON_HOURS = 3
@@ -108,23 +114,23 @@ async def met(ctx: Ctx, meeting: Meeting, group: Group, seat: Member, answer: st
         # the state decides, not the id: a meeting cannot have happened before it starts
         ctx.say("meetings.not_started_yet", private=True)
         return
+    # the member's answer, replacing an earlier one: one upsert by the row's key
+    stamp = to_db(ctx.now)
     await ctx.session.execute(
-        delete(MeetingCheck).where(
-            MeetingCheck.meeting_id == meeting.id, MeetingCheck.member_id == seat.id
+        upsert_statement(CHECKS, dialect_of(ctx.session)),
+        {"meeting_id": meeting.id, "member_id": seat.id, "answer": answer, "answered_at": stamp},
+    )
+    held = ctx.session.sync_session.identity_map.get(
+        identity_key(MeetingCheck, (meeting.id, seat.id))
+    )
+    if held is not None:  # a copy the session holds now says what the database says
+        set_committed_value(held, "answer", answer)
+        set_committed_value(held, "answered_at", stamp)
+    answers = set(
+        await ctx.session.scalars(
+            select(MeetingCheck.answer).where(MeetingCheck.meeting_id == meeting.id)
         )
     )
-    ctx.session.add(
-        MeetingCheck(
-            meeting_id=meeting.id, member_id=seat.id, answer=answer, answered_at=to_db(ctx.now)
-        )
-    )
-    await ctx.session.flush()
-    answers = {
-        c.answer
-        for c in await ctx.session.scalars(
-            select(MeetingCheck).where(MeetingCheck.meeting_id == meeting.id)
-        )
-    }
     was_held = meeting.status == "held"
     meeting.status = (
         "held" if "yes" in answers else "cancelled" if answers == {"cancelled"} else "missed"
@@ -133,8 +139,11 @@ async def met(ctx: Ctx, meeting: Meeting, group: Group, seat: Member, answer: st
     for answered in ctx.flows.meeting_answered if ctx.flows else []:
         await answered(ctx, meeting)  # surveys that waited for this answer may come now
     if answer == "yes" and not was_held:
-        for hook in ctx.flows.meeting_held if ctx.flows else []:
-            await hook(ctx, meeting)
+        # the jobs the hooks plan (reflection, health, the match question) go
+        # in one statement at the end: none of the hooks reads a pending one
+        async with gathered(ctx.session):
+            for hook in ctx.flows.meeting_held if ctx.flows else []:
+                await hook(ctx, meeting)
     if meeting.rrule or group.kind == "circle":
         return  # a series goes on by itself; a circle picks its next time with /poll
     # a one-off meeting: time to book the next one, in the agreed rhythm

@@ -39,7 +39,6 @@ from bot.flows.meeting_basics import (
     people_of,
     plan_jobs,
     read_back,
-    seat_in,
     send,
     set_dialog_for,
 )
@@ -49,13 +48,15 @@ from bot.flows.meeting_pause import pause_command, pause_text, resume_command, r
 from bot.flows.registry import Flows
 from bot.flows.which import pick
 from bot.store.db import from_db, to_db
-from bot.store.groups import group_and_programme
+from bot.store.groups import group_and_programme, group_and_seat
 from bot.store.jobs import cancel_pending
 from bot.store.models import (
     DialogState,
     Group,
     Meeting,
     Member,
+    Person,
+    Programme,
     Rhythm,
 )
 from bot.time.calendar import series_until
@@ -105,8 +106,7 @@ async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
     from bot.time.parsing import OneOff, ParseFailure, parse_when
 
     group_id = int(dialog.data.get("group_id", 0))
-    seat = await seat_in(ctx, group_id)
-    group = await ctx.session.get(Group, group_id)
+    group, seat = await group_and_seat(ctx.session, group_id, ctx.person.id)  # one query
     if seat is None or group is None:
         dialog.reset()
         ctx.say("basics.fallback")
@@ -260,8 +260,16 @@ async def propose(
         await ctx.tell(person.id, reply, key=f"mtg:{meeting.id}:proposal:{other.id}")
 
 
-async def plan(work: Work, meeting: Meeting, group: Group) -> None:
-    """Book ``meeting``: reminders, the check after it, hooks, and an .ics to everyone."""
+async def plan(
+    work: Work,
+    meeting: Meeting,
+    group: Group,
+    members: list[tuple[Member, Person]] | None = None,
+) -> None:
+    """Book ``meeting``: reminders, the check after it, hooks, and an .ics to everyone.
+
+    ``members``: the group's seats with their people, when the caller has
+    just read them (booking changes no seat)."""
     meeting.status = "planned"
     meeting.updated_at = to_db(work.now)
     replaced = meeting.data.get("replaces")
@@ -273,8 +281,10 @@ async def plan(work: Work, meeting: Meeting, group: Group) -> None:
             if old.rrule and not meeting.rrule:
                 await advance_series(work, old, group)  # only one occurrence moved
     await plan_jobs(work, meeting, group)
-    await _close_time_questions(work, group)
-    for seat, person in await people_of(work, group.id):
+    if members is None:
+        members = await people_of(work, group.id)
+    await _close_time_questions(work, group, members)
+    for seat, person in members:
         key = "meetings.rescheduled" if replaced else "meetings.booked"
         reply = Reply(
             work.t_for(person.language, key, details=details(work, meeting, person)),
@@ -283,10 +293,12 @@ async def plan(work: Work, meeting: Meeting, group: Group) -> None:
         await send(work, person, reply, key=f"mtg:{meeting.id}:booked:{seat.id}")
 
 
-async def _close_time_questions(work: Work, group: Group) -> None:
+async def _close_time_questions(
+    work: Work, group: Group, members: list[tuple[Member, Person]]
+) -> None:
     """A booked meeting answers "when do we meet?" for everyone: a member who was
     asked (and never answered) must not have later chat read as a time."""
-    for _seat, person in await people_of(work, group.id):
+    for _seat, person in members:
         row = await work.session.get(DialogState, (person.id, CONV))
         if row is None or row.step not in ("when", "day"):
             continue
@@ -296,11 +308,13 @@ async def _close_time_questions(work: Work, group: Group) -> None:
 
 # -- buttons -----------------------------------------------------------------
 @cache
-def _meeting_group_seat() -> Select[Meeting, Group, Member]:
-    """A pressed meeting with its group and the presser's seat, in one query."""
+def _meeting_group_seat() -> Select[Meeting, Group, Programme, Member]:
+    """A pressed meeting with its group, its programme (booking and "we met"
+    read its settings) and the presser's seat, in one query."""
     return (
-        select(Meeting, Group, Member)
+        select(Meeting, Group, Programme, Member)
         .join(Group, Group.id == Meeting.group_id)
+        .join(Programme, Programme.id == Group.programme_id)
         .outerjoin(
             Member,
             (Member.group_id == Meeting.group_id)
@@ -318,20 +332,21 @@ async def choose(ctx: Ctx, parts: list[str]) -> None:
         return
     params = {"meeting_id": meeting_id, "person_id": ctx.person.id}
     row = (await ctx.session.execute(_meeting_group_seat(), params)).first()
-    if row is None or row[2] is None:
+    if row is None or row[3] is None:
         ctx.say("basics.not_yours", private=True)
         return
-    meeting, group, seat = row
+    meeting, group, _programme, seat = row
     action = parts[1:]
     if action == ["accept"] and meeting.status == "proposed":
+        # the seats first: the meeting's changes then go in one UPDATE
+        members = await people_of(ctx, group.id)
         accepted = list(meeting.data.get("accepted", []))
         if seat.id not in accepted:
             accepted.append(seat.id)
         meeting.data = {**meeting.data, "accepted": accepted}
-        seats = [s for s, _ in await people_of(ctx, group.id)]
-        if all(s.id in accepted for s in seats):
+        if all(s.id in accepted for s, _ in members):
             before = len(ctx.replies)
-            await plan(ctx, meeting, group)
+            await plan(ctx, meeting, group, members)
             if len(ctx.replies) > before:  # "booked" takes the place of the proposal
                 booked = ctx.replies[before]
                 ctx.replies[before] = dataclasses.replace(

@@ -13,7 +13,9 @@ the waiting members hear so, once per seat.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import Select, bindparam, select
 
 from bot.core.choice_ids import parse_id
 from bot.core.commands import CommandSpec
@@ -25,6 +27,7 @@ from bot.flows.registry import Flows
 from bot.organiser.programmes import check_invite
 from bot.store.db import to_db
 from bot.store.groups import group_and_programme, members_of, memberships, organiser_programmes
+from bot.store.jobs import gathered
 from bot.store.models import Group, Invite, Member, Person, Programme
 from bot.time.zones import resolve_zone
 from bot.wording import join_names
@@ -62,7 +65,7 @@ async def start(ctx: Ctx, args: str) -> None:
     if problem is not None or invite is None:
         ctx.say(f"onboarding.invite.{problem}", private=True)
         return
-    member = await ctx.session.get(Member, invite.member_id)
+    member = await _seat_with_programme(ctx, invite.member_id)
     if member is None or member.person_id is not None:
         ctx.say("onboarding.invite.used", private=True)
         return
@@ -70,6 +73,22 @@ async def start(ctx: Ctx, args: str) -> None:
         ctx.say("onboarding.invite.same_group", private=True)
         return
     await _claim(ctx, invite, member)
+
+
+@cache
+def _seat_and_programme() -> Select[Member, Programme]:
+    return (
+        select(Member, Programme)
+        .join(Programme, Programme.id == Member.programme_id)
+        .where(Member.id == bindparam("member_id"))
+    )
+
+
+async def _seat_with_programme(ctx: Ctx, member_id: int) -> Member | None:
+    """The invited seat, its programme read along (claiming the seat needs
+    it): one query where ``session.get`` of each took two."""
+    row = (await ctx.session.execute(_seat_and_programme(), {"member_id": member_id})).first()
+    return row[0] if row is not None else None
 
 
 async def _already_in_group(ctx: Ctx, group_id: int) -> bool:
@@ -303,8 +322,12 @@ async def _complete(
                 f":{newcomer.id}" if again and newcomer else ""
             )
             await ctx.tell(person.id, Reply(text), key=dedupe)
-    for hook in ctx.flows.group_complete if ctx.flows is not None else []:
-        await hook(ctx, group)
+    # the jobs the hooks plan (agreement reminder, check-ins, evaluations,
+    # follow-ups, health, the programme's close) go in one statement at the
+    # end: no hook reads a pending job another one plans
+    async with gathered(ctx.session):
+        for hook in ctx.flows.group_complete if ctx.flows is not None else []:
+            await hook(ctx, group)
 
 
 async def tell_waiting(work: Work, group: Group, absent: list[Member]) -> None:

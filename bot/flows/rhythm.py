@@ -220,11 +220,12 @@ async def text(ctx: Ctx, dialog: Dialog, message: str) -> None:
 async def _proposed(
     ctx: Ctx, dialog: Dialog, group: Group, member: Member, proposal: RhythmProposal, when: str
 ) -> None:
-    proposal.when_text = when
-    proposal.updated_at = to_db(ctx.now)
+    # read before the proposal changes: its changes then go in one UPDATE
     latest = await ctx.session.scalar(
         select(func.max(RhythmProposal.seq)).where(RhythmProposal.group_id == group.id)
     )
+    proposal.when_text = when
+    proposal.updated_at = to_db(ctx.now)
     proposal.seq = (latest or 0) + 1
     dialog.reset()
     await ctx.session.flush()

@@ -89,7 +89,10 @@ def _keep(session: Session, instance: object) -> None:
 @event.listens_for(KeepingSession, "after_transaction_end")
 def _let_go(session: Session, transaction: Any) -> None:
     """A new transaction reads afresh what it does not hold itself."""
-    session.info.pop(SEATS_MEMO, None)  # (a savepoint's end too: it may have undone a change)
+    if transaction.parent is None or transaction.nested:
+        # (a savepoint's end too: it may have undone a change; not the end of
+        # the inner transaction every flush opens, which undoes nothing)
+        session.info.pop(SEATS_MEMO, None)
     if transaction.parent is None:
         session.info.pop(_KEPT, None)
 

@@ -11,6 +11,7 @@ METHOD:CANCEL.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -31,7 +32,59 @@ def meeting_ics(
     link: str | None = None,
 ) -> bytes:
     """One meeting (or series) as a calendar file; ``link``, an online
-    meeting's video link, is its LOCATION and URL, so calendar apps offer it."""
+    meeting's video link, is its LOCATION and URL, so calendar apps offer it.
+
+    The members of a pair mostly share a language, so a booking's files are
+    mostly the same bytes: the file is built once for the same meeting,
+    wording and moment (a small cache of the last few)."""
+    data = meeting.data
+    return _ics(
+        _Facts(
+            tz=meeting.tz,
+            starts_at=meeting.starts_at,
+            minutes=meeting.minutes,
+            series_uid=meeting.series_uid,
+            sequence=meeting.sequence,
+            rrule=meeting.rrule,
+            recurrence_id=data.get("recurrence_id"),
+            series_tz=data.get("series_tz"),
+            until=data.get("until"),
+            exdates=tuple(data.get("exdates", ())),
+        ),
+        summary,
+        description,
+        (now, str(now.tzinfo)),  # (equal instants in other zones are written otherwise)
+        cancelled,
+        link,
+    )
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What of a meeting its calendar file shows (hashable, for the cache)."""
+
+    tz: str
+    starts_at: datetime
+    minutes: int
+    series_uid: str
+    sequence: int
+    rrule: str | None
+    recurrence_id: str | None
+    series_tz: str | None
+    until: str | None
+    exdates: tuple[str, ...]
+
+
+@lru_cache(maxsize=16)
+def _ics(
+    meeting: _Facts,
+    summary: str,
+    description: str,
+    stamp: tuple[datetime, str],
+    cancelled: bool,
+    link: str | None,
+) -> bytes:
+    now = stamp[0]
     # icalendar loads on first use (about 0.1 s), off the start-up path
     from icalendar import Calendar, Event, vRecur
 
@@ -53,24 +106,23 @@ def meeting_ics(
         event.add("url", link)
     event.add("sequence", meeting.sequence)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    moved_from = meeting.data.get("recurrence_id")
+    moved_from = meeting.recurrence_id
     if moved_from and not meeting.rrule:
         # one occurrence of a series, moved: identified by its original start
-        series_zone = ZoneInfo(meeting.data.get("series_tz", meeting.tz))
+        series_zone = ZoneInfo(meeting.series_tz or meeting.tz)
         event.add("recurrence-id", datetime.fromisoformat(moved_from).astimezone(series_zone))
     if meeting.rrule:
         rule = vRecur.from_ical(meeting.rrule)
-        until = meeting.data.get("until")
+        until = meeting.until
         if until and "UNTIL" not in rule and "COUNT" not in rule:
             # a series ends with its programme, not in people's calendars forever
             rule["UNTIL"] = [datetime.fromisoformat(until).astimezone(UTC)]
         event.add("rrule", rule)
-        for skipped in meeting.data.get("exdates", []):
+        for skipped in meeting.exdates:
             event.add("exdate", datetime.fromisoformat(skipped).astimezone(zone))
     cal.add_component(event)
     zones = b"".join(
-        _vtimezone_ical(name)
-        for name in sorted({meeting.tz, meeting.data.get("series_tz", meeting.tz)})
+        _vtimezone_ical(name) for name in sorted({meeting.tz, meeting.series_tz or meeting.tz})
     )
     # The VTIMEZONE blocks go before the event, as icalendar would place them.
     return cal.to_ical().replace(b"BEGIN:VEVENT\r\n", zones + b"BEGIN:VEVENT\r\n", 1)
