@@ -20,28 +20,13 @@ from tests.harness import Harness
 
 async def _queued_question(h: Harness, *, still_open: bool) -> tuple[int, int]:
     """An outbox row carrying a question whose live row is open or closed."""
-    address = Address(h.transport.platform, "dm-anna", None, "dm")
-    now = h.clock.now()
+    address, qid = await _live_question(h, still_open=still_open, topic="x")
     async with h.core.db.transaction() as s:
         pid = await s.scalar(select(Person.id))
-        question = LiveQuestion(
-            platform=address.platform,
-            chat_id=address.chat_id,
-            kind="dm",
-            person_id=pid,
-            topics="x:1",
-            choice_ids="x:1:a",
-            fingerprint="0" * 16,
-            open=still_open,
-            created_at=to_db(now),
-            closed_at=None if still_open else to_db(now),
-        )
-        s.add(question)
-        await s.flush()
-        reply = Reply("Hur gick det?", choices=(Choice("x:1:a", "Bra"),), question=question.id)
-        msg_id = await outbox.enqueue(s, address, reply, now, person_id=pid)
+        reply = Reply("Hur gick det?", choices=(Choice("x:1:a", "Bra"),), question=qid)
+        msg_id = await outbox.enqueue(s, address, reply, h.clock.now(), person_id=pid)
     assert msg_id is not None
-    return msg_id, question.id
+    return msg_id, qid
 
 
 async def _sent_and_ref(h: Harness, msg_id: int, qid: int) -> tuple[bool, str | None]:
@@ -76,7 +61,7 @@ async def test_a_question_closed_before_it_went_out_loses_its_buttons_at_once(
     assert await _sent_and_ref(h, msg_id, qid) == (True, ref)
 
 
-async def _live_question(h: Harness, *, still_open: bool) -> tuple[Address, int]:
+async def _live_question(h: Harness, *, still_open: bool, topic: str = "y") -> tuple[Address, int]:
     """A live question (open or closed) in anna's private chat, not yet sent."""
     address = Address(h.transport.platform, "dm-anna", None, "dm")
     now = h.clock.now()
@@ -87,9 +72,9 @@ async def _live_question(h: Harness, *, still_open: bool) -> tuple[Address, int]
             chat_id=address.chat_id,
             kind="dm",
             person_id=pid,
-            topics="y:1",
-            choice_ids="y:1:a",
-            fingerprint="1" * 16,
+            topics=f"{topic}:1",
+            choice_ids=f"{topic}:1:a",
+            fingerprint=("0" if topic == "x" else "1") * 16,
             open=still_open,
             created_at=to_db(now),
             closed_at=None if still_open else to_db(now),
