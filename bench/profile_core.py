@@ -11,6 +11,7 @@ it is for.
 
     python -m bench.profile_core 6 > bench/profile_before.txt
     python -m bench.profile_core 6 "[Det passar]"   # only the steps with this action
+    python -m bench.profile_core 6 --dump /tmp/core.prof  # also save the stats
 
 Without the profiler, ``--plain`` runs the same small core run and prints
 what an event costs: wall and CPU (``time.thread_time``: this thread's) milliseconds per
@@ -63,7 +64,9 @@ def top_of(prof: cProfile.Profile, key: str, limit: int = TOP) -> str:
     return _shorten(text[start:] if start >= 0 else text)
 
 
-async def profile_core(workdir: Path, pairs: int, only: str | None = None) -> dict[str, Any]:
+async def profile_core(
+    workdir: Path, pairs: int, only: str | None = None, dump: Path | None = None
+) -> dict[str, Any]:
     """Run the core bench on SQLite with the measured events under cProfile
     (``only``: just the script steps whose action contains it, e.g. a
     button's label, to see what one heavy kind of event does)."""
@@ -92,6 +95,8 @@ async def profile_core(workdir: Path, pairs: int, only: str | None = None) -> di
     finally:
         drv.Driver.act = original  # type: ignore[method-assign]
     stats = pstats.Stats(prof)
+    if dump is not None:  # (for pstats' callers/callees views)
+        stats.dump_stats(str(dump))
     return {
         "pairs": pairs,
         "events": result["summary"]["events"],
@@ -193,8 +198,9 @@ def main() -> None:
         )
         return
     only = args[1] if len(args) > 1 and not args[1].startswith("--") else None
+    dump = Path(args[args.index("--dump") + 1]) if "--dump" in args else None
     with tempfile.TemporaryDirectory(prefix="mentorbot-profile-") as tmp:
-        r = asyncio.run(profile_core(Path(tmp), pairs, only))
+        r = asyncio.run(profile_core(Path(tmp), pairs, only, dump))
     print(
         f"{r['pairs']} pairs, {r['events']} events, {r['statements']:.1f} statements per event, "
         f"{r['calls']:.0f} Python calls per event ({r['profiled_ms']:.2f} ms profiled)\n"

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Select, Table, Update, bindparam, select, update
+from sqlalchemy import Insert, Select, Table, Update, bindparam, insert, select, update
 
 from bot.config import Settings
 from bot.content import Content
@@ -299,20 +299,20 @@ class Ctx(Work):
         apart), so the engine routes the next typed text to the newest one.
         """
         changed = sorted((d for d in self._dialogs.values() if d.touched), key=lambda d: d.touched)
+        fresh: list[dict[str, Any]] = []
         for rank, d in enumerate(changed):
             stamp = to_db(self.now + timedelta(microseconds=rank))
             if not d.exists:
                 if d.step is None and not d.data:
                     continue
-                self.session.add(
-                    DialogState(
-                        person_id=self.person.id,
-                        conversation=d.conversation,
-                        step=d.step,
-                        data=d.data,
-                        version=1,
-                        updated_at=stamp,
-                    )
+                fresh.append(
+                    {
+                        "b_person": self.person.id,
+                        "b_conversation": d.conversation,
+                        "b_step": d.step,
+                        "b_data": d.data,
+                        "b_at": stamp,
+                    }
                 )
                 continue
             result = await run_core(
@@ -330,6 +330,11 @@ class Ctx(Work):
             )
             if result.rowcount != 1:
                 raise StaleState(d.conversation)
+        if fresh:
+            # new dialogs in one INSERT (a concurrent event that created the
+            # same one makes it fail on the key, and the event is retried);
+            # nothing in the transaction reads them after this
+            await run_core(self.session, _new_dialog(), fresh if len(fresh) > 1 else fresh[0])
 
 
 @cache
@@ -353,6 +358,21 @@ def _save_dialog() -> Update:
             version=bindparam("b_next"),
             updated_at=bindparam("b_at"),
         )
+    )
+
+
+@cache
+def _new_dialog() -> Insert:
+    """A dialog's first state (built once): a Core ``INSERT`` rather than an
+    added row, so the commit has no unit of work to flush for it."""
+    table: Table = DialogState.__table__  # type: ignore[assignment]
+    return insert(table).values(
+        person_id=bindparam("b_person"),
+        conversation=bindparam("b_conversation"),
+        step=bindparam("b_step"),
+        data=bindparam("b_data", type_=table.c.data.type),
+        version=1,
+        updated_at=bindparam("b_at"),
     )
 
 

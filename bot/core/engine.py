@@ -20,8 +20,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, Table, Update, bindparam, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.config import Settings
 from bot.content import Content
@@ -39,7 +40,7 @@ from bot.store.live_questions import LiveQuestion
 from bot.store.models import DialogState, Identity, InboxUpdate, Member, OutboxMessage, Person
 from bot.store.retention import STRANGER_DAYS, plan_stranger_purge
 from bot.store.sender_rows import read_sender
-from bot.store.session import DbSession
+from bot.store.session import DbSession, run_core
 
 log = logging.getLogger(__name__)
 
@@ -288,10 +289,15 @@ class Engine:
         # any event is an answer: prompts sent before it no longer count as unanswered,
         # so a pair whose series paused itself (bot.flows.attention) is back at once
         active_at = to_db(now)
-        if person.last_active_at != active_at:
-            person.last_active_at = active_at
         if sender is None:
+            person.last_active_at = active_at
             await session.flush()
+        elif person.last_active_at != active_at:
+            # a prebuilt UPDATE, the loaded row told it is what the database
+            # holds: no unit of work to flush for the one column every event
+            # changes (other changes to the person still go out with a flush)
+            set_committed_value(person, "last_active_at", active_at)
+            await run_core(session, _touch_person(), {"b_id": person.id, "b_at": active_at})
         # (changes to a loaded person or identity go out with the next flush)
         ctx = Ctx(
             session,
@@ -372,6 +378,17 @@ def _active_dialog() -> Select[str]:
         .where(DialogState.person_id == bindparam("person_id"), DialogState.step.is_not(None))
         .order_by(DialogState.updated_at.desc())
         .limit(1)
+    )
+
+
+@cache
+def _touch_person() -> Update:
+    """The sender was active now (built once; see ``_context``)."""
+    table: Table = Person.__table__  # type: ignore[assignment]
+    return (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(last_active_at=bindparam("b_at", type_=table.c.last_active_at.type))
     )
 
 

@@ -42,7 +42,6 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.core.types import Address, Choice, ChoiceIn, CommandIn, Event, Outgoing, Reply
@@ -52,10 +51,7 @@ from bot.store.batch_memo import MISSING, take
 from bot.store.db import to_db
 from bot.store.live_questions import LiveQuestion
 from bot.store.models import OutboxMessage
-from bot.store.session import DbSession, inserted_id, run_core
-
-#: a LiveQuestion without ``__init__``: its columns are then set as a load sets them
-_NEW_QUESTION = LiveQuestion.__mapper__.class_manager.new_instance
+from bot.store.session import DbSession, hold_written, inserted_id, run_core
 
 #: Hex digits of a question's fingerprint that are stored and compared.
 FINGERPRINT = 16
@@ -345,10 +341,7 @@ class Questions:
         # the row is in the database already (or kept back by the batch): the
         # session holds it as loaded, built as a load builds it (no __init__,
         # whose fifteen instrumented attribute sets cost more than the rest)
-        row = _NEW_QUESTION()
-        row.__dict__.update(values, id=row_id)
-        make_transient_to_detached(row)
-        self.session.add(row)
+        row = hold_written(self.session, lq.LiveQuestion, {**values, "id": row_id})
         self._scopes[self._key(address.platform, scope_person, address.chat_id)].append(row)
         self.asked_now.add(row.id)
         return dataclasses.replace(reply, question=row.id)

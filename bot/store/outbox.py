@@ -15,7 +15,7 @@ from bot.store import batch_memo
 from bot.store.db import to_db
 from bot.store.inserts import insert_absent, insert_statement
 from bot.store.models import OutboxMessage
-from bot.store.session import DbSession, run_core
+from bot.store.session import DbSession, detached_copy, run_core
 from bot.store.spent import SENT
 
 OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
@@ -61,7 +61,7 @@ class Holding:
         """A message was written: its row as written (``values``, when it was
         written claimed), or its id for later."""
         if values is not None:
-            self.rows.append(OutboxMessage(id=msg_id, **values))
+            self.rows.append(detached_copy(OutboxMessage, {**values, "id": msg_id}))
         elif platform in self.platforms:
             self.later.append(msg_id)
 
@@ -199,7 +199,7 @@ async def enqueue(
     # one statement: the insert itself skips a key already present
     msg_id = await insert_absent(session, OUTBOX, "idem_key", values, spent=SENT)
     if msg_id is not None and keep is not None:
-        keep.append(OutboxMessage(id=msg_id, **values))
+        keep.append(detached_copy(OutboxMessage, {**values, "id": msg_id}))
     if msg_id is not None and hold is not None:
         hold.note(address.platform, msg_id, values if held else None)
     return msg_id
@@ -221,5 +221,8 @@ async def enqueue_fresh(
     result = await run_core(session, _INSERT_FRESH, rows[0] if len(rows) == 1 else rows)
     ids = [int(msg_id) for msg_id in result.scalars().all()]
     if keep is not None:
-        keep.extend(OutboxMessage(id=i, **values) for i, values in zip(ids, rows, strict=True))
+        keep.extend(
+            detached_copy(OutboxMessage, {**values, "id": i})
+            for i, values in zip(ids, rows, strict=True)
+        )
     return ids

@@ -42,6 +42,8 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
 from bot.store.driver_sql import DriverForm, driver_form
+from bot.store.orm_reads import KEPT as _KEPT
+from bot.store.orm_reads import ORM_LISTENS, read_select
 
 if TYPE_CHECKING:
     # SQLAlchemy's asyncio extension (and greenlet) only for PostgreSQL:
@@ -51,15 +53,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 _Ts = TypeVarTuple("_Ts")
 
-_KEPT = "_kept_rows"
-
-
-#: ``session.info`` key set while something listens on the ORM's statements
-#: (a batch of jobs that keeps rows back, see ``bot.store.batch_memo``): the
-#: shortcuts around the ORM (:func:`run_core`, ``get``'s Core read) then run
-#: their statements through ``Session.execute`` as before, so the listener
-#: sees every one of them
-ORM_LISTENS = "orm_listens"
+__all__ = ["ORM_LISTENS"]  # (defined with the reads that honour it)
 
 
 class KeepingSession(Session):
@@ -192,14 +186,26 @@ class SyncBackedSession:
     async def execute(
         self, statement: Executable, params: Any = None, **kw: Any
     ) -> Result[*tuple[Any, ...]]:
+        if not kw and type(statement) is Select:
+            found = read_select(self.sync_session, statement, params)
+            if found is not None:
+                return found
         return self.sync_session.execute(statement, params, **kw)
 
     async def scalars(
         self, statement: Executable, params: Any = None, **kw: Any
     ) -> ScalarResult[Any]:
+        if not kw and type(statement) is Select:
+            found = read_select(self.sync_session, statement, params)
+            if found is not None:
+                return found.scalars()
         return self.sync_session.scalars(statement, params, **kw)
 
     async def scalar(self, statement: Executable, params: Any = None, **kw: Any) -> Any:
+        if not kw and type(statement) is Select:
+            found = read_select(self.sync_session, statement, params)
+            if found is not None:
+                return found.scalar()
         return self.sync_session.scalar(statement, params, **kw)
 
     def add(self, instance: object) -> None:
@@ -325,16 +331,60 @@ def adopt(session: DbSession | Session, cls: type[T], keys: list[str], values: S
     every column is set and that was never changed (so there is nothing to
     reset): it gets its identity key and joins the session."""
     mapper = cls.__mapper__  # type: ignore[attr-defined]
+    pk = tuple(values[i] for i in _pk_positions(mapper, tuple(keys)))
+    key = (mapper._identity_class, pk, None)
+    sync: Session = getattr(session, "sync_session", session)  # type: ignore[arg-type]
+    identity_map = sync.identity_map
+    held = identity_map.get(key)
+    if held is not None:  # (as a load gives the row the session holds)
+        return held  # type: ignore[no-any-return]
     obj = mapper.class_manager.new_instance()
     obj.__dict__.update(zip(keys, values, strict=True))
-    pk = tuple(values[i] for i in _pk_positions(mapper, tuple(keys)))
-    instance_state(obj).key = mapper.identity_key_from_primary_key(pk)
-    session.add(obj)
-    kept = session.info.get(_KEPT)
-    if kept is None:
-        session.info[_KEPT] = kept = []
-    kept.append(obj)
+    _join(sync, obj, key)
     return obj  # type: ignore[no-any-return]
+
+
+def _join(sync: Session, obj: object, key: tuple[Any, ...]) -> None:
+    """What the ORM's loading does for a new row: identity, session, identity
+    map (``Session.add`` of a detached row would also run its cascades and
+    attach events, for nothing: the classes have no relationships)."""
+    state = instance_state(obj)
+    state.key = key
+    state.identity_token = None
+    state.session_id = sync.hash_key
+    sync.identity_map._add_unpresent(state, key)  # type: ignore[attr-defined]
+    kept = sync.info.get(_KEPT)
+    if kept is None:
+        sync.info[_KEPT] = kept = []
+    kept.append(obj)
+
+
+def hold_written(session: DbSession, cls: type[T], values: dict[str, Any]) -> T:
+    """A row just written through Core (``values``: every column, its key
+    included), held by the session as if it had been loaded: persistent,
+    unchanged, kept for the transaction.  The row is built as a load builds
+    it (no ``__init__``, whose instrumented attribute sets cost more than
+    the rest); the session must not hold the row already."""
+    mapper = cls.__mapper__  # type: ignore[attr-defined]
+    obj = mapper.class_manager.new_instance()
+    obj.__dict__.update(values)
+    pk = tuple(values[prop.key] for prop in _pk_props(mapper))
+    sync: Session = getattr(session, "sync_session", session)  # type: ignore[arg-type]
+    _join(sync, obj, (mapper._identity_class, pk, None))
+    return obj  # type: ignore[no-any-return]
+
+
+def detached_copy(cls: type[T], values: dict[str, Any]) -> T:
+    """A row's copy that no session tracks (e.g. an outbox row as written, for
+    the delivery right after the commit), built as a load builds a row."""
+    obj = cls.__mapper__.class_manager.new_instance()  # type: ignore[attr-defined]
+    obj.__dict__.update(values)
+    return obj  # type: ignore[no-any-return]
+
+
+@cache
+def _pk_props(mapper: Any) -> tuple[Any, ...]:
+    return tuple(mapper.get_property_by_column(col) for col in mapper.primary_key)
 
 
 @cache
