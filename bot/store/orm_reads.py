@@ -32,10 +32,11 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Column, Select, Table
+from sqlalchemy import Column, Insert, Select, Table
 from sqlalchemy.engine.result import IteratorResult, Result, SimpleResultMetaData
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.sql.dml import UpdateBase
 
 #: ``session.info`` key of the rows held for the transaction (KeepingSession)
 KEPT = "_kept_rows"
@@ -204,3 +205,40 @@ def read_select(sync: Session, statement: Select[Any], params: Any) -> Result[An
             values.append(obj)
         out.append(tuple(values))
     return IteratorResult(SimpleResultMetaData(names), iter(out))
+
+
+def run_write(sync: Session, statement: UpdateBase, params: Any) -> Result[Any] | None:
+    """An ``INSERT``, ``UPDATE`` or ``DELETE`` run on the session's connection
+    after the same autoflush, where ``Session.execute`` would do nothing
+    besides (or None: the caller runs it as usual).
+
+    ``Session.execute`` of such a statement builds an ORM execute state and,
+    for one on a mapped class, "synchronises" the rows the session holds:
+    it evaluates the statement's criteria against each loaded row of that
+    class and updates or expires the matches.  When the session holds no
+    row of the class, or the statement asks for no synchronising, there is
+    nothing to update, and the statement is what it would run anyway.  A
+    statement that returns rows, has other execution options, or inserts a
+    list of mapped rows (the ORM's bulk insert groups them by their keys)
+    goes through ``Session.execute``."""
+    if statement._returning or ORM_LISTENS in sync.info:
+        return None
+    options = statement._execution_options
+    if options and not set(options) <= {"synchronize_session"}:
+        return None
+    owner = statement.table._annotations.get("parententity")
+    if owner is not None and not isinstance(owner, Mapper):
+        return None
+    if owner is not None and isinstance(statement, Insert) and isinstance(params, list):
+        return None
+    if sync.autoflush:  # (as ``execute`` would: a no-op when nothing is pending)
+        sync.flush()
+    if (
+        owner is not None
+        and not isinstance(statement, Insert)
+        and options.get("synchronize_session", "auto") is not False
+    ):
+        cls = owner._identity_class
+        if any(key[0] is cls for key in sync.identity_map.keys()):
+            return None  # (flushed already: the ORM's autoflush finds nothing)
+    return sync.connection().execute(statement, params)

@@ -39,11 +39,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
 from bot.store.driver_sql import DriverForm, driver_form
 from bot.store.orm_reads import KEPT as _KEPT
-from bot.store.orm_reads import ORM_LISTENS, read_select
+from bot.store.orm_reads import ORM_LISTENS, read_select, run_write
 
 if TYPE_CHECKING:
     # SQLAlchemy's asyncio extension (and greenlet) only for PostgreSQL:
@@ -186,8 +187,13 @@ class SyncBackedSession:
     async def execute(
         self, statement: Executable, params: Any = None, **kw: Any
     ) -> Result[*tuple[Any, ...]]:
-        if not kw and type(statement) is Select:
-            found = read_select(self.sync_session, statement, params)
+        if not kw:
+            if type(statement) is Select:
+                found = read_select(self.sync_session, statement, params)
+            elif isinstance(statement, UpdateBase):
+                found = run_write(self.sync_session, statement, params)
+            else:
+                found = None
             if found is not None:
                 return found
         return self.sync_session.execute(statement, params, **kw)
