@@ -38,7 +38,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
-from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
@@ -159,14 +158,20 @@ class SyncBackedSession:
         its cache key, on every miss).  The same SELECT, autoflush included."""
         if kw or isinstance(ident, dict):
             return self.sync_session.get(entity, ident, **kw)
-        values = ident if isinstance(ident, tuple) else (ident,)
-        key = identity_key(entity, values)
-        if key in self.sync_session.identity_map or ORM_LISTENS in self.info:
-            return self.sync_session.get(entity, ident)
         shape = _by_primary_key(entity)  # type: ignore[arg-type]  # a class is hashable
-        if shape is None or len(values) != len(inspect(entity).primary_key):
+        values = ident if isinstance(ident, tuple) else (ident,)
+        if shape is None or len(values) != shape[2]:
             return self.sync_session.get(entity, ident)
-        stmt, keys = shape
+        stmt, keys, _, identity_class = shape
+        held = self.sync_session.identity_map.get((identity_class, values, None))
+        if held is not None:
+            # what ``Session.get`` returns for a row the session holds (it
+            # reloads one whose attributes were expired: it does that here)
+            if instance_state(held).expired:
+                return self.sync_session.get(entity, ident)
+            return held  # type: ignore[no-any-return]
+        if ORM_LISTENS in self.info:
+            return self.sync_session.get(entity, ident)
         params = {f"pk{i}": value for i, value in enumerate(values)}
         sync = self.sync_session
         if sync.autoflush:  # (as ``get`` would)
@@ -314,16 +319,18 @@ def inserted_id(result: CursorResult[Any]) -> int:
 
 
 @cache
-def _by_primary_key(entity: type[Any]) -> tuple[Select[Any], list[str]] | None:
+def _by_primary_key(entity: type[Any]) -> tuple[Select[Any], list[str], int, type[Any]] | None:
     """``SELECT <columns> WHERE pk = :pk0 [AND ...]`` as a Core statement, built
-    once per entity, and the attribute each column loads (see :func:`adopt`)."""
+    once per entity, the attribute each column loads (see :func:`adopt`), the
+    number of key columns and the class identity keys name."""
     mapper = inspect(entity)
     if mapper.inherits is not None or mapper.polymorphic_on is not None:
         return None
     table = mapper.local_table
     keys = [mapper.get_property_by_column(col).key for col in table.c]
     where = [col == bindparam(f"pk{i}") for i, col in enumerate(mapper.primary_key)]
-    return select(*table.c).where(*where), keys
+    stmt = select(*table.c).where(*where)
+    return stmt, keys, len(mapper.primary_key), mapper._identity_class
 
 
 def adopt(session: DbSession | Session, cls: type[T], keys: list[str], values: Sequence[Any]) -> T:
@@ -337,7 +344,8 @@ def adopt(session: DbSession | Session, cls: type[T], keys: list[str], values: S
     every column is set and that was never changed (so there is nothing to
     reset): it gets its identity key and joins the session."""
     mapper = cls.__mapper__  # type: ignore[attr-defined]
-    pk = tuple(values[i] for i in _pk_positions(mapper, tuple(keys)))
+    spots = _pk_positions(mapper, tuple(keys))
+    pk = (values[spots[0]],) if len(spots) == 1 else tuple([values[i] for i in spots])
     key = (mapper._identity_class, pk, None)
     sync: Session = getattr(session, "sync_session", session)  # type: ignore[arg-type]
     identity_map = sync.identity_map
