@@ -32,7 +32,7 @@ from functools import cache
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Column, Insert, Select, Table
+from sqlalchemy import Column, ColumnElement, Insert, Select, Table
 from sqlalchemy.engine.result import IteratorResult, Result, SimpleResultMetaData
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.attributes import instance_state
@@ -80,10 +80,16 @@ def _plain_mapper(mapper: Mapper[Any]) -> bool:
     )
 
 
-def _shape(statement: Select[Any]) -> tuple[list[Mapper[Any] | None], list[str]] | None:
-    """Each selected item's mapper (None: a column) and result name, or None
-    when the statement is not a plain read of entities and columns."""
-    mappers: list[Mapper[Any] | None] = []
+#: a selected item that is neither an entity nor a table's column (a scalar
+#: subquery, a labelled expression): its value follows the item before it
+_OTHER = "other"
+
+
+def _shape(statement: Select[Any]) -> tuple[list[Any], list[str]] | None:
+    """Each selected item's mapper (None: a table's column; ``_OTHER``: any
+    other expression) and result name, or None when the statement is not a
+    plain read of entities and expressions."""
+    mappers: list[Any] = []
     names: list[str] = []
     for raw in statement._raw_columns:
         owner = raw._annotations.get("parententity")
@@ -97,15 +103,22 @@ def _shape(statement: Select[Any]) -> tuple[list[Mapper[Any] | None], list[str]]
         elif isinstance(raw, Column) and isinstance(raw.table, Table):
             mappers.append(None)
             names.append(raw._annotations.get("proxy_key") or raw.key)
+        elif isinstance(raw, ColumnElement):
+            mappers.append(_OTHER)
+            names.append(getattr(raw, "name", None) or f"anon_{len(names)}")
         else:
             return None
     return mappers, names
 
 
-def _layout(compiled: Any, mappers: list[Mapper[Any] | None], statement: Select[Any]) -> Any:
+def _layout(compiled: Any, mappers: list[Any], statement: Select[Any]) -> Any:
     """Where each item's columns are in the compiled statement's rows (kept
     on the compiled statement, which SQLAlchemy's cache reuses for every
-    statement of the same shape).  None when a column cannot be placed."""
+    statement of the same shape).  None when a column cannot be placed.
+
+    Entities and table columns are found by their table and column name
+    (a column selected twice is rendered once); any other expression is
+    rendered where it stands, after the item before it."""
     layout = compiled.__dict__.get(_LAYOUT)
     if layout is not None:
         return layout if layout else None
@@ -115,19 +128,30 @@ def _layout(compiled: Any, mappers: list[Mapper[Any] | None], statement: Select[
             table = getattr(obj, "table", None)
             if isinstance(table, Table):
                 where.setdefault((table.name, obj.name), index)
+    claimed = set(where.values())
+    width = len(compiled._result_columns)
     items: list[_Item] = []
+    last = -1
     try:
         for mapper, raw in zip(mappers, statement._raw_columns, strict=True):
+            if mapper is _OTHER:
+                last += 1
+                if last >= width or last in claimed:
+                    raise KeyError(last)
+                items.append((None, (), itemgetter(last), None))
+                continue
             if mapper is None:
                 column = cast(Column[Any], raw)  # (see ``_shape``)
                 spot = where[(cast(Table, column.table).name, column.name)]
                 items.append((None, (), itemgetter(spot), None))
+                last = max(last, spot)
                 continue
             table = mapper.local_table
             keys = tuple(mapper.get_property_by_column(col).key for col in table.c)
             spots = [where[(table.name, col.name)] for col in table.c]  # type: ignore[attr-defined]
             pks = [where[(table.name, col.name)] for col in mapper.primary_key]  # type: ignore[attr-defined]
             items.append((mapper, keys, _getter(spots), _getter(pks)))
+            last = max(last, *spots)
     except KeyError:
         compiled.__dict__[_LAYOUT] = ()
         return None
@@ -155,7 +179,8 @@ def read_select(sync: Session, statement: Select[Any], params: Any) -> Result[An
     if sync.autoflush:  # (as ``execute`` would: a no-op when nothing is pending)
         sync.flush()
     result = sync.connection().execute(statement, params)
-    if not any(mappers):  # columns only: the rows as they are
+    if all(mapper is None or mapper is _OTHER for mapper in mappers):
+        # columns and expressions only: the rows as they are
         return result  # type: ignore[no-any-return]
     layout = _layout(result.context.compiled, mappers, statement)
     if layout is None:  # (not expected: run it through the ORM instead)
