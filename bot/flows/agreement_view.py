@@ -13,8 +13,10 @@ from typing import Literal
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import Label
 
 from bot.content import ChecklistItem, Content
+from bot.store.core_rows import entities, entity_rows
 from bot.store.groups import members_of
 from bot.store.models import Agreement, AgreementAnswer, Group, Member, Person, Programme, Rhythm
 from bot.store.session import DbSession, forget_seats
@@ -106,7 +108,8 @@ async def load_view(
     group's newest agreement in one query (a press on an agreement button
     reads them all), then its members and answers."""
     stmt = _view_rows(lock=lock)
-    row = (await session.execute(stmt, {"agreement_id": agreement_id})).first()
+    rows = await entity_rows(session, stmt, _view_parts(), {"agreement_id": agreement_id})
+    row = rows[0] if rows else None
     if lock:
         forget_seats(session, locked=True)
     if row is None:
@@ -153,7 +156,9 @@ async def _assemble(
         if unanswered
         else {
             (a.item_id, a.member_id): a.answer
-            for a in await session.scalars(_answers(), {"agreement_id": agreement.id})
+            for a in await entities(
+                session, _answers(), AgreementAnswer, {"agreement_id": agreement.id}
+            )
         }
     )
     items = checklist(content, group.kind)
@@ -171,25 +176,37 @@ async def is_current(session: DbSession, view: AgreementView) -> bool:
 
 
 @cache
-def _view_rows(*, lock: bool) -> Select[Agreement, Group, Programme, Rhythm, int]:
-    """Built once per lock mode; on PostgreSQL only the agreement row is locked."""
+def _newest() -> Label[int]:
+    """The id of the agreement's group's newest agreement (correlated)."""
     newer = aliased(Agreement)
-    newest = (
+    return (
         select(newer.id)
         .where(newer.group_id == Agreement.group_id)
         .order_by(newer.version.desc())
         .limit(1)
         .correlate(Agreement)
         .scalar_subquery()
+        .label("newest")
     )
+
+
+@cache
+def _view_rows(*, lock: bool) -> Select[Agreement, Group, Programme, Rhythm, int]:
+    """Built once per lock mode; on PostgreSQL only the agreement row is locked."""
     stmt = (
-        select(Agreement, Group, Programme, Rhythm, newest)
+        select(Agreement, Group, Programme, Rhythm, _newest())
         .join(Group, Group.id == Agreement.group_id)
         .join(Programme, Programme.id == Group.programme_id)
         .outerjoin(Rhythm, Rhythm.group_id == Group.id)
         .where(Agreement.id == bindparam("agreement_id"))
     )
     return stmt.with_for_update(of=Agreement) if lock else stmt
+
+
+@cache
+def _view_parts() -> tuple[object, ...]:
+    """What :func:`_view_rows` selects: four rows and the newest agreement's id."""
+    return (Agreement, Group, Programme, Rhythm, _newest())
 
 
 def checklist(content: Content, kind: str) -> list[ChecklistItem]:
@@ -213,4 +230,5 @@ def _current() -> Select[Agreement]:
 
 
 async def current_agreement(session: DbSession, group_id: int) -> Agreement | None:
-    return await session.scalar(_current(), {"group_id": group_id})
+    found = await entities(session, _current(), Agreement, {"group_id": group_id})
+    return found[0] if found else None

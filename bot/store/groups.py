@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import cast
 
-from sqlalchemy import Select, Table, bindparam, select
+from sqlalchemy import Select, bindparam, select
 
 from bot.store.batch_memo import MISSING, take
+from bot.store.core_rows import core_reads, read_rows
 from bot.store.models import Group, Member, Person, Programme
-from bot.store.session import (
-    ORM_LISTENS,
-    SEATS_MEMO,
-    DbSession,
-    SyncBackedSession,
-    adopt,
-    forget_seats,
-    seats_may_change,
-)
-
-T = TypeVar("T")
+from bot.store.session import SEATS_MEMO, DbSession, forget_seats, seats_may_change
 
 # The two reads below run in most events, so their statements are built once
 # (bound parameters): SQLAlchemy then reuses their cache keys and compiled SQL.
@@ -43,67 +33,6 @@ def _memberships() -> Select[Member]:
         Member.group_id.is_not(None),
         Member.left_at.is_(None),
     )
-
-
-@cache
-def _columns(cls: type[Any]) -> tuple[Table, list[str]]:
-    """A mapped class's table and the attribute each of its columns loads."""
-    table = cls.__table__
-    return table, [cls.__mapper__.get_property_by_column(col).key for col in table.c]
-
-
-@cache
-def _seat_rows() -> Select[Any]:
-    """:func:`_members_of` as a Core statement: the same SQL, plain rows."""
-    member, _ = _columns(Member)
-    person, _ = _columns(Person)
-    return (
-        select(*member.c, *person.c)
-        .select_from(member.outerjoin(person, person.c.id == member.c.person_id))
-        .where(member.c.group_id == bindparam("group_id"), member.c.left_at.is_(None))
-        .order_by(member.c.role.desc(), member.c.id)
-    )
-
-
-@cache
-def _group_programme_rows() -> Select[Any]:
-    group, _ = _columns(Group)
-    programme, _ = _columns(Programme)
-    return (
-        select(*group.c, *programme.c)
-        .select_from(group.join(programme, programme.c.id == group.c.programme_id))
-        .where(group.c.id == bindparam("group_id"))
-    )
-
-
-def _core_reads(session: DbSession) -> bool:
-    """Whether reads may go through Core and :func:`adopt` (see
-    ``bot.store.sender_rows``): on SQLite's sync-backed session, unless
-    something listens to the ORM's loads."""
-    return isinstance(session, SyncBackedSession) and ORM_LISTENS not in session.info
-
-
-def _held_or_adopted(session: SyncBackedSession, cls: type[T], values: Sequence[Any]) -> T:
-    """The session's own copy of a row when it holds one (as an ORM load
-    returns it, unchanged), else the row adopted as loaded."""
-    _, keys = _columns(cls)  # type: ignore[arg-type]  # a class is hashable
-    mapper = cls.__mapper__  # type: ignore[attr-defined]
-    pk = tuple(
-        values[keys.index(mapper.get_property_by_column(col).key)] for col in mapper.primary_key
-    )
-    held = session.sync_session.identity_map.get(mapper.identity_key_from_primary_key(pk))
-    if held is not None:
-        return cast("T", held)
-    return adopt(session, cls, keys, values)
-
-
-def _read_rows(session: SyncBackedSession, stmt: Select[Any], params: dict[str, Any]) -> list[Any]:
-    """A Core read in the session's transaction, after the autoflush an ORM
-    read would have made."""
-    sync = session.sync_session
-    if sync.autoflush:  # (as the ORM's read would)
-        sync.flush()
-    return list(sync.connection().execute(stmt, params).all())
 
 
 #: ``session.info`` key of the people :func:`members_of` loaded along the way
@@ -144,7 +73,11 @@ async def group_and_seat(
     """A group and the person's current seat in it, in one query (a button
     press on a group's question checks both)."""
     params = {"group_id": group_id, "person_id": person_id}
-    row = (await session.execute(_group_with_seat(), params)).first()
+    if core_reads(session):
+        found = read_rows(session, _group_with_seat(), (Group, Member), params)
+        row = found[0] if found else None
+    else:
+        row = (await session.execute(_group_with_seat(), params)).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 
@@ -162,19 +95,11 @@ async def _seats(session: DbSession, group_id: int) -> list[tuple[Member, Person
             if sync.autoflush and (sync.new or sync.dirty):
                 await session.flush()  # what the read would have flushed, as before
             return memo[group_id]
-    if _core_reads(session):
-        assert isinstance(session, SyncBackedSession)
-        split = len(_columns(Member)[1])
-        rows = []
-        for row in _read_rows(session, _seat_rows(), {"group_id": group_id}):
-            seat = _held_or_adopted(session, Member, row[:split])
-            person = row[split:]
-            rows.append(
-                (seat, _held_or_adopted(session, Person, person) if person[0] is not None else None)
-            )
+    if core_reads(session):
+        found = read_rows(session, _members_of(), (Member, Person), {"group_id": group_id})
     else:
-        result = await session.execute(_members_of(), {"group_id": group_id})
-        rows = cast("list[tuple[Member, Person | None]]", result.all())
+        found = list((await session.execute(_members_of(), {"group_id": group_id})).all())
+    rows = cast("list[tuple[Member, Person | None]]", found)
     held = info.setdefault(HELD_PEOPLE, [])
     held.extend(person for _, person in rows if person is not None)
     info.setdefault(SEATS_MEMO, {})[group_id] = rows
@@ -222,22 +147,29 @@ async def organisers_of(session: DbSession, programme_id: int) -> list[Person]:
     )
 
 
+@cache
+def _group_and_programme() -> Select[Group, Programme]:
+    return (
+        select(Group, Programme)
+        .join(Programme, Programme.id == Group.programme_id)
+        .where(Group.id == bindparam("group_id"))
+    )
+
+
 async def group_and_programme(session: DbSession, group_id: int) -> tuple[Group, Programme]:
     """A group and its programme: from the session when it holds the group,
-    else both in one Core read (SQLite; see :func:`_core_reads`)."""
-    sync = session.sync_session
+    else both in one read (through Core on SQLite, see ``bot.store.core_rows``)."""
     if (
-        _core_reads(session)
-        and Group.__mapper__.identity_key_from_primary_key((group_id,)) not in sync.identity_map
+        Group.__mapper__.identity_key_from_primary_key((group_id,))
+        not in session.sync_session.identity_map
     ):
-        assert isinstance(session, SyncBackedSession)
-        rows = _read_rows(session, _group_programme_rows(), {"group_id": group_id})
+        params = {"group_id": group_id}
+        if core_reads(session):
+            rows = read_rows(session, _group_and_programme(), (Group, Programme), params)
+        else:
+            rows = list((await session.execute(_group_and_programme(), params)).all())
         assert rows
-        split = len(_columns(Group)[1])
-        return (
-            _held_or_adopted(session, Group, rows[0][:split]),
-            _held_or_adopted(session, Programme, rows[0][split:]),
-        )
+        return rows[0][0], rows[0][1]
     group = await session.get(Group, group_id)
     assert group is not None
     programme = await session.get(Programme, group.programme_id)
