@@ -110,3 +110,16 @@ async def entities(session: DbSession, stmt: Any, cls: type[T], params: dict[str
     if core_reads(session):
         return [row[0] for row in read_rows(session, stmt, (cls,), params)]
     return list((await session.scalars(stmt, params)).all())
+
+
+async def get(session: DbSession, cls: type[T], ident: Any) -> T | None:
+    """``session.get`` for a one-column primary key, answered straight from
+    the identity map when the session holds the row (a batch's jobs look up
+    the groups and programmes the batch read ahead: ``Session.get`` costs
+    several times the lookup even then)."""
+    held = session.sync_session.identity_map.get(
+        cls.__mapper__.identity_key_from_primary_key((ident,))  # type: ignore[attr-defined]
+    )
+    if held is not None:
+        return cast("T", held)
+    return await session.get(cls, ident)
