@@ -29,7 +29,6 @@ from bot.core.ports import Clock, FakeClock, OffsetClock
 from bot.flows.registry import Flows, JobPreload
 from bot.store import batch_memo
 from bot.store.claims import claim
-from bot.store.core_rows import entities
 from bot.store.db import Database, from_db, to_db
 from bot.store.jobs import JOBS
 from bot.store.models import Group, Job, Programme
@@ -214,7 +213,7 @@ class Scheduler:
         together = False
         try:
             async with self.db.transaction() as session:
-                rows = await entities(session, _BATCH, Job, {"job_ids": [j.id for j in jobs]})
+                rows = await session.scalars(select(Job).where(Job.id.in_([j.id for j in jobs])))
                 fresh_by_id = {row.id: row for row in rows}
                 held = await _load_groups(session, list(fresh_by_id.values()))
                 todo = [
@@ -318,12 +317,6 @@ class Scheduler:
                 _count_failure(fresh, now)
 
 
-#: a batch's jobs, groups and programmes (built once: see ``bot.store.core_rows``)
-_BATCH = select(Job).where(Job.id.in_(bindparam("job_ids", expanding=True)))
-_GROUPS = select(Group).where(Group.id.in_(bindparam("group_ids", expanding=True)))
-_PROGRAMMES = select(Programme).where(Programme.id.in_(bindparam("ids", expanding=True)))
-
-
 async def _load_groups(session: DbSession, jobs: list[Job]) -> list[object]:
     """The batch's groups and their programmes, in two queries instead of two per
     job: while the returned list holds them, the session's identity map answers
@@ -333,9 +326,11 @@ async def _load_groups(session: DbSession, jobs: list[Job]) -> list[object]:
     group_ids = sorted({job.group_id for job in jobs if job.group_id is not None})
     if not group_ids:
         return []
-    groups = await entities(session, _GROUPS, Group, {"group_ids": group_ids})
+    groups = list((await session.scalars(select(Group).where(Group.id.in_(group_ids)))).all())
     programme_ids = sorted({group.programme_id for group in groups})
-    programmes = await entities(session, _PROGRAMMES, Programme, {"ids": programme_ids})
+    programmes = list(
+        (await session.scalars(select(Programme).where(Programme.id.in_(programme_ids)))).all()
+    )
     return [*groups, *programmes]
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import Label
 
 from bot.content import ChecklistItem, Content
-from bot.store.core_rows import entities, entity_rows
+from bot.store.core_rows import entity_rows
 from bot.store.groups import members_of
 from bot.store.models import Agreement, AgreementAnswer, Group, Member, Person, Programme, Rhythm
 from bot.store.session import DbSession, forget_seats
@@ -156,9 +156,7 @@ async def _assemble(
         if unanswered
         else {
             (a.item_id, a.member_id): a.answer
-            for a in await entities(
-                session, _answers(), AgreementAnswer, {"agreement_id": agreement.id}
-            )
+            for a in await session.scalars(_answers(), {"agreement_id": agreement.id})
         }
     )
     items = checklist(content, group.kind)
@@ -230,5 +228,4 @@ def _current() -> Select[Agreement]:
 
 
 async def current_agreement(session: DbSession, group_id: int) -> Agreement | None:
-    found = await entities(session, _current(), Agreement, {"group_id": group_id})
-    return found[0] if found else None
+    return await session.scalar(_current(), {"group_id": group_id})

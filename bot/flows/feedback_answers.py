@@ -13,7 +13,6 @@ from sqlalchemy import Select, bindparam, select
 from bot.core.choice_ids import parse_id
 from bot.core.context import Work
 from bot.store.batch_memo import MISSING, take
-from bot.store.core_rows import entities
 from bot.store.models import FeedbackAnswer, Group, Job, Meeting
 
 PULSE_RATING = "useful"
@@ -35,7 +34,7 @@ async def answers_of(
     work: Work, group_id: int, member_id: int, kind: str, round_: str
 ) -> dict[str, FeedbackAnswer]:
     params = {"group_id": group_id, "member_id": member_id, "kind": kind, "round": round_}
-    rows = await entities(work.session, _answers_of(), FeedbackAnswer, params)
+    rows = await work.session.scalars(_answers_of(), params)
     return {a.question_id: a for a in rows}
 
 
@@ -52,11 +51,8 @@ async def round_answers(
     """Every seat's answers of one round (member id -> as :func:`answers_of`)."""
     rows = take(work.session, "round_answers", (group_id, kind, round_))
     if rows is MISSING:
-        rows = await entities(
-            work.session,
-            _ROUND_ANSWERS,
-            FeedbackAnswer,
-            {"group_id": group_id, "kind": kind, "round": round_},
+        rows = await work.session.scalars(
+            _ROUND_ANSWERS, {"group_id": group_id, "kind": kind, "round": round_}
         )
     out: dict[int, dict[str, FeedbackAnswer]] = {}
     for a in rows:

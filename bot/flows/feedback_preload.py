@@ -24,7 +24,6 @@ from sqlalchemy import BindParameter, bindparam, func, or_, select
 
 from bot.core.context import Work
 from bot.store.batch_memo import memo_of
-from bot.store.core_rows import entities, entity_rows
 from bot.store.db import to_db
 from bot.store.live_questions import LiveQuestion
 from bot.store.models import (
@@ -96,14 +95,12 @@ async def preload_rounds(work: Work, jobs: list[Job]) -> None:
         return
     memo = memo_of(session)
     seats: dict[Hashable, Any] = {g: [] for g in group_ids}
-    for member, person in await entity_rows(
-        session, _SEATS, (Member, Person), {"group_ids": group_ids}
-    ):
-        seats[member.group_id].append((member, person))
+    for row in await session.execute(_SEATS, {"group_ids": group_ids}):
+        seats[row.Member.group_id].append((row.Member, row.Person))
     memo["seats"] = seats
     started: dict[Hashable, Any] = {g: [] for g in group_ids}
-    for meeting in await entities(
-        session, _STARTED, Meeting, {"group_ids": group_ids, "now": to_db(work.now)}
+    for meeting in await session.scalars(
+        _STARTED, {"group_ids": group_ids, "now": to_db(work.now)}
     ):
         started[meeting.group_id].append(meeting)
     memo["started_meetings"] = started
@@ -119,7 +116,7 @@ async def preload_rounds(work: Work, jobs: list[Job]) -> None:
         for job in jobs
         if job.group_id in seats
     }
-    for answer in await entities(session, _ANSWERS, FeedbackAnswer, {"group_ids": group_ids}):
+    for answer in await session.scalars(_ANSWERS, {"group_ids": group_ids}):
         key = (answer.group_id, answer.kind, answer.round)
         if key in answers:
             answers[key].append(answer)
@@ -128,10 +125,8 @@ async def preload_rounds(work: Work, jobs: list[Job]) -> None:
     seated = Counter(p.id for rows in seats.values() for _, p in rows)
     shared = {g for g, n in per_group.items() if n > 1}
     if shared:
-        for _, person in await entity_rows(
-            session, _SEATS, (Member, Person), {"group_ids": sorted(shared)}
-        ):
-            seated[person.id] += 2
+        for row in await session.execute(_SEATS, {"group_ids": sorted(shared)}):
+            seated[row.Person.id] += 2
     people = sorted(p for p, n in seated.items() if n == 1)
     await _preload_people(work, memo, people)
 
@@ -144,7 +139,7 @@ async def _preload_people(
         return
     session = work.session
     identity: dict[Hashable, Any] = dict.fromkeys(people)
-    for ident in await entities(session, _IDENTITIES, Identity, {"person_ids": people}):
+    for ident in await session.scalars(_IDENTITIES, {"person_ids": people}):
         if identity[ident.person_id] is None:  # newest first: the primary one
             identity[ident.person_id] = ident
     memo["identity"] = identity

@@ -3,11 +3,16 @@
 An ORM ``SELECT`` of entities (``select(Group, Member)``) costs several
 times the Python of the statement itself: SQLAlchemy builds an ORM execute
 state and runs its row loaders for each entity of each row.  The reads the
-flows make in most presses (a group with the actor's seat, an agreement with
-its group, programme and rhythm, the answers of a round) are made here as the
+flows make in most presses (a group with the actor's seat, the seats with
+their people, an agreement with its group, programme and rhythm) are made here as the
 same SQL through Core instead, and their rows are turned into the session's
 objects by :func:`bot.store.session.adopt` -- or, for a row the session holds
 already, its own copy is returned, as an ORM load returns it (unchanged).
+
+For a few rows per read this is cheaper; for reads of many rows of one
+entity (a batch of jobs read ahead) it is not -- ``adopt`` adds each object
+to the session on its own, where the ORM's loading shares its work across
+the rows -- so those stay ORM reads (measured on the check-in batch).
 
 Only on SQLite's sync-backed session, and only while nothing listens to the
 ORM's loads (``ORM_LISTENS``); elsewhere the ORM statement runs as before.
@@ -103,13 +108,6 @@ async def entity_rows(
     if core_reads(session):
         return read_rows(session, stmt, parts, params)
     return [tuple(row) for row in (await session.execute(stmt, params)).all()]
-
-
-async def entities(session: DbSession, stmt: Any, cls: type[T], params: dict[str, Any]) -> list[T]:
-    """The objects of an ORM ``stmt`` selecting one entity, ``cls``."""
-    if core_reads(session):
-        return [row[0] for row in read_rows(session, stmt, (cls,), params)]
-    return list((await session.scalars(stmt, params)).all())
 
 
 async def get(session: DbSession, cls: type[T], ident: Any) -> T | None:
