@@ -13,10 +13,8 @@ from typing import Literal
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.elements import Label
 
 from bot.content import ChecklistItem, Content
-from bot.store.core_rows import entity_rows
 from bot.store.groups import members_of
 from bot.store.models import Agreement, AgreementAnswer, Group, Member, Person, Programme, Rhythm
 from bot.store.session import DbSession, forget_seats
@@ -108,8 +106,7 @@ async def load_view(
     group's newest agreement in one query (a press on an agreement button
     reads them all), then its members and answers."""
     stmt = _view_rows(lock=lock)
-    rows = await entity_rows(session, stmt, _view_parts(), {"agreement_id": agreement_id})
-    row = rows[0] if rows else None
+    row = (await session.execute(stmt, {"agreement_id": agreement_id})).first()
     if lock:
         forget_seats(session, locked=True)
     if row is None:
@@ -174,37 +171,25 @@ async def is_current(session: DbSession, view: AgreementView) -> bool:
 
 
 @cache
-def _newest() -> Label[int]:
-    """The id of the agreement's group's newest agreement (correlated)."""
+def _view_rows(*, lock: bool) -> Select[Agreement, Group, Programme, Rhythm, int]:
+    """Built once per lock mode; on PostgreSQL only the agreement row is locked."""
     newer = aliased(Agreement)
-    return (
+    newest = (
         select(newer.id)
         .where(newer.group_id == Agreement.group_id)
         .order_by(newer.version.desc())
         .limit(1)
         .correlate(Agreement)
         .scalar_subquery()
-        .label("newest")
     )
-
-
-@cache
-def _view_rows(*, lock: bool) -> Select[Agreement, Group, Programme, Rhythm, int]:
-    """Built once per lock mode; on PostgreSQL only the agreement row is locked."""
     stmt = (
-        select(Agreement, Group, Programme, Rhythm, _newest())
+        select(Agreement, Group, Programme, Rhythm, newest)
         .join(Group, Group.id == Agreement.group_id)
         .join(Programme, Programme.id == Group.programme_id)
         .outerjoin(Rhythm, Rhythm.group_id == Group.id)
         .where(Agreement.id == bindparam("agreement_id"))
     )
     return stmt.with_for_update(of=Agreement) if lock else stmt
-
-
-@cache
-def _view_parts() -> tuple[object, ...]:
-    """What :func:`_view_rows` selects: four rows and the newest agreement's id."""
-    return (Agreement, Group, Programme, Rhythm, _newest())
 
 
 def checklist(content: Content, kind: str) -> list[ChecklistItem]:

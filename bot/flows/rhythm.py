@@ -32,7 +32,6 @@ from bot.flows.rhythm_frame import (
     suggest,
 )
 from bot.flows.rhythm_words import parse_days, parse_minutes
-from bot.store.core_rows import entity_rows
 from bot.store.db import to_db
 from bot.store.groups import group_and_programme, members_of
 from bot.store.models import Group, Member, Person, Rhythm, RhythmProposal
@@ -101,11 +100,8 @@ async def _member(ctx: Ctx, group_id: int) -> tuple[Group, Member] | None:
     see the other as not done yet, and the rhythm would never be agreed.
     """
     params = {"group_id": group_id, "person_id": ctx.person.id}
-    rows = await entity_rows(
-        ctx.session, _group_and_seat(), (Group, Member, RhythmProposal), params
-    )
+    row = (await ctx.session.execute(_group_and_seat(), params)).first()
     forget_seats(ctx.session, locked=True)  # (the group's row lock)
-    row = rows[0] if rows else None
     if row is None or row[1] is None:
         return None
     return row[0], row[1]

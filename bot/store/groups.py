@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, bindparam, select
 
 from bot.store.batch_memo import MISSING, take
-from bot.store.core_rows import core_reads, read_rows
 from bot.store.models import Group, Member, Person, Programme
 from bot.store.session import SEATS_MEMO, DbSession, forget_seats, seats_may_change
+
+T = TypeVar("T")
 
 # The two reads below run in most events, so their statements are built once
 # (bound parameters): SQLAlchemy then reuses their cache keys and compiled SQL.
@@ -73,11 +74,7 @@ async def group_and_seat(
     """A group and the person's current seat in it, in one query (a button
     press on a group's question checks both)."""
     params = {"group_id": group_id, "person_id": person_id}
-    if core_reads(session):
-        found = read_rows(session, _group_with_seat(), (Group, Member), params)
-        row = found[0] if found else None
-    else:
-        row = (await session.execute(_group_with_seat(), params)).first()
+    row = (await session.execute(_group_with_seat(), params)).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 
@@ -95,11 +92,8 @@ async def _seats(session: DbSession, group_id: int) -> list[tuple[Member, Person
             if sync.autoflush and (sync.new or sync.dirty):
                 await session.flush()  # what the read would have flushed, as before
             return memo[group_id]
-    if core_reads(session):
-        found = read_rows(session, _members_of(), (Member, Person), {"group_id": group_id})
-    else:
-        found = list((await session.execute(_members_of(), {"group_id": group_id})).all())
-    rows = cast("list[tuple[Member, Person | None]]", found)
+    result = await session.execute(_members_of(), {"group_id": group_id})
+    rows = cast("list[tuple[Member, Person | None]]", result.all())
     held = info.setdefault(HELD_PEOPLE, [])
     held.extend(person for _, person in rows if person is not None)
     info.setdefault(SEATS_MEMO, {})[group_id] = rows
@@ -158,18 +152,12 @@ def _group_and_programme() -> Select[Group, Programme]:
 
 async def group_and_programme(session: DbSession, group_id: int) -> tuple[Group, Programme]:
     """A group and its programme: from the session when it holds the group,
-    else both in one read (through Core on SQLite, see ``bot.store.core_rows``)."""
-    if (
-        Group.__mapper__.identity_key_from_primary_key((group_id,))
-        not in session.sync_session.identity_map
-    ):
+    else both in one statement (instead of one each)."""
+    if held(session, Group, group_id) is None:
         params = {"group_id": group_id}
-        if core_reads(session):
-            rows = read_rows(session, _group_and_programme(), (Group, Programme), params)
-        else:
-            rows = list((await session.execute(_group_and_programme(), params)).all())
-        assert rows
-        return rows[0][0], rows[0][1]
+        row = (await session.execute(_group_and_programme(), params)).first()
+        assert row is not None
+        return row[0], row[1]
     group = await session.get(Group, group_id)
     assert group is not None
     programme = await session.get(Programme, group.programme_id)
@@ -203,3 +191,18 @@ async def seats_with_people(session: DbSession, group_id: int) -> list[tuple[Mem
     return [
         (member, person) for member, person in await _seats(session, group_id) if person is not None
     ]
+
+
+def held(session: DbSession, cls: type[T], ident: Any) -> T | None:
+    """The session's own copy of a row with this one-column primary key, if it
+    holds one (no statement, none of ``Session.get``'s work)."""
+    key = cls.__mapper__.identity_key_from_primary_key((ident,))  # type: ignore[attr-defined]
+    return cast("T | None", session.sync_session.identity_map.get(key))
+
+
+async def held_or_get(session: DbSession, cls: type[T], ident: Any) -> T | None:
+    """``session.get``, answered straight from the identity map when the
+    session holds the row (a batch of jobs finds the groups and programmes
+    it read ahead there: ``Session.get`` costs several times the lookup)."""
+    found = held(session, cls, ident)
+    return found if found is not None else await session.get(cls, ident)
