@@ -16,6 +16,7 @@ from bot.flows.feedback_asking import (
     start_round,
 )
 from bot.store.db import from_db
+from bot.store.groups import held_or_get
 from bot.store.jobs import schedule
 from bot.store.models import (
     Group,
@@ -107,10 +108,11 @@ async def held_count(work: Work, group: Group) -> int:
 
 
 async def round_job(work: Work, job: Job) -> None:
-    group = await work.session.get(Group, job.group_id) if job.group_id else None
+    # (the batch read its groups and programmes ahead: see bot.core.scheduler)
+    group = await held_or_get(work.session, Group, job.group_id) if job.group_id else None
     if group is None or group.status not in health.LIVE:
         return
-    programme = await work.session.get(Programme, group.programme_id)
+    programme = await held_or_get(work.session, Programme, group.programme_id)
     assert programme is not None
     kind, round_ = str(job.payload["kind"]), str(job.payload["round"])
     if health.paused_now(group, work.now) and kind == "checkin":

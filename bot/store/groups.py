@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, bindparam, select
 
 from bot.store.batch_memo import MISSING, take
 from bot.store.models import Group, Member, Person, Programme
 from bot.store.session import SEATS_MEMO, DbSession, forget_seats, seats_may_change
+
+T = TypeVar("T")
 
 # The two reads below run in most events, so their statements are built once
 # (bound parameters): SQLAlchemy then reuses their cache keys and compiled SQL.
@@ -139,7 +141,23 @@ async def organisers_of(session: DbSession, programme_id: int) -> list[Person]:
     )
 
 
+@cache
+def _group_and_programme() -> Select[Group, Programme]:
+    return (
+        select(Group, Programme)
+        .join(Programme, Programme.id == Group.programme_id)
+        .where(Group.id == bindparam("group_id"))
+    )
+
+
 async def group_and_programme(session: DbSession, group_id: int) -> tuple[Group, Programme]:
+    """A group and its programme: from the session when it holds the group,
+    else both in one statement (instead of one each)."""
+    if held(session, Group, group_id) is None:
+        params = {"group_id": group_id}
+        row = (await session.execute(_group_and_programme(), params)).first()
+        assert row is not None
+        return row[0], row[1]
     group = await session.get(Group, group_id)
     assert group is not None
     programme = await session.get(Programme, group.programme_id)
@@ -173,3 +191,18 @@ async def seats_with_people(session: DbSession, group_id: int) -> list[tuple[Mem
     return [
         (member, person) for member, person in await _seats(session, group_id) if person is not None
     ]
+
+
+def held(session: DbSession, cls: type[T], ident: Any) -> T | None:
+    """The session's own copy of a row with this one-column primary key, if it
+    holds one (no statement, none of ``Session.get``'s work)."""
+    key = cls.__mapper__.identity_key_from_primary_key((ident,))  # type: ignore[attr-defined]
+    return cast("T | None", session.sync_session.identity_map.get(key))
+
+
+async def held_or_get(session: DbSession, cls: type[T], ident: Any) -> T | None:
+    """``session.get``, answered straight from the identity map when the
+    session holds the row (a batch of jobs finds the groups and programmes
+    it read ahead there: ``Session.get`` costs several times the lookup)."""
+    found = held(session, cls, ident)
+    return found if found is not None else await session.get(cls, ident)
