@@ -277,8 +277,11 @@ async def _serve(settings: Settings) -> int:
 
 def _warm_up(core: Core) -> None:
     """What the first events would otherwise pay, in the order they need it:
-    the flows, then the date grammars and the words' libraries."""
+    the flows, the content's banks (validated with pydantic when the start
+    took them unchanged from the cache), then the date grammars and the
+    words' libraries."""
     core.flows.load()
+    core.content.warm_up()
     from bot.time.parsing import warm_up
 
     warm_up()

@@ -156,9 +156,7 @@ FIELDS: dict[str, Field] = {
     "telegram_rate_limit": Field(
         "float", 30, "messages per second to Telegram overall", gt=0, le=10_000
     ),
-    "discord_token": Field(
-        "str | None", None, "the Discord bot token; starts the Discord adapter"
-    ),
+    "discord_token": Field("str | None", None, "the Discord bot token; starts the Discord adapter"),
     "discord_api_url": Field(
         "str | None", None, "another Discord REST endpoint (default: Discord's)"
     ),
