@@ -194,3 +194,10 @@ def test_a_start_over_unchanged_content_imports_no_pydantic(cache: Path, content
         for _ in range(2)
     ]
     assert runs == [[True, True], [False, True]]  # checked with pydantic once, then not
+
+
+def test_the_banks_are_read_in_the_order_the_cache_names_them() -> None:
+    from bot.content import BANK_NAMES
+    from bot.content_banks import BANKS
+
+    assert tuple(BANKS) == BANK_NAMES
