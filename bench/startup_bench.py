@@ -91,10 +91,10 @@ def compile_package() -> None:
 
 
 #: what the start imports, in the order a fresh process imports it here; a
-#: library both stages use counts in the first (asyncio, typing_extensions
-#: with pydantic)
+#: library both stages use counts in the first (asyncio, typing_extensions).
+#: pydantic is not among them: a start with plainly right settings over
+#: unchanged content imports it only after ready (bot/config.py, bot/content.py)
 IMPORT_STAGES = (
-    ("pydantic", "import pydantic; pydantic.BaseModel"),
     # SQLite runs synchronously: the asyncio extension is PostgreSQL's only
     ("SQLAlchemy (ORM, SQLite)", "import sqlalchemy.orm, sqlalchemy.dialects.sqlite"),
     # without PTB's tornado webhook server, as adapters/telegram/runner.py imports it

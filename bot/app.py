@@ -22,7 +22,7 @@ from bot.core.engine import Engine, Processed, language_of
 from bot.core.ports import ChatFactory, Clock, SystemClock, Transport
 from bot.core.scheduler import Scheduler
 from bot.core.types import Event, Outgoing, Reply
-from bot.flows.catalogue import build_flows
+from bot.flows.catalogue import LazyFlows
 from bot.store import inbox, outbox
 from bot.store.db import Database, to_db
 from bot.store.inbox import Incoming
@@ -38,8 +38,9 @@ class Core:
         self.db = db
         self.content = content
         self.clock = clock
-        self.flows = build_flows()
-        self.flows.commands.describe(content)
+        # the flow modules load on first use, or in the warm-up after ready
+        # (see bot.flows.catalogue): receiving updates needs none of them
+        self.flows = LazyFlows(content)
         self.engine = Engine(db, content, clock, settings, self.flows)
         self.delivery = Delivery(db, clock)
         self.delivery.on_unreachable = self._on_unreachable

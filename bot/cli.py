@@ -216,14 +216,17 @@ async def _serve(settings: Settings) -> int:
     warming: list[threading.Thread] = []
 
     def warm_up_later() -> None:
-        """Load dateparser's data, Babel's and the other lazily imported
-        libraries in a thread once the adapters listen (started earlier, the
-        thread would compete with the start for the interpreter).  A daemon
-        thread: stopping never waits for it."""
-        from bot.time.parsing import warm_up
-
+        """Build the flows (their modules and what they import: the start
+        only needed to receive), then load dateparser's data, Babel's and the
+        other lazily imported libraries, in a thread once the adapters listen
+        (started earlier, the thread would compete with the start for the
+        interpreter).  An event that comes first builds the flows itself, or
+        waits for the thread to finish them.  A daemon thread: stopping never
+        waits for it."""
         if not warming:
-            warming.append(threading.Thread(target=warm_up, name="warm-up", daemon=True))
+            warming.append(
+                threading.Thread(target=_warm_up, args=(core,), name="warm-up", daemon=True)
+            )
             warming[0].start()
 
     if settings.telegram_token:
@@ -270,6 +273,18 @@ async def _serve(settings: Settings) -> int:
         raise failure  # main() prints it in one line with its exit code
     print("mentorbot: stopped", flush=True)
     return 1 if failure is not None else 0
+
+
+def _warm_up(core: Core) -> None:
+    """What the first events would otherwise pay, in the order they need it:
+    the flows, the content's banks (validated with pydantic when the start
+    took them unchanged from the cache), then the date grammars and the
+    words' libraries."""
+    core.flows.load()
+    core.content.warm_up()
+    from bot.time.parsing import warm_up
+
+    warm_up()
 
 
 async def _schedule_once_ready(core: Core, started: asyncio.Event, stop: asyncio.Event) -> None:

@@ -15,26 +15,56 @@ problems that name file and key, never a traceback.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import string
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from typing import TYPE_CHECKING, Any
 
 from bot.content_cache import ParsedFiles
 from bot.core.types import MAX_CHOICE_ID_BYTES
-from bot.pronoun_check import findings as pronoun_findings
+
+if TYPE_CHECKING:  # the banks' models load with pydantic when a bank is validated
+    from bot.content_banks import BANKS as BANKS
+    from bot.content_banks import MAX_ITEM_ID as MAX_ITEM_ID
+    from bot.content_banks import Activity as Activity
+    from bot.content_banks import AgreementBank as AgreementBank
+    from bot.content_banks import ChecklistItem as ChecklistItem
+    from bot.content_banks import CoachingBank as CoachingBank
+    from bot.content_banks import EvalQuestion as EvalQuestion
+    from bot.content_banks import EvaluationBank as EvaluationBank
+    from bot.content_banks import Option as Option
+    from bot.content_banks import PromptBank as PromptBank
+    from bot.content_banks import Question as Question
+    from bot.content_banks import Resource as Resource
+    from bot.content_banks import ResourceBank as ResourceBank
+    from bot.content_banks import Role as Role
+    from bot.content_banks import Tip as Tip
+    from bot.content_banks import _Item as _Item
 
 LANGUAGES = ("sv", "en")
 NEEDS = ("career", "emotional", "practical", "profile", "other")
 PHASES = ("start", "middle", "end")
 PURPOSES = ("opening", "exploring", "options", "action", "reflection")
-#: bank ids travel inside choice ids such as ``coach:more:<id>``; keep room.
-MAX_ITEM_ID = 24
 MIN_QUESTIONS_PER_NEED_AND_PHASE = 6
+#: the banks, in the order they are read (``content/<name>.yaml``)
+BANK_NAMES = ("coaching", "prompts", "evaluations", "resources", "agreement")
+
+
+def __getattr__(name: str) -> Any:
+    """The banks' models (``bot.content.Question``...), which live in
+    :mod:`bot.content_banks`: imported on first use, with pydantic."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    import bot.content_banks
+
+    try:
+        return getattr(bot.content_banks, name)
+    except AttributeError:
+        raise AttributeError(f"module 'bot.content' has no attribute {name!r}") from None
 
 
 def _parser_id() -> str:
@@ -76,137 +106,59 @@ class ContentError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-class _Item(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=r"^[a-z0-9_]+$", max_length=MAX_ITEM_ID)
-    sv: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def text(self, lang: str) -> str:
-        return self.sv if lang == "sv" else self.en
-
-
-class Question(_Item):
-    needs: list[Literal["career", "emotional", "practical", "profile", "other", "any"]]
-    phase: list[Literal["start", "middle", "end"]] = Field(min_length=1)
-    purpose: Literal["opening", "exploring", "options", "action", "reflection"]
-
-    def fits(self, need: str) -> bool:
-        return "any" in self.needs or need in self.needs
-
-
-class Tip(_Item):
-    quality: str
-    phase: list[Literal["start", "middle", "end"]] = Field(min_length=1)
-
-
-class CoachingBank(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    questions: list[Question] = Field(min_length=60)
-    tips: list[Tip] = Field(min_length=6)
-
-
-class Activity(_Item):
-    title_sv: str = Field(min_length=1)
-    title_en: str = Field(min_length=1)
-
-    def title(self, lang: str) -> str:
-        return self.title_sv if lang == "sv" else self.title_en
-
-
-class PromptBank(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    icebreakers: list[_Item] = Field(min_length=3)
-    online_bonding: list[_Item] = Field(min_length=3)
-    mentee_prep: list[_Item] = Field(min_length=3)
-    mentor_reflection: list[_Item] = Field(min_length=3)
-    circle_activities: list[Activity] = Field(min_length=3)
-
-
-class Option(_Item):
-    pass
-
-
-Role = Literal["mentor", "mentee"]
-
-
-def _both_roles() -> list[Role]:
-    return ["mentor", "mentee"]
-
-
-class EvalQuestion(_Item):
-    kind: Literal["rating", "text", "choice"]
-    options: list[Option] = Field(default_factory=list)
-    roles: list[Role] = Field(default_factory=_both_roles)
-
-
-class EvaluationBank(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    pulse: list[EvalQuestion] = Field(min_length=3)
-    checkin: list[EvalQuestion] = Field(min_length=1)
-    midpoint: list[EvalQuestion] = Field(min_length=1)
-    final: list[EvalQuestion] = Field(min_length=1)
-
-
-class Resource(_Item):
-    url: str = Field(pattern=r"^https?://")
-
-
-class ResourceBank(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    resources: list[Resource] = Field(min_length=1)
-
-
-class ChecklistItem(_Item):
-    """One point of the mentoring agreement, with the guide's reason for it."""
-
-    title_sv: str
-    title_en: str
-    why_sv: str
-    why_en: str
-    kind: Literal["confirm", "support", "goals", "rhythm", "group"] = "confirm"
-    circles_only: bool = False
-
-    def title(self, lang: str) -> str:
-        return self.title_sv if lang == "sv" else self.title_en
-
-    def why(self, lang: str) -> str:
-        return self.why_sv if lang == "sv" else self.why_en
-
-
-class AgreementBank(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    items: list[ChecklistItem] = Field(min_length=10)
-    support_options: list[Option] = Field(min_length=5)
-
-    @field_validator("items")
-    @classmethod
-    def _unique(cls, items: list[ChecklistItem]) -> list[ChecklistItem]:
-        ids = [i.id for i in items]
-        if len(ids) != len(set(ids)):
-            raise ValueError("item ids must be unique")
-        return items
-
-
-BANKS: dict[str, type[BaseModel]] = {
-    "coaching": CoachingBank,
-    "prompts": PromptBank,
-    "evaluations": EvaluationBank,
-    "resources": ResourceBank,
-    "agreement": AgreementBank,
-}
-
-
 class Content:
     """All texts, in memory.  ``t(lang, key, **params)`` formats one message."""
 
-    def __init__(self, strings: dict[str, dict[str, str]], banks: dict[str, Any]):
+    def __init__(
+        self,
+        strings: dict[str, dict[str, str]],
+        banks: dict[str, Any],
+        unvalidated: dict[str, Any] | None = None,
+    ) -> None:
+        """``banks``: validated, by name; ``unvalidated``: the parsed data of
+        banks that validated without a problem when these very files were
+        last loaded, validated again on first use (:meth:`bank`)."""
         self.strings = strings
-        self.coaching: CoachingBank = banks["coaching"]
-        self.prompts: PromptBank = banks["prompts"]
-        self.evaluations: EvaluationBank = banks["evaluations"]
-        self.resources: ResourceBank = banks["resources"]
-        self.agreement: AgreementBank = banks["agreement"]
+        self._banks = dict(banks)
+        self._unvalidated = dict(unvalidated or {})
+        self._lock = threading.Lock()
+
+    def bank(self, name: str) -> Any:
+        bank = self._banks.get(name)
+        if bank is None:
+            with self._lock:
+                bank = self._banks.get(name)
+                if bank is None:
+                    from bot.content_banks import BANKS
+
+                    bank = BANKS[name].model_validate(self._unvalidated.pop(name))
+                    self._banks[name] = bank
+        return bank
+
+    def warm_up(self) -> None:
+        """Validate the banks now (the warm-up after ready)."""
+        for name in BANK_NAMES:
+            self.bank(name)
+
+    @property
+    def coaching(self) -> CoachingBank:
+        return self.bank("coaching")  # type: ignore[no-any-return]
+
+    @property
+    def prompts(self) -> PromptBank:
+        return self.bank("prompts")  # type: ignore[no-any-return]
+
+    @property
+    def evaluations(self) -> EvaluationBank:
+        return self.bank("evaluations")  # type: ignore[no-any-return]
+
+    @property
+    def resources(self) -> ResourceBank:
+        return self.bank("resources")  # type: ignore[no-any-return]
+
+    @property
+    def agreement(self) -> AgreementBank:
+        return self.bank("agreement")  # type: ignore[no-any-return]
 
     def t(self, lang: str, key: str, /, **params: object) -> str:
         table = self.strings.get(lang) or self.strings["sv"]
@@ -218,22 +170,89 @@ class Content:
 
 
 def load_content(directory: Path) -> Content:
-    """Load and validate; raise :class:`ContentError` listing every problem."""
-    strings, banks, problems = _read(directory)
+    """Load and validate; raise :class:`ContentError` listing every problem.
+
+    Files whose bytes are all exactly those of the last load that found no
+    problem (by their SHA-256, checked by the same code: :data:`CHECKS`) give
+    the same content without the checks, from the cache (see
+    :mod:`bot.content_cache`): its texts at once, its banks validated on first
+    use.  Any change -- one file's bytes, a file added or gone, another
+    version of the checks -- loads and checks everything, as always."""
+    parsed = ParsedFiles(PARSER)
+    known = _known_clean(directory, parsed)
+    if known is not None:
+        return known
+    strings, banks, problems = _read(directory, parsed)
     if problems:
         raise ContentError(problems)
     return Content(strings, banks)
 
 
 def check_content(directory: Path) -> list[Problem]:
+    """Every problem of the content (always loaded and checked in full)."""
     return _read(directory)[2]
 
 
-def _read(directory: Path) -> tuple[dict[str, dict[str, str]], dict[str, Any], list[Problem]]:
+def _checks_id() -> str:
+    """What the checks' verdict depends on besides the files: the checking
+    code and pydantic's version (their files' sizes and times, not imported)."""
+    here = Path(__file__).parent
+    parts = [PARSER]
+    spec = importlib.util.find_spec("pydantic")
+    sources = [here / "content.py", here / "content_banks.py", here / "pronoun_check.py"]
+    if spec is not None and spec.origin is not None:
+        sources.append(Path(spec.origin).parent / "version.py")
+    for path in sources:
+        try:
+            stat = path.stat()
+        except OSError:
+            return "unknown"
+        parts.append(f"{path} {stat.st_size} {stat.st_mtime_ns}")
+    return " | ".join(parts)
+
+
+def _content_files(directory: Path) -> list[Path] | None:
+    """Every file a load reads, in its order (None: a folder is missing)."""
+    files: list[Path] = []
+    for lang in LANGUAGES:
+        folder = directory / lang
+        if not folder.is_dir():
+            return None
+        files.extend(sorted(folder.glob("*.yaml")))
+    return files + [directory / f"{name}.yaml" for name in BANK_NAMES]
+
+
+def _known_clean(directory: Path, parsed: ParsedFiles) -> Content | None:
+    """The content of files a load found no problem in, unchanged since (or None)."""
+    files = _content_files(directory)
+    if files is None or not parsed.has_clean():
+        return None
+    try:
+        digests = [hashlib.sha256(path.read_bytes()).hexdigest() for path in files]
+    except OSError:
+        return None
+    key = (_checks_id(), tuple(_rel(p, directory) for p in files), tuple(digests))
+    strings = parsed.clean(key)
+    if strings is None:
+        return None
+    banks = parsed.cached(digests[-len(BANK_NAMES) :])
+    if banks is None:
+        return None
+    return Content(strings, {}, dict(zip(BANK_NAMES, banks, strict=True)))
+
+
+def _read(
+    directory: Path, parsed: ParsedFiles | None = None
+) -> tuple[dict[str, dict[str, str]], dict[str, Any], list[Problem]]:
+    from pydantic import ValidationError
+
+    from bot.content_banks import BANKS
+    from bot.pronoun_check import findings as pronoun_findings
+
     problems: list[Problem] = []
     strings: dict[str, dict[str, str]] = {}
     sources: dict[str, dict[str, str]] = {}
-    parsed = ParsedFiles(PARSER)
+    parsed = parsed or ParsedFiles(PARSER)
     for lang in LANGUAGES:
         strings[lang], sources[lang] = _read_strings(directory, lang, problems, parsed)
     _check_parity(strings, sources, problems)
@@ -252,6 +271,11 @@ def _read(directory: Path) -> tuple[dict[str, dict[str, str]], dict[str, Any], l
         _check_bank(name, banks[name], _rel(path, directory), problems)
     for file, key, message in pronoun_findings(strings, sources, banks):
         problems.append(Problem(file, key, message))
+    if not problems:  # the next load of these very files may skip the checks
+        files = _content_files(directory)
+        if files is not None and len(files) == len(parsed.seen):  # the bytes just checked
+            rels = tuple(_rel(p, directory) for p in files)
+            parsed.remember_clean((_checks_id(), rels, tuple(parsed.seen)), strings)
     parsed.save()
     return strings, banks, problems
 
@@ -307,12 +331,14 @@ def _check_parity(
 
 
 def _check_bank(name: str, bank: Any, file: str, problems: list[Problem]) -> None:
+    from bot.content_banks import _Item as BankItem
+
     for section, items in bank:
         if not isinstance(items, list):
             continue
         seen: set[str] = set()
         for idx, item in enumerate(items):
-            if isinstance(item, _Item):
+            if isinstance(item, BankItem):
                 if item.id in seen:
                     problems.append(Problem(file, f"{section}[{idx}].id", f"duplicate {item.id}"))
                 seen.add(item.id)

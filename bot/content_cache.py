@@ -5,8 +5,11 @@ content at start-up, and their result changes only when a file does.  So the
 parsed data of each file is kept in one cache file, under the SHA-256 of the
 file's bytes: an edited file (even one edited within the same second, to the
 same size) misses and is parsed again, with its problems reported as always;
-a hit gives exactly what parsing would.  Everything after parsing -- the
-checks of keys, placeholders, banks and pronouns -- runs on every start.
+a hit gives exactly what parsing would.  The checks after parsing (keys,
+placeholders, banks, pronouns) run on every load but one: the cache also
+keeps the texts of the last load that found no problem, under the digests of
+all its files (and the checking code's identity), and a load of exactly those
+files takes them from there (see :func:`bot.content.load_content`).
 
 The cache is ``marshal`` data in the cache directory (systemd's
 ``CacheDirectory=``, else ``$XDG_CACHE_HOME/mentorbot`` or
@@ -28,6 +31,8 @@ from typing import Any
 #: bump when the parser or the shape of the data changes
 FORMAT = 1
 CACHE_FILE = "content.marshal"
+#: the entry of the last clean load (a file's entry is its 64 hex digits)
+CLEAN = "clean"
 
 
 def cache_dir() -> Path | None:
@@ -50,6 +55,9 @@ class ParsedFiles:
         self._id = (FORMAT, parser_id)
         self._old = self._read()
         self._used: dict[str, Any] = {}
+        #: the digests of the files parsed so far, in order
+        self.seen: list[str] = []
+        self._clean: tuple[Any, Any] | None = None
 
     def parse(self, raw: bytes, parse: Callable[[bytes], Any]) -> Any:
         """The parsed data of ``raw``, from the cache or from ``parse`` (whose
@@ -60,14 +68,40 @@ class ParsedFiles:
         else:
             data = parse(raw)
         self._used[digest] = data
+        self.seen.append(digest)
         return data
+
+    def has_clean(self) -> bool:
+        return CLEAN in self._old
+
+    def clean(self, key: Any) -> Any:
+        """What :meth:`remember_clean` kept under ``key`` (None: another key)."""
+        record = self._old.get(CLEAN)
+        if isinstance(record, tuple) and len(record) == 2 and record[0] == key:
+            return record[1]
+        return None
+
+    def cached(self, digests: list[str]) -> list[Any] | None:
+        """The parsed data of these digests, if the cache holds every one."""
+        if not all(d in self._old for d in digests):
+            return None
+        return [self._old[d] for d in digests]
+
+    def remember_clean(self, key: Any, value: Any) -> None:
+        """Keep ``value`` for a load whose files (and code) make ``key``."""
+        self._clean = (key, value)
 
     def save(self) -> None:
         """Keep this load's files (and only those) for the next start."""
-        if self._folder is None or self._used.keys() == self._old.keys():
+        used = dict(self._used)
+        if self._clean is not None:
+            used[CLEAN] = self._clean
+        if self._folder is None or (
+            used.keys() == self._old.keys() and used.get(CLEAN) == self._old.get(CLEAN)
+        ):
             return
         try:
-            blob = marshal.dumps((self._id, self._used))
+            blob = marshal.dumps((self._id, used))
         except ValueError:  # a value marshal cannot hold (a YAML timestamp): no cache
             return
         try:

@@ -218,8 +218,12 @@ async def serve(
 
 
 async def _set_menus(bot: Bot, core: CoreLike, settings: Settings) -> None:
+    # the commands are the flows', which the core builds on first use (in the
+    # warm-up thread after ready): waited for on a thread, the loop meanwhile
+    # receives and handles updates
+    specs = await asyncio.to_thread(lambda: core.commands.all())
     try:
-        await set_command_menus(bot, core.commands.all(), settings.default_language)
+        await set_command_menus(bot, specs, settings.default_language)
     except TelegramError as exc:  # a menu is a convenience, not a reason to stop
         _log.warning("could not set the Telegram command menus: %s", exc.message)
 

@@ -1,13 +1,17 @@
 """The parsed-content cache: a hit gives what parsing gives, an edit misses.
 
-Start-up loads the content through it; only the parsing is cached, so every
-check still runs on every load (tests/unit/test_content.py covers those).
+Start-up loads the content through it.  The parsing is cached per file; the
+checks (tests/unit/test_content.py covers those) run on every load except one
+of exactly the files of the last load that found no problem.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,3 +108,96 @@ def test_an_unwritable_cache_place_only_costs_the_cache(
     blocker.write_text("a file where the cache directory would be")
     monkeypatch.setenv("CACHE_DIRECTORY", str(blocker))
     assert load_content(content).strings["sv"]
+
+
+def _checked(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Make every full load (parse-or-cache, then every check) visible."""
+    import bot.content
+
+    loads: list[int] = []
+    original = bot.content._check_parity
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        loads.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(bot.content, "_check_parity", spy)
+    return loads
+
+
+def test_unchanged_files_of_a_clean_load_skip_the_checks_and_give_the_same_content(
+    cache: Path, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked = _checked(monkeypatch)
+    first = load_content(content)
+    assert checked == [1]
+    second = load_content(content)
+    assert checked == [1]  # no second check: the same bytes were found clean
+    assert second.strings == first.strings
+    for bank in ("coaching", "prompts", "evaluations", "resources", "agreement"):
+        assert second.bank(bank) == first.bank(bank)  # validated on first use
+    assert second.coaching.questions[0] == first.coaching.questions[0]
+
+
+def test_any_change_loads_and_checks_everything_again(
+    cache: Path, content: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.content
+
+    checked = _checked(monkeypatch)
+    load_content(content)
+    (content / "en" / "extra.yaml").write_text("note: an added file\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:  # a key only in en: the check runs and says so
+        load_content(content)
+    assert any(p.key == "extra.note" for p in caught.value.problems)
+    (content / "en" / "extra.yaml").unlink()
+    load_content(content)  # as before the change: checked (the clean record was not replaced)
+    load_content(content)
+    assert len(checked) == 3
+    # other checking code (another version of Mentorbot or pydantic): checked again
+    monkeypatch.setattr(bot.content, "_checks_id", lambda: "another version")
+    load_content(content)
+    assert len(checked) == 4
+
+
+def test_a_bank_broken_after_a_clean_load_still_stops_the_start(cache: Path, content: Path) -> None:
+    load_content(content)
+    path = content / "resources.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("https://", "ftp://", 1))
+    with pytest.raises(ContentError) as caught:
+        load_content(content)
+    assert any(p.file == "resources.yaml" for p in caught.value.problems)
+
+
+_WARM = """
+import json, sys
+from bot.content import load_content
+from pathlib import Path
+content = load_content(Path(sys.argv[1]))
+print(json.dumps(["pydantic" in sys.modules, bool(content.t("en", "commands.help"))]))
+"""
+
+
+def test_a_start_over_unchanged_content_imports_no_pydantic(cache: Path, content: Path) -> None:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache.parent.parent)}
+    env.pop("CACHE_DIRECTORY", None)
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", _WARM, str(content)],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=env,
+            ).stdout
+        )
+        for _ in range(2)
+    ]
+    assert runs == [[True, True], [False, True]]  # checked with pydantic once, then not
+
+
+def test_the_banks_are_read_in_the_order_the_cache_names_them() -> None:
+    from bot.content import BANK_NAMES
+    from bot.content_banks import BANKS
+
+    assert tuple(BANKS) == BANK_NAMES

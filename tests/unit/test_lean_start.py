@@ -50,6 +50,16 @@ NOT_AT_START = (
     "bot.organiser.report_cli",
     "bot.organiser.roster_cli",
     "bot.demo",
+    # the flows, and what only they import: built on first use or in the
+    # warm-up after ready (bot.flows.catalogue.LazyFlows)
+    "bot.flows.basics",
+    "bot.flows.onboarding",
+    "bot.flows.agreement",
+    "bot.matching",
+    "bot.organiser",
+    # the settings convert plain values themselves; the content's banks are
+    # validated with pydantic at a load that checks them
+    "pydantic",
 )
 
 # The start itself, short of the network: settings, content, the database
@@ -75,7 +85,7 @@ print(json.dumps(sorted(sys.modules)))
 
 #: what a start over an up-to-date database and unchanged content (the
 #: parsed-content cache holds every file) leaves unimported as well
-NOT_ON_A_WARM_START = (*NOT_AT_START, "yaml")
+NOT_ON_A_WARM_START = (*NOT_AT_START, "yaml", "bot.content_banks")
 
 PARTIAL = {
     "ix_jobs_due": "WHERE done_at IS NULL",
