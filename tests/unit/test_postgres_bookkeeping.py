@@ -21,7 +21,7 @@ from bot.store.db import Database
 from bot.store.epoch import UtcMicros
 from bot.store.models import DialogState, Identity, Person
 from bot.store.sender_rows import read_sender
-from bot.store.session import inserted_id, run_core
+from bot.store.session import _by_primary_key, inserted_id, run_core
 from tests.conftest import database_url
 
 SETTING = text("SELECT setting, source FROM pg_settings WHERE name = 'synchronous_commit'")
@@ -255,5 +255,32 @@ async def test_the_senders_read_on_asyncpg_locks_and_converts(tmp_path: Path) ->
             first.dialogs["onboarding"].data = {"n": 2}
         # ... and then reads what the first committed
         assert await asyncio.wait_for(waiting, 10) == {"n": 2}
+    finally:
+        await db.dispose()
+
+
+async def test_get_reads_a_row_the_session_does_not_hold_on_asyncpg(tmp_path: Path) -> None:
+    db = await _open(tmp_path)
+    try:
+        pid = await _add_sender(db, "Anna", "u1")
+        async with db.transaction() as s:
+            person = await s.get(Person, pid)
+            assert person is not None and person.display_name == "Anna"
+            assert person.created_at == datetime(2026, 1, 1)
+            assert _ran_direct(_by_primary_key(Person)[0])  # type: ignore[index]
+            # held for the transaction: the same object, no second read
+            assert await s.get(Person, pid) is person
+            dialog = await s.get(DialogState, (pid, "onboarding"))
+            assert dialog is not None and dialog.data == {"n": 1, "ord": "åäö"}
+            assert await s.get(Person, pid + 1000) is None
+            # a loaded row as any other: its change is flushed and committed
+            person.display_name = "Bea"
+            dialog.data = {"n": 3}
+        assert await _name(db, pid) == "Bea"
+        async with db.sessions() as s:
+            again = await s.get(DialogState, (pid, "onboarding"))
+            assert again is not None and again.data == {"n": 3}
+            # a lock (an option) still goes through the ORM, and takes it
+            assert await s.get(Person, pid, with_for_update=True) is not None
     finally:
         await db.dispose()
