@@ -37,13 +37,19 @@ class PgSession(AsyncSession):
             return await super().get(entity, ident, **kw)
         values = ident if isinstance(ident, tuple) else (ident,)
         shape = _by_primary_key(entity)
+        sync = self.sync_session
+        key = identity_key(entity, values)
         if (
             shape is None
             or None in values
             or len(values) != len(inspect(entity).primary_key)
-            or identity_key(entity, values) in self.sync_session.identity_map
+            or key in sync.identity_map
         ):
             return await super().get(entity, ident)
+        if sync.autoflush and not sync._is_clean():
+            await self.flush()  # (as ``get`` would before its read)
+            if key in sync.identity_map:  # (a pending row the flush made persistent)
+                return await super().get(entity, ident)
         stmt, keys = shape
         found = await pg_direct.execute(self, stmt, {f"pk{i}": v for i, v in enumerate(values)})
         if found is None:

@@ -273,6 +273,17 @@ async def test_get_reads_a_row_the_session_does_not_hold_on_asyncpg(tmp_path: Pa
             dialog = await s.get(DialogState, (pid, "onboarding"))
             assert dialog is not None and dialog.data == {"n": 1, "ord": "åäö"}
             assert await s.get(Person, pid + 1000) is None
+            # a pending row is flushed by the read and found, not read twice
+            pending = DialogState(
+                person_id=pid,
+                conversation="agreement",
+                step=None,
+                data={},
+                version=1,
+                updated_at=datetime(2026, 1, 2),
+            )
+            s.add(pending)
+            assert await s.get(DialogState, (pid, "agreement")) is pending
             # a loaded row as any other: its change is flushed and committed
             person.display_name = "Bea"
             dialog.data = {"n": 3}
