@@ -172,7 +172,9 @@ async def statement_costs(server: str, repeat: int) -> dict[str, float]:
     one transaction, each way the core can run it: a prebuilt ``UPDATE`` and
     the sender's read through SQLAlchemy (one ``run_sync`` hop, as before
     :mod:`bot.store.pg_direct`), on the transaction's asyncpg connection
-    (``run_core`` and ``read_sender`` now), and raw asyncpg's floor."""
+    (``run_core`` and ``read_sender`` now), a read by primary key that
+    misses the session through the ORM and on asyncpg (``PgSession.get``),
+    and raw asyncpg's floor."""
     from sqlalchemy import bindparam, update
 
     from bot.store import pg_direct
@@ -223,10 +225,22 @@ async def statement_costs(server: str, repeat: int) -> dict[str, float]:
         async def direct_read(s: Any) -> None:
             await pg_direct.execute(s, read, who)
 
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        async def orm_get(s: Any) -> None:
+            s.sync_session.expunge_all()  # (a miss each time: the row is read)
+            await AsyncSession.get(s, Person, pid)
+
+        async def direct_get(s: Any) -> None:
+            s.sync_session.expunge_all()
+            await s.get(Person, pid)
+
         await timed("UPDATE via SQLAlchemy Core (run_sync)", sa_update)
         await timed("UPDATE on asyncpg (pg_direct)", direct_update)
         await timed("sender read via SQLAlchemy Core (run_sync)", sa_read)
         await timed("sender read on asyncpg (pg_direct)", direct_read)
+        await timed("get by primary key via AsyncSession.get (ORM)", orm_get)
+        await timed("get by primary key on asyncpg (PgSession.get)", direct_get)
         await db.dispose()
         import asyncpg
 
