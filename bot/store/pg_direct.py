@@ -152,20 +152,23 @@ class DirectResult:
         return _Scalars([row[0] for row in self._rows])
 
 
-#: (statement, its parameters' names) -> its form (None: run through SQLAlchemy)
-_FORMS: dict[tuple[Any, tuple[str, ...]], PgForm | None] = {}
+#: (statement, its parameters' names, dialect) -> its form (None: run through
+#: SQLAlchemy).  The dialect is part of the key: it carries the bind
+#: processors (a JSON serializer) the form was built with.
+_FORMS: dict[tuple[Any, tuple[str, ...], Any], PgForm | None] = {}
 
 
 def _form(statement: Any, names: tuple[str, ...], dialect: Dialect) -> PgForm | None:
-    key = (statement, names)
+    key = (statement, names, dialect)
     if key in _FORMS:
         return _FORMS[key]
     form = None
     driver = driver_form(statement, dialect, list(names))
     if driver is not None:
         form = PgForm(driver, statement.compile(dialect=dialect, column_keys=list(names)))
-    if len(_FORMS) < 512:  # (prebuilt statements: a few dozen, a few name sets each)
-        _FORMS[key] = form
+    if len(_FORMS) >= 1024:  # (a few dozen prebuilt statements per engine: many
+        _FORMS.clear()  # engines opened one after another, as tests do)
+    _FORMS[key] = form
     return form
 
 
