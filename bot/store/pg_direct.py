@@ -173,15 +173,21 @@ def _form(statement: Any, names: tuple[str, ...], dialect: Dialect) -> PgForm | 
 
 
 async def _connection(session: AsyncSession) -> tuple[Connection, Any]:
-    """The session's connection in this transaction and its asyncpg adapter."""
+    """The session's connection in its current (innermost) transaction and
+    its asyncpg adapter.  Asked of the session once per transaction and
+    savepoint: ``session.connection()`` is what emits a savepoint's
+    ``SAVEPOINT`` (SQLAlchemy does it when the nested transaction first
+    uses the connection), so a statement run here after ``begin_nested``
+    is undone by its rollback."""
+    current = session.sync_session._transaction
     held = session.info.get(_CONNECTION)
-    if held is not None and not held[0].closed and held[0].in_transaction():
-        return held  # type: ignore[no-any-return]
+    if held is not None and held[2] is current and not held[0].closed:
+        return held[0], held[1]
     conn = (await session.connection()).sync_connection
     assert conn is not None
-    held = (conn, conn.connection.dbapi_connection)
-    session.info[_CONNECTION] = held
-    return held
+    adapted = conn.connection.dbapi_connection
+    session.info[_CONNECTION] = (conn, adapted, session.sync_session._transaction)
+    return conn, adapted
 
 
 async def execute(session: AsyncSession, statement: Any, params: Any) -> DirectResult | None:

@@ -295,3 +295,19 @@ async def test_get_reads_a_row_the_session_does_not_hold_on_asyncpg(tmp_path: Pa
             assert await s.get(Person, pid, with_for_update=True) is not None
     finally:
         await db.dispose()
+
+
+async def test_a_statement_in_a_savepoint_is_undone_with_it(tmp_path: Path) -> None:
+    db = await _open(tmp_path)
+    try:
+        pid = await _add_sender(db, "Anna", "u1")
+        async with db.transaction() as s:
+            await run_core(s, RENAME, {"pid": pid, "name": "Bea"})  # (the connection, cached)
+            with pytest.raises(RuntimeError):
+                async with s.begin_nested():
+                    await run_core(s, RENAME, {"pid": pid, "name": "Cai"})
+                    raise RuntimeError("one job fails")
+            assert await s.scalar(select(Person.display_name).where(Person.id == pid)) == "Bea"
+        assert await _name(db, pid) == "Bea"
+    finally:
+        await db.dispose()
