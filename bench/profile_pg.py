@@ -11,7 +11,8 @@ measured events run under cProfile and the top is printed (the profiler
 slows Python down, so only its shares count then).
 
     MENTORBOT_BENCH_POSTGRES_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \\
-        python -m bench.profile_pg 6 [--profile]
+        python -m bench.profile_pg 6 [--profile [--cpu]]
+        python -m bench.profile_pg --statements   # CPU per statement, each way
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import resource
 import sys
 import tempfile
+import time
 from asyncio import selector_events
 from pathlib import Path
 from typing import Any
@@ -80,7 +82,10 @@ def shares(prof: cProfile.Profile) -> str:
 async def profile_pg(server: str, workdir: Path, pairs: int, profile: bool) -> dict[str, Any]:
     """Run the core bench on a fresh PostgreSQL database; CPU (and, with
     ``profile``, cProfile) only over the measured events."""
-    prof = cProfile.Profile() if profile else None
+    # (``--cpu``: the profiler's clock is this process's CPU time, so the
+    # shares leave out the waits of a shared machine)
+    clock = time.process_time if "--cpu" in sys.argv else time.perf_counter
+    prof = cProfile.Profile(clock) if profile else None
     cpu = [0.0, 0.0]
     # round trips: asyncpg writes each request (a statement, BEGIN, COMMIT)
     # to its socket in one call and then waits for the answer
@@ -155,7 +160,105 @@ async def profile_pg(server: str, workdir: Path, pairs: int, profile: bool) -> d
         result["cumulative"] = top_of(prof, "cumulative", 40)
         result["tottime"] = top_of(prof, "tottime", 30)
         result["shares"] = shares(prof)
+        import pstats
+
+        # (a count, not a time: the same however loaded the machine is)
+        result["calls"] = pstats.Stats(prof).total_calls / events  # type: ignore[attr-defined]
     return result
+
+
+async def statement_costs(server: str, repeat: int) -> dict[str, float]:
+    """CPU microseconds of this process per statement, one after another in
+    one transaction, each way the core can run it: a prebuilt ``UPDATE`` and
+    the sender's read through SQLAlchemy (one ``run_sync`` hop, as before
+    :mod:`bot.store.pg_direct`), on the transaction's asyncpg connection
+    (``run_core`` and ``read_sender`` now), a read by primary key that
+    misses the session through the ORM and on asyncpg (``PgSession.get``),
+    and raw asyncpg's floor."""
+    from sqlalchemy import bindparam, update
+
+    from bot.store import pg_direct
+    from bot.store.db import Database
+    from bot.store.models import Identity, Person
+    from bot.store.sender_rows import _read_sync, _statement
+    from bot.store.session import _run_core_sync
+
+    rename = update(Person).where(Person.id == bindparam("pid")).values(display_name=bindparam("n"))
+    name = f"bench_pgst_{os.getpid()}"
+    base = server.rsplit("/", 1)[0]
+    await _admin(server, f'CREATE DATABASE "{name}"')
+    out: dict[str, float] = {}
+    try:
+        db = Database(f"{base}/{name}")
+        await db.upgrade()
+        async with db.transaction() as s:
+            from datetime import datetime
+
+            person = Person(
+                display_name="A", language="sv", timezone="UTC", created_at=datetime(2026, 1, 1)
+            )
+            s.add(person)
+            await s.flush()
+            s.add(Identity(person_id=person.id, platform="console", user_id="u"))
+        pid = person.id
+        read, _shape = _statement()
+        who = {"platform": "console", "user_id": "u"}
+
+        async def timed(label: str, step: Any) -> None:
+            async with db.transaction() as s:
+                for _ in range(20):  # (prepared, cached)
+                    await step(s)
+                started = time.process_time()
+                for _ in range(repeat):
+                    await step(s)
+                out[label] = (time.process_time() - started) * 1e6 / repeat
+
+        async def sa_update(s: Any) -> None:
+            await s.run_sync(_run_core_sync, rename, {"pid": pid, "n": "B"})
+
+        async def direct_update(s: Any) -> None:
+            await pg_direct.execute(s, rename, {"pid": pid, "n": "B"})
+
+        async def sa_read(s: Any) -> None:
+            await s.run_sync(_read_sync, read, who)
+
+        async def direct_read(s: Any) -> None:
+            await pg_direct.execute(s, read, who)
+
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        async def orm_get(s: Any) -> None:
+            s.sync_session.expunge_all()  # (a miss each time: the row is read)
+            await AsyncSession.get(s, Person, pid)
+
+        async def direct_get(s: Any) -> None:
+            s.sync_session.expunge_all()
+            await s.get(Person, pid)
+
+        await timed("UPDATE via SQLAlchemy Core (run_sync)", sa_update)
+        await timed("UPDATE on asyncpg (pg_direct)", direct_update)
+        await timed("sender read via SQLAlchemy Core (run_sync)", sa_read)
+        await timed("sender read on asyncpg (pg_direct)", direct_read)
+        await timed("get by primary key via AsyncSession.get (ORM)", orm_get)
+        await timed("get by primary key on asyncpg (PgSession.get)", direct_get)
+        await db.dispose()
+        import asyncpg
+
+        conn = await asyncpg.connect(f"postgresql://{base.split('://', 1)[1]}/{name}")
+        try:
+            async with conn.transaction():
+                sql = "UPDATE people SET display_name = $1 WHERE id = $2"
+                for _ in range(20):
+                    await conn.execute(sql, "B", pid)
+                started = time.process_time()
+                for _ in range(repeat):
+                    await conn.execute(sql, "B", pid)
+                out["UPDATE raw asyncpg"] = (time.process_time() - started) * 1e6 / repeat
+        finally:
+            await conn.close()
+    finally:
+        await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return out
 
 
 def main() -> None:
@@ -163,6 +266,11 @@ def main() -> None:
     profile = "--profile" in sys.argv
     pairs = int(args[0]) if args else 6
     server = os.environ["MENTORBOT_BENCH_POSTGRES_URL"]
+    if "--statements" in sys.argv:
+        costs = asyncio.run(statement_costs(server, 1000))
+        for label, micros in costs.items():
+            print(f"{micros:8.0f} us CPU  {label}")
+        return
     with tempfile.TemporaryDirectory(prefix="mentorbot-pg-") as tmp:
         r = asyncio.run(profile_pg(server, Path(tmp), pairs, profile))
     s, f = r["summary"], r["floor_asyncpg"]
@@ -179,6 +287,7 @@ def main() -> None:
         f"floor user {fc['user']:.2f} + system {fc['system']:.2f} ms"
     )
     if profile:
+        print(f"Python function calls per event: {r['calls']:.0f}")
         print("\nBy cumulative time:\n")
         print(r["cumulative"])
         print("\nBy own time:\n")

@@ -151,8 +151,13 @@ class Database:
             # the events' engine, and bookkeeping's (synchronous_commit=off)
             self.engine, self._lazy_async = postgres.open_engines(url)
             self.sync_engine = self.engine.sync_engine
+            from bot.store.pg_session import PgSession
+
             self._async_sessions = async_sessionmaker(
-                self.engine, expire_on_commit=False, sync_session_class=KeepingSession
+                self.engine,
+                class_=PgSession,
+                expire_on_commit=False,
+                sync_session_class=KeepingSession,
             )
             self._lazy_engine = self._lazy_async.sync_engine
             self._lazy_async_sessions = async_sessionmaker(

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Row, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
+from bot.store import pg_direct
 from bot.store.live_questions import LiveQuestion
 from bot.store.models import DialogState, Identity, Person
 from bot.store.session import ORM_LISTENS, DbSession, SyncBackedSession, adopt
@@ -109,7 +110,11 @@ async def _rows(session: DbSession, stmt: Select[Any], params: dict[str, Any]) -
         if ORM_LISTENS in session.info:  # (see there)
             return list(session.sync_session.execute(stmt, params).all())
         return list(session.sync_session.connection().execute(stmt, params).all())
-    # (PostgreSQL: in one hop into the sync session, as ``execute`` makes)
+    if ORM_LISTENS not in session.info:  # PostgreSQL: on asyncpg itself
+        direct = await pg_direct.execute(session, stmt, params)
+        if direct is not None:
+            return direct.all()  # type: ignore[return-value]  # (plain tuples: indexed, sliced)
+    # (else in one hop into the sync session, as ``execute`` makes)
     return await session.run_sync(_read_sync, stmt, params)
 
 

@@ -41,6 +41,7 @@ from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.selectable import TypedReturnsRows
 
+from bot.store import pg_direct
 from bot.store.driver_sql import DriverForm, driver_form
 from bot.store.orm_reads import KEPT as _KEPT
 from bot.store.orm_reads import ORM_LISTENS, read_select, run_write
@@ -298,7 +299,11 @@ async def run_core(session: DbSession, statement: Executable, params: Any) -> Cu
     events."""
     if isinstance(session, SyncBackedSession):
         return session.run_core(statement, params)
-    # (PostgreSQL: in one hop into the sync session, as ``execute`` makes;
+    if ORM_LISTENS not in session.info:  # PostgreSQL: on asyncpg itself where it can
+        direct = await pg_direct.execute(session, statement, params)
+        if direct is not None:
+            return cast("CursorResult[Any]", direct)
+    # (else in one hop into the sync session, as ``execute`` makes;
     # asyncpg's results are read in full, so they are read after it)
     return await session.run_sync(_run_core_sync, statement, params)
 
