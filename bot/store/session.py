@@ -177,6 +177,10 @@ class SyncBackedSession:
         sync = self.sync_session
         if sync.autoflush:  # (as ``get`` would)
             sync.flush()
+            # a pending row with this key is persistent now: it is the answer
+            held = sync.identity_map.get((identity_class, values, None))
+            if held is not None:
+                return held  # type: ignore[no-any-return]
         row = sync.connection().execute(stmt, params).first()
         return adopt(self, entity, keys, row) if row is not None else None
 

@@ -115,3 +115,31 @@ async def test_updates_synchronise_loaded_rows(tmp_path: Path) -> None:
             "Europe/Oslo"
         )
     await db.dispose()
+
+
+async def test_get_of_a_pending_row_returns_that_row(tmp_path: Path) -> None:
+    """``Session.get`` of a key only a pending (added, not flushed) row has:
+    the read's autoflush makes it persistent, and that very object is the
+    answer -- not a second copy read back, which the identity map refuses."""
+    from bot.store.models import DialogState
+
+    db = await _seeded(tmp_path)
+    try:
+        async with db.transaction() as s:
+            assert isinstance(s, SyncBackedSession)
+            anna = (await s.scalars(select(Person).where(Person.display_name == "Anna"))).one()
+            pending = DialogState(
+                person_id=anna.id,
+                conversation="agreement",
+                step=None,
+                data={},
+                version=1,
+                updated_at=datetime(2026, 1, 2),
+            )
+            s.add(pending)
+            assert await s.get(DialogState, (anna.id, "agreement")) is pending
+        async with db.transaction() as s:
+            again = await s.get(DialogState, (anna.id, "agreement"))
+            assert again is not None and again.version == 1
+    finally:
+        await db.dispose()
