@@ -25,8 +25,10 @@ ME = "mentor_test_bot"
 _chars = st.sampled_from(["a", "Å", "ö", " ", "\n", "😀", "\ud83d", "@", "/", "_", "7"])
 _free = st.lists(_chars, max_size=12).map("".join)
 _heads = st.sampled_from(
-    ["", "/start", "/Start", "/help@mentor_test_bot", "/help@Mentor_Test_Bot", "/help@OtherBot"]
-    + ["/", "/@mentor_test_bot", "/x", "/möte", "/😀"]
+    [
+        *("", "/start", "/Start", "/help@mentor_test_bot", "/help@Mentor_Test_Bot"),
+        *("/help@OtherBot", "/", "/@mentor_test_bot", "/x", "/möte", "/😀"),
+    ]
 )
 _names = st.lists(_chars, max_size=6).map("".join)
 
