@@ -14,15 +14,27 @@ Like httpx, the requests honour the ``HTTPS_PROXY``/``NO_PROXY`` environment,
 looked up once per origin: aiohttp's own ``trust_env`` would also read
 ``~/.netrc`` in a worker thread for every request (the Bot API's token is in
 the URL, so there is nothing a ``.netrc`` could add).
+
+A request without files goes as one JSON body (the Bot API takes
+``application/json`` for every method but uploads) rather than a form: the
+form would JSON-encode each nested value (a keyboard) on its own and then
+percent-encode the whole, and aiohttp's ``FormData`` draws a multipart
+boundary (a ``uuid4``) for every form it builds.  What Telegram reads is the
+same parameters; uploads stay ``multipart/form-data``.  Per request nothing
+is built that is the same every time: each endpoint's parsed URL (with its
+proxy) and each set of timeouts are kept, and the cookie jar is a dummy (the
+Bot API sets no cookies).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
+from aiohttp.payload import BytesPayload
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
@@ -31,6 +43,8 @@ from yarl import URL
 #: PTB's own defaults for HTTPXRequest
 DEFAULT_TIMEOUT = 5.0
 MEDIA_WRITE_TIMEOUT = 20.0
+#: Endpoints' URLs are few (one per Bot API method); the cache is bounded anyway.
+_MAX_URLS = 256
 
 
 class AiohttpRequest(BaseRequest):
@@ -56,6 +70,10 @@ class AiohttpRequest(BaseRequest):
         self._session: aiohttp.ClientSession | None = None
         #: origin -> (proxy, its credentials), from the environment
         self._proxies: dict[str, tuple[URL | None, aiohttp.BasicAuth | None]] = {}
+        #: url -> (its parsed URL, the proxy, its credentials)
+        self._urls: dict[str, tuple[URL, URL | None, aiohttp.BasicAuth | None]] = {}
+        #: (read, write, connect, pool) -> the ClientTimeout they give
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -66,6 +84,7 @@ class AiohttpRequest(BaseRequest):
             connector = aiohttp.TCPConnector(limit=self._pool_size)
             self._session = aiohttp.ClientSession(
                 connector=connector,
+                cookie_jar=aiohttp.DummyCookieJar(),
                 trust_env=False,  # the environment's proxy: see _proxy
                 headers={"User-Agent": self.USER_AGENT},
                 # PTB reads and checks every answer itself
@@ -89,10 +108,13 @@ class AiohttpRequest(BaseRequest):
         """See :meth:`telegram.request.BaseRequest.do_request`."""
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
-        files = request_data.multipart_data if request_data else None
-        data: Any = request_data.json_parameters if request_data else None
+        files = (
+            request_data.multipart_data if request_data and request_data.contains_files else None
+        )
+        data: Any = None
         if files:
-            form = aiohttp.FormData(data or {})
+            assert request_data is not None
+            form = aiohttp.FormData(request_data.json_parameters)
             for name, value in files.items():
                 filename, content, *mime = value if isinstance(value, tuple) else (name, value)
                 form.add_field(
@@ -102,28 +124,22 @@ class AiohttpRequest(BaseRequest):
                     content_type=mime[0] if mime else "application/octet-stream",
                 )
             data = form
-        read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
-        connect = (
-            self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
-        )
-        pool = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
-        write = (
+        elif request_data is not None:
+            parameters = request_data.parameters
+            if parameters:
+                data = BytesPayload(_json_body(parameters), content_type="application/json")
+        timeout = self._timeout(
+            self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout,
             (self._media_write_timeout if files else self._write_timeout)
             if isinstance(write_timeout, DefaultValue)
-            else write_timeout
-        )
-        # aiohttp has no write timeout of its own; the whole request gets the
-        # sum, and reading the answer its own bound.
-        parts = (read, write, connect, pool)
-        total = None if any(p is None for p in parts) else sum(p for p in parts if p is not None)
-        acquire = None if pool is None or connect is None else pool + connect
-        timeout = aiohttp.ClientTimeout(
-            total=total, connect=acquire, sock_connect=connect, sock_read=read
+            else write_timeout,
+            self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout,
+            self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout,
         )
         try:
-            proxy, proxy_auth = self._proxy(url)
+            target, proxy, proxy_auth = self._target(url)
             async with self._session.request(
-                method, url, data=data, timeout=timeout, proxy=proxy, proxy_auth=proxy_auth
+                method, target, data=data, timeout=timeout, proxy=proxy, proxy_auth=proxy_auth
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:
@@ -133,10 +149,42 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as err:
             raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err
 
-    def _proxy(self, url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
-        """The proxy the environment names for ``url`` (``HTTPS_PROXY``,
+    def _timeout(
+        self,
+        read: float | None,
+        write: float | None,
+        connect: float | None,
+        pool: float | None,
+    ) -> aiohttp.ClientTimeout:
+        """aiohttp has no write timeout of its own; the whole request gets the
+        sum, and reading the answer its own bound."""
+        key = (read, write, connect, pool)
+        found = self._timeouts.get(key)
+        if found is None:
+            parts = (read, write, connect, pool)
+            total = None if any(p is None for p in parts) else sum(p for p in parts if p)
+            acquire = None if pool is None or connect is None else pool + connect
+            found = aiohttp.ClientTimeout(
+                total=total, connect=acquire, sock_connect=connect, sock_read=read
+            )
+            if len(self._timeouts) < _MAX_URLS:
+                self._timeouts[key] = found
+        return found
+
+    def _target(self, url: str) -> tuple[URL, URL | None, aiohttp.BasicAuth | None]:
+        """``url`` parsed, with the proxy the environment names for it."""
+        found = self._urls.get(url)
+        if found is None:
+            target = URL(url)
+            found = (target, *self._proxy(target))
+            if len(self._urls) >= _MAX_URLS:
+                self._urls.clear()
+            self._urls[url] = found
+        return found
+
+    def _proxy(self, target: URL) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+        """The proxy the environment names for ``target`` (``HTTPS_PROXY``,
         ``NO_PROXY``...), looked up once per origin."""
-        target = URL(url)
         origin = f"{target.scheme}://{target.host}:{target.port}"
         found = self._proxies.get(origin)
         if found is None:
@@ -147,3 +195,9 @@ class AiohttpRequest(BaseRequest):
                 found = (None, None)
             self._proxies[origin] = found
         return found
+
+
+def _json_body(parameters: dict[str, Any]) -> bytes:
+    """The parameters as the Bot API's JSON body (compact; PTB has made every
+    value JSON-ready: objects as dicts, times as timestamps)."""
+    return json.dumps(parameters, separators=(",", ":"), ensure_ascii=False).encode()

@@ -207,18 +207,30 @@ def _command(message: Message, text: str, bot_username: str | None) -> tuple[str
     Returns ``("", "")`` for a command meant for another bot, so the caller
     drops it instead of treating it as text.
     """
-    entity = next(
-        (e for e in message.entities if e.type == MessageEntity.BOT_COMMAND and e.offset == 0),
+    length = next(
+        (
+            e.length
+            for e in message.entities
+            if e.type == MessageEntity.BOT_COMMAND and e.offset == 0
+        ),
         None,
     )
-    if entity is None or entity.length < 2:
+    return command_at_start(text, length, bot_username)
+
+
+def command_at_start(
+    text: str, length: int | None, bot_username: str | None
+) -> tuple[str, str] | None:
+    """:func:`_command` given the ``length`` of the message's first
+    ``bot_command`` entity at offset 0 (``None``: there is none)."""
+    if length is None or length < 2:
         return None
     # Offsets are in UTF-16 code units; a command is ASCII, but the rest of the
     # line need not be, so cut in UTF-16 and decode back.
     # (an unpaired surrogate is one code unit too: pass it, clean_event drops it)
     encoded = text.encode("utf-16-le", errors="surrogatepass")
-    head = encoded[: entity.length * 2].decode("utf-16-le", errors="surrogatepass")
-    rest = encoded[entity.length * 2 :].decode("utf-16-le", errors="surrogatepass")
+    head = encoded[: length * 2].decode("utf-16-le", errors="surrogatepass")
+    rest = encoded[length * 2 :].decode("utf-16-le", errors="surrogatepass")
     if not head.startswith("/"):
         return None
     name, _, target = head[1:].partition("@")

@@ -16,6 +16,11 @@ A button press in a private chat is answered (its spinner stopped) in that
 the press costs no ``answerCallbackQuery`` request of its own.  Only that
 answer rides on the response -- never a message, whose delivery must be
 recorded (the outbox); a lost response only lets the spinner time out.
+
+Private presses, texts and commands -- nearly every update -- are read
+straight from the JSON (:func:`~adapters.telegram.translate.private_press`,
+:func:`~adapters.telegram.from_json.private_message`); only the rest is
+parsed by PTB.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import logging
 from aiohttp import web
 from telegram import Bot, CallbackQuery, Update
 
+from adapters.telegram.from_json import private_message
 from adapters.telegram.intake import TelegramIntake
 from adapters.telegram.translate import private_press
 
@@ -49,12 +55,13 @@ def webhook_app(bot: Bot, intake: TelegramIntake, path: str, secret: str) -> web
         try:
             data = json.loads(await request.read())
             press = private_press(data)
-            update = None if press is not None else Update.de_json(data, bot)
+            message = None if press is not None else private_message(data, bot.username)
+            update = None if press or message else Update.de_json(data, bot)
         except web.HTTPRequestEntityTooLarge:
             return web.Response(status=413)
         except Exception:
             return web.Response(status=400)
-        if press is None and update is None:
+        if press is None and message is None and update is None:
             return web.Response(status=400)
         queries: list[CallbackQuery] = []
         try:
@@ -65,6 +72,8 @@ def webhook_app(bot: Bot, intake: TelegramIntake, path: str, secret: str) -> web
                 actor = data["callback_query"]["from"]
                 query = intake.press(query_id, actor["id"], actor["first_name"])
                 queries = await intake.admit([(update_id, query, event, ref)], answer_inline=True)
+            elif message is not None:  # a private text or command: no PTB objects at all
+                await intake.admit([(message[0], None, message[1], None)], answer_inline=True)
         except Exception as exc:
             # Not stored: a 5xx makes Telegram send it again later.
             _log.warning("could not store a Telegram update (%s)", type(exc).__name__)

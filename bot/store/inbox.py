@@ -101,10 +101,12 @@ async def store(db: Database, incoming: Sequence[Incoming], now: datetime) -> di
         for item in incoming
     ]
     async with db.transaction() as session:
-        if len(rows) == 1:  # (most: a webhook's update, a quiet poll) the prebuilt statement
-            result = await session.execute(_insert_one(db.is_sqlite), rows[0])
-        else:
-            result = await session.execute(_insert(db.is_sqlite).values(rows))
+        # The prebuilt statement, for a batch too (executemany; SQLAlchemy's
+        # "insertmanyvalues" sends it as one multi-row INSERT with RETURNING):
+        # a ``.values(rows)`` statement would be compiled anew for every batch.
+        result = await session.execute(
+            _insert_one(db.is_sqlite), rows[0] if len(rows) == 1 else rows
+        )
         return {str(row.update_id): int(row.id) for row in result.all()}
 
 

@@ -8,12 +8,13 @@ not: timeouts, a refused connection, and connection reuse.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
 from adapters.telegram.http import AiohttpRequest
@@ -131,3 +132,39 @@ async def test_the_environments_proxy_is_used_and_no_proxy_respected(
         assert len(ports) == 1  # not through the proxy this time
     finally:
         await request.shutdown()
+
+
+async def test_parameters_go_as_json_and_files_as_multipart(tg_env: None) -> None:
+    """A request without files is one JSON body (nested objects as objects,
+    ``None`` left out); an upload stays ``multipart/form-data``."""
+    seen: list[tuple[str, str, bytes]] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        seen.append((request.match_info["method"], request.content_type, await request.read()))
+        message = {"message_id": 9, "date": 1, "chat": {"id": 7, "type": "private"}}
+        return web.json_response({"ok": True, "result": message})
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    request = AiohttpRequest()
+    bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=request)
+    await request.initialize()
+    keyboard = {"inline_keyboard": [[{"text": "Ja 😀", "callback_data": "x:1"}]]}
+    try:
+        await bot._post(
+            "sendMessage",
+            {"chat_id": 7, "text": "Hej Åsa", "reply_markup": keyboard, "message_thread_id": None},
+        )
+        await bot.send_document(7, InputFile(b"BEGIN:VCALENDAR", filename="m.ics"))
+    finally:
+        await request.shutdown()
+        await runner.cleanup()
+    (method, kind, body), (upload, upload_kind, upload_body) = seen
+    assert (method, kind) == ("sendMessage", "application/json")
+    assert json.loads(body) == {"chat_id": 7, "text": "Hej Åsa", "reply_markup": keyboard}
+    assert (upload, upload_kind) == ("sendDocument", "multipart/form-data")
+    assert b"BEGIN:VCALENDAR" in upload_body and b'name="chat_id"' in upload_body
