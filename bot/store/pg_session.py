@@ -50,7 +50,7 @@ class PgSession(AsyncSession):
             await self.flush()  # (as ``get`` would before its read)
             if key in sync.identity_map:  # (a pending row the flush made persistent)
                 return await super().get(entity, ident)
-        stmt, keys = shape
+        stmt, keys, _, _ = shape
         found = await pg_direct.execute(self, stmt, {f"pk{i}": v for i, v in enumerate(values)})
         if found is None:
             return await super().get(entity, ident)
