@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.telegram.translate import PLATFORM, command_at_start
+from adapters.telegram.translate import command_at_start, private_sender
 from bot.core.sanitize import clean_event
-from bot.core.types import Actor, Address, CommandIn, Event, TextIn
+from bot.core.types import CommandIn, Event, TextIn
 
 _BOT_COMMAND = "bot_command"
 
@@ -32,39 +32,22 @@ def private_message(data: Any, bot_username: str | None) -> tuple[int, Event] | 
         if not isinstance(data, dict) or data.keys() != {"update_id", "message"}:
             return None
         update_id, message = data["update_id"], data["message"]
-        chat, user, text = message["chat"], message["from"], message.get("text")
-        first, last = user["first_name"], user.get("last_name")
-        locale = user.get("language_code")
+        text = message.get("text")
         if not (
             type(update_id) is int
             and type(message["message_id"]) is int
             and type(message["date"]) is int
-            and type(chat["id"]) is int
-            and chat.get("type") == "private"
-            and not message.get("is_topic_message")
-            and type(user["id"]) is int
-            and user.get("is_bot") is False
-            and type(first) is str
-            and (last is None or type(last) is str)
-            and (locale is None or type(locale) is str)
             and type(text) is str
             and text.strip()
         ):
             return None
+        sender = private_sender(message["chat"], message["from"], message)
+        if sender is None:
+            return None
+        actor, address = sender
         length = _command_length(message.get("entities"))
         if length is False:
             return None
-        user_id = str(user["id"])
-        # as PTB's ``User.full_name``: no first name, no full name
-        full_name = (f"{first} {last}" if last else first) if first else None
-        actor = Actor(
-            platform=PLATFORM,
-            user_id=user_id,
-            display_name=full_name or user_id,
-            locale=locale or None,
-            dm_chat_id=user_id,
-        )
-        address = Address(platform=PLATFORM, chat_id=str(chat["id"]), thread_id=None, kind="dm")
         event: Event
         command = command_at_start(text, length, bot_username)
         if command is None:

@@ -86,6 +86,38 @@ def update_to_event(update: Update, bot_username: str | None = None) -> Event | 
     return None
 
 
+def private_sender(chat: Any, user: Any, message: Any) -> tuple[Actor, Address] | None:
+    """The sender and chat of a private message read from its JSON, as
+    :func:`update_to_event` makes them from PTB's parse; ``None`` for a group,
+    a topic, a bot or a field of an unexpected type (the caller then leaves
+    the update to PTB).  Raises ``KeyError``/``TypeError`` on a missing field."""
+    first, last = user["first_name"], user.get("last_name")
+    locale = user.get("language_code")
+    if not (
+        type(chat["id"]) is int
+        and chat.get("type") == Chat.PRIVATE
+        and not message.get("is_topic_message")
+        and type(user["id"]) is int
+        and user.get("is_bot") is False
+        and type(first) is str
+        and (last is None or type(last) is str)
+        and (locale is None or type(locale) is str)
+    ):
+        return None
+    user_id = str(user["id"])
+    # as PTB's ``User.full_name``: no first name, no full name
+    full_name = (f"{first} {last}" if last else first) if first else None
+    actor = Actor(
+        platform=PLATFORM,
+        user_id=user_id,
+        display_name=full_name or user_id,
+        locale=locale or None,
+        dm_chat_id=user_id,
+    )
+    address = Address(platform=PLATFORM, chat_id=str(chat["id"]), thread_id=None, kind="dm")
+    return actor, address
+
+
 def private_press(data: Any) -> tuple[int, str, ChoiceIn, str] | None:
     """A button press in a private chat, read straight from an update's JSON:
     ``(update_id, callback query id, event, pressed message id)``, the same
@@ -100,38 +132,20 @@ def private_press(data: Any) -> tuple[int, str, ChoiceIn, str] | None:
         if not isinstance(data, dict) or data.keys() != {"update_id", "callback_query"}:
             return None
         update_id, query = data["update_id"], data["callback_query"]
-        message, user = query["message"], query["from"]
-        chat, choice = message["chat"], query.get("data")
-        first, last = user["first_name"], user.get("last_name")
-        locale = user.get("language_code")
+        message, choice = query["message"], query.get("data")
         if not (
             type(update_id) is int
             and type(query["id"]) is str
             and type(choice) is str
             and choice
             and type(message["message_id"]) is int
-            and type(chat["id"]) is int
-            and chat.get("type") == Chat.PRIVATE
-            and not message.get("is_topic_message")
-            and type(user["id"]) is int
-            and user.get("is_bot") is False
-            and type(first) is str
-            and (last is None or type(last) is str)
-            and (locale is None or type(locale) is str)
         ):
             return None
-        user_id = str(user["id"])
-        # as PTB's ``User.full_name``: no first name, no full name
-        full_name = (f"{first} {last}" if last else first) if first else None
-        actor = Actor(
-            platform=PLATFORM,
-            user_id=user_id,
-            display_name=full_name or user_id,
-            locale=locale or None,
-            dm_chat_id=user_id,
-        )
+        sender = private_sender(message["chat"], query["from"], message)
+        if sender is None:
+            return None
+        actor, address = sender
         ref = str(message["message_id"])
-        address = Address(platform=PLATFORM, chat_id=str(chat["id"]), thread_id=None, kind="dm")
         event = clean_event(
             ChoiceIn(actor=actor, address=address, choice_id=choice, message_ref=ref)
         )
