@@ -39,14 +39,18 @@ async def _open(tmp_path: Path) -> Database:
     return db
 
 
+def _new_person(name: str) -> Person:
+    return Person(
+        display_name=name,
+        language="sv",
+        timezone="Europe/Stockholm",
+        created_at=datetime(2026, 1, 1),
+    )
+
+
 async def _add_person(db: Database, name: str) -> int:
     async with db.transaction() as s:
-        person = Person(
-            display_name=name,
-            language="sv",
-            timezone="Europe/Stockholm",
-            created_at=datetime(2026, 1, 1),
-        )
+        person = _new_person(name)
         s.add(person)
         await s.flush()
         return int(person.id)
@@ -113,12 +117,7 @@ ECHO = select(
 
 async def _add_sender(db: Database, name: str, user: str) -> int:
     async with db.transaction() as s:
-        person = Person(
-            display_name=name,
-            language="sv",
-            timezone="Europe/Stockholm",
-            created_at=datetime(2026, 1, 1),
-        )
+        person = _new_person(name)
         s.add(person)
         await s.flush()
         s.add(Identity(person_id=person.id, platform="console", user_id=user))
